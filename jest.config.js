@@ -1,0 +1,41 @@
+// One jest run for the whole monorepo: a project per workspace, TypeScript compiled by swc
+// (no compiler API, so the TypeScript version is free; `npm run typecheck` checks types).
+const path = require('node:path');
+
+const swc = [
+  '@swc/jest',
+  {
+    jsc: {
+      parser: { syntax: 'typescript', tsx: true },
+      transform: { react: { runtime: 'automatic' } },
+      target: 'es2022',
+    },
+    module: { type: 'commonjs' },
+  },
+];
+
+/** Workspaces import each other's sources in tests, so nothing needs building first. */
+const moduleNameMapper = {
+  '^@chat/(protocol|db|local|testing|gateway|persister)$': path.join(__dirname, '$1/src/index.ts'),
+};
+
+const project = (name, overrides = {}) => ({
+  displayName: name,
+  rootDir: path.join(__dirname, name),
+  testMatch: ['<rootDir>/src/**/*.test.ts', '<rootDir>/test/**/*.test.ts'],
+  testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+  transform: { '^.+\\.(t|j)sx?$': swc },
+  moduleNameMapper,
+  testEnvironment: 'node',
+  ...overrides,
+});
+
+/** @type {import('jest').Config} */
+module.exports = {
+  // Starts PostgreSQL, Redis, Kafka and nginx once per run (or uses the ones named in the environment).
+  globalSetup: '<rootDir>/testing/src/global-setup.ts',
+  globalTeardown: '<rootDir>/testing/src/global-teardown.ts',
+  rootDir: __dirname,
+  projects: ['protocol', 'db', 'local', 'testing', 'gateway', 'persister'].map((name) => project(name)),
+  testTimeout: 30_000,
+};

@@ -1,0 +1,52 @@
+import type { ErrorBody } from './errors';
+import type { ChatMessage, PublicUser, Room } from './models';
+import type { SendMessageInput } from './schemas';
+
+/** Every client-to-server event that can fail answers through an ack of this shape. */
+export type Ack<T extends object = object> = ({ ok: true } & T) | { ok: false; error: ErrorBody };
+
+export interface PresenceEvent {
+  user: PublicUser;
+  status: 'online' | 'offline';
+}
+
+export interface TypingEvent {
+  roomId: string;
+  user: PublicUser;
+}
+
+export interface RoomLeftEvent {
+  roomId: string;
+}
+
+/** Events the server sends to browsers. */
+export interface ServerToClientEvents {
+  'message:new': (message: ChatMessage) => void;
+  typing: (event: TypingEvent) => void;
+  presence: (event: PresenceEvent) => void;
+  'room:joined': (room: Room) => void;
+  'room:left': (event: RoomLeftEvent) => void;
+}
+
+/** Events browsers send to the server. */
+export interface ClientToServerEvents {
+  'message:send': (input: SendMessageInput, ack: (result: Ack<{ message: ChatMessage }>) => void) => void;
+  'typing:start': (input: { roomId: string }) => void;
+  /** Who of the room's members is online now. */
+  'presence:list': (input: { roomId: string }, ack: (result: Ack<{ online: PublicUser[] }>) => void) => void;
+}
+
+/** Events between gateway pods (through the Redis streams adapter). */
+export interface InterServerEvents {
+  ping: () => void;
+}
+
+/** What the gateway keeps on each socket after the handshake. */
+export interface SocketData {
+  user: PublicUser;
+}
+
+/** The Socket.IO room that carries a chat room's traffic. */
+export const roomChannel = (roomId: string): string => `room:${roomId}`;
+/** The Socket.IO room of all sockets of one user (on every gateway). */
+export const userChannel = (userId: string): string => `user:${userId}`;

@@ -1,0 +1,6 @@
+export * from './errors';
+export * from './limits';
+export * from './models';
+export * from './schemas';
+export * from './events';
+export * from './kafka';

@@ -1,0 +1,80 @@
+import { z } from 'zod';
+import { LIMITS } from './limits';
+
+/** C0 control characters except tab and newline, and DEL: never part of a chat message or a name. */
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARS = /[\u0000-\u0008\u000b-\u001f\u007f]/;
+
+export const usernameSchema = z
+  .string()
+  .min(LIMITS.usernameMin, `username must be ${LIMITS.usernameMin}-${LIMITS.usernameMax} characters`)
+  .max(LIMITS.usernameMax, `username must be ${LIMITS.usernameMin}-${LIMITS.usernameMax} characters`)
+  .regex(/^[A-Za-z0-9_.-]+$/, 'username may contain only letters, digits, "_", "." and "-"');
+
+export const passwordSchema = z
+  .string()
+  .min(LIMITS.passwordMin, `password must be ${LIMITS.passwordMin}-${LIMITS.passwordMax} characters`)
+  .max(LIMITS.passwordMax, `password must be ${LIMITS.passwordMin}-${LIMITS.passwordMax} characters`);
+
+export const credentialsSchema = z.strictObject({ username: usernameSchema, password: passwordSchema });
+export type Credentials = z.infer<typeof credentialsSchema>;
+
+/** Ids are UUIDs (v7 for everything the platform creates). */
+export const idSchema = z.uuid('must be a UUID');
+
+export const roomNameSchema = z
+  .string()
+  .trim()
+  .min(LIMITS.roomNameMin, `room name must be ${LIMITS.roomNameMin}-${LIMITS.roomNameMax} characters`)
+  .max(LIMITS.roomNameMax, `room name must be ${LIMITS.roomNameMin}-${LIMITS.roomNameMax} characters`)
+  .refine((s) => !CONTROL_CHARS.test(s), 'room name must not contain control characters');
+
+export const createRoomSchema = z.strictObject({
+  name: roomNameSchema,
+  visibility: z.enum(['public', 'private']),
+});
+export type CreateRoomInput = z.infer<typeof createRoomSchema>;
+
+export const usernameBodySchema = z.strictObject({ username: usernameSchema });
+
+export const historyQuerySchema = z.strictObject({
+  before: idSchema.optional(),
+  limit: z.coerce.number().int().min(1).max(LIMITS.historyPageMax).default(LIMITS.historyPageDefault),
+});
+export type HistoryQuery = z.infer<typeof historyQuerySchema>;
+
+/** Message bodies: trimmed, Windows newlines folded, 1-4000 characters, no control characters. */
+export const messageBodySchema = z
+  .string()
+  .transform((s) => s.replace(/\r\n?/g, '\n').trim())
+  .pipe(
+    z
+      .string()
+      .min(LIMITS.bodyMin, 'message must not be empty')
+      .max(LIMITS.bodyMax, `message must be at most ${LIMITS.bodyMax} characters`)
+      .refine((s) => !CONTROL_CHARS.test(s), 'message must not contain control characters'),
+  );
+
+/** Chosen by the client, unique per user; a resend with the same value is the same message. */
+export const clientMsgIdSchema = z
+  .string()
+  .min(1)
+  .max(LIMITS.clientMsgIdMax)
+  .regex(/^[A-Za-z0-9_-]+$/, 'clientMsgId may contain only letters, digits, "_" and "-"');
+
+export const sendMessageSchema = z.strictObject({
+  roomId: idSchema,
+  body: messageBodySchema,
+  clientMsgId: clientMsgIdSchema,
+});
+export type SendMessageInput = z.input<typeof sendMessageSchema>;
+
+export const roomRefSchema = z.strictObject({ roomId: idSchema });
+
+/** The first issue of a failed parse, as one line a person can read. */
+export function describeIssue(error: z.ZodError): string {
+  const issue = error.issues[0];
+  if (!issue) return 'invalid input';
+  const path = issue.path.join('.');
+  return path ? `${path}: ${issue.message}` : issue.message;
+}
