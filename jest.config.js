@@ -36,6 +36,8 @@ module.exports = {
   globalSetup: '<rootDir>/testing/src/global-setup.ts',
   globalTeardown: '<rootDir>/testing/src/global-teardown.ts',
   rootDir: __dirname,
-  projects: ['protocol', 'db', 'local', 'testing', 'gateway', 'persister'].map((name) => project(name)),
+  projects: ['protocol', 'db', 'local', 'testing', 'gateway', 'persister', 'web', 'k8s', 'pulumi'].map((name) =>
+    project(name),
+  ),
   testTimeout: 30_000,
 };
