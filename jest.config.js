@@ -22,7 +22,7 @@ const moduleNameMapper = {
 const project = (name, overrides = {}) => ({
   displayName: name,
   rootDir: path.join(__dirname, name),
-  testMatch: ['<rootDir>/src/**/*.test.ts', '<rootDir>/test/**/*.test.ts'],
+  testMatch: ['<rootDir>/src/**/*.test.ts?(x)', '<rootDir>/test/**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   transform: { '^.+\\.(t|j)sx?$': swc },
   moduleNameMapper,
