@@ -1,0 +1,55 @@
+import type { Ack, ChatMessage, PublicUser, SendMessageInput, ServerToClientEvents } from '@chat/protocol';
+import { connectChatSocket, type ChatSocket } from './chat-socket';
+
+/**
+ * What the chat logic needs from the real-time link, narrow enough that tests can drive the logic
+ * with a plain fake while the app runs on Socket.IO (see `socketConnection`).
+ */
+export interface RealtimeConnection {
+  on<E extends keyof ServerToClientEvents>(event: E, listener: ServerToClientEvents[E]): void;
+  /** Connected (first time or again); `recovered` tells whether the server replayed what was missed. */
+  onConnect(listener: (info: { recovered: boolean }) => void): void;
+  onDisconnect(listener: () => void): void;
+  /** The server refused the handshake's token (missing, expired or forged). */
+  onUnauthorized(listener: () => void): void;
+  /** Sends a message; rejects when no ack arrives within `timeoutMs`. */
+  sendMessage(input: SendMessageInput, timeoutMs: number): Promise<Ack<{ message: ChatMessage }>>;
+  startTyping(roomId: string): void;
+  /** Who of the room's members is online; rejects when no ack arrives within `timeoutMs`. */
+  listPresence(roomId: string, timeoutMs: number): Promise<Ack<{ online: PublicUser[] }>>;
+  close(): void;
+}
+
+/** The RealtimeConnection of the running app, over a Socket.IO socket. */
+export function socketConnection(socket: ChatSocket): RealtimeConnection {
+  return {
+    on: (event, listener) => {
+      // socket.io's typed `on` cannot relate a generic event name to its listener; the interface above does.
+      (socket.on as (event: string, listener: unknown) => void)(event, listener);
+    },
+    onConnect: (listener) => socket.on('connect', () => listener({ recovered: socket.recovered })),
+    onDisconnect: (listener) =>
+      socket.on('disconnect', (reason) => {
+        // The server closed this socket on purpose (a gateway shutting down, say): socket.io does not
+        // reconnect by itself in that case, but a chat client must, to another gateway.
+        if (reason === 'io server disconnect') socket.connect();
+        listener();
+      }),
+    onUnauthorized: (listener) =>
+      socket.on('connect_error', (error) => {
+        if (error.message === 'UNAUTHORIZED') listener();
+      }),
+    sendMessage: (input, timeoutMs) => socket.timeout(timeoutMs).emitWithAck('message:send', input),
+    startTyping: (roomId) => {
+      // Typing signals are worth nothing late: never buffer them while disconnected.
+      if (socket.connected) socket.emit('typing:start', { roomId });
+    },
+    listPresence: (roomId, timeoutMs) => socket.timeout(timeoutMs).emitWithAck('presence:list', { roomId }),
+    close: () => socket.disconnect(),
+  };
+}
+
+/** Opens the app's real-time connection on the page's origin. */
+export function openRealtimeConnection(getToken: () => string | undefined): RealtimeConnection {
+  return socketConnection(connectChatSocket(getToken));
+}

@@ -1,0 +1,182 @@
+import type { PublicUser } from '@chat/protocol';
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import type { ChatApi } from '../api/chat-api';
+import { ChatController } from '../chat/chat-controller';
+import { EMPTY_TIMELINE } from '../chat/timeline';
+import { typingUsers } from '../chat/typing';
+import type { RealtimeConnection } from '../realtime/realtime-connection';
+import { ConnectionBanner } from './connection-banner';
+import { errorText } from './error-text';
+import { RoomView } from './room-view';
+import { BrowseRoomsDialog, CreateRoomDialog, UsernameDialog } from './room-dialogs';
+import { Sidebar } from './sidebar';
+import { useChatState } from './use-chat-state';
+import { useHashRoute } from './use-hash-route';
+
+/** What the signed-in part of the app runs on. */
+export interface ChatAppProps {
+  me: PublicUser;
+  api: ChatApi;
+  openConnection: () => RealtimeConnection;
+  onLogout: () => void;
+  onUnauthorized: () => void;
+}
+
+type OpenDialog = 'create' | 'browse' | 'direct' | 'invite' | undefined;
+
+/** The signed-in app: creates the chat controller for the session and lays out sidebar and room. */
+export function ChatApp(props: ChatAppProps) {
+  const [controller, setController] = useState<ChatController>();
+  const { me, api, openConnection, onUnauthorized } = props;
+  useEffect(() => {
+    const created = new ChatController({ me, api, connection: openConnection(), onUnauthorized, storage: localStorage });
+    created.start();
+    setController(created);
+    return () => created.stop();
+  }, [me, api, openConnection, onUnauthorized]);
+  if (!controller) return <ConnectionBanner state="connecting" />;
+  return <ChatLayout controller={controller} onLogout={props.onLogout} />;
+}
+
+function ChatLayout({ controller, onLogout }: { controller: ChatController; onLogout: () => void }) {
+  const state = useChatState(controller);
+  const [routeRoomId, navigate] = useHashRoute();
+  const [dialog, setDialog] = useState<OpenDialog>();
+  const [actionError, setActionError] = useState<string>();
+
+  useEffect(() => controller.openRoom(routeRoomId), [controller, routeRoomId]);
+  // The room I was viewing went away (left it, or was removed): back to the list.
+  useEffect(() => {
+    if (routeRoomId && state.roomsLoaded && !state.rooms.some((r) => r.id === routeRoomId)) navigate(undefined);
+  }, [routeRoomId, state.roomsLoaded, state.rooms, navigate]);
+  useEffect(() => {
+    const onVisibility = () => controller.setVisible(document.visibilityState === 'visible');
+    onVisibility();
+    document.addEventListener('visibilitychange', onVisibility);
+    return () => document.removeEventListener('visibilitychange', onVisibility);
+  }, [controller]);
+
+  const activeRoom = state.rooms.find((r) => r.id === state.activeRoomId);
+  const unreadTotal = state.rooms.reduce((sum, r) => sum + controller.unreadCount(r.id), 0);
+  useEffect(() => {
+    const base = activeRoom ? `${activeRoom.visibility === 'direct' ? '' : '#'}${activeRoom.name} · Chat` : 'Chat';
+    document.title = unreadTotal > 0 ? `(${unreadTotal}) ${base}` : base;
+  }, [activeRoom, unreadTotal]);
+
+  const onlineMembers = useMemo(() => {
+    if (!activeRoom) return [];
+    return (state.members[activeRoom.id] ?? []).filter((m) => state.online[m.id]);
+  }, [activeRoom, state.members, state.online]);
+
+  const closeDialog = useCallback(() => setDialog(undefined), []);
+  const loadPublicRooms = useCallback(() => controller.publicRooms(), [controller]);
+  const openRoom = (roomId: string) => {
+    setDialog(undefined);
+    navigate(roomId);
+  };
+
+  return (
+    <div className="app" data-view={activeRoom ? 'room' : 'list'}>
+      <ConnectionBanner state={state.connection} />
+      <Sidebar
+        me={state.me}
+        rooms={state.rooms}
+        roomsLoaded={state.roomsLoaded}
+        activeRoomId={state.activeRoomId}
+        unreadCount={(roomId) => controller.unreadCount(roomId)}
+        onCreateRoom={() => setDialog('create')}
+        onBrowseRooms={() => setDialog('browse')}
+        onDirectMessage={() => setDialog('direct')}
+        onLogout={onLogout}
+      />
+      <main className="main">
+        {(state.notice || actionError) && (
+          <div className="notice" role="alert">
+            <span>{actionError ?? state.notice}</span>
+            <button
+              type="button"
+              className="icon-button"
+              aria-label="Dismiss"
+              onClick={() => {
+                setActionError(undefined);
+                controller.dismissNotice();
+              }}
+            >
+              ×
+            </button>
+          </div>
+        )}
+        {activeRoom ? (
+          <RoomView
+            room={activeRoom}
+            me={state.me}
+            timeline={state.timelines[activeRoom.id] ?? EMPTY_TIMELINE}
+            loadingOlder={state.loadingOlder[activeRoom.id] ?? false}
+            onlineMembers={onlineMembers}
+            typing={typingUsers(state.typing, activeRoom.id, state.me.id, Date.now())}
+            onLoadOlder={() => void controller.loadOlder(activeRoom.id)}
+            onSend={(text) => controller.send(activeRoom.id, text)}
+            onTyping={() => controller.notifyTyping(activeRoom.id)}
+            onRetry={(clientMsgId) => controller.retry(activeRoom.id, clientMsgId)}
+            onDiscard={(clientMsgId) => controller.discard(activeRoom.id, clientMsgId)}
+            onInvite={() => setDialog('invite')}
+            onLeave={() => {
+              controller.leaveRoom(activeRoom.id).then(
+                () => navigate(undefined),
+                (error: unknown) => setActionError(errorText(error)),
+              );
+            }}
+          />
+        ) : (
+          <div className="empty-state">
+            <h1>Welcome, {state.me.username}</h1>
+            <p>Pick a room on the left, create one, or start a direct message.</p>
+            <div className="empty-state__actions">
+              <button type="button" className="button button--primary" onClick={() => setDialog('create')}>
+                New room
+              </button>
+              <button type="button" className="button" onClick={() => setDialog('browse')}>
+                Browse rooms
+              </button>
+            </div>
+          </div>
+        )}
+      </main>
+      {dialog === 'create' && (
+        <CreateRoomDialog
+          onCreate={(name, visibility) => controller.createRoom(name, visibility)}
+          onClose={closeDialog}
+          onCreated={(room) => openRoom(room.id)}
+        />
+      )}
+      {dialog === 'browse' && (
+        <BrowseRoomsDialog
+          loadRooms={loadPublicRooms}
+          onJoin={(roomId) => controller.joinRoom(roomId)}
+          onClose={closeDialog}
+          onJoined={(room) => openRoom(room.id)}
+        />
+      )}
+      {dialog === 'direct' && (
+        <UsernameDialog
+          title="New direct message"
+          submitLabel="Start conversation"
+          description="Talk one to one with someone by their username."
+          onSubmit={async (username) => openRoom((await controller.openDirect(username)).id)}
+          onClose={closeDialog}
+          onDone={closeDialog}
+        />
+      )}
+      {dialog === 'invite' && activeRoom && (
+        <UsernameDialog
+          title={`Invite to # ${activeRoom.name}`}
+          submitLabel="Invite"
+          description="They will see the room in their list at once."
+          onSubmit={(username) => controller.invite(activeRoom.id, username)}
+          onClose={closeDialog}
+          onDone={closeDialog}
+        />
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,82 @@
+import type { PublicUser, Room } from '@chat/protocol';
+import type { Timeline } from '../chat/timeline';
+import { describeTyping } from '../chat/typing';
+import { Composer } from './composer';
+import { MessageList } from './message-list';
+
+/** What the room view shows and what it can ask for. */
+export interface RoomViewProps {
+  room: Room;
+  me: PublicUser;
+  timeline: Timeline;
+  loadingOlder: boolean;
+  onlineMembers: readonly PublicUser[];
+  typing: readonly PublicUser[];
+  onLoadOlder: () => void;
+  onSend: (text: string) => string | undefined;
+  onTyping: () => void;
+  onRetry: (clientMsgId: string) => void;
+  onDiscard: (clientMsgId: string) => void;
+  onInvite: () => void;
+  onLeave: () => void;
+}
+
+/** One room: its header (name, who is online, actions), the messages, who is typing, and the composer. */
+export function RoomView(props: RoomViewProps) {
+  const { room, me, timeline, onlineMembers, typing } = props;
+  const title = room.visibility === 'direct' ? room.name : `# ${room.name}`;
+  return (
+    <section className="room" aria-labelledby="room-title">
+      <header className="room__header">
+        <a className="room__back" href="#/" aria-label="Back to rooms">
+          ‹
+        </a>
+        <div className="room__title">
+          <h1 id="room-title">{title}</h1>
+          <p className="room__subtitle">
+            {room.visibility === 'direct'
+              ? 'Direct message'
+              : `${room.visibility === 'private' ? 'Private' : 'Public'} room · ${room.memberCount} ${
+                  room.memberCount === 1 ? 'member' : 'members'
+                }`}
+          </p>
+        </div>
+        <div className="room__online" role="group" aria-label="Online now">
+          <span className="room__online-count">{onlineMembers.length} online</span>
+          <ul className="room__online-list">
+            {onlineMembers.map((user) => (
+              <li key={user.id}>
+                <span className="presence-dot presence-dot--online" aria-hidden="true" />
+                {user.username}
+                {user.id === me.id && <span className="muted"> (you)</span>}
+              </li>
+            ))}
+          </ul>
+        </div>
+        <div className="room__actions">
+          {room.visibility !== 'direct' && (
+            <button type="button" className="button button--small" onClick={props.onInvite}>
+              Invite
+            </button>
+          )}
+          <button type="button" className="button button--small" onClick={props.onLeave}>
+            Leave
+          </button>
+        </div>
+      </header>
+      <MessageList
+        roomId={room.id}
+        timeline={timeline}
+        myUserId={me.id}
+        loadingOlder={props.loadingOlder}
+        onLoadOlder={props.onLoadOlder}
+        onRetry={props.onRetry}
+        onDiscard={props.onDiscard}
+      />
+      <div className="typing" aria-live="polite">
+        {describeTyping(typing)}
+      </div>
+      <Composer key={room.id} roomName={title} onSend={props.onSend} onTyping={props.onTyping} />
+    </section>
+  );
+}

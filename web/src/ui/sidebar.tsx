@@ -1,0 +1,106 @@
+import type { PublicUser, Room } from '@chat/protocol';
+import { formatUnread } from '../chat/unread';
+import { roomHref } from './use-hash-route';
+
+/** What the sidebar shows and what it can start. */
+export interface SidebarProps {
+  me: PublicUser;
+  rooms: readonly Room[];
+  roomsLoaded: boolean;
+  activeRoomId?: string;
+  unreadCount: (roomId: string) => number;
+  onCreateRoom: () => void;
+  onBrowseRooms: () => void;
+  onDirectMessage: () => void;
+  onLogout: () => void;
+}
+
+function RoomLink({ room, active, unread }: { room: Room; active: boolean; unread: number }) {
+  return (
+    <li>
+      <a
+        className={`room-link${active ? ' room-link--active' : ''}${unread > 0 ? ' room-link--unread' : ''}`}
+        href={roomHref(room.id)}
+        aria-current={active ? 'page' : undefined}
+      >
+        <span className="room-link__icon" aria-hidden="true">
+          {room.visibility === 'direct' ? '@' : room.visibility === 'private' ? '🔒' : '#'}
+        </span>
+        <span className="room-link__name">{room.name}</span>
+        {room.visibility === 'private' && <span className="visually-hidden"> (private)</span>}
+        {unread > 0 && (
+          <span className="badge">
+            {formatUnread(unread)}
+            <span className="visually-hidden"> unread</span>
+          </span>
+        )}
+      </a>
+    </li>
+  );
+}
+
+/** My rooms and direct conversations with unread counts, and the ways to add more. */
+export function Sidebar(props: SidebarProps) {
+  const { me, rooms, roomsLoaded, activeRoomId, unreadCount } = props;
+  const channels = rooms.filter((r) => r.visibility !== 'direct');
+  const directs = rooms.filter((r) => r.visibility === 'direct');
+  return (
+    <aside className="sidebar" aria-label="Rooms and conversations">
+      <div className="sidebar__top">
+        <span className="brand">Chat</span>
+        <span className="sidebar__me" title={`Signed in as ${me.username}`}>
+          <span className="presence-dot presence-dot--online" aria-hidden="true" />
+          {me.username}
+        </span>
+        <button type="button" className="button button--small" onClick={props.onLogout}>
+          Log out
+        </button>
+      </div>
+      <nav className="sidebar__nav" aria-label="Rooms">
+        <div className="sidebar__section-head">
+          <h2 id="rooms-heading">Rooms</h2>
+          <button type="button" className="icon-button" onClick={props.onCreateRoom} aria-label="Create room" title="Create room">
+            +
+          </button>
+        </div>
+        {!roomsLoaded ? (
+          <p className="sidebar__empty" role="status">
+            Loading…
+          </p>
+        ) : channels.length === 0 ? (
+          <p className="sidebar__empty">No rooms yet.</p>
+        ) : (
+          <ul aria-labelledby="rooms-heading">
+            {channels.map((room) => (
+              <RoomLink key={room.id} room={room} active={room.id === activeRoomId} unread={unreadCount(room.id)} />
+            ))}
+          </ul>
+        )}
+        <button type="button" className="link-button sidebar__action" onClick={props.onBrowseRooms}>
+          Browse public rooms
+        </button>
+        <div className="sidebar__section-head">
+          <h2 id="directs-heading">Direct messages</h2>
+          <button
+            type="button"
+            className="icon-button"
+            onClick={props.onDirectMessage}
+            aria-label="New direct message"
+            title="New direct message"
+          >
+            +
+          </button>
+        </div>
+        {roomsLoaded && directs.length === 0 ? (
+          <p className="sidebar__empty">No conversations yet.</p>
+        ) : (
+          <ul aria-labelledby="directs-heading">
+            {directs.map((room) => (
+              <RoomLink key={room.id} room={room} active={room.id === activeRoomId} unread={unreadCount(room.id)} />
+            ))}
+          </ul>
+        )}
+      </nav>
+    </aside>
+  );
+}
