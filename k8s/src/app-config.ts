@@ -1,0 +1,86 @@
+import { ApiObject } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-34';
+import { Construct } from 'constructs';
+import { KAFKA_CLUSTER_NAME, KAFKA_TOPICS, PORTS, type PlatformConfig, SECRET_NAME } from './config';
+
+/** Keys of the `chat-secrets` Secret; the operator (or an ExternalSecret) provides their values. */
+export const SECRET_KEYS = { jwtSecret: 'JWT_SECRET', databaseUrl: 'DATABASE_URL', postgresPassword: 'POSTGRES_PASSWORD' } as const;
+
+/** How long the gateway lets sockets move elsewhere after SIGTERM (SHUTDOWN_GRACE_MS). */
+export const GATEWAY_SHUTDOWN_GRACE_MS = 10_000;
+
+/**
+ * The ConfigMaps the services read with envFrom (`chat-config` for all, one per service for the
+ * rest), and the reference to the `chat-secrets` Secret. Values mirror .env.example, with in-cluster
+ * addresses. Secret values are never part of the synthesized output.
+ */
+export class AppConfig extends Construct {
+  readonly shared: kplus.ConfigMap;
+  readonly gateway: kplus.ConfigMap;
+  readonly persister: kplus.ConfigMap;
+  readonly secret: kplus.ISecret;
+
+  constructor(scope: Construct, id: string, config: PlatformConfig) {
+    super(scope, id);
+    const { namespace } = config;
+    const labels = { 'app.kubernetes.io/part-of': 'chat' };
+
+    this.shared = new kplus.ConfigMap(this, 'shared', {
+      metadata: { name: 'chat-config', namespace, labels },
+      data: {
+        NODE_ENV: 'production',
+        LOG_LEVEL: 'info',
+        KAFKA_BROKERS: `${KAFKA_CLUSTER_NAME}-kafka-bootstrap.${namespace}.svc:${PORTS.kafka}`,
+        KAFKA_MESSAGES_TOPIC: KAFKA_TOPICS.messages,
+        KAFKA_DLQ_TOPIC: KAFKA_TOPICS.deadLetter,
+        KAFKA_MESSAGES_PARTITIONS: String(config.kafka.messagesPartitions),
+      },
+    });
+    this.gateway = new kplus.ConfigMap(this, 'gateway', {
+      metadata: { name: 'chat-gateway-config', namespace, labels },
+      data: {
+        HOST: '0.0.0.0',
+        PORT: String(PORTS.gateway),
+        // Same name in every environment: an in-cluster Service in dev, an ExternalName in prod.
+        REDIS_URL: `redis://chat-redis.${namespace}.svc:${PORTS.redis}`,
+        REDIS_KEY_PREFIX: 'chat:',
+        JWT_TTL_SECONDS: '86400',
+        CORS_ORIGIN: `https://${config.host}`,
+        MESSAGE_RATE_LIMIT: '30',
+        MESSAGE_RATE_WINDOW_MS: '10000',
+        LOGIN_RATE_LIMIT: '10',
+        LOGIN_RATE_WINDOW_MS: '60000',
+        RECOVERY_WINDOW_MS: '120000',
+        SHUTDOWN_GRACE_MS: String(GATEWAY_SHUTDOWN_GRACE_MS),
+      },
+    });
+    this.persister = new kplus.ConfigMap(this, 'persister', {
+      metadata: { name: 'chat-persister-config', namespace, labels },
+      data: { PERSISTER_PORT: String(PORTS.persister), KAFKA_GROUP_ID: 'chat-persister', PERSISTER_BATCH_MAX: '5000' },
+    });
+
+    this.secret = kplus.Secret.fromSecretName(this, 'secret', SECRET_NAME);
+    if (config.secrets.kind === 'external-secrets') {
+      // The External Secrets operator writes chat-secrets from the store; nothing secret is in git.
+      new ApiObject(this, 'external-secret', {
+        apiVersion: 'external-secrets.io/v1',
+        kind: 'ExternalSecret',
+        metadata: { name: SECRET_NAME, namespace, labels },
+        spec: {
+          refreshInterval: '1h',
+          secretStoreRef: { kind: 'ClusterSecretStore', name: config.secrets.storeName },
+          target: { name: SECRET_NAME, creationPolicy: 'Owner' },
+          data: [SECRET_KEYS.jwtSecret, SECRET_KEYS.databaseUrl].map((key) => ({
+            secretKey: key,
+            remoteRef: { key: config.secrets.kind === 'external-secrets' ? config.secrets.remoteKey : '', property: key },
+          })),
+        },
+      });
+    }
+  }
+
+  /** An env value read from one key of `chat-secrets`. */
+  secretValue(key: (typeof SECRET_KEYS)[keyof typeof SECRET_KEYS]): kplus.EnvValue {
+    return kplus.EnvValue.fromSecretValue({ secret: this.secret, key });
+  }
+}

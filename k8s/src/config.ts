@@ -1,0 +1,226 @@
+import { TOPICS } from '@chat/protocol';
+import { readKafkaVersion } from './kafka-version';
+
+/** The two environments the app synthesizes. */
+export type EnvironmentName = 'dev' | 'prod';
+
+/** How browsers reach the platform: ingress-nginx (default) or a Gateway API HTTPRoute. */
+export type RoutingMode = 'ingress' | 'gateway-api';
+
+/** CPU and memory of one container, in Kubernetes quantity notation ("250m", "256Mi"). */
+export interface ContainerResources {
+  readonly cpuRequest: string;
+  readonly cpuLimit: string;
+  readonly memoryRequest: string;
+  readonly memoryLimit: string;
+}
+
+/**
+ * A datastore outside the cluster (RDS, ElastiCache). Pods reach it through an ExternalName Service
+ * of the usual name, so the connection strings are the same in every environment, and the
+ * NetworkPolicies open egress to `cidr` on `port` only.
+ */
+export interface ExternalEndpoint {
+  /** DNS name of the endpoint, e.g. the RDS instance address. */
+  readonly host: string;
+  readonly port: number;
+  /** Address range the endpoint lives in (the VPC's database subnets), for the egress NetworkPolicy. */
+  readonly cidr: string;
+}
+
+/** Where the `chat-secrets` Secret comes from. It is never rendered with values. */
+export type SecretSource =
+  /** The operator creates `chat-secrets` with kubectl (dev, or a cluster without External Secrets). */
+  | { readonly kind: 'operator' }
+  /** An ExternalSecret (external-secrets.io/v1) fills `chat-secrets` from a secret store. */
+  | {
+      readonly kind: 'external-secrets';
+      /** Name of the ClusterSecretStore (e.g. one backed by AWS Secrets Manager). */
+      readonly storeName: string;
+      /** Key of the JSON secret in the store holding JWT_SECRET and DATABASE_URL. */
+      readonly remoteKey: string;
+    };
+
+/** Everything that differs between environments. Presets: {@link devConfig}, {@link prodConfig}. */
+export interface PlatformConfig {
+  readonly environment: EnvironmentName;
+  /** Namespace of every namespaced object. Default "chat". */
+  readonly namespace: string;
+  readonly images: {
+    /** Registry prefix ("123.dkr.ecr.eu-west-1.amazonaws.com/chat"); empty for kind/minikube local images. */
+    readonly registry: string;
+    /** Tag of the three images (gateway, persister, web). */
+    readonly tag: string;
+    readonly pullPolicy: 'Always' | 'IfNotPresent' | 'Never';
+  };
+  /** Public host name of the web app and API. */
+  readonly host: string;
+  readonly routing: RoutingMode;
+  /** cert-manager ClusterIssuer this app creates and the Ingress uses for its TLS certificate. */
+  readonly tls: { readonly issuer: 'self-signed' } | { readonly issuer: 'letsencrypt'; readonly email: string; readonly acmeServer: string };
+  /** Gateway API parent (only with routing "gateway-api"): an existing Gateway. */
+  readonly gatewayApi: { readonly gatewayName: string; readonly gatewayNamespace: string };
+  /** Namespace of the ingress-nginx controller, the only source of traffic into gateway and web. */
+  readonly ingressNamespace: string;
+  /** Namespace of Prometheus, allowed to scrape /metrics. */
+  readonly monitoringNamespace: string;
+  readonly gateway: {
+    readonly minReplicas: number;
+    readonly maxReplicas: number;
+    /** HPA target of average CPU utilization, in percent of the request. */
+    readonly cpuTargetPercent: number;
+    readonly resources: ContainerResources;
+  };
+  readonly persister: { readonly replicas: number; readonly resources: ContainerResources };
+  readonly web: { readonly replicas: number; readonly resources: ContainerResources };
+  readonly kafka: {
+    /** Apache Kafka version of the Strimzi cluster: the platform's one version (local/kafka/pom.xml). */
+    readonly version: string;
+    /** Dual-role (controller + broker) KRaft nodes. */
+    readonly nodes: number;
+    /** Partitions of the messages topic: the upper bound of persister replicas and of per-room parallelism. */
+    readonly messagesPartitions: number;
+    readonly dlqPartitions: number;
+    readonly replicationFactor: number;
+    readonly minInSyncReplicas: number;
+    /** Persistent volume size per node ("20Gi"); undefined means ephemeral storage (dev only). */
+    readonly storageSize?: string;
+    readonly resources: ContainerResources;
+  };
+  /** In-cluster PostgreSQL (dev) or an external endpoint (prod, e.g. RDS). */
+  readonly postgres: { readonly mode: 'in-cluster'; readonly image: string; readonly storageSize: string } | ({ readonly mode: 'external' } & ExternalEndpoint);
+  /** In-cluster Redis (dev) or an external endpoint (prod, e.g. ElastiCache without cluster mode). */
+  readonly redis: { readonly mode: 'in-cluster'; readonly image: string } | ({ readonly mode: 'external' } & ExternalEndpoint);
+  readonly secrets: SecretSource;
+  /** Create prometheus-operator ServiceMonitors (needs its CRDs in the cluster). */
+  readonly serviceMonitors: boolean;
+  /** Spread gateway, persister and web pods over nodes and zones (prod). */
+  readonly spreadOverZones: boolean;
+}
+
+/** Name of the Secret holding JWT_SECRET, DATABASE_URL (and POSTGRES_PASSWORD in dev). Never synthesized with data. */
+export const SECRET_NAME = 'chat-secrets';
+
+/** Fixed ports of the services (their defaults in .env.example). */
+export const PORTS = { gateway: 3000, persister: 3100, web: 8080, redis: 6379, postgres: 5432, kafka: 9092 } as const;
+
+/** The Strimzi cluster name; also the prefix of its bootstrap Service. */
+export const KAFKA_CLUSTER_NAME = 'chat-kafka';
+
+/** Kafka topics, from the shared protocol package so that manifests and services agree. */
+export const KAFKA_TOPICS = TOPICS;
+
+const small: ContainerResources = { cpuRequest: '100m', cpuLimit: '500m', memoryRequest: '128Mi', memoryLimit: '256Mi' };
+
+/** kind or minikube: one replica of everything, in-cluster Redis and Postgres, local images. */
+export function devConfig(overrides: Partial<PlatformConfig> = {}): PlatformConfig {
+  return validateConfig({
+    environment: 'dev',
+    namespace: 'chat',
+    images: { registry: '', tag: 'dev', pullPolicy: 'IfNotPresent' },
+    host: 'chat.localtest.me',
+    routing: 'ingress',
+    tls: { issuer: 'self-signed' },
+    gatewayApi: { gatewayName: 'chat', gatewayNamespace: 'gateway-system' },
+    ingressNamespace: 'ingress-nginx',
+    monitoringNamespace: 'monitoring',
+    gateway: { minReplicas: 1, maxReplicas: 3, cpuTargetPercent: 70, resources: { ...small, memoryLimit: '384Mi' } },
+    persister: { replicas: 1, resources: small },
+    web: { replicas: 1, resources: { cpuRequest: '20m', cpuLimit: '200m', memoryRequest: '32Mi', memoryLimit: '64Mi' } },
+    kafka: {
+      version: readKafkaVersion(),
+      nodes: 1,
+      messagesPartitions: 12,
+      dlqPartitions: 1,
+      replicationFactor: 1,
+      minInSyncReplicas: 1,
+      resources: { cpuRequest: '250m', cpuLimit: '1', memoryRequest: '1Gi', memoryLimit: '1Gi' },
+    },
+    postgres: { mode: 'in-cluster', image: 'postgres:17-alpine', storageSize: '2Gi' },
+    redis: { mode: 'in-cluster', image: 'redis:8-alpine' },
+    secrets: { kind: 'operator' },
+    serviceMonitors: false,
+    spreadOverZones: false,
+    ...overrides,
+  });
+}
+
+/**
+ * EKS: replicated everything, external Postgres (RDS) and Redis (ElastiCache), spread over zones.
+ * The endpoints below are placeholders that an operator overrides (see the README).
+ */
+export function prodConfig(overrides: Partial<PlatformConfig> = {}): PlatformConfig {
+  return validateConfig({
+    environment: 'prod',
+    namespace: 'chat',
+    images: { registry: '123456789012.dkr.ecr.eu-west-1.amazonaws.com', tag: '0.1.0', pullPolicy: 'IfNotPresent' },
+    host: 'chat.example.com',
+    routing: 'ingress',
+    tls: { issuer: 'letsencrypt', email: 'ops@example.com', acmeServer: 'https://acme-v02.api.letsencrypt.org/directory' },
+    gatewayApi: { gatewayName: 'chat', gatewayNamespace: 'gateway-system' },
+    ingressNamespace: 'ingress-nginx',
+    monitoringNamespace: 'monitoring',
+    gateway: {
+      minReplicas: 3,
+      maxReplicas: 30,
+      cpuTargetPercent: 65,
+      resources: { cpuRequest: '500m', cpuLimit: '2', memoryRequest: '512Mi', memoryLimit: '1Gi' },
+    },
+    persister: { replicas: 3, resources: { cpuRequest: '250m', cpuLimit: '1', memoryRequest: '256Mi', memoryLimit: '512Mi' } },
+    web: { replicas: 2, resources: { cpuRequest: '50m', cpuLimit: '250m', memoryRequest: '32Mi', memoryLimit: '64Mi' } },
+    kafka: {
+      version: readKafkaVersion(),
+      nodes: 3,
+      // 48 partitions: enough consumers for 48 persister pods and per-room ordering spread over them,
+      // few enough that each broker carries a small number of leaders.
+      messagesPartitions: 48,
+      dlqPartitions: 3,
+      replicationFactor: 3,
+      minInSyncReplicas: 2,
+      storageSize: '100Gi',
+      resources: { cpuRequest: '1', cpuLimit: '2', memoryRequest: '4Gi', memoryLimit: '4Gi' },
+    },
+    postgres: { mode: 'external', host: 'chat.cluster-example.eu-west-1.rds.amazonaws.com', port: 5432, cidr: '10.0.0.0/16' },
+    redis: { mode: 'external', host: 'chat.example.cache.amazonaws.com', port: 6379, cidr: '10.0.0.0/16' },
+    secrets: { kind: 'external-secrets', storeName: 'aws-secrets-manager', remoteKey: 'chat/prod' },
+    serviceMonitors: true,
+    spreadOverZones: true,
+    ...overrides,
+  });
+}
+
+/** The preset of an environment by name. */
+export function configFor(environment: EnvironmentName, overrides: Partial<PlatformConfig> = {}): PlatformConfig {
+  return environment === 'dev' ? devConfig(overrides) : prodConfig(overrides);
+}
+
+/**
+ * Rejects combinations that would synthesize a broken platform, at synth time.
+ * @throws Error naming the offending setting.
+ */
+export function validateConfig(config: PlatformConfig): PlatformConfig {
+  const fail = (message: string): never => {
+    throw new Error(`Invalid ${config.environment} config: ${message}`);
+  };
+  const { kafka, gateway, persister } = config;
+  // A consumer group never gives one partition to two members: extra persisters would sit idle.
+  if (persister.replicas > kafka.messagesPartitions) {
+    fail(`persister.replicas (${persister.replicas}) exceeds the ${kafka.messagesPartitions} partitions of ${KAFKA_TOPICS.messages}`);
+  }
+  if (persister.replicas < 1) fail('persister.replicas must be at least 1');
+  if (gateway.minReplicas < 1 || gateway.maxReplicas < gateway.minReplicas) {
+    fail(`gateway replicas must satisfy 1 <= minReplicas (${gateway.minReplicas}) <= maxReplicas (${gateway.maxReplicas})`);
+  }
+  if (kafka.replicationFactor > kafka.nodes) fail(`kafka.replicationFactor (${kafka.replicationFactor}) exceeds kafka.nodes (${kafka.nodes})`);
+  if (kafka.minInSyncReplicas > kafka.replicationFactor) fail('kafka.minInSyncReplicas exceeds kafka.replicationFactor');
+  if (!/^[0-9]+\.[0-9]+\.[0-9]+$/.test(kafka.version)) fail(`kafka.version "${kafka.version}" is not x.y.z`);
+  if (!config.images.tag) fail('images.tag is empty');
+  if (config.environment === 'prod' && kafka.storageSize === undefined) fail('prod Kafka needs persistent storage (kafka.storageSize)');
+  return Object.freeze(config);
+}
+
+/** Full image reference of one of the platform's images, e.g. `<registry>/chat-gateway:<tag>`. */
+export function imageFor(config: PlatformConfig, name: 'gateway' | 'persister' | 'web'): string {
+  const repository = `chat-${name}`;
+  return `${config.images.registry ? `${config.images.registry}/` : ''}${repository}:${config.images.tag}`;
+}

@@ -1,0 +1,10 @@
+export * from './config';
+export * from './kafka-version';
+export * from './labels';
+export * from './platform-chart';
+export * from './synth';
+export { GATEWAY_PRESTOP_SECONDS, GATEWAY_TERMINATION_GRACE_SECONDS } from './gateway';
+export { GATEWAY_SHUTDOWN_GRACE_MS, SECRET_KEYS } from './app-config';
+export { STRIMZI_API_VERSION } from './kafka-cluster';
+export { AFFINITY_COOKIE, TLS_SECRET_NAME } from './routing';
+export { MIGRATION_JOB_NAME } from './migration-job';

@@ -1,0 +1,104 @@
+import { ApiObject } from 'cdk8s';
+import { Construct } from 'constructs';
+import { KAFKA_CLUSTER_NAME, KAFKA_TOPICS, PORTS, type PlatformConfig } from './config';
+import { selectorLabels, strimziClusterLabels } from './labels';
+
+/** API version of the Strimzi custom resources (Strimzi 1.x serves kafka.strimzi.io/v1 only). */
+export const STRIMZI_API_VERSION = 'kafka.strimzi.io/v1';
+
+/** Name of the KRaft node pool whose nodes are both controllers and brokers. */
+export const KAFKA_NODE_POOL_NAME = 'dual-role';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * The platform's Kafka, managed by the Strimzi operator: a `Kafka` in KRaft mode at the platform's
+ * Kafka version, a dual-role `KafkaNodePool`, and the two topics (`KafkaTopic`, owned by the
+ * Topic Operator, so the services never create them in Kubernetes).
+ */
+export class KafkaCluster extends Construct {
+  constructor(scope: Construct, id: string, config: PlatformConfig) {
+    super(scope, id);
+    const { kafka, namespace } = config;
+    const clusterLabels = strimziClusterLabels(KAFKA_CLUSTER_NAME);
+
+    new ApiObject(this, 'node-pool', {
+      apiVersion: STRIMZI_API_VERSION,
+      kind: 'KafkaNodePool',
+      metadata: { name: KAFKA_NODE_POOL_NAME, namespace, labels: clusterLabels },
+      spec: {
+        replicas: kafka.nodes,
+        roles: ['controller', 'broker'],
+        storage:
+          kafka.storageSize === undefined
+            ? { type: 'ephemeral' }
+            : {
+                type: 'jbod',
+                volumes: [{ id: 0, type: 'persistent-claim', size: kafka.storageSize, deleteClaim: false, kraftMetadata: 'shared' }],
+              },
+        resources: {
+          requests: { cpu: kafka.resources.cpuRequest, memory: kafka.resources.memoryRequest },
+          limits: { cpu: kafka.resources.cpuLimit, memory: kafka.resources.memoryLimit },
+        },
+      },
+    });
+
+    new ApiObject(this, 'kafka', {
+      apiVersion: STRIMZI_API_VERSION,
+      kind: 'Kafka',
+      metadata: {
+        name: KAFKA_CLUSTER_NAME,
+        namespace,
+        // Ignored by operators where KRaft and node pools are the only mode; required by older 0.4x ones.
+        annotations: { 'strimzi.io/node-pools': 'enabled', 'strimzi.io/kraft': 'enabled' },
+      },
+      spec: {
+        kafka: {
+          version: kafka.version,
+          listeners: [
+            {
+              name: 'plain',
+              port: PORTS.kafka,
+              type: 'internal',
+              tls: false,
+              // Strimzi turns these into the NetworkPolicy of the listener: only the services connect.
+              networkPolicyPeers: [
+                { podSelector: { matchLabels: selectorLabels('gateway') } },
+                { podSelector: { matchLabels: selectorLabels('persister') } },
+              ],
+            },
+          ],
+          ...(config.spreadOverZones ? { rack: { topologyKey: 'topology.kubernetes.io/zone' } } : {}),
+          config: {
+            'auto.create.topics.enable': false,
+            'default.replication.factor': kafka.replicationFactor,
+            'min.insync.replicas': kafka.minInSyncReplicas,
+            'offsets.topic.replication.factor': kafka.replicationFactor,
+            'transaction.state.log.replication.factor': kafka.replicationFactor,
+            'transaction.state.log.min.isr': kafka.minInSyncReplicas,
+          },
+        },
+        entityOperator: { topicOperator: {} },
+      },
+    });
+
+    this.topic('messages-topic', KAFKA_TOPICS.messages, kafka.messagesPartitions, 7 * DAY_MS, config);
+    // Dead letters wait for a person to look at them: kept much longer than live traffic.
+    this.topic('dlq-topic', KAFKA_TOPICS.deadLetter, kafka.dlqPartitions, 30 * DAY_MS, config);
+  }
+
+  private topic(id: string, topicName: string, partitions: number, retentionMs: number, config: PlatformConfig): void {
+    new ApiObject(this, id, {
+      apiVersion: STRIMZI_API_VERSION,
+      kind: 'KafkaTopic',
+      // Topic names contain dots; the resource name is its DNS-label form, the real name is topicName.
+      metadata: { name: topicName.replace(/\./g, '-'), namespace: config.namespace, labels: strimziClusterLabels(KAFKA_CLUSTER_NAME) },
+      spec: {
+        topicName,
+        partitions,
+        replicas: config.kafka.replicationFactor,
+        config: { 'retention.ms': retentionMs, 'min.insync.replicas': config.kafka.minInSyncReplicas, 'cleanup.policy': 'delete' },
+      },
+    });
+  }
+}

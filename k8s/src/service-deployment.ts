@@ -1,0 +1,143 @@
+import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-34';
+import { Construct } from 'constructs';
+import type { ContainerResources, PlatformConfig } from './config';
+import { type Component, componentLabels, selectorLabels } from './labels';
+import { restrictedPodSecurityContext, restrictedSecurityContext } from './security';
+
+/** Props of {@link ServiceDeployment}. */
+export interface ServiceDeploymentProps {
+  readonly config: PlatformConfig;
+  readonly component: Extract<Component, 'gateway' | 'persister' | 'web'>;
+  readonly image: string;
+  /** Replicas of the Deployment; undefined when a HorizontalPodAutoscaler owns the count. */
+  readonly replicas?: number;
+  /** The one HTTP port: traffic, health probes and /metrics. */
+  readonly port: number;
+  /** Numeric non-root user the image runs as. */
+  readonly uid: number;
+  readonly resources: ContainerResources;
+  /** Command, when the image's default is not the one to run. */
+  readonly command?: string[];
+  readonly env?: Record<string, kplus.EnvValue>;
+  readonly envFrom?: kplus.EnvFrom[];
+  /** Path answering 200 once the pod may get traffic (503 while draining). */
+  readonly readinessPath: string;
+  /** Path answering 200 while the process is alive. */
+  readonly livenessPath: string;
+  /** Time between SIGTERM and SIGKILL. Default 30 s. */
+  readonly terminationGrace?: Duration;
+  /**
+   * Seconds the preStop hook waits before SIGTERM, so that endpoints and the ingress stop sending
+   * new connections to a pod before it starts draining. Default none.
+   */
+  readonly preStopSleepSeconds?: number;
+}
+
+/** Converts "500m"/"2" to cdk8s-plus CPU units. */
+function cpu(quantity: string): kplus.Cpu {
+  return quantity.endsWith('m') ? kplus.Cpu.millis(Number(quantity.slice(0, -1))) : kplus.Cpu.units(Number(quantity));
+}
+
+/** Converts "256Mi"/"1Gi" to cdk8s sizes. */
+function memory(quantity: string): Size {
+  const match = /^([0-9]+)(Mi|Gi)$/.exec(quantity);
+  if (!match) throw new Error(`Memory quantity "${quantity}" must be <n>Mi or <n>Gi`);
+  return match[2] === 'Mi' ? Size.mebibytes(Number(match[1])) : Size.gibibytes(Number(match[1]));
+}
+
+/**
+ * One stateless service of the platform: a Deployment of one container under the restricted
+ * security profile, a ClusterIP Service named `chat-<component>` with a port named `http`, and
+ * (when the environment spreads) zone and node spreading.
+ */
+export class ServiceDeployment extends Construct {
+  readonly deployment: kplus.Deployment;
+  readonly service: kplus.Service;
+
+  constructor(scope: Construct, id: string, props: ServiceDeploymentProps) {
+    super(scope, id);
+    const name = `chat-${props.component}`;
+    const { namespace } = props.config;
+
+    this.deployment = new kplus.Deployment(this, 'deployment', {
+      metadata: { name, namespace, labels: componentLabels(props.component) },
+      replicas: props.replicas,
+      select: false,
+      podMetadata: { labels: componentLabels(props.component) },
+      securityContext: restrictedPodSecurityContext(props.uid),
+      terminationGracePeriod: props.terminationGrace ?? Duration.seconds(30),
+      // Surge before removing old pods: capacity never drops during a rollout.
+      strategy: kplus.DeploymentStrategy.rollingUpdate({
+        maxSurge: kplus.PercentOrAbsolute.absolute(1),
+        maxUnavailable: kplus.PercentOrAbsolute.absolute(0),
+      }),
+    });
+    this.deployment.select(kplus.LabelSelector.of({ labels: selectorLabels(props.component) }));
+
+    const container = this.deployment.addContainer({
+      name: props.component,
+      image: props.image,
+      imagePullPolicy: props.config.images.pullPolicy as kplus.ImagePullPolicy,
+      command: props.command,
+      ports: [{ name: 'http', number: props.port }],
+      envVariables: props.env,
+      securityContext: restrictedSecurityContext(props.uid),
+      resources: {
+        cpu: { request: cpu(props.resources.cpuRequest), limit: cpu(props.resources.cpuLimit) },
+        memory: { request: memory(props.resources.memoryRequest), limit: memory(props.resources.memoryLimit) },
+      },
+      readiness: kplus.Probe.fromHttpGet(props.readinessPath, {
+        port: props.port,
+        periodSeconds: Duration.seconds(5),
+        failureThreshold: 2,
+        timeoutSeconds: Duration.seconds(2),
+      }),
+      liveness: kplus.Probe.fromHttpGet(props.livenessPath, {
+        port: props.port,
+        initialDelaySeconds: Duration.seconds(10),
+        periodSeconds: Duration.seconds(10),
+        failureThreshold: 3,
+        timeoutSeconds: Duration.seconds(2),
+      }),
+      lifecycle:
+        props.preStopSleepSeconds === undefined
+          ? undefined
+          : { preStop: kplus.Handler.fromCommand(['sleep', String(props.preStopSleepSeconds)]) },
+    });
+    for (const source of props.envFrom ?? []) container.env.copyFrom(source);
+    // The root filesystem is read-only; Node.js and nginx write temporary files to /tmp.
+    container.mount('/tmp', kplus.Volume.fromEmptyDir(this, 'tmp', 'tmp'));
+
+    this.service = new kplus.Service(this, 'service', {
+      metadata: { name, namespace, labels: componentLabels(props.component) },
+      type: kplus.ServiceType.CLUSTER_IP,
+      selector: this.deployment,
+      ports: [{ name: 'http', port: props.port, targetPort: props.port }],
+    });
+
+    if (props.config.spreadOverZones) spreadOverZonesAndNodes(this.deployment, props.component);
+  }
+}
+
+/**
+ * Zone spread (hard: losing one zone never takes every replica) and node spread (soft, plus a
+ * preferred anti-affinity: replicas land on different nodes while there are enough of them).
+ */
+export function spreadOverZonesAndNodes(workload: kplus.Deployment, component: Component): void {
+  const labelSelector = { matchLabels: selectorLabels(component) };
+  const podSpec = ApiObject.of(workload);
+  podSpec.addJsonPatch(
+    JsonPatch.add('/spec/template/spec/topologySpreadConstraints', [
+      { maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'DoNotSchedule', labelSelector },
+      { maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', labelSelector },
+    ]),
+    JsonPatch.add('/spec/template/spec/affinity', {
+      podAntiAffinity: {
+        preferredDuringSchedulingIgnoredDuringExecution: [
+          { weight: 100, podAffinityTerm: { topologyKey: 'kubernetes.io/hostname', labelSelector } },
+        ],
+      },
+    }),
+  );
+}
