@@ -1,0 +1,3 @@
+export { createPrisma, type DatabaseOptions, type PrismaClient } from './client';
+export { applyMigrations, readMigrations, MigrationError, MIGRATIONS_DIR, type Migration } from './migrate';
+export { Prisma } from './generated/prisma/client';

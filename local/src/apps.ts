@@ -1,0 +1,38 @@
+import path from 'node:path';
+import { repoRoot } from './paths';
+import { type ManagedProcess } from './processes';
+
+/** Resolves true when GET http://127.0.0.1:<port><path> answers 200. */
+export async function httpOk(port: number, urlPath = '/readyz'): Promise<boolean> {
+  try {
+    const response = await fetch(`http://127.0.0.1:${port}${urlPath}`, { signal: AbortSignal.timeout(2000) });
+    return response.status === 200;
+  } catch {
+    return false;
+  }
+}
+
+export interface AppOptions {
+  /** `gateway` or `persister`: the workspace whose dist/main.js runs. */
+  app: 'gateway' | 'persister';
+  /** Process name for logs and pid files (`gateway-g1`). */
+  name: string;
+  dir: string;
+  /** The port its /readyz answers on. */
+  port: number;
+  env: NodeJS.ProcessEnv;
+}
+
+/** One of the platform's own Node.js services, run from its build output like in a container. */
+export function appProcess(o: AppOptions): ManagedProcess {
+  return {
+    name: o.name,
+    dir: o.dir,
+    command: process.execPath,
+    args: ['--enable-source-maps', path.join(repoRoot, o.app, 'dist', 'main.js')],
+    cwd: repoRoot,
+    env: { ...process.env, ...o.env },
+    isReady: () => httpOk(o.port),
+    readyTimeoutMs: 60_000,
+  };
+}

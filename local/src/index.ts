@@ -1,0 +1,10 @@
+export * from './errors';
+export * from './paths';
+export * from './ports';
+export * from './processes';
+export * from './installer';
+export * from './stack';
+export * from './apps';
+export * from './local-system';
+export { renderNginxConfig, nginxProcess, type NginxOptions } from './services/nginx';
+export { redisPing } from './services/redis';

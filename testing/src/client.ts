@@ -1,0 +1,124 @@
+import crypto from 'node:crypto';
+import type { AuthResponse, ClientToServerEvents, ErrorResponse, ServerToClientEvents } from '@chat/protocol';
+import { io, type Socket } from 'socket.io-client';
+
+export type ChatSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+export interface ApiResult<T> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+/** A JSON request to the REST API. */
+export async function api<T = unknown>(
+  baseUrl: string,
+  method: string,
+  urlPath: string,
+  options: { token?: string; body?: unknown; headers?: Record<string, string>; rawBody?: string } = {},
+): Promise<ApiResult<T>> {
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.token) headers.authorization = `Bearer ${options.token}`;
+  let body: string | undefined;
+  if (options.rawBody !== undefined) {
+    body = options.rawBody;
+    headers['content-type'] ??= 'application/json';
+  } else if (options.body !== undefined) {
+    body = JSON.stringify(options.body);
+    headers['content-type'] = 'application/json';
+  }
+  const response = await fetch(`${baseUrl}${urlPath}`, { method, headers, body });
+  const text = await response.text();
+  let parsed: unknown = text;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    // not JSON: keep the text, the test asserts on it
+  }
+  return { status: response.status, body: parsed as T, headers: response.headers };
+}
+
+export type ApiError = ErrorResponse;
+
+/** Registers a fresh user (random name unless given) and returns its token and user. */
+export async function registerUser(baseUrl: string, username = `u${crypto.randomBytes(5).toString('hex')}`, password = 'correct horse battery'): Promise<AuthResponse & { password: string }> {
+  const result = await api<AuthResponse>(baseUrl, 'POST', '/api/auth/register', { body: { username, password } });
+  if (result.status !== 201) throw new Error(`register ${username}: ${result.status} ${JSON.stringify(result.body)}`);
+  return { ...result.body, password };
+}
+
+export interface ConnectOptions {
+  /** Pin the socket to this gateway id through nginx's affinity cookie. */
+  gateway?: string;
+  /** Reconnect automatically (default false: tests decide). */
+  reconnection?: boolean;
+}
+
+/** Opens an authenticated Socket.IO connection (WebSocket only) and waits until it is connected. */
+export async function connectSocket(baseUrl: string, token: string | undefined, options: ConnectOptions = {}): Promise<ChatSocket> {
+  const socket = createSocket(baseUrl, token, options);
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', () => resolve());
+    socket.once('connect_error', (error) => {
+      socket.close();
+      reject(error);
+    });
+  });
+  return socket;
+}
+
+/** A socket that has not connected yet (for tests of the handshake itself). */
+export function createSocket(baseUrl: string, token: string | undefined, options: ConnectOptions = {}): ChatSocket {
+  return io(baseUrl, {
+    path: '/socket.io',
+    transports: ['websocket'],
+    auth: token === undefined ? {} : { token },
+    extraHeaders: options.gateway ? { cookie: `chat_gw=${options.gateway}` } : undefined,
+    reconnection: options.reconnection ?? false,
+    forceNew: true,
+  });
+}
+
+/**
+ * Resolves with the next `event` on the socket that satisfies `predicate`; rejects after `timeoutMs`
+ * naming the event, so a missing delivery fails the test with a clear message.
+ */
+export function nextEvent<E extends keyof ServerToClientEvents>(
+  socket: ChatSocket,
+  event: E,
+  predicate: (...args: Parameters<ServerToClientEvents[E]>) => boolean = () => true,
+  timeoutMs = 10_000,
+): Promise<Parameters<ServerToClientEvents[E]>[0]> {
+  return new Promise((resolve, reject) => {
+    const listener = ((...args: Parameters<ServerToClientEvents[E]>) => {
+      if (!predicate(...args)) return;
+      clearTimeout(timer);
+      socket.off(event, listener as never);
+      resolve(args[0]);
+    }) as never;
+    const timer = setTimeout(() => {
+      socket.off(event, listener);
+      reject(new Error(`no "${String(event)}" event within ${timeoutMs} ms`));
+    }, timeoutMs);
+    socket.on(event, listener);
+  });
+}
+
+/** Collects every `event` the socket receives from now on. */
+export function collect<E extends keyof ServerToClientEvents>(socket: ChatSocket, event: E): Parameters<ServerToClientEvents[E]>[0][] {
+  const items: Parameters<ServerToClientEvents[E]>[0][] = [];
+  socket.on(event, ((payload: Parameters<ServerToClientEvents[E]>[0]) => items.push(payload)) as never);
+  return items;
+}
+
+/** Polls an async condition (a database row appearing, a count reaching N) until true or timeout. */
+export async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 15_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T = await read();
+  while (!done(last)) {
+    if (Date.now() > deadline) throw new Error(`${what} not met within ${timeoutMs} ms; last value: ${JSON.stringify(last)}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    last = await read();
+  }
+  return last;
+}

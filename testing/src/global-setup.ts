@@ -1,0 +1,43 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { freePort, migrate, repoRoot, type ServicesConfig, startServices } from '@chat/local';
+import { publishTestServices, testRunDir } from './services';
+
+/**
+ * Once per jest run: builds the services (system tests run their build output, like a container would),
+ * starts PostgreSQL, Redis and Kafka on free ports in .data/test (wiped first, so a re-run starts clean),
+ * and migrates a template database that each suite copies. With TEST_DATABASE_URL, TEST_REDIS_URL and
+ * TEST_KAFKA_BROKERS set, it uses those services instead of starting its own.
+ */
+export default async function globalSetup(): Promise<void> {
+  const log = (line: string) => process.stderr.write(`[test services] ${line}\n`);
+  // Only what the system tests run (and its dependencies): the rest is type-checked by `npm run typecheck`.
+  const runnable = ['db', 'gateway', 'persister'].filter((p) => fs.existsSync(path.join(repoRoot, p, 'src', p === 'db' ? 'index.ts' : 'main.ts')));
+  execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-b', ...runnable], { cwd: repoRoot, stdio: 'inherit' });
+
+  const external = process.env.TEST_DATABASE_URL && process.env.TEST_REDIS_URL && process.env.TEST_KAFKA_BROKERS;
+  if (external) {
+    const url = new URL(process.env.TEST_DATABASE_URL!);
+    const templateDatabase = url.pathname.slice(1);
+    log(migrate(process.env.TEST_DATABASE_URL!).trim());
+    publishTestServices({
+      env: { DATABASE_URL: process.env.TEST_DATABASE_URL!, REDIS_URL: process.env.TEST_REDIS_URL!, KAFKA_BROKERS: process.env.TEST_KAFKA_BROKERS! },
+      templateDatabase,
+      runDir: testRunDir,
+    });
+    return;
+  }
+
+  fs.rmSync(testRunDir, { recursive: true, force: true });
+  const [pg, redis, kafka, controller] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const config: ServicesConfig = {
+    dir: path.join(testRunDir, 'services'),
+    postgres: { port: pg, user: 'chat', password: 'chat-test', database: 'chat_template' },
+    redis: { port: redis, persistent: false },
+    kafka: { port: kafka, controllerPort: controller },
+  };
+  const env = await startServices(config, log);
+  log(migrate(env.DATABASE_URL).trim());
+  publishTestServices({ config, env, templateDatabase: 'chat_template', runDir: testRunDir });
+}

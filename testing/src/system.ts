@@ -1,0 +1,149 @@
+import path from 'node:path';
+import fs from 'node:fs';
+import {
+  appProcess,
+  freePort,
+  isAlive,
+  type ManagedProcess,
+  nginxProcess,
+  repoRoot,
+  runningPid,
+  startProcess,
+  stopProcess,
+} from '@chat/local';
+import { createTestDatabase, createTopics, uniqueName, uniqueRedisPrefix } from './isolation';
+import { testServices } from './services';
+
+/** One process of a running test system, with the controls fault tests need. */
+export interface SystemProcess {
+  name: string;
+  port: number;
+  /** Direct URL of the process (bypassing nginx). */
+  url: string;
+  /** SIGTERM and wait until it exited (graceful shutdown). */
+  stop(): Promise<void>;
+  /** SIGKILL: a crash. */
+  kill(): Promise<void>;
+  /** Start it again with the same configuration. */
+  start(): Promise<void>;
+  pid(): number | undefined;
+}
+
+export interface TestSystem {
+  /** nginx in front of the gateways: the URL browsers and clients use. */
+  baseUrl: string;
+  gateways: (SystemProcess & { id: string })[];
+  persister?: SystemProcess;
+  nginx?: SystemProcess;
+  /** What the services were started with (database URL, topics, Redis prefix, JWT secret...). */
+  env: Record<string, string>;
+  databaseUrl: string;
+  topics: { messages: string; deadLetter: string };
+  stop(): Promise<void>;
+}
+
+export interface TestSystemOptions {
+  /** How many gateways (ids g1, g2, ...). Default 2. */
+  gateways?: number;
+  /** Start the persister. Default true. */
+  persister?: boolean;
+  /** Put nginx in front. Default true. */
+  nginx?: boolean;
+  /** Extra environment for every process (rate limits, timeouts...). */
+  env?: Record<string, string>;
+}
+
+function control(p: ManagedProcess, port: number): SystemProcess {
+  return {
+    name: p.name,
+    port,
+    url: `http://127.0.0.1:${port}`,
+    stop: async () => void (await stopProcess(p, 30_000)),
+    kill: async () => {
+      const pid = runningPid(p);
+      if (pid === undefined) return;
+      process.kill(pid, 'SIGKILL');
+      while (isAlive(pid)) await new Promise((resolve) => setTimeout(resolve, 20));
+      fs.rmSync(path.join(p.dir, `${p.name}.pid`), { force: true });
+    },
+    start: async () => void (await startProcess(p)),
+    pid: () => runningPid(p),
+  };
+}
+
+/**
+ * Starts the platform for one test suite: its own database, topics and Redis prefix, on the run's
+ * PostgreSQL, Redis and Kafka; gateways and the persister from their build output; nginx in front.
+ */
+export async function startSystem(options: TestSystemOptions = {}): Promise<TestSystem> {
+  const services = testServices();
+  const name = uniqueName('sys');
+  const dir = path.join(services.runDir, name);
+  const databaseUrl = await createTestDatabase('sys');
+  const [messages, deadLetter] = await createTopics([
+    { prefix: 'messages', partitions: 6 },
+    { prefix: 'dlq', partitions: 1 },
+  ]);
+  const env: Record<string, string> = {
+    ...services.env,
+    NODE_ENV: 'test',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'info',
+    DATABASE_URL: databaseUrl,
+    KAFKA_MESSAGES_TOPIC: messages!,
+    KAFKA_DLQ_TOPIC: deadLetter!,
+    KAFKA_GROUP_ID: `${name}-persister`,
+    REDIS_KEY_PREFIX: uniqueRedisPrefix(),
+    JWT_SECRET: `test-secret-${name}-0123456789abcdef`,
+    SHUTDOWN_GRACE_MS: '2000',
+    ...options.env,
+  };
+
+  const stopAll: (() => Promise<void>)[] = [];
+  const system: TestSystem = {
+    baseUrl: '',
+    gateways: [],
+    env,
+    databaseUrl,
+    topics: { messages: messages!, deadLetter: deadLetter! },
+    stop: async () => {
+      await Promise.all(stopAll.map((stop) => stop()));
+    },
+  };
+  try {
+    if (options.persister !== false) {
+      const port = await freePort();
+      const p = appProcess({ app: 'persister', name: 'persister', dir, port, env: { ...env, PERSISTER_PORT: String(port) } });
+      await startProcess(p);
+      system.persister = control(p, port);
+      stopAll.push(system.persister.stop);
+    }
+    for (let i = 1; i <= (options.gateways ?? 2); i++) {
+      const id = `g${i}`;
+      const port = await freePort();
+      const p = appProcess({ app: 'gateway', name: `gateway-${id}`, dir, port, env: { ...env, PORT: String(port), HOST: '127.0.0.1', GATEWAY_ID: id } });
+      await startProcess(p);
+      const gateway = { ...control(p, port), id };
+      system.gateways.push(gateway);
+      stopAll.push(gateway.stop);
+    }
+    if (options.nginx !== false) {
+      const port = await freePort();
+      const p = nginxProcess({
+        dir: path.join(dir, 'nginx'),
+        port,
+        gateways: system.gateways.map((g) => ({ id: g.id, port: g.port })),
+        webRoot: path.join(repoRoot, 'web', 'dist'),
+      });
+      await startProcess(p);
+      system.nginx = control(p, port);
+      stopAll.push(system.nginx.stop);
+      system.baseUrl = `http://127.0.0.1:${port}`;
+    } else {
+      system.baseUrl = system.gateways[0]?.url ?? '';
+    }
+    return system;
+  } catch (error) {
+    await system.stop();
+    throw error;
+  }
+}
