@@ -1,0 +1,92 @@
+/**
+ * The application's secrets in AWS Secrets Manager, and the IRSA role External Secrets Operator
+ * uses to copy them into the Kubernetes Secret `chat-secrets` (keys `DATABASE_URL`, `JWT_SECRET`).
+ * The role can read this one secret and nothing else, and only from one service account.
+ */
+import * as aws from '@pulumi/aws';
+import * as pulumi from '@pulumi/pulumi';
+
+import { policyJson } from './iam-policies';
+import { ServiceAccountRole } from './service-account-role';
+import { tagsFor, type Tags } from './tags';
+
+/** Service account the `SecretStore` in the app namespace authenticates as (see gitops/). */
+export const SECRETS_READER_SERVICE_ACCOUNT = 'external-secrets-reader';
+
+/** Options of {@link AppSecrets}. */
+export interface AppSecretsArgs {
+  /** Secrets Manager name, e.g. `chat/prod/app`. */
+  readonly secretName: string;
+  /** `DATABASE_URL` value (secret Output). */
+  readonly databaseUrl: pulumi.Input<string>;
+  /** `JWT_SECRET` value (secret Output). */
+  readonly jwtSecret: pulumi.Input<string>;
+  readonly oidcProviderArn: pulumi.Input<string>;
+  readonly oidcIssuerUrl: pulumi.Input<string>;
+  /** Namespace of the chat workloads, where the SecretStore and its service account live. */
+  readonly namespace: string;
+  /** Days a deleted secret can be restored (0 deletes at once; dev only). */
+  readonly recoveryWindowInDays: number;
+  readonly tags: Tags;
+}
+
+/**
+ * Builds the PostgreSQL URL the services read. `sslmode=require` with libpq semantics encrypts the
+ * connection (RDS enforces TLS); verifying the RDS CA needs the CA bundle in the image first.
+ */
+export function postgresUrl(args: { username: string; password: string; host: string; port: number; database: string }): string {
+  const user = encodeURIComponent(args.username);
+  const password = encodeURIComponent(args.password);
+  return `postgresql://${user}:${password}@${args.host}:${args.port}/${encodeURIComponent(args.database)}?sslmode=require&uselibpqcompat=true`;
+}
+
+/** Secrets Manager secret with the app's credentials, its KMS key, and the reader role. */
+export class AppSecrets extends pulumi.ComponentResource {
+  readonly secretArn: pulumi.Output<string>;
+  readonly secretName: pulumi.Output<string>;
+  /** IRSA role for the `SecretStore` (annotate its service account with it). */
+  readonly readerRoleArn: pulumi.Output<string>;
+
+  constructor(name: string, args: AppSecretsArgs, opts?: pulumi.ComponentResourceOptions) {
+    super('chat:infra:AppSecrets', name, {}, opts);
+    const parent = { parent: this };
+    const key = new aws.kms.Key(`${name}-key`, {
+      description: `Encryption of Secrets Manager secret ${args.secretName}`,
+      enableKeyRotation: true,
+      deletionWindowInDays: 30,
+      tags: tagsFor(args.tags, `${name}-key`),
+    }, parent);
+    const secret = new aws.secretsmanager.Secret(`${name}-secret`, {
+      name: args.secretName,
+      description: 'DATABASE_URL and JWT_SECRET of the chat services, synced into the Kubernetes Secret chat-secrets',
+      kmsKeyId: key.arn,
+      recoveryWindowInDays: args.recoveryWindowInDays,
+      tags: tagsFor(args.tags, args.secretName),
+    }, parent);
+    new aws.secretsmanager.SecretVersion(`${name}-value`, {
+      secretId: secret.id,
+      secretString: pulumi.secret(
+        pulumi.all([args.databaseUrl, args.jwtSecret]).apply(([url, jwt]) => JSON.stringify({ DATABASE_URL: url, JWT_SECRET: jwt })),
+      ),
+    }, parent);
+
+    const reader = new ServiceAccountRole(`${name}-reader`, {
+      oidcProviderArn: args.oidcProviderArn,
+      oidcIssuerUrl: args.oidcIssuerUrl,
+      namespace: args.namespace,
+      serviceAccount: SECRETS_READER_SERVICE_ACCOUNT,
+      inlinePolicy: pulumi.all([secret.arn, key.arn]).apply(([secretArn, keyArn]) =>
+        policyJson([
+          { Sid: 'ReadAppSecret', Effect: 'Allow', Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], Resource: secretArn },
+          { Sid: 'DecryptAppSecret', Effect: 'Allow', Action: 'kms:Decrypt', Resource: keyArn },
+        ]),
+      ),
+      tags: args.tags,
+    }, parent);
+
+    this.secretArn = secret.arn;
+    this.secretName = secret.name;
+    this.readerRoleArn = reader.roleArn;
+    this.registerOutputs({ secretArn: this.secretArn, readerRoleArn: this.readerRoleArn });
+  }
+}

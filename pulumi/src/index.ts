@@ -1,0 +1,22 @@
+/**
+ * Entry point of the Pulumi program (`main: dist/index.js` in Pulumi.yaml): reads and validates the
+ * stack configuration, creates the platform and exports its outputs.
+ */
+import { loadPlatformConfig, loadPlatformSecrets } from './config';
+import { createPlatform } from './platform';
+
+const config = loadPlatformConfig();
+const outputs = createPlatform(config, loadPlatformSecrets(config));
+
+export const kubeconfig = outputs.kubeconfig;
+export const clusterName = outputs.clusterName;
+export const ecrRepositoryUrls = outputs.ecrRepositoryUrls;
+export const databaseEndpoint = outputs.databaseEndpoint;
+export const vpcId = outputs.vpcId;
+export const oidcProviderArn = outputs.oidcProviderArn;
+export const appSecretName = outputs.appSecretName;
+export const externalSecretsRoleArn = outputs.externalSecretsRoleArn;
+export const ebsCsiRoleArn = outputs.ebsCsiRoleArn;
+export const ciImagesRoleArn = outputs.ciImagesRoleArn;
+export const ciPreviewRoleArn = outputs.ciPreviewRoleArn;
+export const ciDeployRoleArn = outputs.ciDeployRoleArn;

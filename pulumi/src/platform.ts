@@ -1,0 +1,152 @@
+/**
+ * Wires the building blocks of one stack together. `index.ts` calls it with the stack's
+ * configuration; the tests call it under Pulumi's mocks with each stack file.
+ */
+import * as pulumi from '@pulumi/pulumi';
+
+import { AppSecrets, postgresUrl } from './app-secrets';
+import { CiAccess } from './ci-access';
+import { Cluster } from './cluster';
+import { Compute } from './compute';
+import type { ImageName, PlatformConfig, PlatformSecrets } from './config';
+import { Database } from './database';
+import { Network } from './network';
+import { Registry } from './registry';
+import { baseTags } from './tags';
+
+/** The stack outputs. */
+export interface PlatformOutputs {
+  /** Kubeconfig of the cluster (secret). */
+  readonly kubeconfig: pulumi.Output<string>;
+  readonly clusterName: pulumi.Output<string>;
+  /** ECR repository URL of each image. */
+  readonly ecrRepositoryUrls: Readonly<Record<ImageName, pulumi.Output<string>>>;
+  /** `host:port` of RDS; absent when the stack has no database. */
+  readonly databaseEndpoint?: pulumi.Output<string>;
+  readonly vpcId: pulumi.Output<string>;
+  readonly oidcProviderArn: pulumi.Output<string>;
+  /** Secrets Manager name of the app's secret, which the ExternalSecret in gitops/ reads. */
+  readonly appSecretName: pulumi.Output<string>;
+  /** IRSA role of the External Secrets `SecretStore` service account. */
+  readonly externalSecretsRoleArn: pulumi.Output<string>;
+  readonly ebsCsiRoleArn: pulumi.Output<string>;
+  /** Roles the GitHub workflows assume (`AWS_ROLE_*` repository variables). */
+  readonly ciImagesRoleArn: pulumi.Output<string>;
+  readonly ciPreviewRoleArn: pulumi.Output<string>;
+  readonly ciDeployRoleArn: pulumi.Output<string>;
+}
+
+/** Creates every resource of one stack and returns its outputs. */
+export function createPlatform(config: PlatformConfig, secrets: PlatformSecrets): PlatformOutputs {
+  const tags = baseTags(config);
+  const prod = config.environment === 'prod';
+  const name = config.clusterName;
+
+  const network = new Network(name, {
+    cidr: config.network.cidr,
+    natGateways: config.network.natGateways,
+    clusterName: name,
+    flowLogRetentionDays: config.network.flowLogRetentionDays,
+    tags,
+  });
+
+  const cluster = new Cluster(name, {
+    clusterName: name,
+    kubernetesVersion: config.cluster.kubernetesVersion,
+    subnetIds: network.privateSubnetIds,
+    endpointPublicAccess: config.cluster.endpointPublicAccess,
+    publicAccessCidrs: config.cluster.publicAccessCidrs,
+    adminRoleArns: config.cluster.adminRoleArns,
+    logTypes: config.cluster.logTypes,
+    logRetentionDays: config.cluster.logRetentionDays,
+    deletionProtection: prod,
+    tags,
+  });
+
+  const compute = new Compute(name, {
+    clusterName: cluster.name,
+    kubernetesVersion: config.cluster.kubernetesVersion,
+    privateSubnetIds: network.privateSubnetIds,
+    oidcProviderArn: cluster.oidcProviderArn,
+    oidcIssuerUrl: cluster.oidcIssuerUrl,
+    system: config.nodeGroups.system,
+    app: config.nodeGroups.app,
+    tags,
+  });
+
+  const registry = new Registry(name, {
+    prefix: name,
+    keepImages: config.registry.keepImages,
+    untaggedExpiryDays: config.registry.untaggedExpiryDays,
+    forceDelete: !prod,
+    tags,
+  });
+
+  let databaseUrl: pulumi.Input<string>;
+  let databaseEndpoint: pulumi.Output<string> | undefined;
+  if (config.database) {
+    const db = config.database;
+    if (!secrets.databasePassword) throw new Error('the database needs chat:databasePassword');
+    const database = new Database(name, {
+      identifier: `${name}-postgres`,
+      vpcId: network.vpcId,
+      subnetIds: network.privateSubnetIds,
+      clientSecurityGroupId: cluster.clusterSecurityGroupId,
+      instanceClass: db.instanceClass,
+      engineVersion: db.engineVersion,
+      allocatedStorageGiB: db.allocatedStorageGiB,
+      maxAllocatedStorageGiB: db.maxAllocatedStorageGiB,
+      multiAz: db.multiAz,
+      backupRetentionDays: db.backupRetentionDays,
+      deletionProtection: db.deletionProtection,
+      databaseName: db.name,
+      username: db.username,
+      password: secrets.databasePassword,
+      tags,
+    });
+    databaseEndpoint = pulumi.interpolate`${database.address}:${database.port}`;
+    databaseUrl = pulumi
+      .all([database.address, database.port, secrets.databasePassword])
+      .apply(([host, port, password]) => postgresUrl({ username: db.username, password, host, port, database: db.name }));
+  } else {
+    if (!secrets.databaseUrl) throw new Error('a stack without a database needs chat:databaseUrl');
+    databaseUrl = secrets.databaseUrl;
+  }
+
+  const appSecrets = new AppSecrets(name, {
+    secretName: `chat/${config.environment}/app`,
+    databaseUrl,
+    jwtSecret: secrets.jwtSecret,
+    oidcProviderArn: cluster.oidcProviderArn,
+    oidcIssuerUrl: cluster.oidcIssuerUrl,
+    namespace: config.kubernetesNamespace,
+    recoveryWindowInDays: prod ? 30 : 0,
+    tags,
+  });
+
+  const ci = new CiAccess(name, {
+    environment: config.environment,
+    roleNamePrefix: name,
+    repository: config.github.repository,
+    createOidcProvider: config.github.createOidcProvider,
+    repositoryArns: registry.repositoryArns,
+    stateBucket: config.github.stateBucket,
+    pulumiSecretsKeyArn: config.github.pulumiSecretsKeyArn,
+    tags,
+  });
+
+  return {
+    kubeconfig: cluster.kubeconfig,
+    clusterName: cluster.name,
+    ecrRepositoryUrls: registry.repositoryUrls,
+    databaseEndpoint,
+    vpcId: network.vpcId,
+    oidcProviderArn: cluster.oidcProviderArn,
+    appSecretName: appSecrets.secretName,
+    externalSecretsRoleArn: appSecrets.readerRoleArn,
+    ebsCsiRoleArn: compute.ebsCsiRoleArn,
+    ciImagesRoleArn: ci.imagesRoleArn,
+    ciPreviewRoleArn: ci.previewRoleArn,
+    ciDeployRoleArn: ci.deployRoleArn,
+  };
+}
