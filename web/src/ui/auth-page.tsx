@@ -1,5 +1,5 @@
 import { LIMITS, passwordSchema, usernameSchema, type Credentials } from '@chat/protocol';
-import { useId, useState, type FormEvent } from 'react';
+import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { ApiError } from '../api/api-error';
 import type { ChatApi } from '../api/chat-api';
 import { errorText } from './error-text';
@@ -62,6 +62,15 @@ export function AuthPage({ api, onAuthenticated, notice }: AuthPageProps) {
   const [password, setPassword] = useState('');
   const [problems, setProblems] = useState<Problems>({});
   const [busy, setBusy] = useState(false);
+  const usernameInput = useRef<HTMLInputElement>(null);
+  const passwordInput = useRef<HTMLInputElement>(null);
+
+  // After a refused submit, focus goes to the first field in error: a screen reader then reads its
+  // label, its invalid state and the error it is described by.
+  useEffect(() => {
+    if (problems.username) usernameInput.current?.focus();
+    else if (problems.password) passwordInput.current?.focus();
+  }, [problems]);
 
   const onSubmit = async (event: FormEvent) => {
     event.preventDefault();
@@ -107,6 +116,7 @@ export function AuthPage({ api, onAuthenticated, notice }: AuthPageProps) {
             <label htmlFor={`${id}-username`}>Username</label>
             <input
               {...field('username')}
+              ref={usernameInput}
               name="username"
               autoComplete="username"
               autoCapitalize="none"
@@ -124,6 +134,7 @@ export function AuthPage({ api, onAuthenticated, notice }: AuthPageProps) {
             <label htmlFor={`${id}-password`}>Password</label>
             <input
               {...field('password')}
+              ref={passwordInput}
               name="password"
               type="password"
               autoComplete={mode === 'login' ? 'current-password' : 'new-password'}
@@ -143,10 +154,6 @@ export function AuthPage({ api, onAuthenticated, notice }: AuthPageProps) {
           </div>
           <div role="alert" className="auth__alert">
             {problems.form && <p className="field-error">{problems.form}</p>}
-            {/* Field problems are announced here too: the alert region is what a screen reader reads on submit. */}
-            {!problems.form && (problems.username || problems.password) && (
-              <p className="visually-hidden">{[problems.username, problems.password].filter(Boolean).join('. ')}</p>
-            )}
           </div>
           <button type="submit" className="button button--primary button--block" disabled={busy}>
             {busy ? (mode === 'login' ? 'Logging in…' : 'Signing up…') : mode === 'login' ? 'Log in' : 'Sign up'}

@@ -1,0 +1,196 @@
+import type { ChatMessage, Room } from '@chat/protocol';
+import type { ChatApi } from '../api/chat-api';
+import { ann, bob, message, messages, OTHER_ROOM_ID, room, ROOM_ID } from '../test-support/factories';
+import { FakeConnection, flush, until } from '../test-support/fake-connection';
+import { ChatController } from './chat-controller';
+import { compareMessageIds } from './message-order';
+
+/** A server's rooms and history, behind the ChatApi methods the controller calls. */
+function fakeApi(rooms: Room[], history: Record<string, ChatMessage[]>) {
+  const historyCalls: { roomId: string; before?: string }[] = [];
+  const api = {
+    myRooms: jest.fn(async () => rooms),
+    members: jest.fn(async () => [ann, bob]),
+    history: jest.fn(async (roomId: string, before: string | undefined, limit: number) => {
+      historyCalls.push({ roomId, before });
+      const all = history[roomId] ?? [];
+      return (before ? all.filter((m) => compareMessageIds(m.id, before) < 0) : all).slice(-limit);
+    }),
+  };
+  return { api: api as unknown as ChatApi, historyCalls, history, rooms };
+}
+
+describe('ChatController', () => {
+  let controller: ChatController;
+  let connection: FakeConnection;
+  let onUnauthorized: jest.Mock;
+  let server: ReturnType<typeof fakeApi>;
+
+  async function started(active?: string) {
+    connection = new FakeConnection();
+    onUnauthorized = jest.fn();
+    controller = new ChatController({ me: ann, api: server.api, connection, onUnauthorized });
+    controller.start();
+    if (active) controller.openRoom(active);
+    connection.connect();
+    await until(() => server.rooms.every((r) => controller.timeline(r.id).historyLoaded));
+  }
+
+  beforeEach(() => {
+    server = fakeApi([room(ROOM_ID, 'general'), room(OTHER_ROOM_ID, 'random')], {
+      [ROOM_ID]: messages(1, 3),
+      [OTHER_ROOM_ID]: messages(10, 11, { roomId: OTHER_ROOM_ID }),
+    });
+  });
+  afterEach(() => controller.stop());
+
+  it('loads my rooms, then the newest history of each once the socket is connected', async () => {
+    await started(ROOM_ID);
+    expect(controller.getState().rooms.map((r) => r.name)).toEqual(['general', 'random']);
+    expect(controller.timeline(ROOM_ID).entries.map((e) => e.body)).toEqual(['message 1', 'message 2', 'message 3']);
+    expect(controller.getState().connection).toBe('connected');
+  });
+
+  it('counts new messages from others as unread in rooms I am not looking at, and not in the open room', async () => {
+    await started(ROOM_ID);
+    connection.serverSends('message:new', message(12, { roomId: OTHER_ROOM_ID }));
+    connection.serverSends('message:new', message(12, { roomId: OTHER_ROOM_ID })); // delivered twice
+    connection.serverSends('message:new', message(4));
+    expect(controller.unreadCount(OTHER_ROOM_ID)).toBe(1);
+    expect(controller.unreadCount(ROOM_ID)).toBe(0);
+    controller.openRoom(OTHER_ROOM_ID);
+    expect(controller.unreadCount(OTHER_ROOM_ID)).toBe(0);
+  });
+
+  it('keeps messages arriving in a hidden tab unread until the tab is visible again', async () => {
+    await started(ROOM_ID);
+    controller.setVisible(false);
+    connection.serverSends('message:new', message(4));
+    expect(controller.unreadCount(ROOM_ID)).toBe(1);
+    controller.setVisible(true);
+    expect(controller.unreadCount(ROOM_ID)).toBe(0);
+  });
+
+  it('shows a message as pending until its ack, then sent, and keeps it once when its broadcast follows', async () => {
+    await started(ROOM_ID);
+    let ack!: (m: ChatMessage) => void;
+    connection.answerSend = (input) =>
+      new Promise((resolve) => {
+        ack = (m) => resolve({ ok: true, message: m });
+        expect(input).toMatchObject({ roomId: ROOM_ID, body: 'hi bob' });
+      });
+    expect(controller.send(ROOM_ID, '  hi bob  ')).toBeUndefined();
+    const last = () => controller.timeline(ROOM_ID).entries.at(-1);
+    expect(last()).toMatchObject({ status: 'pending', body: 'hi bob' });
+    const stored = message(4, { sender: ann, body: 'hi bob', clientMsgId: connection.sent[0]!.clientMsgId });
+    ack(stored);
+    await until(() => last()?.status === 'sent');
+    connection.serverSends('message:new', stored);
+    expect(controller.timeline(ROOM_ID).entries.filter((e) => e.body === 'hi bob')).toHaveLength(1);
+    expect(last()?.id).toBe(stored.id);
+  });
+
+  it('refuses an empty message without sending it', async () => {
+    await started(ROOM_ID);
+    expect(controller.send(ROOM_ID, '   \n ')).toMatch(/empty/);
+    expect(connection.sent).toHaveLength(0);
+  });
+
+  it('shows a failed send with its reason and retries it with the same clientMsgId', async () => {
+    await started(ROOM_ID);
+    connection.answerSend = async () => ({ ok: false, error: { code: 'UNAVAILABLE', message: 'try later' } });
+    controller.send(ROOM_ID, 'again');
+    const last = () => controller.timeline(ROOM_ID).entries.at(-1);
+    await until(() => last()?.status === 'failed');
+    expect(last()?.error).toEqual({ code: 'UNAVAILABLE', message: 'try later' });
+
+    connection.answerSend = async (input) => ({
+      ok: true,
+      message: message(4, { sender: ann, body: input.body, clientMsgId: input.clientMsgId }),
+    });
+    controller.retry(ROOM_ID, last()!.clientMsgId);
+    expect(last()?.status).toBe('pending');
+    await until(() => last()?.status === 'sent');
+    expect(connection.sent).toHaveLength(2);
+    expect(connection.sent[1]!.clientMsgId).toBe(connection.sent[0]!.clientMsgId);
+  });
+
+  it('shows a send that got no ack in time as failed', async () => {
+    await started(ROOM_ID);
+    connection.answerSend = async () => {
+      throw new Error('operation has timed out');
+    };
+    controller.send(ROOM_ID, 'lost?');
+    await until(() => controller.timeline(ROOM_ID).entries.at(-1)?.status === 'failed');
+    expect(controller.timeline(ROOM_ID).entries.at(-1)?.error?.code).toBe('UNAVAILABLE');
+  });
+
+  it('shows the reconnecting state and catches up from history after a reconnect that was not recovered', async () => {
+    await started(ROOM_ID);
+    connection.disconnect();
+    expect(controller.getState().connection).toBe('reconnecting');
+    // Messages 4..6 were sent while this client was away.
+    server.history[ROOM_ID] = messages(1, 6);
+    server.historyCalls.length = 0;
+    connection.connect(false);
+    await until(() => controller.timeline(ROOM_ID).entries.length === 6);
+    expect(controller.getState().connection).toBe('connected');
+    expect(controller.timeline(ROOM_ID).entries.map((e) => e.id)).toEqual(messages(1, 6).map((m) => m.id));
+    expect(server.historyCalls.filter((c) => c.roomId === ROOM_ID)).toEqual([{ roomId: ROOM_ID, before: undefined }]);
+  });
+
+  it('does not refetch history after a reconnect the server recovered', async () => {
+    await started(ROOM_ID);
+    connection.disconnect();
+    server.historyCalls.length = 0;
+    connection.connect(true);
+    await flush();
+    expect(server.historyCalls).toEqual([]);
+    expect(controller.getState().connection).toBe('connected');
+  });
+
+  it('tells the app when the server rejects the token', async () => {
+    await started();
+    connection.rejectToken();
+    expect(onUnauthorized).toHaveBeenCalledTimes(1);
+  });
+
+  it('adds a room I was invited to and loads its history', async () => {
+    await started(ROOM_ID);
+    const invited = room('0190b000-0000-7000-8000-000000000009', 'secret', { visibility: 'private' });
+    server.history[invited.id] = messages(20, 21, { roomId: invited.id });
+    connection.serverSends('room:joined', invited);
+    expect(controller.getState().rooms.map((r) => r.name)).toContain('secret');
+    await until(() => controller.timeline(invited.id).historyLoaded);
+    expect(controller.timeline(invited.id).entries).toHaveLength(2);
+  });
+
+  it('removes a room I left and closes it if it was open', async () => {
+    await started(ROOM_ID);
+    connection.serverSends('room:left', { roomId: ROOM_ID });
+    expect(controller.getState().rooms.map((r) => r.id)).toEqual([OTHER_ROOM_ID]);
+    expect(controller.getState().activeRoomId).toBeUndefined();
+  });
+
+  it('shows who is typing until their message arrives, and throttles my own typing signal', async () => {
+    await started(ROOM_ID);
+    connection.serverSends('typing', { roomId: ROOM_ID, user: bob });
+    expect(Object.keys(controller.getState().typing[ROOM_ID] ?? {})).toEqual([bob.id]);
+    connection.serverSends('message:new', message(4));
+    expect(Object.keys(controller.getState().typing[ROOM_ID] ?? {})).toEqual([]);
+    controller.notifyTyping(ROOM_ID);
+    controller.notifyTyping(ROOM_ID);
+    controller.notifyTyping(OTHER_ROOM_ID);
+    expect(connection.typing).toEqual([ROOM_ID, OTHER_ROOM_ID]);
+  });
+
+  it('knows who of the open room is online from presence:list and presence events', async () => {
+    await started();
+    connection.online = [ann];
+    controller.openRoom(ROOM_ID);
+    await until(() => controller.getState().members[ROOM_ID] !== undefined);
+    expect(controller.getState().online[bob.id]).toBe(false);
+    connection.serverSends('presence', { user: bob, status: 'online' });
+    expect(controller.getState().online[bob.id]).toBe(true);
+  });
+});

@@ -1,0 +1,72 @@
+import type { Ack, ChatMessage, PublicUser, SendMessageInput, ServerToClientEvents } from '@chat/protocol';
+import type { RealtimeConnection } from '../realtime/realtime-connection';
+
+/** A RealtimeConnection the test drives by hand: it delivers server events and decides every ack. */
+export class FakeConnection implements RealtimeConnection {
+  private readonly handlers = new Map<string, (payload: never) => void>();
+  private readonly connectListeners: ((info: { recovered: boolean }) => void)[] = [];
+  private readonly disconnectListeners: (() => void)[] = [];
+  private readonly unauthorizedListeners: (() => void)[] = [];
+  readonly sent: SendMessageInput[] = [];
+  readonly typing: string[] = [];
+  closed = false;
+  /** Answers each `message:send`; the default accepts it as the next message. */
+  answerSend: (input: SendMessageInput) => Promise<Ack<{ message: ChatMessage }>> = async () => {
+    throw new Error('answerSend not set');
+  };
+  online: PublicUser[] = [];
+
+  on<E extends keyof ServerToClientEvents>(event: E, listener: ServerToClientEvents[E]): void {
+    this.handlers.set(event, listener as (payload: never) => void);
+  }
+  onConnect(listener: (info: { recovered: boolean }) => void): void {
+    this.connectListeners.push(listener);
+  }
+  onDisconnect(listener: () => void): void {
+    this.disconnectListeners.push(listener);
+  }
+  onUnauthorized(listener: () => void): void {
+    this.unauthorizedListeners.push(listener);
+  }
+  sendMessage(input: SendMessageInput): Promise<Ack<{ message: ChatMessage }>> {
+    this.sent.push(input);
+    return this.answerSend(input);
+  }
+  startTyping(roomId: string): void {
+    this.typing.push(roomId);
+  }
+  async listPresence(): Promise<Ack<{ online: PublicUser[] }>> {
+    return { ok: true, online: this.online };
+  }
+  close(): void {
+    this.closed = true;
+  }
+
+  /** The server sends an event to this client. */
+  serverSends<E extends keyof ServerToClientEvents>(event: E, ...args: Parameters<ServerToClientEvents[E]>): void {
+    const handler = this.handlers.get(event) as ((...a: unknown[]) => void) | undefined;
+    if (!handler) throw new Error(`no handler for ${event}`);
+    handler(...args);
+  }
+  connect(recovered = false): void {
+    for (const listener of this.connectListeners) listener({ recovered });
+  }
+  disconnect(): void {
+    for (const listener of this.disconnectListeners) listener();
+  }
+  rejectToken(): void {
+    for (const listener of this.unauthorizedListeners) listener();
+  }
+}
+
+/** Lets pending promise callbacks and I/O callbacks run (no timer involved). */
+export const flush = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** Flushes until `condition` holds; fails after a bounded number of rounds instead of hanging. */
+export async function until(condition: () => boolean, rounds = 50): Promise<void> {
+  for (let i = 0; i < rounds; i++) {
+    if (condition()) return;
+    await flush();
+  }
+  throw new Error('condition not reached');
+}
