@@ -19,8 +19,9 @@ export function synthManifests(config: PlatformConfig): Manifest[] {
 }
 
 /** The objects as one multi-document YAML file. */
+/** YAML 1.1 like kubectl and Helm read it: strings such as "yes" and "on" come out quoted. */
 export function toYaml(manifests: readonly Manifest[]): string {
-  return manifests.map((manifest) => stringify(manifest, { lineWidth: 0 })).join('---\n');
+  return manifests.map((manifest) => stringify(manifest, { lineWidth: 0, version: '1.1' })).join('---\n');
 }
 
 /**

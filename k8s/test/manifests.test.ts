@@ -1,0 +1,239 @@
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import {
+  AFFINITY_COOKIE,
+  configFor,
+  devConfig,
+  GATEWAY_SHUTDOWN_GRACE_MS,
+  KAFKA_TOPICS,
+  type Manifest,
+  prodConfig,
+  SECRET_NAME,
+  STRIMZI_API_VERSION,
+  synthManifests,
+} from '../src';
+import { find, identities, podTemplates, pomKafkaVersion, repoRoot, selects } from './support';
+
+const dev = synthManifests(devConfig());
+const prod = synthManifests(prodConfig());
+const environments: [string, Manifest[]][] = [
+  ['dev', dev],
+  ['prod', prod],
+];
+
+/** Every object kind per environment: the README's "manifests per environment" note states this list. */
+const KINDS = {
+  dev: ['ClusterIssuer', 'ConfigMap', 'Deployment', 'HorizontalPodAutoscaler', 'Ingress', 'Job', 'Kafka', 'KafkaNodePool', 'KafkaTopic', 'Namespace', 'NetworkPolicy', 'PodDisruptionBudget', 'Service', 'StatefulSet'],
+  prod: ['ClusterIssuer', 'ConfigMap', 'Deployment', 'ExternalSecret', 'HorizontalPodAutoscaler', 'Ingress', 'Job', 'Kafka', 'KafkaNodePool', 'KafkaTopic', 'Namespace', 'NetworkPolicy', 'PodDisruptionBudget', 'Service', 'ServiceMonitor'],
+};
+
+describe('synthesized manifests', () => {
+  test.each(environments)('%s produces exactly the documented kinds of objects', (name, manifests) => {
+    expect([...new Set(manifests.map((m) => m.kind))].sort()).toEqual(KINDS[name as 'dev' | 'prod']);
+  });
+
+  test.each(environments)('%s gateway is probed on /readyz and /healthz and drains before it is killed', (_name, manifests) => {
+    const pod = find(manifests, 'Deployment', 'chat-gateway').spec.template.spec;
+    const container = pod.containers[0];
+    expect(container.readinessProbe.httpGet).toMatchObject({ path: '/readyz', port: 3000 });
+    expect(container.livenessProbe.httpGet).toMatchObject({ path: '/healthz', port: 3000 });
+    const preStopSeconds = Number(container.lifecycle.preStop.exec.command[1]);
+    expect(preStopSeconds).toBeGreaterThan(0);
+    // SIGKILL must come after the preStop wait plus the whole socket drain of SHUTDOWN_GRACE_MS.
+    expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(preStopSeconds + GATEWAY_SHUTDOWN_GRACE_MS / 1000);
+    const configMap = find(manifests, 'ConfigMap', 'chat-gateway-config');
+    expect(Number(configMap.data.SHUTDOWN_GRACE_MS)).toBe(GATEWAY_SHUTDOWN_GRACE_MS);
+  });
+
+  test.each(environments)('%s runs every container under the restricted profile with resources', (_name, manifests) => {
+    const templates = podTemplates(manifests);
+    expect(templates.length).toBeGreaterThanOrEqual(4);
+    for (const { owner, template } of templates) {
+      const pod = template.spec;
+      for (const container of pod.containers) {
+        const security = { ...pod.securityContext, ...container.securityContext };
+        expect({ owner, runAsNonRoot: security.runAsNonRoot }).toEqual({ owner, runAsNonRoot: true });
+        expect({ owner, escalation: container.securityContext.allowPrivilegeEscalation }).toEqual({ owner, escalation: false });
+        expect({ owner, drop: container.securityContext.capabilities.drop }).toEqual({ owner, drop: ['ALL'] });
+        expect({ owner, seccomp: (container.securityContext.seccompProfile ?? pod.securityContext.seccompProfile).type }).toEqual({ owner, seccomp: 'RuntimeDefault' });
+        expect({ owner, readOnly: container.securityContext.readOnlyRootFilesystem }).toEqual({ owner, readOnly: true });
+        expect(container.resources.requests).toEqual(expect.objectContaining({ cpu: expect.anything(), memory: expect.anything() }));
+        expect(container.resources.limits).toEqual(expect.objectContaining({ cpu: expect.anything(), memory: expect.anything() }));
+      }
+    }
+    expect(find(manifests, 'Namespace', 'chat').metadata.labels['pod-security.kubernetes.io/enforce']).toBe('restricted');
+  });
+
+  test.each(environments)('%s scales the gateway with an HPA and protects gateway and persister with PDBs', (_name, manifests) => {
+    const config = _name === 'dev' ? devConfig() : prodConfig();
+    const hpa = find(manifests, 'HorizontalPodAutoscaler', 'chat-gateway');
+    expect(hpa.spec.scaleTargetRef).toMatchObject({ kind: 'Deployment', name: 'chat-gateway' });
+    expect(hpa.spec).toMatchObject({ minReplicas: config.gateway.minReplicas, maxReplicas: config.gateway.maxReplicas });
+    // The HPA owns the count: a replicas field would reset it on every apply.
+    expect(find(manifests, 'Deployment', 'chat-gateway').spec.replicas).toBeUndefined();
+    for (const component of ['gateway', 'persister']) {
+      const pdb = find(manifests, 'PodDisruptionBudget', `chat-${component}`);
+      const pods = find(manifests, 'Deployment', `chat-${component}`).spec.template.metadata.labels;
+      expect(selects(pdb.spec.selector, pods)).toBe(true);
+      expect(pdb.spec.maxUnavailable).toBe(1);
+    }
+  });
+
+  test('prod spreads gateway, persister and web over zones and nodes; dev does not', () => {
+    for (const component of ['gateway', 'persister', 'web']) {
+      const pod = find(prod, 'Deployment', `chat-${component}`).spec.template.spec;
+      expect(pod.topologySpreadConstraints).toEqual(
+        expect.arrayContaining([expect.objectContaining({ topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'DoNotSchedule' })]),
+      );
+      expect(pod.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].podAffinityTerm.topologyKey).toBe('kubernetes.io/hostname');
+      expect(find(dev, 'Deployment', `chat-${component}`).spec.template.spec.topologySpreadConstraints).toBeUndefined();
+    }
+    expect(find(prod, 'Kafka', 'chat-kafka').spec.kafka.rack).toEqual({ topologyKey: 'topology.kubernetes.io/zone' });
+  });
+
+  test.each(environments)('%s pins Socket.IO to one gateway with a persistent cookie and WebSocket timeouts, over TLS', (_name, manifests) => {
+    const realtime = find(manifests, 'Ingress', 'chat-realtime');
+    const annotations = realtime.metadata.annotations;
+    expect(annotations['nginx.ingress.kubernetes.io/affinity']).toBe('cookie');
+    expect(annotations['nginx.ingress.kubernetes.io/affinity-mode']).toBe('persistent');
+    expect(annotations['nginx.ingress.kubernetes.io/session-cookie-name']).toBe(AFFINITY_COOKIE);
+    expect(Number(annotations['nginx.ingress.kubernetes.io/proxy-read-timeout'])).toBeGreaterThanOrEqual(3600);
+    expect(Number(annotations['nginx.ingress.kubernetes.io/proxy-send-timeout'])).toBeGreaterThanOrEqual(3600);
+    expect(realtime.spec.rules[0].http.paths).toEqual([expect.objectContaining({ path: '/socket.io', backend: { service: { name: 'chat-gateway', port: { number: 3000 } } } })]);
+
+    const web = find(manifests, 'Ingress', 'chat');
+    const issuer = web.metadata.annotations['cert-manager.io/cluster-issuer'];
+    expect(find(manifests, 'ClusterIssuer', issuer)).toBeDefined();
+    expect(web.spec.tls).toEqual(realtime.spec.tls);
+    expect(web.spec.rules[0].http.paths.map((p: any) => [p.path, p.backend.service.name])).toEqual([
+      ['/api', 'chat-gateway'],
+      ['/', 'chat-web'],
+    ]);
+  });
+
+  test('the gateway-api switch replaces the Ingresses with an HTTPRoute with cookie session persistence', () => {
+    const manifests = synthManifests(prodConfig({ routing: 'gateway-api' }));
+    expect(manifests.filter((m) => m.kind === 'Ingress')).toEqual([]);
+    const route = find(manifests, 'HTTPRoute', 'chat');
+    const socketRule = route.spec.rules.find((rule: any) => rule.matches[0].path.value === '/socket.io');
+    expect(socketRule.sessionPersistence).toMatchObject({ type: 'Cookie', sessionName: AFFINITY_COOKIE, cookieConfig: { lifetimeType: 'Permanent' } });
+    expect(socketRule.backendRefs).toEqual([{ name: 'chat-gateway', port: 3000 }]);
+    // Traffic now comes from the Gateway's namespace, not ingress-nginx's.
+    const gatewayPolicy = find(manifests, 'NetworkPolicy', 'chat-gateway');
+    const sources = JSON.stringify(gatewayPolicy.spec.ingress);
+    expect(sources).toContain('gateway-system');
+    expect(sources).not.toContain('ingress-nginx');
+  });
+
+  test.each(environments)('%s contains no Secret and no secret value; every secret reference names chat-secrets', (_name, manifests) => {
+    expect(manifests.filter((m) => m.kind === 'Secret')).toEqual([]);
+    const text = JSON.stringify(manifests);
+    const example = readFileSync(path.join(repoRoot, '.env.example'), 'utf8');
+    const jwtDefault = example.match(/^JWT_SECRET=(.+)$/m)?.[1];
+    expect(jwtDefault).toBeTruthy();
+    expect(text).not.toContain(jwtDefault);
+    expect(text).not.toMatch(/postgres(ql)?:\/\/[^"]*:[^"]*@/);
+    const secretRefs = [...text.matchAll(/"secretKeyRef":\{"key":"([A-Z_]+)","name":"([^"]+)"\}/g)];
+    expect(secretRefs.length).toBeGreaterThan(0);
+    for (const [, , name] of secretRefs) expect(name).toBe(SECRET_NAME);
+  });
+
+  test('prod fills chat-secrets from an ExternalSecret with no values in it', () => {
+    const external = find(prod, 'ExternalSecret', SECRET_NAME);
+    expect(external.spec.target.name).toBe(SECRET_NAME);
+    expect(external.spec.data.map((d: any) => d.secretKey).sort()).toEqual(['DATABASE_URL', 'JWT_SECRET']);
+  });
+
+  test.each(environments)('%s NetworkPolicies deny by default and cover every component', (_name, manifests) => {
+    const policies = manifests.filter((m) => m.kind === 'NetworkPolicy') as any[];
+    const defaultDeny = policies.find((p) => Object.keys(p.spec.podSelector).length === 0 && !p.spec.ingress && !p.spec.egress);
+    expect(defaultDeny?.spec.policyTypes.sort()).toEqual(['Egress', 'Ingress']);
+    const specific = policies.filter((p) => Object.keys(p.spec.podSelector).length > 0);
+    for (const { owner, template } of podTemplates(manifests)) {
+      const covering = specific.filter((p) => selects(p.spec.podSelector, template.metadata.labels));
+      expect({ owner, covered: covering.length > 0 }).toEqual({ owner, covered: true });
+    }
+    // Kafka's pods are created by Strimzi: their egress policy selects the cluster label.
+    expect(specific.some((p) => selects(p.spec.podSelector, { 'strimzi.io/cluster': 'chat-kafka' }))).toBe(true);
+    // Web serves static files: it may receive, never send.
+    expect(find(manifests, 'NetworkPolicy', 'chat-web').spec.egress).toEqual([]);
+  });
+
+  test('the gateway reaches Redis and Postgres as pods in dev and as address ranges in prod', () => {
+    const egress = (manifests: Manifest[]) => JSON.stringify(find(manifests, 'NetworkPolicy', 'chat-gateway').spec.egress);
+    expect(egress(dev)).toContain('chat-redis');
+    expect(egress(dev)).toContain('chat-postgres');
+    const prodConfigValue = prodConfig();
+    expect(egress(prod)).toContain(prodConfigValue.postgres.mode === 'external' ? prodConfigValue.postgres.cidr : 'unreachable');
+    expect(find(prod, 'Service', 'chat-postgres').spec).toMatchObject({ type: 'ExternalName' });
+    expect(prod.filter((m) => m.kind === 'StatefulSet')).toEqual([]);
+    expect(identities(dev.filter((m) => m.kind === 'StatefulSet'))).toEqual(['StatefulSet/chat-postgres', 'StatefulSet/chat-redis']);
+  });
+
+  test.each(environments)('%s never runs more persisters than the messages topic has partitions', (_name, manifests) => {
+    const replicas = find(manifests, 'Deployment', 'chat-persister').spec.replicas;
+    const topic = manifests.find((m: any) => m.kind === 'KafkaTopic' && m.spec.topicName === KAFKA_TOPICS.messages) as any;
+    expect(replicas).toBeGreaterThanOrEqual(1);
+    expect(replicas).toBeLessThanOrEqual(topic.spec.partitions);
+  });
+
+  test('a configuration with more persisters than partitions is refused at synth time', () => {
+    const base = prodConfig();
+    expect(() => prodConfig({ persister: { ...base.persister, replicas: base.kafka.messagesPartitions + 1 } })).toThrow(/persister\.replicas/);
+  });
+
+  test.each(environments)('%s declares Strimzi Kafka at the local broker version, in KRaft with a node pool, and both topics', (_name, manifests) => {
+    const kafka = find(manifests, 'Kafka', 'chat-kafka');
+    expect(kafka.apiVersion).toBe(STRIMZI_API_VERSION);
+    expect(kafka.spec.kafka.version).toBe(pomKafkaVersion());
+    expect(kafka.spec.zookeeper).toBeUndefined();
+    const pool = manifests.find((m) => m.kind === 'KafkaNodePool') as any;
+    expect(pool.apiVersion).toBe(STRIMZI_API_VERSION);
+    expect(pool.metadata.labels['strimzi.io/cluster']).toBe('chat-kafka');
+    expect(pool.spec.roles.sort()).toEqual(['broker', 'controller']);
+    const topics = manifests.filter((m) => m.kind === 'KafkaTopic') as any[];
+    expect(topics.map((t) => t.spec.topicName).sort()).toEqual([KAFKA_TOPICS.deadLetter, KAFKA_TOPICS.messages].sort());
+    for (const topic of topics) expect(topic.apiVersion).toBe(STRIMZI_API_VERSION);
+    expect(find(manifests, 'ConfigMap', 'chat-config').data.KAFKA_BROKERS).toBe('chat-kafka-kafka-bootstrap.chat.svc:9092');
+  });
+
+  test('prod replicates Kafka three ways and writes with min.insync.replicas 2', () => {
+    const kafka = find(prod, 'Kafka', 'chat-kafka');
+    expect(kafka.spec.kafka.config).toMatchObject({ 'min.insync.replicas': 2, 'default.replication.factor': 3, 'auto.create.topics.enable': false });
+    const messages = prod.find((m: any) => m.kind === 'KafkaTopic' && m.spec.topicName === KAFKA_TOPICS.messages) as any;
+    expect(messages.spec.replicas).toBe(3);
+    expect(messages.spec.partitions).toBeGreaterThanOrEqual(prodConfig().persister.replicas);
+  });
+
+  test('image registry and tag are configurable and used by every workload, the migration Job included', () => {
+    const manifests = synthManifests(configFor('prod', { images: { registry: 'registry.example/chat', tag: '1.2.3', pullPolicy: 'Always' } }));
+    const images = podTemplates(manifests).flatMap(({ template }) => template.spec.containers.map((c: any) => c.image));
+    expect(images.sort()).toEqual([
+      'registry.example/chat/chat-gateway:1.2.3',
+      'registry.example/chat/chat-persister:1.2.3',
+      'registry.example/chat/chat-persister:1.2.3',
+      'registry.example/chat/chat-web:1.2.3',
+    ]);
+    const devImages = podTemplates(synthManifests(devConfig({ images: { registry: '', tag: 'abc', pullPolicy: 'Never' } })))
+      .flatMap(({ template }) => template.spec.containers.map((c: any) => c.image))
+      .filter((image: string) => image.startsWith('chat-'));
+    expect(devImages.sort()).toEqual(['chat-gateway:abc', 'chat-persister:abc', 'chat-persister:abc', 'chat-web:abc']);
+  });
+
+  test.each(environments)('%s runs the migrations as a Job from the persister image', (_name, manifests) => {
+    const job = find(manifests, 'Job', 'chat-migrate');
+    const container = job.spec.template.spec.containers[0];
+    expect(container.command).toEqual(['node', 'db/dist/migrate-cli.js']);
+    expect(container.image).toBe(find(manifests, 'Deployment', 'chat-persister').spec.template.spec.containers[0].image);
+    expect(job.metadata.annotations['helm.sh/hook']).toBe('post-install,post-upgrade');
+  });
+
+  test('prod scrapes /metrics of gateway and persister with ServiceMonitors that select their Services', () => {
+    for (const component of ['gateway', 'persister']) {
+      const monitor = find(prod, 'ServiceMonitor', `chat-${component}`);
+      const service = find(prod, 'Service', `chat-${component}`);
+      expect(selects(monitor.spec.selector, service.metadata.labels)).toBe(true);
+      expect(monitor.spec.endpoints).toEqual([expect.objectContaining({ port: service.spec.ports[0].name, path: '/metrics' })]);
+    }
+  });
+});
