@@ -1,0 +1,300 @@
+/**
+ * Builds the dev and prod stacks from their stack files under Pulumi's mocks and checks what an
+ * auditor would: where nodes run, encryption, database exposure, firewall rules, tags, IRSA scoping,
+ * CI trust, and the stack outputs.
+ */
+import * as pulumi from '@pulumi/pulumi';
+
+import { REQUIRED_TAG_KEYS } from '../src/tags';
+import { buildStack, FAKE, valueOf, type BuiltStack, type RecordedResource } from './support/stack-harness';
+
+/** Resource types AWS does not tag (associations, attachments, policies attached to roles, aliases). */
+const UNTAGGABLE = new Set([
+  'aws:ec2/routeTableAssociation:RouteTableAssociation',
+  'aws:iam/rolePolicyAttachment:RolePolicyAttachment',
+  'aws:iam/rolePolicy:RolePolicy',
+  'aws:ecr/lifecyclePolicy:LifecyclePolicy',
+  'aws:kms/alias:Alias',
+  'aws:secretsmanager/secretVersion:SecretVersion',
+  'aws:eks/accessPolicyAssociation:AccessPolicyAssociation',
+]);
+
+const T = {
+  subnet: 'aws:ec2/subnet:Subnet',
+  nodeGroup: 'aws:eks/nodeGroup:NodeGroup',
+  cluster: 'aws:eks/cluster:Cluster',
+  kmsKey: 'aws:kms/key:Key',
+  repository: 'aws:ecr/repository:Repository',
+  lifecycle: 'aws:ecr/lifecyclePolicy:LifecyclePolicy',
+  rds: 'aws:rds/instance:Instance',
+  securityGroup: 'aws:ec2/securityGroup:SecurityGroup',
+  role: 'aws:iam/role:Role',
+  rolePolicy: 'aws:iam/rolePolicy:RolePolicy',
+  attachment: 'aws:iam/rolePolicyAttachment:RolePolicyAttachment',
+  launchTemplate: 'aws:ec2/launchTemplate:LaunchTemplate',
+  addon: 'aws:eks/addon:Addon',
+  nat: 'aws:ec2/natGateway:NatGateway',
+  routeTable: 'aws:ec2/routeTable:RouteTable',
+} as const;
+
+const subnetIdsOfTier = (s: BuiltStack, tier: 'public' | 'private') =>
+  s.ofType(T.subnet).filter((r) => r.inputs.tags.Tier === tier).map((r) => r.id);
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const trustOf = (role: RecordedResource): any => JSON.parse(role.inputs.assumeRolePolicy);
+
+/** Roles trusted through the EKS OIDC provider, keyed by the `namespace:serviceAccount` they admit. */
+function irsaRoles(s: BuiltStack): Map<string, RecordedResource> {
+  const host = FAKE.oidcIssuer.replace('https://', '');
+  const roles = new Map<string, RecordedResource>();
+  for (const role of s.ofType(T.role)) {
+    const statements = trustOf(role).Statement;
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    if (!statements.some((st: any) => String(st.Principal?.Federated ?? '').includes(host))) continue;
+    expect(statements).toHaveLength(1);
+    const [statement] = statements;
+    expect(statement.Action).toBe('sts:AssumeRoleWithWebIdentity');
+    expect(Object.keys(statement.Condition)).toEqual(['StringEquals']);
+    expect(statement.Condition.StringEquals[`${host}:aud`]).toBe('sts.amazonaws.com');
+    const sub: string = statement.Condition.StringEquals[`${host}:sub`];
+    expect(sub).toMatch(/^system:serviceaccount:[a-z0-9-]+:[a-z0-9-]+$/);
+    roles.set(sub.replace('system:serviceaccount:', ''), role);
+  }
+  return roles;
+}
+
+describe.each(['dev', 'prod'] as const)('stack %s', (stack) => {
+  let s: BuiltStack;
+  beforeAll(async () => {
+    s = await buildStack(stack);
+  });
+
+  test('spans three availability zones with a public and a private subnet in each', () => {
+    const subnets = s.ofType(T.subnet);
+    expect(subnets).toHaveLength(6);
+    for (const tier of ['public', 'private']) {
+      const zones = subnets.filter((r) => r.inputs.tags.Tier === tier).map((r) => r.inputs.availabilityZone);
+      expect(new Set(zones)).toEqual(new Set(FAKE.zones.slice(0, 3)));
+    }
+  });
+
+  test('tags subnets for the AWS load balancer integration', () => {
+    for (const subnet of s.ofType(T.subnet)) {
+      expect(subnet.inputs.tags[`kubernetes.io/cluster/chat-${stack}`]).toBe('shared');
+      const role = subnet.inputs.tags.Tier === 'public' ? 'kubernetes.io/role/elb' : 'kubernetes.io/role/internal-elb';
+      expect(subnet.inputs.tags[role]).toBe('1');
+      expect(subnet.inputs.mapPublicIpOnLaunch).toBe(false);
+    }
+  });
+
+  test('routes private subnets through NAT, never straight to the internet gateway', () => {
+    const nats = s.ofType(T.nat);
+    expect(nats).toHaveLength(stack === 'prod' ? 3 : 1);
+    const natIds = new Set(nats.map((n) => n.id));
+    const privateTables = s.ofType(T.routeTable).filter((t) => t.name.includes('private'));
+    expect(privateTables).toHaveLength(3);
+    for (const table of privateTables) {
+      for (const route of table.inputs.routes) {
+        expect(route.gatewayId).toBeUndefined();
+        expect(natIds.has(route.natGatewayId)).toBe(true);
+      }
+    }
+    // Every NAT gateway sits in a public subnet.
+    const publicIds = new Set(subnetIdsOfTier(s, 'public'));
+    for (const nat of nats) expect(publicIds.has(nat.inputs.subnetId)).toBe(true);
+  });
+
+  test('runs nodes and the control plane only in private subnets', () => {
+    const privateIds = subnetIdsOfTier(s, 'private');
+    const groups = s.ofType(T.nodeGroup);
+    expect(groups.map((g) => g.inputs.labels['chat.example.com/node-role']).sort()).toEqual(['app', 'system']);
+    for (const group of groups) expect([...group.inputs.subnetIds].sort()).toEqual([...privateIds].sort());
+    expect([...s.ofType(T.cluster)[0]!.inputs.vpcConfig.subnetIds].sort()).toEqual([...privateIds].sort());
+  });
+
+  test('sizes node groups from the stack configuration', () => {
+    const sizes = Object.fromEntries(s.ofType(T.nodeGroup).map((g) => [g.inputs.labels['chat.example.com/node-role'], g.inputs.scalingConfig]));
+    const expected = stack === 'prod' ? { system: [3, 3, 4], app: [3, 3, 12] } : { system: [2, 2, 3], app: [1, 2, 4] };
+    for (const [role, [minSize, desiredSize, maxSize]] of Object.entries(expected)) {
+      expect(sizes[role]).toEqual({ minSize, desiredSize, maxSize });
+    }
+  });
+
+  test('runs EKS 1.35 with encrypted secrets, a private endpoint and all control-plane logs', () => {
+    const [cluster] = s.ofType(T.cluster);
+    expect(cluster!.inputs.version).toBe('1.35');
+    expect(cluster!.inputs.vpcConfig.endpointPrivateAccess).toBe(true);
+    expect(cluster!.inputs.enabledClusterLogTypes.sort()).toEqual(['api', 'audit', 'authenticator', 'controllerManager', 'scheduler']);
+    expect(cluster!.inputs.encryptionConfig.resources).toEqual(['secrets']);
+    const key = s.ofType(T.kmsKey).find((k) => k.inputs.keyId === undefined && cluster!.inputs.encryptionConfig.provider.keyArn.endsWith(`:${k.name}`));
+    expect(key?.inputs.enableKeyRotation).toBe(true);
+    expect(cluster!.inputs.deletionProtection).toBe(stack === 'prod');
+    if (stack === 'prod') expect(cluster!.inputs.vpcConfig.publicAccessCidrs).not.toContain('0.0.0.0/0');
+  });
+
+  test('hardens node launch templates: IMDSv2 with one hop, encrypted gp3 root volumes', () => {
+    const templates = s.ofType(T.launchTemplate);
+    expect(templates).toHaveLength(2);
+    for (const t of templates) {
+      expect(t.inputs.metadataOptions).toMatchObject({ httpTokens: 'required', httpPutResponseHopLimit: 1 });
+      expect(t.inputs.blockDeviceMappings[0].ebs).toMatchObject({ encrypted: 'true', volumeType: 'gp3' });
+    }
+  });
+
+  test('installs the VPC CNI, CoreDNS, kube-proxy and EBS CSI add-ons, with IRSA roles where they call AWS', () => {
+    const addons = Object.fromEntries(s.ofType(T.addon).map((a) => [a.inputs.addonName, a.inputs]));
+    expect(Object.keys(addons).sort()).toEqual(['aws-ebs-csi-driver', 'coredns', 'kube-proxy', 'vpc-cni']);
+    const roles = irsaRoles(s);
+    const arnOf = (sa: string) => {
+      const role = roles.get(sa);
+      expect(role).toBeDefined();
+      return `arn:aws:iam:${FAKE.region}:${FAKE.account}:${role!.name}`;
+    };
+    expect(addons['vpc-cni']!.serviceAccountRoleArn).toBe(arnOf('kube-system:aws-node'));
+    expect(addons['aws-ebs-csi-driver']!.serviceAccountRoleArn).toBe(arnOf('kube-system:ebs-csi-controller-sa'));
+  });
+
+  test('scopes every IRSA trust policy to exactly one service account', () => {
+    const roles = irsaRoles(s);
+    expect([...roles.keys()].sort()).toEqual(['chat:external-secrets-reader', 'kube-system:aws-node', 'kube-system:ebs-csi-controller-sa']);
+    const attached = (role: RecordedResource) => s.ofType(T.attachment).filter((a) => a.inputs.role === (role.inputs.name ?? role.name));
+    expect(attached(roles.get('kube-system:ebs-csi-controller-sa')!).map((a) => a.inputs.policyArn)).toEqual([
+      'arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy',
+    ]);
+  });
+
+  test('lets the secrets reader read the app secret and nothing else', () => {
+    const reader = irsaRoles(s).get('chat:external-secrets-reader')!;
+    const policies = s.ofType(T.rolePolicy).filter((p) => p.inputs.role === reader.id);
+    expect(policies).toHaveLength(1);
+    const statements = JSON.parse(policies[0]!.inputs.policy).Statement;
+    const [secret] = s.ofType('aws:secretsmanager/secret:Secret');
+    expect(secret!.inputs.name).toBe(`chat/${stack}/app`);
+    expect(secret!.inputs.kmsKeyId).toMatch(/^arn:aws:kms:/);
+    for (const st of statements) expect(st.Resource).not.toContain('*');
+    expect(statements.find((st: { Sid: string }) => st.Sid === 'ReadAppSecret').Resource).toBe(
+      `arn:aws:secretsmanager:${FAKE.region}:${FAKE.account}:${secret!.name}`,
+    );
+  });
+
+  test('creates encrypted, scanned, immutable ECR repositories with a lifecycle policy', () => {
+    const repos = s.ofType(T.repository);
+    expect(repos.map((r) => r.inputs.name).sort()).toEqual(['gateway', 'persister', 'web'].map((i) => `chat-${stack}/${i}`));
+    for (const repo of repos) {
+      expect(repo.inputs.imageScanningConfiguration).toEqual({ scanOnPush: true });
+      expect(repo.inputs.encryptionConfigurations).toEqual([{ encryptionType: 'KMS' }]);
+      expect(repo.inputs.imageTagMutability).toBe('IMMUTABLE');
+      expect(repo.inputs.forceDelete).toBe(stack === 'dev');
+    }
+    const policies = s.ofType(T.lifecycle);
+    expect(policies.map((p) => p.inputs.repository).sort()).toEqual(repos.map((r) => r.inputs.name).sort());
+    for (const p of policies) expect(JSON.parse(p.inputs.policy).rules).toHaveLength(2);
+  });
+
+  test('opens no security group to the internet; the database admits only the cluster on 5432', () => {
+    const groups = s.ofType(T.securityGroup);
+    for (const group of groups) {
+      for (const rule of group.inputs.ingress ?? []) {
+        expect(rule.cidrBlocks ?? []).not.toContain('0.0.0.0/0');
+        expect(rule.ipv6CidrBlocks ?? []).not.toContain('::/0');
+      }
+    }
+    const [defaultGroup] = s.ofType('aws:ec2/defaultSecurityGroup:DefaultSecurityGroup');
+    expect(defaultGroup!.inputs.ingress).toEqual([]);
+    expect(defaultGroup!.inputs.egress).toEqual([]);
+    if (stack === 'dev') {
+      expect(groups).toHaveLength(0);
+      return;
+    }
+    expect(groups).toHaveLength(1);
+    expect(groups[0]!.inputs.ingress).toEqual([
+      expect.objectContaining({ protocol: 'tcp', fromPort: 5432, toPort: 5432, securityGroups: [FAKE.clusterSecurityGroupId] }),
+    ]);
+    expect(groups[0]!.inputs.ingress[0].cidrBlocks ?? []).toEqual([]);
+  });
+
+  test(stack === 'prod' ? 'runs RDS Multi-AZ, encrypted, private, backed up and deletion-protected' : 'has no RDS instance', () => {
+    const instances = s.ofType(T.rds);
+    if (stack === 'dev') {
+      expect(instances).toHaveLength(0);
+      return;
+    }
+    expect(instances).toHaveLength(1);
+    const db = instances[0]!.inputs;
+    expect(db).toMatchObject({
+      engine: 'postgres',
+      multiAz: true,
+      storageEncrypted: true,
+      publiclyAccessible: false,
+      deletionProtection: true,
+      skipFinalSnapshot: false,
+    });
+    expect(db.kmsKeyId).toMatch(/^arn:aws:kms:/);
+    expect(db.backupRetentionPeriod).toBeGreaterThanOrEqual(7);
+    const subnetGroup = s.ofType('aws:rds/subnetGroup:SubnetGroup')[0]!;
+    expect([...subnetGroup.inputs.subnetIds].sort()).toEqual(subnetIdsOfTier(s, 'private').sort());
+    const params = s.ofType('aws:rds/parameterGroup:ParameterGroup')[0]!.inputs.parameters;
+    expect(params).toContainEqual({ name: 'rds.force_ssl', value: '1' });
+  });
+
+  test('tags every taggable resource with project, environment, stack and owner', () => {
+    const taggable = s.resources.filter((r) => !UNTAGGABLE.has(r.type));
+    expect(taggable.length).toBeGreaterThan(40);
+    for (const r of taggable) {
+      const keys = Object.keys(r.inputs.tags ?? {});
+      for (const key of REQUIRED_TAG_KEYS) expect({ resource: r.name, has: keys.includes(key) }).toEqual({ resource: r.name, has: true });
+      expect(r.inputs.tags.Environment).toBe(stack);
+    }
+  });
+
+  test('trusts GitHub only from this repository: main or the approved environments', () => {
+    const github = s.ofType(T.role).filter((r) => String(trustOf(r).Statement[0].Principal.Federated).endsWith('token.actions.githubusercontent.com'));
+    const subjects = Object.fromEntries(
+      github.map((r) => [r.inputs.name.replace(`chat-${stack}-ci-`, ''), trustOf(r).Statement[0].Condition.StringEquals['token.actions.githubusercontent.com:sub']]),
+    );
+    const repo = 'repo:chat-platform/chat';
+    expect(subjects).toEqual({
+      images: [stack === 'dev' ? `${repo}:ref:refs/heads/main` : `${repo}:environment:prod`],
+      preview: [`${repo}:pull_request`, `${repo}:ref:refs/heads/main`],
+      deploy: [`${repo}:environment:${stack}-infra`],
+    });
+    const previewRole = github.find((r) => r.inputs.name.endsWith('-preview'))!;
+    expect(s.ofType(T.attachment).filter((a) => a.inputs.role === previewRole.inputs.name).map((a) => a.inputs.policyArn)).toEqual([
+      'arn:aws:iam::aws:policy/ReadOnlyAccess',
+    ]);
+  });
+
+  test('exports the kubeconfig as a secret, the cluster name, the ECR URLs and the database endpoint', async () => {
+    const { outputs } = s;
+    expect(await pulumi.isSecret(outputs.kubeconfig)).toBe(true);
+    const kubeconfig = JSON.parse(await valueOf(outputs.kubeconfig));
+    expect(kubeconfig['current-context']).toBe(`chat-${stack}`);
+    expect(kubeconfig.users[0].user.exec.args).toEqual(expect.arrayContaining(['get-token', '--cluster-name', `chat-${stack}`]));
+    expect(await valueOf(outputs.clusterName)).toBe(`chat-${stack}`);
+    for (const image of ['gateway', 'persister', 'web'] as const) {
+      expect(await valueOf(outputs.ecrRepositoryUrls[image])).toBe(`${FAKE.account}.dkr.ecr.${FAKE.region}.amazonaws.com/chat-${stack}/${image}`);
+    }
+    if (stack === 'prod') {
+      expect(await valueOf(outputs.databaseEndpoint!)).toBe(`chat-prod-postgres.abc.${FAKE.region}.rds.amazonaws.com:5432`);
+    } else {
+      expect(outputs.databaseEndpoint).toBeUndefined();
+    }
+  });
+});
+
+test('stores DATABASE_URL (RDS host, TLS) and JWT_SECRET in Secrets Manager as a Pulumi secret', async () => {
+  const s = await buildStack('prod');
+  const [version] = s.ofType('aws:secretsmanager/secretVersion:SecretVersion');
+  // A secret input reaches the engine wrapped with Pulumi's secret signature, never as plain text.
+  const wrapped = version!.inputs.secretString;
+  expect(wrapped[pulumi.runtime.specialSigKey]).toBe(pulumi.runtime.specialSecretSig);
+  const value = JSON.parse(wrapped.value);
+  expect(value.DATABASE_URL).toMatch(/^postgresql:\/\/chat:Test-Password-0123456789-abcdef@chat-prod-postgres\.abc\.us-east-1\.rds\.amazonaws\.com:5432\/chat\?sslmode=require/);
+  expect(value.JWT_SECRET).toHaveLength(42);
+});
+
+test('rejects an invalid stack configuration before creating anything', async () => {
+  await expect(
+    buildStack('prod', { 'chat:database': JSON.stringify({ instanceClass: 'db.m7g.large', allocatedStorageGiB: 100, maxAllocatedStorageGiB: 500, multiAz: false }) }),
+  ).rejects.toThrow(/chat:database\.multiAz: prod needs Multi-AZ/);
+});
