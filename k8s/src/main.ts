@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { configFor, type EnvironmentName } from './config';
 import { writeHelmChart } from './helm-chart';
 import { REPO_ROOT } from './kafka-version';
+import { synthOutputFile } from './outputs';
 import { synthManifests, toYaml } from './synth';
 
 /**
@@ -11,8 +12,6 @@ import { synthManifests, toYaml } from './synth';
  * Environment variables IMAGE_REGISTRY and IMAGE_TAG override the presets' image coordinates.
  */
 function main(): void {
-  const outDir = path.join(REPO_ROOT, 'k8s', 'cdk8s.out');
-  mkdirSync(outDir, { recursive: true });
   for (const environment of ['dev', 'prod'] as EnvironmentName[]) {
     const preset = configFor(environment);
     const images = {
@@ -20,7 +19,8 @@ function main(): void {
       registry: process.env.IMAGE_REGISTRY ?? preset.images.registry,
       tag: process.env.IMAGE_TAG ?? preset.images.tag,
     };
-    const file = path.join(outDir, `${environment}.k8s.yaml`);
+    const file = synthOutputFile(environment);
+    mkdirSync(path.dirname(file), { recursive: true });
     writeFileSync(file, toYaml(synthManifests(configFor(environment, { images }))));
     console.log(`wrote ${path.relative(REPO_ROOT, file)}`);
   }

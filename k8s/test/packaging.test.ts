@@ -1,0 +1,136 @@
+import { existsSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { parse } from 'yaml';
+import { devConfig, synthManifests } from '../src';
+import { synthOutputFile } from '../src/outputs';
+import { podTemplates, pomKafkaVersion, repoRoot } from './support';
+
+const read = (file: string) => readFileSync(path.join(repoRoot, file), 'utf8');
+const compose = parse(read('docker-compose.yml'), { merge: true }) as { services: Record<string, any> };
+const skaffold = parse(read('skaffold.yaml')) as any;
+const envExample = new Set([...read('.env.example').matchAll(/^([A-Z0-9_]+)=/gm)].map((m) => m[1]));
+
+/** Final stage of a Dockerfile: the lines after its last FROM. */
+function finalStage(dockerfile: string): string {
+  const text = read(dockerfile);
+  return text.slice(text.lastIndexOf('\nFROM '));
+}
+
+describe('docker-compose.yml', () => {
+  test('runs nginx on 8080, three gateways, a persister, web, Redis, Kafka, Postgres and the migration', () => {
+    expect(Object.keys(compose.services).sort()).toEqual(['gateway-1', 'gateway-2', 'gateway-3', 'kafka', 'migrate', 'nginx', 'persister', 'postgres', 'redis', 'web']);
+    expect(compose.services.nginx.ports).toEqual(['8080:8080']);
+    expect(compose.services.migrate.command).toEqual(['node', 'db/dist/migrate-cli.js']);
+    expect(new Set(['gateway-1', 'gateway-2', 'gateway-3'].map((name) => compose.services[name].environment.GATEWAY_ID)).size).toBe(3);
+  });
+
+  test('runs Kafka at the version of the local broker', () => {
+    expect(compose.services.kafka.image).toBe(`apache/kafka:${pomKafkaVersion()}`);
+    expect(compose.services.kafka.environment.KAFKA_PROCESS_ROLES).toBe('broker,controller');
+  });
+
+  test('builds only Dockerfiles that exist and mounts only files that exist', () => {
+    for (const [name, service] of Object.entries(compose.services)) {
+      if (service.build) expect({ name, exists: existsSync(path.join(repoRoot, service.build.context, service.build.dockerfile)) }).toEqual({ name, exists: true });
+      for (const volume of service.volumes ?? []) {
+        const source = String(volume).split(':')[0] as string;
+        if (source.startsWith('.')) expect({ name, source, exists: existsSync(path.join(repoRoot, source)) }).toEqual({ name, source, exists: true });
+      }
+    }
+  });
+
+  test('reads only variables that .env.example documents', () => {
+    const used = [...read('docker-compose.yml').matchAll(/\$\{([A-Z0-9_]+)/g)].map((m) => m[1] as string);
+    expect(used.length).toBeGreaterThan(5);
+    expect(used.filter((name) => !envExample.has(name))).toEqual([]);
+  });
+
+  test('waits on health checks that exist: declared in compose or in the image Dockerfile', () => {
+    for (const [name, service] of Object.entries(compose.services)) {
+      for (const [dependency, { condition }] of Object.entries<{ condition: string }>(service.depends_on ?? {})) {
+        const target = compose.services[dependency];
+        expect({ name, dependency, known: target !== undefined }).toEqual({ name, dependency, known: true });
+        if (condition !== 'service_healthy') continue;
+        const inImage = target.build ? /^HEALTHCHECK /m.test(finalStage(target.build.dockerfile)) : false;
+        expect({ name, dependency, healthcheck: Boolean(target.healthcheck?.test) || inImage }).toEqual({ name, dependency, healthcheck: true });
+      }
+    }
+  });
+
+  test('nginx proxies to compose services and pins Socket.IO with a hashed affinity cookie', () => {
+    const conf = read('nginx/docker-compose.conf');
+    const hosts = [...conf.matchAll(/server ([a-z0-9-]+):(\d+)/g)].map((m) => m[1] as string);
+    expect(hosts.length).toBeGreaterThan(0);
+    for (const host of hosts) expect(Object.keys(compose.services)).toContain(host);
+    expect(conf).toMatch(/hash \$chat_affinity consistent;/);
+    expect(conf).toMatch(/location \/socket\.io\/[^}]*proxy_pass http:\/\/gateways_sticky;[^}]*Upgrade/s);
+  });
+});
+
+describe('Dockerfiles', () => {
+  test.each(['gateway/Dockerfile', 'persister/Dockerfile', 'web/Dockerfile'])('%s is multi-stage and runs as a non-root user with a health check', (dockerfile) => {
+    const text = read(dockerfile);
+    expect((text.match(/^FROM /gm) ?? []).length).toBeGreaterThanOrEqual(2);
+    const final = finalStage(dockerfile);
+    expect(final).toMatch(/^USER (node|101)$/m);
+    expect(final).toMatch(/^HEALTHCHECK /m);
+    // Every file copied from the build context exists in the repository.
+    for (const [, source] of text.matchAll(/^COPY (?!--from)([^\s]+) /gm)) {
+      expect({ dockerfile, source, exists: existsSync(path.join(repoRoot, source as string)) }).toEqual({ dockerfile, source, exists: true });
+    }
+  });
+
+  test('the Node images install production dependencies only, and the persister image carries the migrations', () => {
+    for (const dockerfile of ['gateway/Dockerfile', 'persister/Dockerfile']) expect(read(dockerfile)).toMatch(/npm ci --omit=dev/);
+    expect(finalStage('persister/Dockerfile')).toContain('db/prisma');
+  });
+
+  test('.dockerignore keeps dependencies, build output and local data out of the context', () => {
+    const ignored = read('.dockerignore').split('\n');
+    for (const entry of ['**/node_modules', '**/dist', '.git', '.data', '.env']) expect(ignored).toContain(entry);
+  });
+});
+
+describe('skaffold.yaml', () => {
+  const artifacts = skaffold.build.artifacts as { image: string; context: string; docker: { dockerfile: string } }[];
+
+  test('builds the three images from Dockerfiles that exist', () => {
+    expect(artifacts.map((a) => a.image).sort()).toEqual(['chat-gateway', 'chat-persister', 'chat-web']);
+    for (const artifact of artifacts) expect(existsSync(path.join(repoRoot, artifact.context, artifact.docker.dockerfile))).toBe(true);
+  });
+
+  test('deploys the files the synth writes, dev by default and prod in the eks profile', () => {
+    expect(skaffold.manifests.rawYaml).toEqual([path.relative(repoRoot, synthOutputFile('dev'))]);
+    const profiles = Object.fromEntries((skaffold.profiles as any[]).map((p) => [p.name, p]));
+    expect(Object.keys(profiles).sort()).toEqual(['eks', 'kind', 'minikube']);
+    expect(profiles.eks.manifests.rawYaml).toEqual([path.relative(repoRoot, synthOutputFile('prod'))]);
+    expect(profiles.kind.build.local.push).toBe(false);
+    expect(profiles.minikube.build.local.push).toBe(false);
+    expect(profiles.eks.build.local.push).toBe(true);
+    const synthScript = JSON.parse(read('k8s/package.json')).scripts.synth as string;
+    expect(synthScript).toBeTruthy();
+    expect(skaffold.manifests.hooks.before[0].host.command).toEqual(['npm', 'run', 'synth', '-w', '@chat/k8s']);
+  });
+
+  test('every platform image in the dev manifests is a Skaffold artifact, so Skaffold rewrites its tag', () => {
+    const images = podTemplates(synthManifests(devConfig()))
+      .flatMap(({ template }) => template.spec.containers.map((c: { image: string }) => c.image))
+      .filter((image: string) => image.startsWith('chat-'));
+    const artifactNames = new Set(artifacts.map((a) => a.image));
+    for (const image of images) expect(artifactNames.has(image.split(':')[0] as string)).toBe(true);
+  });
+});
+
+describe('values of the upstream platform charts', () => {
+  test.each(['ingress-nginx', 'strimzi-kafka-operator', 'cert-manager'])('helm/platform/%s.values.yaml parses to a mapping', (chart) => {
+    const values = parse(read(`helm/platform/${chart}.values.yaml`));
+    expect(typeof values).toBe('object');
+    expect(values).not.toBeNull();
+  });
+
+  test('the Strimzi operator watches the chat namespace and keeps generating NetworkPolicies', () => {
+    const values = parse(read('helm/platform/strimzi-kafka-operator.values.yaml'));
+    expect(values.watchNamespaces).toEqual([devConfig().namespace]);
+    expect(values.generateNetworkPolicy).toBe(true);
+  });
+});
