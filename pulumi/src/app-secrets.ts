@@ -10,12 +10,15 @@ import { policyJson } from './iam-policies';
 import { ServiceAccountRole } from './service-account-role';
 import { tagsFor, type Tags } from './tags';
 
-/** Service account the `SecretStore` in the app namespace authenticates as (see gitops/). */
-export const SECRETS_READER_SERVICE_ACCOUNT = 'external-secrets-reader';
+/**
+ * Service account the `ClusterSecretStore` authenticates as (gitops/<env>/external-secrets/); it
+ * lives in External Secrets Operator's namespace, where only the operator and admins act.
+ */
+export const SECRETS_READER = { namespace: 'external-secrets', serviceAccount: 'external-secrets-reader' } as const;
 
 /** Options of {@link AppSecrets}. */
 export interface AppSecretsArgs {
-  /** Secrets Manager name, e.g. `chat/prod/app`. */
+  /** Secrets Manager name: the chart's `externalSecrets.remoteKey` (`chat/<env>`). */
   readonly secretName: string;
   /** `DATABASE_URL` value (secret Output). */
   readonly databaseUrl: pulumi.Input<string>;
@@ -23,8 +26,8 @@ export interface AppSecretsArgs {
   readonly jwtSecret: pulumi.Input<string>;
   readonly oidcProviderArn: pulumi.Input<string>;
   readonly oidcIssuerUrl: pulumi.Input<string>;
-  /** Namespace of the chat workloads, where the SecretStore and its service account live. */
-  readonly namespace: string;
+  /** Name of the reader's IAM role (fixed, so the service account annotation in gitops/ can name it). */
+  readonly readerRoleName: string;
   /** Days a deleted secret can be restored (0 deletes at once; dev only). */
   readonly recoveryWindowInDays: number;
   readonly tags: Tags;
@@ -44,7 +47,7 @@ export function postgresUrl(args: { username: string; password: string; host: st
 export class AppSecrets extends pulumi.ComponentResource {
   readonly secretArn: pulumi.Output<string>;
   readonly secretName: pulumi.Output<string>;
-  /** IRSA role for the `SecretStore` (annotate its service account with it). */
+  /** IRSA role of the `ClusterSecretStore`'s service account. */
   readonly readerRoleArn: pulumi.Output<string>;
 
   constructor(name: string, args: AppSecretsArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -73,8 +76,8 @@ export class AppSecrets extends pulumi.ComponentResource {
     const reader = new ServiceAccountRole(`${name}-reader`, {
       oidcProviderArn: args.oidcProviderArn,
       oidcIssuerUrl: args.oidcIssuerUrl,
-      namespace: args.namespace,
-      serviceAccount: SECRETS_READER_SERVICE_ACCOUNT,
+      roleName: args.readerRoleName,
+      ...SECRETS_READER,
       inlinePolicy: pulumi.all([secret.arn, key.arn]).apply(([secretArn, keyArn]) =>
         policyJson([
           { Sid: 'ReadAppSecret', Effect: 'Allow', Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], Resource: secretArn },

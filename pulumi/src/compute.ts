@@ -23,6 +23,8 @@ export interface NodeGroupSpec {
 /** Options of {@link Compute}. */
 export interface ComputeArgs {
   readonly clusterName: pulumi.Input<string>;
+  /** Prefix of IAM role names (the cluster name). */
+  readonly namePrefix: string;
   /** Kubernetes version the nodes run: the control plane's. */
   readonly kubernetesVersion: string;
   /** Private subnets: nodes get no public address and no route from the internet. */
@@ -64,6 +66,7 @@ export class Compute extends pulumi.ComponentResource {
 
     const irsa = (id: string, namespace: string, serviceAccount: string, managedPolicyArns: string[]) =>
       new ServiceAccountRole(`${name}-${id}`, {
+        roleName: `${args.namePrefix}-${id}`,
         oidcProviderArn: args.oidcProviderArn,
         oidcIssuerUrl: args.oidcIssuerUrl,
         namespace,

@@ -17,6 +17,7 @@ function prod(): PlatformConfigInput {
     cluster: { kubernetesVersion: '1.35', endpointPublicAccess: true, publicAccessCidrs: ['203.0.113.0/24'] },
     nodeGroups: { system: { ...nodes }, app: { ...nodes } },
     database: { instanceClass: 'db.m7g.large', allocatedStorageGiB: 100, maxAllocatedStorageGiB: 500 },
+    cache: { nodeType: 'cache.m7g.large' },
     github: { repository: 'chat-platform/chat' },
   };
 }
@@ -30,7 +31,7 @@ describe('parsePlatformConfig', () => {
   test('applies the documented defaults and derives the cluster name', () => {
     const config = parsePlatformConfig(prod(), 'prod');
     expect(config.clusterName).toBe('chat-prod');
-    expect(config.kubernetesNamespace).toBe('chat');
+    expect(config.cache).toEqual({ nodeType: 'cache.m7g.large', nodes: 2, snapshotRetentionDays: 7 });
     expect(config.cluster.logTypes).toHaveLength(5);
     expect(config.database).toMatchObject({ multiAz: true, deletionProtection: true, backupRetentionDays: 14, engineVersion: '17' });
     expect(config.nodeGroups.app).toMatchObject({ capacityType: 'ON_DEMAND', diskSizeGiB: 50 });
@@ -59,6 +60,12 @@ describe('parsePlatformConfig', () => {
     rejects(withoutDatabase, /chat:database: prod needs the RDS database/);
     rejects({ ...prod(), database: { ...prod().database, deletionProtection: false } }, /prod needs deletion protection/);
     rejects({ ...prod(), database: { ...prod().database, backupRetentionDays: 3 } }, /at least 7 days/);
+  });
+
+  test('rejects a production stack without a cache replica', () => {
+    const { cache: _cache, ...withoutCache } = prod();
+    rejects(withoutCache, /chat:cache: prod needs the ElastiCache cache/);
+    rejects({ ...prod(), cache: { nodeType: 'cache.m7g.large', nodes: 1 } }, /nodes >= 2/);
   });
 
   test('rejects a production API endpoint open to the whole internet, and a public endpoint without a range', () => {

@@ -52,8 +52,6 @@ const schema = z
       .string()
       .regex(/^[a-z][a-z0-9-]{1,38}[a-z0-9]$/, 'lower-case letters, digits and dashes, 3 to 40 characters')
       .optional(),
-    /** Kubernetes namespace the chat workloads (and their `chat-secrets` Secret) live in. */
-    kubernetesNamespace: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/).default('chat'),
     /** Tags added to every resource, beside the ones the program sets (Project, Environment, ManagedBy, Stack). */
     tags: z.record(z.string().min(1).max(128), z.string().max(256)).default({}),
     network: z
@@ -119,6 +117,15 @@ const schema = z
         message: 'maxAllocatedStorageGiB must be at least allocatedStorageGiB',
       })
       .optional(),
+    /** ElastiCache (Valkey) for Redis; required in prod, absent in dev (dev runs Redis in the cluster). */
+    cache: z
+      .strictObject({
+        nodeType: z.string().regex(/^cache\.[a-z0-9]+\.[a-z0-9]+$/, 'an ElastiCache node type like cache.m7g.large'),
+        /** Nodes: one primary, the rest replicas in other zones. */
+        nodes: z.number().int().min(1).max(6).default(2),
+        snapshotRetentionDays: z.number().int().min(0).max(35).default(7),
+      })
+      .optional(),
     github: z.strictObject({
       /** `owner/name` of the repository whose workflows may push images (GitHub OIDC subject). */
       repository: z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'owner/name'),
@@ -156,6 +163,11 @@ const schema = z
       if (c.database.backupRetentionDays < 7) {
         ctx.addIssue({ code: 'custom', path: ['database', 'backupRetentionDays'], message: 'prod keeps backups at least 7 days' });
       }
+    }
+    if (!c.cache) {
+      ctx.addIssue({ code: 'custom', path: ['cache'], message: 'prod needs the ElastiCache cache' });
+    } else if (c.cache.nodes < 2) {
+      ctx.addIssue({ code: 'custom', path: ['cache', 'nodes'], message: 'prod needs a replica for fail-over (nodes >= 2)' });
     }
     if (c.nodeGroups.system.minSize < 2) {
       ctx.addIssue({ code: 'custom', path: ['nodeGroups', 'system', 'minSize'], message: 'prod runs at least 2 system nodes' });
@@ -202,7 +214,7 @@ export function parsePlatformConfig(raw: unknown, stack: string): PlatformConfig
 }
 
 /** Keys of the `chat` namespace holding plain (non-secret) configuration. */
-const PLAIN_KEYS = ['environment', 'clusterName', 'kubernetesNamespace', 'tags', 'network', 'cluster', 'nodeGroups', 'registry', 'database', 'github'] as const;
+const PLAIN_KEYS = ['environment', 'clusterName', 'tags', 'network', 'cluster', 'nodeGroups', 'registry', 'database', 'cache', 'github'] as const;
 
 /** Reads the `chat:*` keys of the current stack and validates them (see {@link parsePlatformConfig}). */
 export function loadPlatformConfig(): PlatformConfig {
@@ -212,7 +224,7 @@ export function loadPlatformConfig(): PlatformConfig {
     // Objects arrive as JSON text, scalars as text; getObject parses both (a bare word is not JSON).
     const text = cfg.get(key);
     if (text === undefined) continue;
-    raw[key] = key === 'environment' || key === 'clusterName' || key === 'kubernetesNamespace' ? text : cfg.getObject(key);
+    raw[key] = key === 'environment' || key === 'clusterName' ? text : cfg.getObject(key);
   }
   return parsePlatformConfig(raw, pulumi.getStack());
 }

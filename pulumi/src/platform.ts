@@ -5,6 +5,7 @@
 import * as pulumi from '@pulumi/pulumi';
 
 import { AppSecrets, postgresUrl } from './app-secrets';
+import { Cache } from './cache';
 import { CiAccess } from './ci-access';
 import { Cluster } from './cluster';
 import { Compute } from './compute';
@@ -23,6 +24,14 @@ export interface PlatformOutputs {
   readonly ecrRepositoryUrls: Readonly<Record<ImageName, pulumi.Output<string>>>;
   /** `host:port` of RDS; absent when the stack has no database. */
   readonly databaseEndpoint?: pulumi.Output<string>;
+  /** Host of RDS (the chart's `postgres.host`); absent without a database. */
+  readonly databaseHost?: pulumi.Output<string>;
+  /** Primary endpoint host of ElastiCache (the chart's `redis.host`); absent without a cache. */
+  readonly redisHost?: pulumi.Output<string>;
+  /** CIDR of the VPC (the chart's NetworkPolicy egress range for the managed data stores). */
+  readonly vpcCidr: string;
+  /** Image registry prefix (`<account>.dkr.ecr.<region>.amazonaws.com/<cluster>`): the chart's `images.registry`. */
+  readonly imageRegistry: pulumi.Output<string>;
   readonly vpcId: pulumi.Output<string>;
   readonly oidcProviderArn: pulumi.Output<string>;
   /** Secrets Manager name of the app's secret, which the ExternalSecret in gitops/ reads. */
@@ -65,6 +74,7 @@ export function createPlatform(config: PlatformConfig, secrets: PlatformSecrets)
 
   const compute = new Compute(name, {
     clusterName: cluster.name,
+    namePrefix: name,
     kubernetesVersion: config.cluster.kubernetesVersion,
     privateSubnetIds: network.privateSubnetIds,
     oidcProviderArn: cluster.oidcProviderArn,
@@ -84,6 +94,7 @@ export function createPlatform(config: PlatformConfig, secrets: PlatformSecrets)
 
   let databaseUrl: pulumi.Input<string>;
   let databaseEndpoint: pulumi.Output<string> | undefined;
+  let databaseHost: pulumi.Output<string> | undefined;
   if (config.database) {
     const db = config.database;
     if (!secrets.databasePassword) throw new Error('the database needs chat:databasePassword');
@@ -105,6 +116,7 @@ export function createPlatform(config: PlatformConfig, secrets: PlatformSecrets)
       tags,
     });
     databaseEndpoint = pulumi.interpolate`${database.address}:${database.port}`;
+    databaseHost = database.address;
     databaseUrl = pulumi
       .all([database.address, database.port, secrets.databasePassword])
       .apply(([host, port, password]) => postgresUrl({ username: db.username, password, host, port, database: db.name }));
@@ -113,13 +125,28 @@ export function createPlatform(config: PlatformConfig, secrets: PlatformSecrets)
     databaseUrl = secrets.databaseUrl;
   }
 
+  let cacheEndpoint: pulumi.Output<string> | undefined;
+  if (config.cache) {
+    const cache = new Cache(name, {
+      identifier: `${name}-valkey`,
+      vpcId: network.vpcId,
+      subnetIds: network.privateSubnetIds,
+      clientSecurityGroupId: cluster.clusterSecurityGroupId,
+      nodeType: config.cache.nodeType,
+      nodes: config.cache.nodes,
+      snapshotRetentionDays: config.cache.snapshotRetentionDays,
+      tags,
+    });
+    cacheEndpoint = cache.primaryEndpoint;
+  }
+
   const appSecrets = new AppSecrets(name, {
-    secretName: `chat/${config.environment}/app`,
+    secretName: `chat/${config.environment}`,
+    readerRoleName: `${name}-external-secrets`,
     databaseUrl,
     jwtSecret: secrets.jwtSecret,
     oidcProviderArn: cluster.oidcProviderArn,
     oidcIssuerUrl: cluster.oidcIssuerUrl,
-    namespace: config.kubernetesNamespace,
     recoveryWindowInDays: prod ? 30 : 0,
     tags,
   });
@@ -140,6 +167,10 @@ export function createPlatform(config: PlatformConfig, secrets: PlatformSecrets)
     clusterName: cluster.name,
     ecrRepositoryUrls: registry.repositoryUrls,
     databaseEndpoint,
+    databaseHost,
+    redisHost: cacheEndpoint,
+    vpcCidr: network.vpcCidr,
+    imageRegistry: registry.registryPrefix,
     vpcId: network.vpcId,
     oidcProviderArn: cluster.oidcProviderArn,
     appSecretName: appSecrets.secretName,

@@ -10,7 +10,7 @@ import { tagsFor, type Tags } from './tags';
 
 /** Options of {@link Registry}. */
 export interface RegistryArgs {
-  /** Repository names are `<prefix>/<image>`. */
+  /** Repository names are `<prefix>/chat-<image>`, the names the Helm chart pulls under `images.registry`. */
   readonly prefix: string;
   /** Tagged images kept per repository. */
   readonly keepImages: number;
@@ -44,22 +44,24 @@ export function lifecyclePolicy(keepImages: number, untaggedExpiryDays: number):
 
 /** One ECR repository per image. */
 export class Registry extends pulumi.ComponentResource {
-  /** Repository URLs (`<account>.dkr.ecr.<region>.amazonaws.com/<prefix>/<image>`). */
+  /** Repository URLs (`<account>.dkr.ecr.<region>.amazonaws.com/<prefix>/chat-<image>`). */
   readonly repositoryUrls: Readonly<Record<ImageName, pulumi.Output<string>>>;
   /** Repository ARNs, for IAM policies. */
   readonly repositoryArns: pulumi.Output<string>[];
+  /** `<account>.dkr.ecr.<region>.amazonaws.com/<prefix>`: the chart's `images.registry`. */
+  readonly registryPrefix: pulumi.Output<string>;
 
   constructor(name: string, args: RegistryArgs, opts?: pulumi.ComponentResourceOptions) {
     super('chat:infra:Registry', name, {}, opts);
     const parent = { parent: this };
     const repositories = IMAGE_NAMES.map((image) => {
       const repository = new aws.ecr.Repository(`${name}-${image}`, {
-        name: `${args.prefix}/${image}`,
+        name: `${args.prefix}/chat-${image}`,
         imageTagMutability: 'IMMUTABLE',
         imageScanningConfiguration: { scanOnPush: true },
         encryptionConfigurations: [{ encryptionType: 'KMS' }],
         forceDelete: args.forceDelete,
-        tags: tagsFor(args.tags, `${args.prefix}/${image}`, { Image: image }),
+        tags: tagsFor(args.tags, `${args.prefix}/chat-${image}`, { Image: image }),
       }, parent);
       new aws.ecr.LifecyclePolicy(`${name}-${image}`, {
         repository: repository.name,
@@ -69,6 +71,8 @@ export class Registry extends pulumi.ComponentResource {
     });
     this.repositoryUrls = Object.fromEntries(repositories.map(([image, r]) => [image, r.repositoryUrl])) as Record<ImageName, pulumi.Output<string>>;
     this.repositoryArns = repositories.map(([, r]) => r.arn);
+    const [, first] = repositories[0] as (typeof repositories)[number];
+    this.registryPrefix = first.repositoryUrl.apply((url) => url.slice(0, url.lastIndexOf('/')));
     this.registerOutputs({ repositoryUrls: this.repositoryUrls });
   }
 }

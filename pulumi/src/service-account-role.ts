@@ -12,6 +12,8 @@ import { tagsFor, type Tags } from './tags';
 export interface ServiceAccountRoleArgs {
   readonly oidcProviderArn: pulumi.Input<string>;
   readonly oidcIssuerUrl: pulumi.Input<string>;
+  /** IAM role name; fixed names let Kubernetes manifests name the role ARN. */
+  readonly roleName: string;
   /** Namespace of the service account. */
   readonly namespace: string;
   /** Name of the service account. */
@@ -32,6 +34,7 @@ export class ServiceAccountRole extends pulumi.ComponentResource {
     super('chat:infra:ServiceAccountRole', name, {}, opts);
     const parent = { parent: this };
     const role = new aws.iam.Role(`${name}-irsa`, {
+      name: args.roleName,
       assumeRolePolicy: serviceAccountTrustPolicy(args),
       description: `IRSA role of service account ${args.namespace}/${args.serviceAccount}`,
       tags: tagsFor(args.tags, `${name}-irsa`, { 'chat/service-account': `${args.namespace}.${args.serviceAccount}` }),

@@ -156,7 +156,15 @@ describe.each(['dev', 'prod'] as const)('stack %s', (stack) => {
 
   test('scopes every IRSA trust policy to exactly one service account', () => {
     const roles = irsaRoles(s);
-    expect([...roles.keys()].sort()).toEqual(['chat:external-secrets-reader', 'kube-system:aws-node', 'kube-system:ebs-csi-controller-sa']);
+    expect([...roles.keys()].sort()).toEqual([
+      'external-secrets:external-secrets-reader',
+      'kube-system:aws-node',
+      'kube-system:ebs-csi-controller-sa',
+    ]);
+    // Fixed names: the service account annotations in gitops/ spell these ARNs out.
+    expect([...roles.values()].map((r) => r.inputs.name).sort()).toEqual(
+      ['ebs-csi', 'external-secrets', 'vpc-cni'].map((id) => `chat-${stack}-${id}`),
+    );
     const attached = (role: RecordedResource) => s.ofType(T.attachment).filter((a) => a.inputs.role === (role.inputs.name ?? role.name));
     expect(attached(roles.get('kube-system:ebs-csi-controller-sa')!).map((a) => a.inputs.policyArn)).toEqual([
       'arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy',
@@ -164,12 +172,12 @@ describe.each(['dev', 'prod'] as const)('stack %s', (stack) => {
   });
 
   test('lets the secrets reader read the app secret and nothing else', () => {
-    const reader = irsaRoles(s).get('chat:external-secrets-reader')!;
+    const reader = irsaRoles(s).get('external-secrets:external-secrets-reader')!;
     const policies = s.ofType(T.rolePolicy).filter((p) => p.inputs.role === reader.id);
     expect(policies).toHaveLength(1);
     const statements = JSON.parse(policies[0]!.inputs.policy).Statement;
     const [secret] = s.ofType('aws:secretsmanager/secret:Secret');
-    expect(secret!.inputs.name).toBe(`chat/${stack}/app`);
+    expect(secret!.inputs.name).toBe(`chat/${stack}`);
     expect(secret!.inputs.kmsKeyId).toMatch(/^arn:aws:kms:/);
     for (const st of statements) expect(st.Resource).not.toContain('*');
     expect(statements.find((st: { Sid: string }) => st.Sid === 'ReadAppSecret').Resource).toBe(
@@ -179,7 +187,8 @@ describe.each(['dev', 'prod'] as const)('stack %s', (stack) => {
 
   test('creates encrypted, scanned, immutable ECR repositories with a lifecycle policy', () => {
     const repos = s.ofType(T.repository);
-    expect(repos.map((r) => r.inputs.name).sort()).toEqual(['gateway', 'persister', 'web'].map((i) => `chat-${stack}/${i}`));
+    // `<registry>/chat-<image>` is what the Helm chart pulls.
+    expect(repos.map((r) => r.inputs.name).sort()).toEqual(['gateway', 'persister', 'web'].map((i) => `chat-${stack}/chat-${i}`));
     for (const repo of repos) {
       expect(repo.inputs.imageScanningConfiguration).toEqual({ scanOnPush: true });
       expect(repo.inputs.encryptionConfigurations).toEqual([{ encryptionType: 'KMS' }]);
@@ -191,7 +200,7 @@ describe.each(['dev', 'prod'] as const)('stack %s', (stack) => {
     for (const p of policies) expect(JSON.parse(p.inputs.policy).rules).toHaveLength(2);
   });
 
-  test('opens no security group to the internet; the database admits only the cluster on 5432', () => {
+  test('opens no security group to the internet; the data stores admit only the cluster, on their port', () => {
     const groups = s.ofType(T.securityGroup);
     for (const group of groups) {
       for (const rule of group.inputs.ingress ?? []) {
@@ -206,11 +215,19 @@ describe.each(['dev', 'prod'] as const)('stack %s', (stack) => {
       expect(groups).toHaveLength(0);
       return;
     }
-    expect(groups).toHaveLength(1);
-    expect(groups[0]!.inputs.ingress).toEqual([
-      expect.objectContaining({ protocol: 'tcp', fromPort: 5432, toPort: 5432, securityGroups: [FAKE.clusterSecurityGroupId] }),
-    ]);
-    expect(groups[0]!.inputs.ingress[0].cidrBlocks ?? []).toEqual([]);
+    expect(groups).toHaveLength(2);
+    const ports = new Map([['chat-prod-sg', 5432], ['chat-prod-cache-sg', 6379]]);
+    for (const group of groups) {
+      const port = ports.get(group.name);
+      expect(group.inputs.ingress).toEqual([
+        expect.objectContaining({ protocol: 'tcp', fromPort: port, toPort: port, securityGroups: [FAKE.clusterSecurityGroupId] }),
+      ]);
+      expect(group.inputs.ingress[0].cidrBlocks ?? []).toEqual([]);
+      expect(group.inputs.egress).toEqual([]);
+    }
+    const attached = (type: string) => s.ofType(type)[0]!.inputs.vpcSecurityGroupIds ?? s.ofType(type)[0]!.inputs.securityGroupIds;
+    expect(attached(T.rds)).toEqual(['chat-prod-sg-id']);
+    expect(attached('aws:elasticache/replicationGroup:ReplicationGroup')).toEqual(['chat-prod-cache-sg-id']);
   });
 
   test(stack === 'prod' ? 'runs RDS Multi-AZ, encrypted, private, backed up and deletion-protected' : 'has no RDS instance', () => {
@@ -235,6 +252,25 @@ describe.each(['dev', 'prod'] as const)('stack %s', (stack) => {
     expect([...subnetGroup.inputs.subnetIds].sort()).toEqual(subnetIdsOfTier(s, 'private').sort());
     const params = s.ofType('aws:rds/parameterGroup:ParameterGroup')[0]!.inputs.parameters;
     expect(params).toContainEqual({ name: 'rds.force_ssl', value: '1' });
+  });
+
+  test(stack === 'prod' ? 'runs Valkey with a replica in another zone, encrypted at rest, with snapshots' : 'has no ElastiCache', () => {
+    const groups = s.ofType('aws:elasticache/replicationGroup:ReplicationGroup');
+    if (stack === 'dev') {
+      expect(groups).toHaveLength(0);
+      return;
+    }
+    expect(groups).toHaveLength(1);
+    expect(groups[0]!.inputs).toMatchObject({
+      numCacheClusters: 2,
+      automaticFailoverEnabled: true,
+      multiAzEnabled: true,
+      atRestEncryptionEnabled: true,
+      snapshotRetentionLimit: 7,
+    });
+    expect(groups[0]!.inputs.kmsKeyId).toMatch(/^arn:aws:kms:/);
+    const subnetGroup = s.ofType('aws:elasticache/subnetGroup:SubnetGroup')[0]!;
+    expect([...subnetGroup.inputs.subnetIds].sort()).toEqual(subnetIdsOfTier(s, 'private').sort());
   });
 
   test('tags every taggable resource with project, environment, stack and owner', () => {
@@ -272,12 +308,16 @@ describe.each(['dev', 'prod'] as const)('stack %s', (stack) => {
     expect(kubeconfig.users[0].user.exec.args).toEqual(expect.arrayContaining(['get-token', '--cluster-name', `chat-${stack}`]));
     expect(await valueOf(outputs.clusterName)).toBe(`chat-${stack}`);
     for (const image of ['gateway', 'persister', 'web'] as const) {
-      expect(await valueOf(outputs.ecrRepositoryUrls[image])).toBe(`${FAKE.account}.dkr.ecr.${FAKE.region}.amazonaws.com/chat-${stack}/${image}`);
+      expect(await valueOf(outputs.ecrRepositoryUrls[image])).toBe(`${FAKE.account}.dkr.ecr.${FAKE.region}.amazonaws.com/chat-${stack}/chat-${image}`);
     }
+    expect(await valueOf(outputs.imageRegistry)).toBe(`${FAKE.account}.dkr.ecr.${FAKE.region}.amazonaws.com/chat-${stack}`);
+    expect(outputs.vpcCidr).toBe(stack === 'prod' ? '10.30.0.0/16' : '10.20.0.0/16');
     if (stack === 'prod') {
       expect(await valueOf(outputs.databaseEndpoint!)).toBe(`chat-prod-postgres.abc.${FAKE.region}.rds.amazonaws.com:5432`);
+      expect(await valueOf(outputs.redisHost!)).toBe('chat-prod-valkey.cache.amazonaws.com');
     } else {
       expect(outputs.databaseEndpoint).toBeUndefined();
+      expect(outputs.redisHost).toBeUndefined();
     }
   });
 });

@@ -70,6 +70,8 @@ function computedState(type: string, name: string, inputs: Record<string, any>):
       return { ...common, repositoryUrl: `${FAKE.account}.dkr.ecr.${FAKE.region}.amazonaws.com/${inputs.name}` };
     case 'aws:rds/instance:Instance':
       return { ...common, address: `${inputs.identifier}.abc.${FAKE.region}.rds.amazonaws.com`, port: 5432 };
+    case 'aws:elasticache/replicationGroup:ReplicationGroup':
+      return { ...common, primaryEndpointAddress: `${inputs.replicationGroupId}.cache.amazonaws.com` };
     case 'aws:ec2/launchTemplate:LaunchTemplate':
       return { ...common, latestVersion: 1 };
     case 'aws:kms/key:Key':
