@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { REPO_ROOT } from './kafka-version';
@@ -20,8 +20,11 @@ export function toolPath(name: 'helm' | 'kubeconform'): string {
   return path.join(TOOLS_DIR, 'bin', name);
 }
 
-/** Root of the offline Kubernetes schemas, in kubeconform's `<version>-local-strict/<kind>-<group>-<version>.json` layout. */
-export const KUBERNETES_SCHEMA_ROOT = path.join(TOOLS_DIR, 'kubernetes-json-schema');
+/**
+ * Root of the Kubernetes schemas kept in the repository (kubeconform's
+ * `<version>-local-strict/<kind>-<group>-<version>.json` layout), so validation needs no download.
+ */
+export const KUBERNETES_SCHEMA_ROOT = path.join(REPO_ROOT, 'k8s', 'schemas', 'kubernetes');
 
 /** The folder of the target version's strict schemas. */
 export const KUBERNETES_SCHEMA_DIR = path.join(KUBERNETES_SCHEMA_ROOT, `v${KUBERNETES_VERSION}-local-strict`);
@@ -29,30 +32,80 @@ export const KUBERNETES_SCHEMA_DIR = path.join(KUBERNETES_SCHEMA_ROOT, `v${KUBER
 /** Hand-written schemas of the custom resources' required fields (Strimzi, cert-manager, ...), in the repository. */
 export const CRD_SCHEMA_DIR = path.join(REPO_ROOT, 'k8s', 'schemas', 'crds');
 
+/** Whether objects of this apiVersion are custom resources, validated by k8s/schemas/crds (one folder per API group). */
+export function isCustomResource(apiVersion: string): boolean {
+  const group = apiVersion.includes('/') ? apiVersion.split('/')[0] : '';
+  return Boolean(group) && existsSync(path.join(CRD_SCHEMA_DIR, group as string));
+}
+
+/** kubeconform's file name of a built-in kind's schema: `deployment-apps-v1.json`, `service-v1.json`. */
+export function schemaFileName(apiVersion: string, kind: string): string {
+  const [group, version] = apiVersion.includes('/') ? apiVersion.split('/') : ['', apiVersion];
+  const groupPart = group ? `-${(group as string).split('.')[0]}` : '';
+  return `${kind.toLowerCase()}${groupPart}-${version}.json`;
+}
+
+type JsonSchema = Record<string, unknown>;
+
+/** Removes `description` texts (documentation only) to keep the vendored files small. */
+function withoutDescriptions(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(withoutDescriptions);
+  if (node === null || typeof node !== 'object') return node;
+  return Object.fromEntries(
+    Object.entries(node)
+      .filter(([key, value]) => !(key === 'description' && typeof value === 'string'))
+      .map(([key, value]) => [key, withoutDescriptions(value)]),
+  );
+}
+
+const DEFINITION_REF = /#\/\$defs\/([^"]+)"/g;
+
 /**
- * Downloads the schema wheel with pip (no dependencies, nothing installed into Python) and
- * unpacks the target version's strict schemas. The wheel's schemas carry an `$id` on
- * kubernetes.io and absolute `$ref`s to it; they are rewritten to file-relative references so that
- * kubeconform resolves them offline.
+ * Downloads the schema wheel with pip (no dependencies, nothing installed into Python) and keeps
+ * the schemas of the given built-in kinds (`apiVersion` + `kind`) with the definitions they
+ * reference, transitively. The wheel's schemas carry an `$id` on kubernetes.io and absolute
+ * `$ref`s to it: they are rewritten to file-relative references so that kubeconform resolves
+ * them offline.
  */
-export function installKubernetesSchemas(): void {
-  if (existsSync(path.join(KUBERNETES_SCHEMA_DIR, '_definitions.json'))) return;
+export function vendorKubernetesSchemas(kinds: readonly { apiVersion: string; kind: string }[]): string[] {
   const work = mkdtempSync(path.join(tmpdir(), 'k8s-schemas-'));
   try {
     execFileSync('python3', ['-m', 'pip', 'download', '--no-deps', '--quiet', '-d', work, `${SCHEMA_PACKAGE.name}==${SCHEMA_PACKAGE.version}`], { stdio: 'inherit' });
     const wheel = readdirSync(work).find((file) => file.endsWith('.whl'));
     if (!wheel) throw new Error(`pip downloaded no wheel of ${SCHEMA_PACKAGE.name}`);
-    const prefix = `kubernetes_validate/kubernetes-json-schema/v${KUBERNETES_VERSION}-local-strict/`;
-    execFileSync('python3', ['-c', UNZIP_PREFIX, path.join(work, wheel), prefix, path.join(work, 'out')], { stdio: 'inherit' });
     const staged = path.join(work, 'out');
-    for (const file of readdirSync(staged)) {
-      const schema = JSON.parse(readFileSync(path.join(staged, file), 'utf8')) as Record<string, unknown>;
+    const prefix = `kubernetes_validate/kubernetes-json-schema/v${KUBERNETES_VERSION}-local-strict/`;
+    execFileSync('python3', ['-c', UNZIP_PREFIX, path.join(work, wheel), prefix, staged], { stdio: 'inherit' });
+
+    const load = (file: string): JsonSchema => JSON.parse(readFileSync(path.join(staged, file), 'utf8')) as JsonSchema;
+    const definitions = load('_definitions.json').$defs as Record<string, unknown>;
+    const files = [...new Set(kinds.map(({ apiVersion, kind }) => schemaFileName(apiVersion, kind)))].sort();
+    const needed = new Set<string>();
+    const visit = (schema: unknown): void => {
+      for (const [, name] of JSON.stringify(schema).matchAll(DEFINITION_REF)) {
+        if (name === undefined || needed.has(name)) continue;
+        needed.add(name);
+        visit(definitions[name]);
+      }
+    };
+    const kindSchemas = files.map((file) => {
+      if (!existsSync(path.join(staged, file))) throw new Error(`${SCHEMA_PACKAGE.name} has no ${file} for Kubernetes ${KUBERNETES_VERSION}`);
+      const schema = load(file);
       delete schema.$id;
-      writeFileSync(path.join(staged, file), JSON.stringify(schema).replaceAll('"/api/_definitions.json#', '"_definitions.json#'));
-    }
-    mkdirSync(KUBERNETES_SCHEMA_ROOT, { recursive: true });
+      visit(schema);
+      return [file, schema] as const;
+    });
+    const pruned = Object.fromEntries([...needed].sort().map((name) => [name, definitions[name]]));
+
     rmSync(KUBERNETES_SCHEMA_DIR, { recursive: true, force: true });
-    renameSync(staged, KUBERNETES_SCHEMA_DIR);
+    mkdirSync(KUBERNETES_SCHEMA_DIR, { recursive: true });
+    const write = (file: string, schema: unknown): void => {
+      const text = JSON.stringify(withoutDescriptions(schema)).replaceAll('"/api/_definitions.json#', '"_definitions.json#');
+      writeFileSync(path.join(KUBERNETES_SCHEMA_DIR, file), `${text}\n`);
+    };
+    for (const [file, schema] of kindSchemas) write(file, schema);
+    write('_definitions.json', { $schema: 'https://json-schema.org/draft/2020-12/schema', $defs: pruned });
+    return files;
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
