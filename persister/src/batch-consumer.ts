@@ -1,0 +1,107 @@
+import type { Consumer, Kafka } from 'kafkajs';
+import type { BatchProcessor } from './batch-processor';
+import type { Logger } from './logger';
+import type { PersisterMetrics } from './metrics';
+
+/** Settings of {@link BatchConsumer}. */
+export interface BatchConsumerOptions {
+  kafka: Kafka;
+  groupId: string;
+  topic: string;
+  processor: BatchProcessor;
+  metrics: PersisterMetrics;
+  logger: Logger;
+  /** Called once when the consumer crashed and kafkajs will not restart it (the process should exit). */
+  onFatal(error: Error): void;
+}
+
+/*
+ * Fetch tuning, measured with persister/bench/drain.ts on 2 cores: chat records are ~300-600 bytes,
+ * so 2 MiB per partition gives batches of a few thousand rows (about one PERSISTER_BATCH_MAX INSERT)
+ * and a fetch response of at most 16 MiB bounds memory per broker. Two partitions at once let
+ * Postgres write one batch while Node.js decodes the next; more only adds contention on two cores.
+ */
+const MAX_BYTES_PER_PARTITION = 2 * 1024 * 1024;
+const MAX_BYTES = 16 * 1024 * 1024;
+const PARTITIONS_CONSUMED_CONCURRENTLY = 2;
+
+/**
+ * The Kafka side of the persister: a consumer group member on the messages topic that hands each
+ * partition batch to the {@link BatchProcessor} and commits offsets itself (autoCommit off), only for
+ * records the processor finished.
+ */
+export class BatchConsumer {
+  private readonly consumer: Consumer;
+  private readonly log: Logger;
+  private joined = false;
+
+  constructor(private readonly options: BatchConsumerOptions) {
+    this.log = options.logger.child({ module: 'persister.consumer' });
+    this.consumer = options.kafka.consumer({
+      groupId: options.groupId,
+      maxBytesPerPartition: MAX_BYTES_PER_PARTITION,
+      maxBytes: MAX_BYTES,
+      // A member that waits for Postgres heartbeats from the retry loop, so the session stays short:
+      // a crashed member's partitions move on within 30 s.
+      sessionTimeout: 30_000,
+      heartbeatInterval: 3_000,
+    });
+    const { events } = this.consumer;
+    this.consumer.on(events.GROUP_JOIN, ({ payload }) => {
+      this.joined = true;
+      this.log.info({ groupId: payload.groupId, memberId: payload.memberId, assignment: payload.memberAssignment }, 'joined the consumer group');
+    });
+    this.consumer.on(events.STOP, () => (this.joined = false));
+    this.consumer.on(events.DISCONNECT, () => (this.joined = false));
+    this.consumer.on(events.CRASH, ({ payload }) => {
+      this.joined = false;
+      if (payload.restart) {
+        this.log.warn({ error: payload.error.message }, 'consumer crashed; kafkajs restarts it');
+        return;
+      }
+      options.onFatal(payload.error);
+    });
+  }
+
+  /** True while this member belongs to the group (between joining and stopping or crashing). */
+  isJoined(): boolean {
+    return this.joined;
+  }
+
+  /** Connects, subscribes and starts consuming; resolves once consumption runs (not when joined). */
+  async start(): Promise<void> {
+    const { topic, processor, metrics } = this.options;
+    await this.consumer.connect();
+    // A new group starts at the beginning: every record already in the topic must reach Postgres.
+    await this.consumer.subscribe({ topic, fromBeginning: true });
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: PARTITIONS_CONSUMED_CONCURRENTLY,
+      eachBatch: async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }) => {
+        if (batch.isEmpty()) return;
+        const finished = await processor.process(batch.messages, {
+          topic: batch.topic,
+          partition: batch.partition,
+          heartbeat,
+          shouldStop: () => !isRunning() || isStale(),
+          commit: async (offset) => {
+            resolveOffset(offset);
+            // The committed offset is the next record to read.
+            const next = (BigInt(offset) + 1n).toString();
+            await commitOffsetsIfNecessary({ topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: next }] }] });
+          },
+        });
+        if (finished) metrics.consumerLag.set({ topic: batch.topic, partition: String(batch.partition) }, Number(batch.offsetLag()));
+      },
+    });
+  }
+
+  /**
+   * Stops consuming: the batch in hand finishes its current chunk and commits it (or, while waiting
+   * for Postgres, gives up without committing), then the member leaves the group.
+   */
+  async stop(): Promise<void> {
+    await this.consumer.disconnect();
+  }
+}

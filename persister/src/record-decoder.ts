@@ -1,0 +1,67 @@
+import { messageRecordSchema } from '@chat/protocol';
+
+/** One row of the `messages` table, as the persister writes it. */
+export interface MessageRow {
+  id: string;
+  roomId: string;
+  senderId: string;
+  senderUsername: string;
+  body: string;
+  clientMsgId: string;
+  /** ISO 8601 instant in UTC, as the gateway assigned it (Postgres rounds it to milliseconds). */
+  createdAt: string;
+}
+
+/** A record is either a row to write or a reason why it can never be written. */
+export type DecodeResult = { ok: true; row: MessageRow } | { ok: false; problem: RecordProblem; reason: string };
+
+/** Why a record was refused, as a bounded label for metrics (the reason text has the details). */
+export type RecordProblem = 'empty_value' | 'invalid_json' | 'schema_violation' | 'unstorable_text';
+
+const TEXT_FIELDS = ['senderUsername', 'body', 'clientMsgId'] as const;
+
+/**
+ * Turns the value of a messages-topic record into a row, or names why it can never be stored: no
+ * value, invalid JSON, a schema violation, or text Postgres refuses or would alter (a NUL character,
+ * a lone UTF-16 surrogate, a calendar date that does not exist). Pure and synchronous.
+ */
+export function decodeRecord(value: Buffer | null): DecodeResult {
+  if (value === null || value.length === 0) return { ok: false, problem: 'empty_value', reason: 'empty value: a message record must carry JSON' };
+  let json: unknown;
+  try {
+    json = JSON.parse(value.toString('utf8'));
+  } catch (error) {
+    return { ok: false, problem: 'invalid_json', reason: `invalid JSON: ${(error as Error).message}` };
+  }
+  const parsed = messageRecordSchema.safeParse(json);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(record)'}: ${issue.message}`);
+    return { ok: false, problem: 'schema_violation', reason: `schema violation: ${issues.join('; ')}` };
+  }
+  const record = parsed.data;
+  for (const field of TEXT_FIELDS) {
+    // Postgres text cannot hold U+0000 (SQLSTATE 22021 would fail the whole batch).
+    if (record[field].includes('\u0000')) return { ok: false, problem: 'unstorable_text', reason: `unstorable text: ${field} contains a NUL character` };
+    // A lone surrogate would be silently replaced by U+FFFD on the way to UTF-8: refuse rather than alter.
+    if (!record[field].isWellFormed()) return { ok: false, problem: 'unstorable_text', reason: `unstorable text: ${field} is not well-formed Unicode (lone surrogate)` };
+  }
+  if (!isRealInstant(record.createdAt)) return { ok: false, problem: 'schema_violation', reason: `schema violation: createdAt: ${record.createdAt} is not a date that exists` };
+  return {
+    ok: true,
+    row: {
+      id: record.id,
+      roomId: record.roomId,
+      senderId: record.senderId,
+      senderUsername: record.senderUsername,
+      body: record.body,
+      clientMsgId: record.clientMsgId,
+      createdAt: record.createdAt,
+    },
+  };
+}
+
+/** The ISO format check lets 2026-02-30 through; Date rolls it over to March, Postgres refuses it (22008). */
+function isRealInstant(iso: string): boolean {
+  const time = Date.parse(iso);
+  return Number.isFinite(time) && new Date(time).toISOString().slice(0, 10) === iso.slice(0, 10);
+}
