@@ -128,9 +128,13 @@ describe('values of the upstream platform charts', () => {
     expect(values).not.toBeNull();
   });
 
-  test('the Strimzi operator watches the chat namespace and keeps generating NetworkPolicies', () => {
+  test('the Strimzi operator watches the chat namespace, generates NetworkPolicies and restricted pods', () => {
     const values = parse(read('helm/platform/strimzi-kafka-operator.values.yaml'));
     expect(values.watchNamespaces).toEqual([devConfig().namespace]);
     expect(values.generateNetworkPolicy).toBe(true);
+    // The namespace enforces the restricted Pod Security Standard (see the Namespace object).
+    const namespace = synthManifests(devConfig()).find((m) => m.kind === 'Namespace') as any;
+    expect(namespace.metadata.labels['pod-security.kubernetes.io/enforce']).toBe('restricted');
+    expect(values.extraEnvs).toContainEqual({ name: 'STRIMZI_POD_SECURITY_PROVIDER_CLASS', value: 'restricted' });
   });
 });
