@@ -184,6 +184,15 @@ describe('ChatController', () => {
     expect(connection.typing).toEqual([ROOM_ID, OTHER_ROOM_ID]);
   });
 
+  it('signals typing again at once after I sent a message (receivers cleared my indicator)', async () => {
+    await started(ROOM_ID);
+    connection.answerSend = async (input) => ({ ok: true, message: message(4, { sender: ann, clientMsgId: input.clientMsgId }) });
+    controller.notifyTyping(ROOM_ID);
+    controller.send(ROOM_ID, 'done');
+    controller.notifyTyping(ROOM_ID);
+    expect(connection.typing).toEqual([ROOM_ID, ROOM_ID]);
+  });
+
   it('knows who of the open room is online from presence:list and presence events', async () => {
     await started();
     connection.online = [ann];
@@ -192,5 +201,15 @@ describe('ChatController', () => {
     expect(controller.getState().online[bob.id]).toBe(false);
     connection.serverSends('presence', { user: bob, status: 'online' });
     expect(controller.getState().online[bob.id]).toBe(true);
+  });
+
+  it('adds someone who writes in the room to its members, since no event announces new members', async () => {
+    server.api.members = jest.fn(async () => [ann]);
+    await started(ROOM_ID);
+    await until(() => controller.getState().members[ROOM_ID] !== undefined);
+    const carl = { id: '0190a000-0000-7000-8000-00000000000c', username: 'carl' };
+    connection.serverSends('message:new', message(4, { sender: carl }));
+    expect(controller.getState().members[ROOM_ID]).toEqual([ann, carl]);
+    expect(controller.getState().online[carl.id]).toBe(true);
   });
 });

@@ -209,6 +209,14 @@ export class ChatController {
   private receive(messages: readonly ChatMessage[]): void {
     for (const message of messages) {
       this.setTimeline(message.roomId, mergeMessages(this.timeline(message.roomId), [message]));
+      // The protocol has no "member joined" event: someone who writes in the room is a member, and online.
+      const members = this.state.members[message.roomId];
+      if (members && !members.some((m) => m.id === message.sender.id)) {
+        this.update({
+          members: { ...this.state.members, [message.roomId]: [...members, message.sender] },
+          online: { ...this.state.online, [message.sender.id]: true },
+        });
+      }
       const typing = clearTyping(this.state.typing, message.roomId, message.sender.id);
       if (typing !== this.state.typing) this.update({ typing });
       this.markReadIfActive(message.roomId);
@@ -259,6 +267,8 @@ export class ChatController {
     const parsed = messageBodySchema.safeParse(text);
     if (!parsed.success) return describeIssue(parsed.error);
     const clientMsgId = newClientMsgId();
+    // Receivers clear my typing indicator when my message arrives: the next keystroke must signal anew.
+    this.typingThrottles.delete(roomId);
     this.setTimeline(
       roomId,
       addPending(this.timeline(roomId), {

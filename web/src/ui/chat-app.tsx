@@ -113,6 +113,7 @@ function ChatLayout({ controller, onLogout }: { controller: ChatController; onLo
             timeline={state.timelines[activeRoom.id] ?? EMPTY_TIMELINE}
             loadingOlder={state.loadingOlder[activeRoom.id] ?? false}
             onlineMembers={onlineMembers}
+            memberCount={state.members[activeRoom.id]?.length}
             typing={typingUsers(state.typing, activeRoom.id, state.me.id, Date.now())}
             onLoadOlder={() => void controller.loadOlder(activeRoom.id)}
             onSend={(text) => controller.send(activeRoom.id, text)}

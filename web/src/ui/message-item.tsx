@@ -1,3 +1,4 @@
+import type { CSSProperties } from 'react';
 import type { TimelineEntry } from '../chat/timeline';
 import { formatFullTime, formatTime } from './format-time';
 import { MessageBody } from './message-body';
@@ -11,6 +12,22 @@ export interface MessageItemProps {
   mine: boolean;
   onRetry: (clientMsgId: string) => void;
   onDiscard: (clientMsgId: string) => void;
+}
+
+/** A hue from the username, so each person keeps one colour everywhere. */
+function hue(username: string): number {
+  let hash = 0;
+  for (const char of username) hash = (hash * 31 + char.charCodeAt(0)) % 360;
+  return hash;
+}
+
+/** The sender's initial in a coloured circle (decorative: the name is right beside it). */
+function Avatar({ username }: { username: string }) {
+  return (
+    <span className="message__avatar" aria-hidden="true" style={{ '--avatar-hue': hue(username) } as CSSProperties}>
+      {username.charAt(0).toUpperCase()}
+    </span>
+  );
 }
 
 /** One message: sender and time (first of a group), the text, and for mine, where its delivery stands. */
@@ -27,6 +44,7 @@ export function MessageItem({ entry, startsGroup, mine, onRetry, onDiscard }: Me
       data-status={entry.status}
       aria-label={startsGroup ? undefined : `${entry.sender.username} at ${formatTime(date)}`}
     >
+      {startsGroup && <Avatar username={entry.sender.username} />}
       {startsGroup ? (
         <div className="message__meta">
           <span className="message__sender">{entry.sender.username}</span> {time}
@@ -40,7 +58,7 @@ export function MessageItem({ entry, startsGroup, mine, onRetry, onDiscard }: Me
         <MessageBody body={entry.body} />
       </div>
       {mine && entry.status === 'pending' && (
-        <div className="message__status" role="status">
+        <div className="message__status message__status--pending" role="status">
           Sending…
         </div>
       )}

@@ -11,6 +11,8 @@ export interface RoomViewProps {
   timeline: Timeline;
   loadingOlder: boolean;
   onlineMembers: readonly PublicUser[];
+  /** How many members the loaded member list has (undefined until loaded). */
+  memberCount?: number;
   typing: readonly PublicUser[];
   onLoadOlder: () => void;
   onSend: (text: string) => string | undefined;
@@ -25,6 +27,8 @@ export interface RoomViewProps {
 export function RoomView(props: RoomViewProps) {
   const { room, me, timeline, onlineMembers, typing } = props;
   const title = room.visibility === 'direct' ? room.name : `# ${room.name}`;
+  // The member list, once loaded, is fresher than the count the room list came with.
+  const memberCount = Math.max(room.memberCount, props.memberCount ?? 0);
   return (
     <section className="room" aria-labelledby="room-title">
       <header className="room__header">
@@ -36,9 +40,10 @@ export function RoomView(props: RoomViewProps) {
           <p className="room__subtitle">
             {room.visibility === 'direct'
               ? 'Direct message'
-              : `${room.visibility === 'private' ? 'Private' : 'Public'} room · ${room.memberCount} ${
-                  room.memberCount === 1 ? 'member' : 'members'
+              : `${room.visibility === 'private' ? 'Private' : 'Public'} room · ${memberCount} ${
+                  memberCount === 1 ? 'member' : 'members'
                 }`}
+            <span className="room__subtitle-online"> · {onlineMembers.length} online</span>
           </p>
         </div>
         <div className="room__online" role="group" aria-label="Online now">

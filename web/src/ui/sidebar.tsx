@@ -15,6 +15,15 @@ export interface SidebarProps {
   onLogout: () => void;
 }
 
+/** A padlock drawn inline: emoji fonts are not on every system (a missing one shows an empty box). */
+function LockIcon() {
+  return (
+    <svg width="12" height="12" viewBox="0 0 16 16" fill="currentColor" focusable="false">
+      <path d="M4 7V5a4 4 0 1 1 8 0v2h1a1 1 0 0 1 1 1v7a1 1 0 0 1-1 1H3a1 1 0 0 1-1-1V8a1 1 0 0 1 1-1h1zm2 0h4V5a2 2 0 1 0-4 0v2z" />
+    </svg>
+  );
+}
+
 function RoomLink({ room, active, unread }: { room: Room; active: boolean; unread: number }) {
   return (
     <li>
@@ -24,7 +33,7 @@ function RoomLink({ room, active, unread }: { room: Room; active: boolean; unrea
         aria-current={active ? 'page' : undefined}
       >
         <span className="room-link__icon" aria-hidden="true">
-          {room.visibility === 'direct' ? '@' : room.visibility === 'private' ? '🔒' : '#'}
+          {room.visibility === 'direct' ? '@' : room.visibility === 'private' ? <LockIcon /> : '#'}
         </span>
         <span className="room-link__name">{room.name}</span>
         {room.visibility === 'private' && <span className="visually-hidden"> (private)</span>}

@@ -1,0 +1,122 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+
+/** Where the local system (nginx in front of the gateways) serves the app. */
+export const BASE_URL = (process.env.CHAT_BASE_URL ?? 'http://localhost:8080').replace(/\/$/, '');
+/** Debian's Chromium: Playwright's own browser download cannot work on the build machines. */
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+/** Screenshots land here, at the repository root, for CI to keep as artifacts. */
+export const SCREENSHOT_DIR = path.resolve(__dirname, '..', '..', 'artifacts', 'screenshots');
+/** The cookie nginx reads to pick a gateway (values g1, g2): pins a browser context to one gateway. */
+export const GATEWAY_COOKIE = 'chat_gw';
+/** The header every gateway HTTP response carries, naming the gateway that served it. */
+export const GATEWAY_HEADER = 'x-gateway-id';
+
+/**
+ * Starts headless Chromium. A missing browser or an unreachable system fails the suite with what to
+ * do about it: a browser test that silently skips proves nothing.
+ */
+export async function launchBrowser(): Promise<Browser> {
+  if (!existsSync(CHROMIUM_PATH)) {
+    throw new Error(`Chromium not found at ${CHROMIUM_PATH}: install it with \`apt-get install -y chromium\` (or set CHROMIUM_PATH)`);
+  }
+  try {
+    await fetch(BASE_URL, { signal: AbortSignal.timeout(5_000) });
+  } catch (error) {
+    throw new Error(`The chat is not reachable at ${BASE_URL} (${String(error)}): start it with \`npm start\` or set CHAT_BASE_URL`);
+  }
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    // As root in a container there is no sandbox to use; the machine's network is closed, so Chromium's
+    // background connections (updates, safe browsing) would only fail and slow it down.
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+  });
+}
+
+/** A fresh browser context (own cookies and storage: one user) whose requests nginx sends to `gateway`. */
+export async function contextOnGateway(
+  browser: Browser,
+  gateway: 'g1' | 'g2',
+  viewport: { width: number; height: number } = { width: 1280, height: 800 },
+): Promise<BrowserContext> {
+  const context = await browser.newContext({ viewport, baseURL: BASE_URL });
+  context.setDefaultTimeout(15_000);
+  await context.addCookies([{ name: GATEWAY_COOKIE, value: gateway, url: BASE_URL }]);
+  return context;
+}
+
+/** Which gateway answers this context's API requests (the header is on errors too, so no login is needed). */
+export async function apiGateway(context: BrowserContext): Promise<string> {
+  const response = await context.request.get(`${BASE_URL}/api/me`);
+  const id = response.headers()[GATEWAY_HEADER];
+  if (!id) throw new Error(`GET /api/me answered without the ${GATEWAY_HEADER} header: the gateway must set it on every response`);
+  return id;
+}
+
+/**
+ * Records which gateway accepted each WebSocket the page opens, from the handshake's response headers
+ * (read through the Chrome DevTools Protocol: Playwright's WebSocket API does not expose them).
+ */
+export async function watchSocketGateways(page: Page): Promise<string[]> {
+  const gateways: string[] = [];
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Network.enable');
+  cdp.on('Network.webSocketHandshakeResponseReceived', (event) => {
+    const headers = Object.fromEntries(Object.entries(event.response.headers).map(([k, v]) => [k.toLowerCase(), v]));
+    gateways.push(String(headers[GATEWAY_HEADER] ?? 'unknown'));
+  });
+  return gateways;
+}
+
+/** Console errors and uncaught exceptions of a page: the production build must produce none. */
+export function collectPageErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(`console: ${message.text()}`);
+  });
+  page.on('pageerror', (error) => errors.push(`exception: ${error.message}`));
+  return errors;
+}
+
+/** A username no earlier run has taken (3-32 of [A-Za-z0-9_.-]). */
+export function uniqueUsername(prefix: string): string {
+  return `${prefix}_${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+}
+
+/** Signs up through the form and waits until the chat is on screen and its socket is connected. */
+export async function signUp(page: Page, username: string, password: string): Promise<void> {
+  await page.goto('/');
+  await page.getByRole('button', { name: 'Create an account' }).click();
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign up' }).click();
+  await waitForChat(page);
+}
+
+/** Waits until the signed-in app shows its room list and the real-time connection is up. */
+export async function waitForChat(page: Page): Promise<void> {
+  await page.getByRole('navigation', { name: 'Rooms' }).waitFor();
+  await page.getByText('Connecting…').waitFor({ state: 'hidden' });
+  await page.getByText(/Reconnecting/).waitFor({ state: 'hidden' });
+}
+
+/** Types a message into the composer and sends it with Enter. */
+export async function sendMessage(page: Page, text: string): Promise<void> {
+  const box = page.getByLabel('Message', { exact: true });
+  await box.fill(text);
+  await box.press('Enter');
+}
+
+/** The room's message log. */
+export const messageLog = (page: Page) => page.getByRole('log', { name: 'Messages' });
+
+/** Waits until a message with exactly this text is in the log and, when it is mine, acknowledged. */
+export async function waitForMessage(page: Page, text: string, options: { sent?: boolean } = {}): Promise<void> {
+  const item = messageLog(page)
+    .getByRole('listitem')
+    .filter({ has: page.getByText(text, { exact: true }) });
+  await item.waitFor();
+  if (options.sent) await item.and(page.locator('[data-status="sent"]')).waitFor();
+}

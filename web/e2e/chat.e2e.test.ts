@@ -1,0 +1,184 @@
+/**
+ * Browser tests of the whole local system: Debian's Chromium driven by playwright-core against the
+ * app nginx serves (CHAT_BASE_URL, default http://localhost:8080), two users in two browser contexts
+ * pinned to different gateways. Run with the system up (`npm start`): `npm run test:browser -w @chat/web`.
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { Browser, BrowserContext } from 'playwright-core';
+import {
+  SCREENSHOT_DIR,
+  apiGateway,
+  collectPageErrors,
+  contextOnGateway,
+  launchBrowser,
+  messageLog,
+  sendMessage,
+  signUp,
+  uniqueUsername,
+  waitForChat,
+  waitForMessage,
+  watchSocketGateways,
+} from './browser-support';
+
+const PASSWORD = 'correct horse battery';
+const SCRIPT_INJECTION = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 1">';
+const TEST_TIMEOUT_MS = 120_000;
+
+describe('chat in the browser', () => {
+  let browser: Browser;
+  const contexts: BrowserContext[] = [];
+
+  beforeAll(async () => {
+    browser = await launchBrowser();
+  }, 30_000);
+
+  afterAll(async () => {
+    for (const context of contexts) await context.close();
+    await browser?.close();
+  });
+
+  async function userOn(gateway: 'g1' | 'g2', viewport?: { width: number; height: number }) {
+    const context = await contextOnGateway(browser, gateway, viewport);
+    contexts.push(context);
+    const page = await context.newPage();
+    return { context, page, errors: collectPageErrors(page), socketGateways: await watchSocketGateways(page) };
+  }
+
+  it(
+    'two users on different gateways invite, talk both ways, survive a reload, and see markup as text',
+    async () => {
+      const ann = await userOn('g1');
+      const bob = await userOn('g2');
+      const annName = uniqueUsername('ann');
+      const bobName = uniqueUsername('bob');
+      const roomName = `e2e room ${Date.now().toString(36)}`;
+
+      // The two contexts really are served by two gateways, for the API and for the socket.
+      const [annGateway, bobGateway] = [await apiGateway(ann.context), await apiGateway(bob.context)];
+      expect(annGateway).not.toBe(bobGateway);
+
+      await signUp(ann.page, annName, PASSWORD);
+      await signUp(bob.page, bobName, PASSWORD);
+      expect(ann.socketGateways.at(-1)).toBe(annGateway);
+      expect(bob.socketGateways.at(-1)).toBe(bobGateway);
+
+      // Ann creates a private room and invites Bob; it appears in Bob's list without a reload.
+      await ann.page.getByRole('button', { name: 'Create room' }).click();
+      const createDialog = ann.page.getByRole('dialog', { name: 'Create a room' });
+      await createDialog.getByLabel('Room name').fill(roomName);
+      await createDialog.getByLabel(/^Private/).check();
+      await createDialog.getByRole('button', { name: 'Create room' }).click();
+      await ann.page.getByRole('heading', { name: `# ${roomName}` }).waitFor();
+
+      await ann.page.getByRole('button', { name: 'Invite' }).click();
+      const inviteDialog = ann.page.getByRole('dialog', { name: `Invite to # ${roomName}` });
+      await inviteDialog.getByLabel('Username').fill(bobName);
+      await inviteDialog.getByRole('button', { name: 'Invite' }).click();
+      await inviteDialog.waitFor({ state: 'hidden' });
+
+      await bob.page.getByRole('link', { name: new RegExp(roomName) }).click();
+      await bob.page.getByRole('heading', { name: `# ${roomName}` }).waitFor();
+
+      // Messages both ways, across the gateways; each sender sees its message acknowledged.
+      await sendMessage(ann.page, `hello ${bobName}, this is ${annName}`);
+      await waitForMessage(ann.page, `hello ${bobName}, this is ${annName}`, { sent: true });
+      await waitForMessage(bob.page, `hello ${bobName}, this is ${annName}`);
+
+      await bob.page.getByLabel('Message', { exact: true }).fill('hi Ann! see https://example.org/docs');
+      await bob.page.getByRole('button', { name: /send/i }).click();
+      await waitForMessage(bob.page, 'hi Ann! see https://example.org/docs', { sent: true });
+      await waitForMessage(ann.page, 'hi Ann! see https://example.org/docs');
+      expect(await messageLog(ann.page).getByRole('link', { name: 'https://example.org/docs' }).getAttribute('href')).toBe(
+        'https://example.org/docs',
+      );
+
+      // Who is online and who is typing, as the other user sees it.
+      await ann.page.getByRole('group', { name: 'Online now' }).getByText(bobName).waitFor();
+      await bob.page.getByLabel('Message', { exact: true }).pressSequentially('typing something');
+      await ann.page.getByText(`${bobName} is typing…`).waitFor();
+      await bob.page.getByLabel('Message', { exact: true }).fill('');
+
+      // What a user types is shown as text, never run or rendered as HTML.
+      await sendMessage(ann.page, SCRIPT_INJECTION);
+      await waitForMessage(ann.page, SCRIPT_INJECTION, { sent: true });
+      await waitForMessage(bob.page, SCRIPT_INJECTION);
+      for (const page of [ann.page, bob.page]) {
+        expect(await page.evaluate(() => (window as { __pwned?: number }).__pwned)).toBeUndefined();
+        expect(await messageLog(page).locator('img, script').count()).toBe(0);
+      }
+
+      // Bob reloads: the session survives, the same room opens, and its history is there in order.
+      await bob.page.reload();
+      await waitForChat(bob.page);
+      await bob.page.getByRole('heading', { name: `# ${roomName}` }).waitFor();
+      await waitForMessage(bob.page, SCRIPT_INJECTION);
+      const bodies = await messageLog(bob.page).locator('.message__body').allTextContents();
+      expect(bodies).toEqual([`hello ${bobName}, this is ${annName}`, 'hi Ann! see https://example.org/docs', SCRIPT_INJECTION]);
+      expect(bob.socketGateways.at(-1)).toBe(bobGateway);
+
+      // And a reply after the reload still reaches Ann live.
+      await sendMessage(bob.page, 'back after a reload');
+      await waitForMessage(ann.page, 'back after a reload');
+
+      mkdirSync(SCREENSHOT_DIR, { recursive: true });
+      await ann.page.screenshot({ path: path.join(SCREENSHOT_DIR, 'room.png') });
+
+      expect(ann.errors).toEqual([]);
+      expect(bob.errors).toEqual([]);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'shows a taken username, a weak password and wrong credentials next to the form',
+    async () => {
+      const { page } = await userOn('g1');
+      const name = uniqueUsername('carol');
+      await signUp(page, name, PASSWORD);
+      await page.getByRole('button', { name: 'Log out' }).click();
+
+      await page.getByRole('button', { name: 'Log in' }).waitFor();
+      await page.getByLabel('Username').fill(name);
+      await page.getByLabel('Password').fill('not the password');
+      await page.getByRole('button', { name: 'Log in' }).click();
+      await page.getByRole('alert').getByText('Wrong username or password.').waitFor();
+
+      await page.getByRole('button', { name: 'Create an account' }).click();
+      await page.getByLabel('Username').fill(name);
+      await page.getByLabel('Password').fill('short');
+      await page.getByRole('button', { name: 'Sign up' }).click();
+      await page.getByText(/Password is too weak/).waitFor();
+
+      await page.getByLabel('Password').fill(PASSWORD);
+      await page.getByRole('button', { name: 'Sign up' }).click();
+      await page.getByText('That username is taken. Try another one.').waitFor();
+      expect(await page.getByLabel('Username').getAttribute('aria-invalid')).toBe('true');
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'works on a phone-width screen: the room list, then the room with a way back',
+    async () => {
+      const { page, errors } = await userOn('g2', { width: 375, height: 740 });
+      await signUp(page, uniqueUsername('dave'), PASSWORD);
+      await page.getByRole('button', { name: 'Create room' }).click();
+      const dialog = page.getByRole('dialog', { name: 'Create a room' });
+      await dialog.getByLabel('Room name').fill('phone room');
+      await dialog.getByRole('button', { name: 'Create room' }).click();
+      await page.getByRole('heading', { name: '# phone room' }).waitFor();
+      // One pane at a time: the room list is out of the way while a room is open.
+      expect(await page.getByRole('navigation', { name: 'Rooms' }).isVisible()).toBe(false);
+      const long = 'a'.repeat(300);
+      await sendMessage(page, long);
+      await waitForMessage(page, long, { sent: true });
+      // A long word wraps instead of widening the page.
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+      await page.getByRole('link', { name: 'Back to rooms' }).click();
+      await page.getByRole('navigation', { name: 'Rooms' }).waitFor();
+      expect(errors).toEqual([]);
+    },
+    TEST_TIMEOUT_MS,
+  );
+});
