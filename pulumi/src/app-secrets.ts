@@ -1,6 +1,7 @@
 /**
  * The application's secrets in AWS Secrets Manager, and the IRSA role External Secrets Operator
- * uses to copy them into the Kubernetes Secret `chat-secrets` (keys `DATABASE_URL`, `JWT_SECRET`).
+ * uses to copy them into the Kubernetes Secret `chat-secrets` (keys `DATABASE_URL`, `JWT_SECRET`,
+ * and in dev `POSTGRES_PASSWORD` for the in-cluster PostgreSQL).
  * The role can read this one secret and nothing else, and only from one service account.
  */
 import * as aws from '@pulumi/aws';
@@ -24,6 +25,8 @@ export interface AppSecretsArgs {
   readonly databaseUrl: pulumi.Input<string>;
   /** `JWT_SECRET` value (secret Output). */
   readonly jwtSecret: pulumi.Input<string>;
+  /** `POSTGRES_PASSWORD` for an in-cluster PostgreSQL (dev); absent with RDS. */
+  readonly postgresPassword?: pulumi.Input<string>;
   readonly oidcProviderArn: pulumi.Input<string>;
   readonly oidcIssuerUrl: pulumi.Input<string>;
   /** Name of the reader's IAM role (fixed, so the service account annotation in gitops/ can name it). */
@@ -69,7 +72,11 @@ export class AppSecrets extends pulumi.ComponentResource {
     new aws.secretsmanager.SecretVersion(`${name}-value`, {
       secretId: secret.id,
       secretString: pulumi.secret(
-        pulumi.all([args.databaseUrl, args.jwtSecret]).apply(([url, jwt]) => JSON.stringify({ DATABASE_URL: url, JWT_SECRET: jwt })),
+        pulumi
+          .all([args.databaseUrl, args.jwtSecret, args.postgresPassword])
+          .apply(([url, jwt, postgresPassword]) =>
+            JSON.stringify({ DATABASE_URL: url, JWT_SECRET: jwt, ...(postgresPassword === undefined ? {} : { POSTGRES_PASSWORD: postgresPassword }) }),
+          ),
       ),
     }, parent);
 

@@ -1,12 +1,14 @@
 /**
  * Worker capacity: EKS managed node groups in the private subnets (a `system` group for cluster
- * services and an `app` group for the chat workloads) with hardened launch templates, and the EKS
- * managed add-ons the nodes need (VPC CNI, kube-proxy, CoreDNS, EBS CSI driver).
+ * services and an `app` group for the chat workloads) with hardened launch templates, the EKS
+ * managed add-ons the nodes need (VPC CNI, kube-proxy, CoreDNS, EBS CSI driver), and the IRSA role
+ * of the AWS Load Balancer Controller (installed by Argo CD from gitops/).
  */
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 
-import { serviceTrustPolicy } from './iam-policies';
+import { policyJson, serviceTrustPolicy } from './iam-policies';
+import { LOAD_BALANCER_CONTROLLER_STATEMENTS } from './load-balancer-controller-policy';
 import { ServiceAccountRole } from './service-account-role';
 import { tagsFor, type Tags } from './tags';
 
@@ -53,6 +55,8 @@ export class Compute extends pulumi.ComponentResource {
   readonly nodeGroups: Readonly<Record<'system' | 'app', aws.eks.NodeGroup>>;
   /** IRSA role of the EBS CSI controller. */
   readonly ebsCsiRoleArn: pulumi.Output<string>;
+  /** IRSA role of the AWS Load Balancer Controller. */
+  readonly loadBalancerControllerRoleArn: pulumi.Output<string>;
 
   constructor(name: string, args: ComputeArgs, opts?: pulumi.ComponentResourceOptions) {
     super('chat:infra:Compute', name, {}, opts);
@@ -64,7 +68,7 @@ export class Compute extends pulumi.ComponentResource {
       (policyArn, i) => new aws.iam.RolePolicyAttachment(`${name}-node-${i}`, { role: nodeRole.name, policyArn }, parent),
     );
 
-    const irsa = (id: string, namespace: string, serviceAccount: string, managedPolicyArns: string[]) =>
+    const irsa = (id: string, namespace: string, serviceAccount: string, managedPolicyArns: string[], inlinePolicy?: string) =>
       new ServiceAccountRole(`${name}-${id}`, {
         roleName: `${args.namePrefix}-${id}`,
         oidcProviderArn: args.oidcProviderArn,
@@ -72,11 +76,14 @@ export class Compute extends pulumi.ComponentResource {
         namespace,
         serviceAccount,
         managedPolicyArns,
+        inlinePolicy,
         tags: args.tags,
       }, parent);
     const cniRole = irsa('vpc-cni', 'kube-system', 'aws-node', ['arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy']);
     const ebsCsiRole = irsa('ebs-csi', 'kube-system', 'ebs-csi-controller-sa', ['arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy']);
     this.ebsCsiRoleArn = ebsCsiRole.roleArn;
+    const lbcRole = irsa('aws-load-balancer-controller', 'kube-system', 'aws-load-balancer-controller', [], policyJson(LOAD_BALANCER_CONTROLLER_STATEMENTS));
+    this.loadBalancerControllerRoleArn = lbcRole.roleArn;
 
     const addon = (addonName: string, serviceAccountRoleArn?: pulumi.Input<string>, dependsOn: pulumi.Resource[] = []) =>
       new aws.eks.Addon(`${name}-${addonName}`, {
@@ -144,6 +151,6 @@ export class Compute extends pulumi.ComponentResource {
     addon('coredns', undefined, workloads);
     addon('aws-ebs-csi-driver', ebsCsiRole.roleArn, workloads);
 
-    this.registerOutputs({ ebsCsiRoleArn: this.ebsCsiRoleArn });
+    this.registerOutputs({ ebsCsiRoleArn: this.ebsCsiRoleArn, loadBalancerControllerRoleArn: this.loadBalancerControllerRoleArn });
   }
 }

@@ -2,6 +2,7 @@
  * Wires the building blocks of one stack together. `index.ts` calls it with the stack's
  * configuration; the tests call it under Pulumi's mocks with each stack file.
  */
+import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 
 import { AppSecrets, postgresUrl } from './app-secrets';
@@ -39,6 +40,10 @@ export interface PlatformOutputs {
   /** IRSA role of the External Secrets `SecretStore` service account. */
   readonly externalSecretsRoleArn: pulumi.Output<string>;
   readonly ebsCsiRoleArn: pulumi.Output<string>;
+  /** IRSA role of the AWS Load Balancer Controller. */
+  readonly loadBalancerControllerRoleArn: pulumi.Output<string>;
+  /** AWS region of the stack. */
+  readonly region: pulumi.Output<string>;
   /** Roles the GitHub workflows assume (`AWS_ROLE_*` repository variables). */
   readonly ciImagesRoleArn: pulumi.Output<string>;
   readonly ciPreviewRoleArn: pulumi.Output<string>;
@@ -93,6 +98,7 @@ export function createPlatform(config: PlatformConfig, secrets: PlatformSecrets)
   });
 
   let databaseUrl: pulumi.Input<string>;
+  let postgresPassword: pulumi.Output<string> | undefined;
   let databaseEndpoint: pulumi.Output<string> | undefined;
   let databaseHost: pulumi.Output<string> | undefined;
   if (config.database) {
@@ -123,6 +129,8 @@ export function createPlatform(config: PlatformConfig, secrets: PlatformSecrets)
   } else {
     if (!secrets.databaseUrl) throw new Error('a stack without a database needs chat:databaseUrl');
     databaseUrl = secrets.databaseUrl;
+    // The in-cluster PostgreSQL of dev starts with the password the URL carries.
+    postgresPassword = secrets.databaseUrl.apply((url) => decodeURIComponent(new URL(url).password));
   }
 
   let cacheEndpoint: pulumi.Output<string> | undefined;
@@ -145,6 +153,7 @@ export function createPlatform(config: PlatformConfig, secrets: PlatformSecrets)
     readerRoleName: `${name}-external-secrets`,
     databaseUrl,
     jwtSecret: secrets.jwtSecret,
+    postgresPassword,
     oidcProviderArn: cluster.oidcProviderArn,
     oidcIssuerUrl: cluster.oidcIssuerUrl,
     recoveryWindowInDays: prod ? 30 : 0,
@@ -176,6 +185,8 @@ export function createPlatform(config: PlatformConfig, secrets: PlatformSecrets)
     appSecretName: appSecrets.secretName,
     externalSecretsRoleArn: appSecrets.readerRoleArn,
     ebsCsiRoleArn: compute.ebsCsiRoleArn,
+    loadBalancerControllerRoleArn: compute.loadBalancerControllerRoleArn,
+    region: aws.getRegionOutput().region,
     ciImagesRoleArn: ci.imagesRoleArn,
     ciPreviewRoleArn: ci.previewRoleArn,
     ciDeployRoleArn: ci.deployRoleArn,

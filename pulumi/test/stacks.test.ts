@@ -6,7 +6,7 @@
 import * as pulumi from '@pulumi/pulumi';
 
 import { REQUIRED_TAG_KEYS } from '../src/tags';
-import { buildStack, FAKE, valueOf, type BuiltStack, type RecordedResource } from './support/stack-harness';
+import { buildStack, FAKE, TEST_SECRETS, valueOf, type BuiltStack, type RecordedResource } from './support/stack-harness';
 
 /** Resource types AWS does not tag (associations, attachments, policies attached to roles, aliases). */
 const UNTAGGABLE = new Set([
@@ -158,17 +158,30 @@ describe.each(['dev', 'prod'] as const)('stack %s', (stack) => {
     const roles = irsaRoles(s);
     expect([...roles.keys()].sort()).toEqual([
       'external-secrets:external-secrets-reader',
+      'kube-system:aws-load-balancer-controller',
       'kube-system:aws-node',
       'kube-system:ebs-csi-controller-sa',
     ]);
     // Fixed names: the service account annotations in gitops/ spell these ARNs out.
     expect([...roles.values()].map((r) => r.inputs.name).sort()).toEqual(
-      ['ebs-csi', 'external-secrets', 'vpc-cni'].map((id) => `chat-${stack}-${id}`),
+      ['aws-load-balancer-controller', 'ebs-csi', 'external-secrets', 'vpc-cni'].map((id) => `chat-${stack}-${id}`),
     );
     const attached = (role: RecordedResource) => s.ofType(T.attachment).filter((a) => a.inputs.role === (role.inputs.name ?? role.name));
     expect(attached(roles.get('kube-system:ebs-csi-controller-sa')!).map((a) => a.inputs.policyArn)).toEqual([
       'arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy',
     ]);
+  });
+
+  test('lets the load balancer controller change or delete only what carries its cluster tag', () => {
+    const role = irsaRoles(s).get('kube-system:aws-load-balancer-controller')!;
+    const [policy] = s.ofType(T.rolePolicy).filter((p) => p.inputs.role === role.id);
+    const statements = JSON.parse(policy!.inputs.policy).Statement as { Sid: string; Action: string[]; Condition?: unknown }[];
+    for (const sid of ['ManageOwnSecurityGroups', 'ManageOwnLoadBalancers', 'CreateTaggedLoadBalancers']) {
+      const statement = statements.find((st) => st.Sid === sid);
+      expect(JSON.stringify(statement?.Condition)).toContain('elbv2.k8s.aws/cluster');
+    }
+    const deletes = statements.filter((st) => [st.Action].flat().some((a) => /:Delete(LoadBalancer|TargetGroup|SecurityGroup)$/.test(a)));
+    for (const st of deletes) expect(JSON.stringify(st.Condition)).toContain('aws:ResourceTag/elbv2.k8s.aws/cluster');
   });
 
   test('lets the secrets reader read the app secret and nothing else', () => {
@@ -331,6 +344,14 @@ test('stores DATABASE_URL (RDS host, TLS) and JWT_SECRET in Secrets Manager as a
   const value = JSON.parse(wrapped.value);
   expect(value.DATABASE_URL).toMatch(/^postgresql:\/\/chat:Test-Password-0123456789-abcdef@chat-prod-postgres\.abc\.us-east-1\.rds\.amazonaws\.com:5432\/chat\?sslmode=require/);
   expect(value.JWT_SECRET).toHaveLength(42);
+  expect(value.POSTGRES_PASSWORD).toBeUndefined();
+});
+
+test('gives dev the in-cluster PostgreSQL password of its DATABASE_URL', async () => {
+  const s = await buildStack('dev');
+  const [version] = s.ofType('aws:secretsmanager/secretVersion:SecretVersion');
+  const value = JSON.parse(version!.inputs.secretString.value);
+  expect(value).toEqual({ DATABASE_URL: TEST_SECRETS['chat:databaseUrl'], JWT_SECRET: TEST_SECRETS['chat:jwtSecret'], POSTGRES_PASSWORD: 'secret' });
 });
 
 test('rejects an invalid stack configuration before creating anything', async () => {
