@@ -8,6 +8,8 @@ export interface BatchConsumerOptions {
   kafka: Kafka;
   groupId: string;
   topic: string;
+  /** Group session timeout in milliseconds; heartbeats go out ten times per timeout. */
+  sessionTimeoutMs: number;
   processor: BatchProcessor;
   metrics: PersisterMetrics;
   logger: Logger;
@@ -41,10 +43,10 @@ export class BatchConsumer {
       groupId: options.groupId,
       maxBytesPerPartition: MAX_BYTES_PER_PARTITION,
       maxBytes: MAX_BYTES,
-      // A member that waits for Postgres heartbeats from the retry loop, so the session stays short:
-      // a crashed member's partitions move on within 30 s.
-      sessionTimeout: 30_000,
-      heartbeatInterval: 3_000,
+      // A member waiting for Postgres heartbeats from the retry loop, so the session can stay short
+      // and a crashed member's partitions move on quickly.
+      sessionTimeout: options.sessionTimeoutMs,
+      heartbeatInterval: Math.max(500, Math.floor(options.sessionTimeoutMs / 10)),
     });
     const { events } = this.consumer;
     this.consumer.on(events.GROUP_JOIN, ({ payload }) => {

@@ -11,7 +11,7 @@ describe('parseConfig', () => {
       port: 3100,
       batchMax: 5000,
       retryMaxMs: 5000,
-      kafka: { brokers: ['127.0.0.1:9092'], groupId: 'chat-persister', messagesTopic: 'chat.messages.v1', deadLetterTopic: 'chat.messages.dlq.v1', messagesPartitions: 12, createTopics: true },
+      kafka: { brokers: ['127.0.0.1:9092'], groupId: 'chat-persister', messagesTopic: 'chat.messages.v1', deadLetterTopic: 'chat.messages.dlq.v1', messagesPartitions: 12, createTopics: true, sessionTimeoutMs: 30_000 },
     });
   });
 
@@ -40,6 +40,7 @@ describe('parseConfig', () => {
     ['PERSISTER_PORT', { ...required, PERSISTER_PORT: '70000' }],
     ['KAFKA_CREATE_TOPICS', { ...required, KAFKA_CREATE_TOPICS: 'maybe' }],
     ['LOG_LEVEL', { ...required, LOG_LEVEL: 'loud' }],
+    ['KAFKA_SESSION_TIMEOUT_MS', { ...required, KAFKA_SESSION_TIMEOUT_MS: '1000' }],
   ])('refuses a bad %s with a message naming it', (variable, env) => {
     expect(() => parseConfig(env)).toThrow(ConfigError);
     expect(() => parseConfig(env)).toThrow(new RegExp(`${variable}:`));

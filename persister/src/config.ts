@@ -30,6 +30,8 @@ const environmentSchema = z.object({
   KAFKA_GROUP_ID: z.string().min(1).default('chat-persister'),
   KAFKA_CLIENT_ID: z.string().min(1).default(`chat-persister-${os.hostname()}`),
   KAFKA_CREATE_TOPICS: flag(true),
+  // The broker accepts 6 000 to 300 000 by default (group.min/max.session.timeout.ms).
+  KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6000).max(300_000).default(30_000),
   PERSISTER_PORT: z.coerce.number().int().min(1).max(65535).default(3100),
   PERSISTER_BATCH_MAX: positiveInt(5000),
   PERSISTER_RETRY_MAX_MS: positiveInt(5000),
@@ -52,6 +54,11 @@ export interface PersisterConfig {
     readonly messagesPartitions: number;
     /** Create the two topics at start when missing (false where Strimzi's KafkaTopic owns them). */
     readonly createTopics: boolean;
+    /**
+     * Milliseconds without a heartbeat after which the group gives a member's partitions to others:
+     * how long a crashed (kill -9) persister's partitions wait. Default 30 000.
+     */
+    readonly sessionTimeoutMs: number;
   };
   /** Port of /healthz, /readyz and /metrics. */
   readonly port: number;
@@ -89,6 +96,7 @@ export function parseConfig(env: Record<string, string | undefined>): PersisterC
       deadLetterTopic: e.KAFKA_DLQ_TOPIC,
       messagesPartitions: e.KAFKA_MESSAGES_PARTITIONS,
       createTopics: e.KAFKA_CREATE_TOPICS,
+      sessionTimeoutMs: e.KAFKA_SESSION_TIMEOUT_MS,
     },
     port: e.PERSISTER_PORT,
     batchMax: e.PERSISTER_BATCH_MAX,

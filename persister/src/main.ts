@@ -38,6 +38,7 @@ async function main(): Promise<void> {
     kafka,
     groupId: config.kafka.groupId,
     topic: config.kafka.messagesTopic,
+    sessionTimeoutMs: config.kafka.sessionTimeoutMs,
     processor: new BatchProcessor({
       store,
       deadLetters: new KafkaDeadLetterPublisher(producer, config.kafka.deadLetterTopic),
