@@ -1,12 +1,12 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { freePort, migrate, repoRoot, type ServicesConfig, startServices } from '@chat/local';
-import { publishTestServices, testRunDir } from './services';
+import { freePort, isAlive, migrate, repoRoot, type ServicesConfig, startServices } from '@chat/local';
+import { publishTestServices, testRunsRoot } from './services';
 
 /**
  * Once per jest run: builds the services (system tests run their build output, like a container would),
- * starts PostgreSQL, Redis and Kafka on free ports in .data/test (wiped first, so a re-run starts clean),
+ * starts PostgreSQL, Redis and Kafka on free ports in .data/test/run-<pid> (fresh each run, so a re-run starts clean),
  * and migrates a template database that each suite copies. With TEST_DATABASE_URL, TEST_REDIS_URL and
  * TEST_KAFKA_BROKERS set, it uses those services instead of starting its own.
  */
@@ -24,12 +24,13 @@ export default async function globalSetup(): Promise<void> {
     publishTestServices({
       env: { DATABASE_URL: process.env.TEST_DATABASE_URL!, REDIS_URL: process.env.TEST_REDIS_URL!, KAFKA_BROKERS: process.env.TEST_KAFKA_BROKERS! },
       templateDatabase,
-      runDir: testRunDir,
+      runDir: path.join(testRunsRoot, `run-${process.pid}`),
     });
     return;
   }
 
-  fs.rmSync(testRunDir, { recursive: true, force: true });
+  removeFinishedRuns();
+  const testRunDir = path.join(testRunsRoot, `run-${process.pid}`);
   const [pg, redis, kafka, controller] = [await freePort(), await freePort(), await freePort(), await freePort()];
   const config: ServicesConfig = {
     dir: path.join(testRunDir, 'services'),
@@ -40,4 +41,13 @@ export default async function globalSetup(): Promise<void> {
   const env = await startServices(config, log);
   log(migrate(env.DATABASE_URL).trim());
   publishTestServices({ config, env, templateDatabase: 'chat_template', runDir: testRunDir });
+}
+
+/** Deletes the folders of earlier runs whose jest process is gone (a run that crashed leaves its data behind). */
+function removeFinishedRuns(): void {
+  if (!fs.existsSync(testRunsRoot)) return;
+  for (const entry of fs.readdirSync(testRunsRoot)) {
+    const pid = Number(/^run-(\d+)$/.exec(entry)?.[1]);
+    if (!pid || !isAlive(pid)) fs.rmSync(path.join(testRunsRoot, entry), { recursive: true, force: true });
+  }
 }

@@ -15,7 +15,8 @@ export interface TestServices {
 
 const VARIABLE = 'CHAT_TEST_SERVICES';
 
-export const testRunDir = path.join(dataRoot, 'test');
+/** All test runs' folders; each run has its own, so runs in parallel (two terminals, CI) never collide. */
+export const testRunsRoot = path.join(dataRoot, 'test');
 
 export function publishTestServices(services: TestServices): void {
   process.env[VARIABLE] = JSON.stringify(services);

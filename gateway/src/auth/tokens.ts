@@ -1,0 +1,42 @@
+import jwt from 'jsonwebtoken';
+import type { PublicUser } from '@chat/protocol';
+import { AppError } from '../errors';
+
+/** Claims the gateway puts in its tokens: `sub` is the user id, `name` the username. */
+interface TokenClaims {
+  sub: string;
+  name: string;
+}
+
+export interface TokenService {
+  issue(user: PublicUser): string;
+  /** The user a token names; UNAUTHORIZED if it is missing, malformed, expired, forged or not HS256. */
+  verify(token: string | undefined): PublicUser;
+}
+
+export function createTokenService(secret: string, ttlSeconds: number): TokenService {
+  return {
+    issue: (user) => jwt.sign({ name: user.username } satisfies Omit<TokenClaims, 'sub'>, secret, { algorithm: 'HS256', subject: user.id, expiresIn: ttlSeconds }),
+    verify(token) {
+      if (!token) throw new AppError('UNAUTHORIZED', 'missing token: log in first');
+      let claims: jwt.JwtPayload;
+      try {
+        // Pinning the algorithm rejects "alg: none" and algorithm-confusion tokens.
+        const decoded = jwt.verify(token, secret, { algorithms: ['HS256'] });
+        if (typeof decoded === 'string') throw new Error('payload is not an object');
+        claims = decoded;
+      } catch (error) {
+        const expired = error instanceof jwt.TokenExpiredError;
+        throw new AppError('UNAUTHORIZED', expired ? 'token expired: log in again' : 'invalid token', { cause: error });
+      }
+      if (typeof claims.sub !== 'string' || typeof claims.name !== 'string') throw new AppError('UNAUTHORIZED', 'invalid token');
+      return { id: claims.sub, username: claims.name };
+    },
+  };
+}
+
+/** The token of an `Authorization: Bearer <token>` header, if that is what it holds. */
+export function bearerToken(header: string | undefined): string | undefined {
+  const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
+  return match?.[1];
+}

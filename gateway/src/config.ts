@@ -1,0 +1,63 @@
+import { TOPICS } from '@chat/protocol';
+import { z } from 'zod';
+
+/** The JWT secret of .env.example: fine on a laptop, refused in production. */
+export const DEV_JWT_SECRET = 'dev-only-secret-change-me-dev-only-secret';
+
+const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+
+const schema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    HOST: z.string().default('0.0.0.0'),
+    PORT: int(1, 65535).default(3000),
+    GATEWAY_ID: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, "_", "." or "-" (at most 64)').default('gateway'),
+    DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }),
+    DATABASE_POOL_MAX: int(1, 200).default(20),
+    REDIS_URL: z.url({ protocol: /^rediss?$/ }),
+    REDIS_KEY_PREFIX: z.string().max(64).default('chat:'),
+    /** Entries kept in the Socket.IO Redis stream: must cover RECOVERY_WINDOW_MS of traffic. */
+    REDIS_STREAM_MAXLEN: int(1000).default(200_000),
+    KAFKA_BROKERS: z.string().min(1).transform((s) => s.split(',').map((b) => b.trim()).filter(Boolean)),
+    KAFKA_CLIENT_ID: z.string().default('chat-gateway'),
+    KAFKA_MESSAGES_TOPIC: z.string().default(TOPICS.messages),
+    KAFKA_MESSAGES_PARTITIONS: int(1, 10_000).default(12),
+    KAFKA_CREATE_TOPICS: bool.default(true),
+    /** How long a send may wait for Kafka before it is answered UNAVAILABLE. */
+    KAFKA_SEND_TIMEOUT_MS: int(100).default(10_000),
+    JWT_SECRET: z.string().min(32, 'must be at least 32 characters'),
+    JWT_TTL_SECONDS: int(60).default(86_400),
+    CORS_ORIGIN: z.string().default('http://localhost:8080'),
+    /** Express "trust proxy": which hops may set X-Forwarded-For (rate limits key on the client address). */
+    TRUST_PROXY: z.string().default('loopback, linklocal, uniquelocal'),
+    MESSAGE_RATE_LIMIT: int(1).default(30),
+    MESSAGE_RATE_WINDOW_MS: int(100).default(10_000),
+    LOGIN_RATE_LIMIT: int(1).default(10),
+    LOGIN_RATE_WINDOW_MS: int(100).default(60_000),
+    REGISTER_RATE_LIMIT: int(1).default(30),
+    REGISTER_RATE_WINDOW_MS: int(100).default(60_000),
+    RECOVERY_WINDOW_MS: int(0).default(120_000),
+    SHUTDOWN_GRACE_MS: int(0).default(10_000),
+  })
+  .superRefine((env, ctx) => {
+    if (env.NODE_ENV === 'production' && env.JWT_SECRET === DEV_JWT_SECRET) {
+      ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'the development default is refused in production: set a random secret' });
+    }
+  });
+
+export type GatewayConfig = Readonly<z.infer<typeof schema>>;
+
+/**
+ * Reads the gateway's configuration from the environment once. A missing or malformed variable throws an
+ * error naming it (main.ts prints it and exits): a gateway never runs half-configured.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(environment)'}: ${i.message}`);
+    throw new Error(`invalid gateway configuration:\n  ${problems.join('\n  ')}`);
+  }
+  return Object.freeze(parsed.data);
+}

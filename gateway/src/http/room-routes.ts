@@ -1,0 +1,123 @@
+import {
+  createRoomSchema,
+  historyQuerySchema,
+  idSchema,
+  type MembersResponse,
+  type MessagesResponse,
+  type RoomResponse,
+  type RoomsResponse,
+  usernameBodySchema,
+} from '@chat/protocol';
+import { type Request, Router } from 'express';
+import { AppError } from '../errors';
+import type { RoomEvents } from '../realtime/socket-server';
+import type { MessageHistory } from '../store/messages';
+import type { RoomRepository } from '../store/rooms';
+import type { UserRepository } from '../store/users';
+import { authenticatedUser } from './authenticate';
+import { parse } from './validate';
+
+export interface RoomRouteDeps {
+  rooms: RoomRepository;
+  users: UserRepository;
+  history: MessageHistory;
+  roomEvents: RoomEvents;
+}
+
+const NOT_A_MEMBER = () => new AppError('FORBIDDEN', 'you are not a member of this room');
+
+/** /api/rooms, /api/dm: rooms, membership and history. Every route is behind `authenticate`. */
+export function roomRoutes(deps: RoomRouteDeps): Router {
+  const router = Router();
+  const roomIdOf = (req: Request) => parse(idSchema, req.params.roomId);
+
+  /** The room, if the caller is a member; FORBIDDEN whether it is missing or private (no probing). */
+  const memberRoom = async (req: Request) => {
+    const roomId = roomIdOf(req);
+    const user = authenticatedUser(req);
+    if (!(await deps.rooms.isMember(roomId, user.id))) throw NOT_A_MEMBER();
+    const room = await deps.rooms.get(roomId, user.id);
+    if (!room) throw NOT_A_MEMBER();
+    return room;
+  };
+
+  router.get('/rooms', async (req, res) => {
+    res.json({ rooms: await deps.rooms.listForUser(authenticatedUser(req).id) } satisfies RoomsResponse);
+  });
+
+  router.get('/rooms/public', async (req, res) => {
+    res.json({ rooms: await deps.rooms.listPublic(authenticatedUser(req).id, 100) } satisfies RoomsResponse);
+  });
+
+  router.post('/rooms', async (req, res) => {
+    const { name, visibility } = parse(createRoomSchema, req.body);
+    const user = authenticatedUser(req);
+    const room = await deps.rooms.create(name, visibility, user);
+    deps.roomEvents.joined(user.id, room);
+    res.status(201).json({ room } satisfies RoomResponse);
+  });
+
+  router.get('/rooms/:roomId', async (req, res) => {
+    res.json({ room: await memberRoom(req) } satisfies RoomResponse);
+  });
+
+  router.post('/rooms/:roomId/join', async (req, res) => {
+    const roomId = roomIdOf(req);
+    const user = authenticatedUser(req);
+    const room = await deps.rooms.get(roomId, user.id);
+    // Private and direct rooms are invitation-only, and look exactly like rooms that do not exist.
+    if (!room || room.visibility !== 'public') throw new AppError('NOT_FOUND', 'no public room with this id');
+    if (await deps.rooms.addMember(roomId, user.id)) {
+      const joined = (await deps.rooms.get(roomId, user.id))!;
+      deps.roomEvents.joined(user.id, joined);
+      return void res.json({ room: joined } satisfies RoomResponse);
+    }
+    res.json({ room } satisfies RoomResponse);
+  });
+
+  router.post('/rooms/:roomId/members', async (req, res) => {
+    const room = await memberRoom(req);
+    const { username } = parse(usernameBodySchema, req.body);
+    if (room.visibility === 'direct') throw new AppError('VALIDATION', 'a direct conversation cannot have more members: create a room');
+    const invitee = await deps.users.findByUsername(username);
+    if (!invitee) throw new AppError('NOT_FOUND', `no user named ${username}`);
+    if (await deps.rooms.addMember(room.id, invitee.id)) {
+      deps.roomEvents.joined(invitee.id, (await deps.rooms.get(room.id, invitee.id))!);
+    }
+    res.json({ room: (await deps.rooms.get(room.id, authenticatedUser(req).id))! } satisfies RoomResponse);
+  });
+
+  router.get('/rooms/:roomId/members', async (req, res) => {
+    const room = await memberRoom(req);
+    res.json({ members: await deps.rooms.members(room.id) } satisfies MembersResponse);
+  });
+
+  router.post('/rooms/:roomId/leave', async (req, res) => {
+    const room = await memberRoom(req);
+    const user = authenticatedUser(req);
+    await deps.rooms.removeMember(room.id, user.id);
+    deps.roomEvents.left(user.id, room.id);
+    res.status(204).end();
+  });
+
+  router.get('/rooms/:roomId/messages', async (req, res) => {
+    const room = await memberRoom(req);
+    const { before, limit } = parse(historyQuerySchema, req.query);
+    res.json({ messages: await deps.history.page(room.id, limit, before) } satisfies MessagesResponse);
+  });
+
+  router.post('/dm', async (req, res) => {
+    const { username } = parse(usernameBodySchema, req.body);
+    const me = authenticatedUser(req);
+    const other = await deps.users.findByUsername(username);
+    if (!other) throw new AppError('NOT_FOUND', `no user named ${username}`);
+    const { room, created } = await deps.rooms.direct(me, { id: other.id, username: other.username });
+    if (created) {
+      deps.roomEvents.joined(me.id, room);
+      deps.roomEvents.joined(other.id, (await deps.rooms.get(room.id, other.id))!);
+    }
+    res.status(created ? 201 : 200).json({ room } satisfies RoomResponse);
+  });
+
+  return router;
+}

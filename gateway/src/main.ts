@@ -1,0 +1,124 @@
+// Wires the gateway together: configuration, clients, the HTTP and Socket.IO servers, and shutdown.
+import http from 'node:http';
+import { createPrisma } from '@chat/db';
+import { Redis } from 'ioredis';
+import { Kafka, logLevel } from 'kafkajs';
+import { createTokenService } from './auth/tokens';
+import { loadConfig } from './config';
+import { createReadiness } from './health';
+import { createApp } from './http/app';
+import { createLogger } from './logger';
+import { createKafkaMessageBus, ensureTopic } from './message-bus';
+import { createMetrics } from './metrics';
+import { createSocketServer } from './realtime/socket-server';
+import { createMessageClaims } from './store/message-claims';
+import { createMessageHistory } from './store/messages';
+import { createRateLimiter } from './store/rate-limiter';
+import { createRoomRepository } from './store/rooms';
+import { createUserRepository } from './store/users';
+
+/** How long resends of one clientMsgId are recognized in Redis (the database's unique key covers the rest). */
+const DEDUPE_WINDOW_MS = 15 * 60_000;
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    console.error((error as Error).message);
+    process.exit(2);
+  }
+  const log = createLogger(config.LOG_LEVEL, config.GATEWAY_ID);
+  const metrics = createMetrics(config.GATEWAY_ID);
+
+  const db = createPrisma({ url: config.DATABASE_URL, poolMax: config.DATABASE_POOL_MAX });
+  // Commands fail fast while Redis is away (sends answer UNAVAILABLE) instead of queueing without bound.
+  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2, enableOfflineQueue: true, connectTimeout: 2_000 });
+  redis.on('error', (error) => log.warn({ err: error }, 'redis connection error'));
+  const kafkaLog = log.child({ module: 'kafkajs' });
+  const kafka = new Kafka({
+    clientId: `${config.KAFKA_CLIENT_ID}-${config.GATEWAY_ID}`,
+    brokers: config.KAFKA_BROKERS,
+    logLevel: logLevel.WARN,
+    logCreator: () => ({ namespace, level, log: entry }) => {
+      const { message, ...fields } = entry;
+      kafkaLog[level <= logLevel.ERROR ? 'error' : 'warn']({ namespace, ...fields }, message);
+    },
+  });
+  if (config.KAFKA_CREATE_TOPICS) await ensureTopic(kafka, config.KAFKA_MESSAGES_TOPIC, config.KAFKA_MESSAGES_PARTITIONS);
+
+  const users = createUserRepository(db);
+  const rooms = createRoomRepository(db);
+  const history = createMessageHistory(db);
+  const tokens = createTokenService(config.JWT_SECRET, config.JWT_TTL_SECONDS);
+  const bus = createKafkaMessageBus(kafka, { topic: config.KAFKA_MESSAGES_TOPIC, sendTimeoutMs: config.KAFKA_SEND_TIMEOUT_MS }, metrics, log.child({ module: 'message-bus' }));
+  const claims = createMessageClaims(redis, {
+    prefix: config.REDIS_KEY_PREFIX,
+    dedupeWindowMs: DEDUPE_WINDOW_MS,
+    rateLimit: config.MESSAGE_RATE_LIMIT,
+    rateWindowMs: config.MESSAGE_RATE_WINDOW_MS,
+  });
+  const readiness = createReadiness([
+    { name: 'postgres', check: () => db.$queryRaw`SELECT 1` },
+    { name: 'redis', check: () => redis.ping() },
+    { name: 'kafka', check: () => bus.connect() },
+  ]);
+
+  // The REST routes need the real-time side's room events, and Socket.IO needs the HTTP server: the
+  // server is created first with a handler that forwards to the app once both exist.
+  let app: http.RequestListener | undefined;
+  const server = http.createServer((req, res) => app?.(req, res));
+  server.keepAliveTimeout = 65_000; // longer than the proxies' idle timeouts, so they close first
+  const { io, roomEvents } = createSocketServer(server, {
+    config,
+    redis,
+    tokens,
+    users,
+    rooms,
+    send: { claims, bus, metrics, log: log.child({ module: 'send' }) },
+    metrics,
+    log: log.child({ module: 'socket' }),
+  });
+  app = createApp({
+    config,
+    tokens,
+    users,
+    rooms,
+    history,
+    roomEvents,
+    readiness,
+    metrics,
+    log: log.child({ module: 'http' }),
+    loginLimiter: createRateLimiter(redis, 'login', config.LOGIN_RATE_LIMIT, config.LOGIN_RATE_WINDOW_MS, config.REDIS_KEY_PREFIX),
+    registerLimiter: createRateLimiter(redis, 'register', config.REGISTER_RATE_LIMIT, config.REGISTER_RATE_WINDOW_MS, config.REDIS_KEY_PREFIX),
+  });
+
+  await bus.connect();
+  await new Promise<void>((resolve) => server.listen(config.PORT, config.HOST, resolve));
+  log.info({ port: config.PORT }, 'gateway listening');
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down: draining');
+    readiness.drain();
+    server.close(); // no new connections; open ones are closed below
+    // Closing the transports (not disconnecting the sockets) makes clients reconnect, through the load
+    // balancer, to another gateway, where connection state recovery replays what they missed.
+    const grace = new Promise((resolve) => setTimeout(resolve, config.SHUTDOWN_GRACE_MS).unref());
+    io.engine.close();
+    await Promise.race([bus.close(), grace]);
+    io.close();
+    await Promise.allSettled([db.$disconnect(), redis.quit()]);
+    log.info('gateway stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  console.error('gateway failed to start:', error);
+  process.exit(1);
+});

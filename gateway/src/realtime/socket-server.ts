@@ -1,0 +1,211 @@
+import type http from 'node:http';
+import { createAdapter } from '@socket.io/redis-streams-adapter';
+import type { Redis } from 'ioredis';
+import { Server, type Socket } from 'socket.io';
+import {
+  type Ack,
+  type ChatMessage,
+  type ClientToServerEvents,
+  describeIssue,
+  type InterServerEvents,
+  type PublicUser,
+  type Room,
+  roomChannel,
+  roomRefSchema,
+  type ServerToClientEvents,
+  type SocketData,
+  userChannel,
+} from '@chat/protocol';
+import type { TokenService } from '../auth/tokens';
+import type { GatewayConfig } from '../config';
+import { AppError, toAppError } from '../errors';
+import type { Logger } from '../logger';
+import type { Metrics } from '../metrics';
+import type { RoomRepository } from '../store/rooms';
+import type { UserRepository } from '../store/users';
+import { sendMessage, type SendMessageDeps } from './send-message';
+
+export type ChatServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+type ChatSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+
+/** Most client events one socket may send per second before they are refused locally (no Redis cost). */
+const EVENTS_PER_SECOND = 50;
+/** A socket's typing notices are forwarded at most this often per room. */
+const TYPING_INTERVAL_MS = 1_000;
+/** The largest Socket.IO packet accepted: a 4000-character message in 4-byte UTF-8 plus the envelope. */
+const MAX_PACKET_BYTES = 20_000;
+
+export interface SocketServerDeps {
+  config: GatewayConfig;
+  redis: Redis;
+  tokens: TokenService;
+  users: UserRepository;
+  rooms: RoomRepository;
+  send: Omit<SendMessageDeps, 'broadcast'>;
+  metrics: Metrics;
+  log: Logger;
+}
+
+/** What the REST side tells the real-time side when memberships change (on every gateway). */
+export interface RoomEvents {
+  joined(userId: string, room: Room): void;
+  left(userId: string, roomId: string): void;
+}
+
+export function createSocketServer(httpServer: http.Server, deps: SocketServerDeps): { io: ChatServer; roomEvents: RoomEvents } {
+  const { config, log, metrics } = deps;
+  const prefix = config.REDIS_KEY_PREFIX;
+  const io: ChatServer = new Server(httpServer, {
+    path: '/socket.io',
+    cors: { origin: config.CORS_ORIGIN, credentials: true },
+    maxHttpBufferSize: MAX_PACKET_BYTES,
+    connectionStateRecovery: { maxDisconnectionDuration: config.RECOVERY_WINDOW_MS, skipMiddlewares: true },
+    adapter: createAdapter(deps.redis, {
+      streamName: `${prefix}socket.io`,
+      channelPrefix: `${prefix}socket.io`,
+      sessionKeyPrefix: `${prefix}sio:session:`,
+      maxLen: config.REDIS_STREAM_MAXLEN,
+      onlyPlaintext: true,
+    }),
+  });
+
+  // Tells nginx (and tests) which gateway answered: the sticky-session cookie is derived from it.
+  const tagResponse = (headers: Record<string, string>) => void (headers['x-gateway-id'] = config.GATEWAY_ID);
+  io.engine.on('initial_headers', tagResponse);
+  io.engine.on('headers', tagResponse);
+
+  io.use(async (socket, next) => {
+    try {
+      const token: unknown = socket.handshake.auth?.token;
+      const claimed = deps.tokens.verify(typeof token === 'string' ? token : undefined);
+      const user = await deps.users.findById(claimed.id);
+      if (!user) throw new AppError('UNAUTHORIZED', 'this account no longer exists');
+      socket.data.user = user;
+      next();
+    } catch (error) {
+      const appError = toAppError(error);
+      if (appError.code === 'INTERNAL') log.error({ err: error }, 'handshake failed');
+      const refusal = new Error(appError.code) as Error & { data: unknown };
+      refusal.data = appError.toBody();
+      next(refusal);
+    }
+  });
+
+  const broadcast = (message: ChatMessage) => io.to(roomChannel(message.roomId)).emit('message:new', message);
+  const sendDeps: SendMessageDeps = { ...deps.send, broadcast };
+
+  io.on('connection', (socket) => {
+    metrics.connections.inc();
+    const user = socket.data.user;
+    const events = new EventBudget(EVENTS_PER_SECOND);
+    const lastTyping = new Map<string, number>();
+
+    const setup = socket.recovered ? Promise.resolve() : joinRooms(socket);
+    setup
+      .then(() => announcePresence(user, 'online'))
+      .catch((error: unknown) => {
+        log.error({ err: error, userId: user.id }, 'could not join the rooms of a new connection');
+        socket.disconnect(true);
+      });
+
+    socket.on('message:send', (input, ack) => {
+      if (typeof ack !== 'function') return; // a send without an ack cannot be answered; ignore it
+      const timer = metrics.sendSeconds.startTimer();
+      const refuse = (error: unknown) => {
+        const appError = toAppError(error);
+        metrics.errors.inc({ code: appError.code });
+        metrics.messages.inc({ result: 'rejected' });
+        if (appError.code === 'INTERNAL') log.error({ err: error, userId: user.id }, 'message:send failed');
+        ack({ ok: false, error: appError.toBody() });
+      };
+      if (!events.take()) return refuse(new AppError('RATE_LIMITED', 'too many events: slow down'));
+      setup
+        .then(() => sendMessage(sendDeps, user, (roomId) => socket.rooms.has(roomChannel(roomId)), input))
+        .then((message) => ack({ ok: true, message }), refuse)
+        .finally(timer);
+    });
+
+    socket.on('typing:start', (input) => {
+      if (!events.take()) return;
+      const parsed = roomRefSchema.safeParse(input);
+      if (!parsed.success || !socket.rooms.has(roomChannel(parsed.data.roomId))) return;
+      const now = Date.now();
+      if (now - (lastTyping.get(parsed.data.roomId) ?? 0) < TYPING_INTERVAL_MS) return;
+      lastTyping.set(parsed.data.roomId, now);
+      socket.to(roomChannel(parsed.data.roomId)).volatile.emit('typing', { roomId: parsed.data.roomId, user });
+    });
+
+    socket.on('presence:list', (input, ack) => {
+      if (typeof ack !== 'function') return;
+      const answer = ack as (result: Ack<{ online: PublicUser[] }>) => void;
+      if (!events.take()) return answer({ ok: false, error: { code: 'RATE_LIMITED', message: 'too many events: slow down' } });
+      const parsed = roomRefSchema.safeParse(input);
+      if (!parsed.success) return answer({ ok: false, error: { code: 'VALIDATION', message: describeIssue(parsed.error) } });
+      if (!socket.rooms.has(roomChannel(parsed.data.roomId))) return answer({ ok: false, error: { code: 'FORBIDDEN', message: 'you are not a member of this room' } });
+      io.in(roomChannel(parsed.data.roomId))
+        .fetchSockets()
+        .then((sockets) => {
+          const online = new Map(sockets.map((s) => [s.data.user.id, s.data.user]));
+          answer({ ok: true, online: [...online.values()] });
+        })
+        .catch((error: unknown) => {
+          log.warn({ err: error }, 'presence:list failed');
+          answer({ ok: false, error: { code: 'UNAVAILABLE', message: 'presence is not available right now' } });
+        });
+    });
+
+    socket.on('disconnect', () => {
+      metrics.connections.dec();
+      announcePresence(user, 'offline').catch((error: unknown) => log.warn({ err: error }, 'presence update failed'));
+    });
+  });
+
+  async function joinRooms(socket: ChatSocket): Promise<void> {
+    const roomIds = await deps.rooms.memberRoomIds(socket.data.user.id);
+    await socket.join([userChannel(socket.data.user.id), ...roomIds.map(roomChannel)]);
+  }
+
+  /**
+   * Tells the user's rooms that the user came online (first socket anywhere) or went offline (last socket
+   * gone). Counting the user's sockets across gateways through the adapter keeps no state that a crashed
+   * gateway could leave stale.
+   */
+  async function announcePresence(user: PublicUser, status: 'online' | 'offline'): Promise<void> {
+    const sockets = await io.in(userChannel(user.id)).fetchSockets();
+    if ((status === 'online' && sockets.length !== 1) || (status === 'offline' && sockets.length !== 0)) return;
+    const roomIds = await deps.rooms.memberRoomIds(user.id);
+    if (roomIds.length > 0) io.to(roomIds.map(roomChannel)).except(userChannel(user.id)).emit('presence', { user, status });
+  }
+
+  const roomEvents: RoomEvents = {
+    joined(userId, room) {
+      io.in(userChannel(userId)).socketsJoin(roomChannel(room.id));
+      io.to(userChannel(userId)).emit('room:joined', room);
+    },
+    left(userId, roomId) {
+      io.in(userChannel(userId)).socketsLeave(roomChannel(roomId));
+      io.to(userChannel(userId)).emit('room:left', { roomId });
+    },
+  };
+
+  return { io, roomEvents };
+}
+
+/** A token bucket refilled every second: cheap, local protection against a socket flooding events. */
+class EventBudget {
+  private tokens: number;
+  private refilledAt = Date.now();
+
+  constructor(private readonly perSecond: number) {
+    this.tokens = perSecond;
+  }
+
+  take(): boolean {
+    const now = Date.now();
+    this.tokens = Math.min(this.perSecond, this.tokens + ((now - this.refilledAt) / 1000) * this.perSecond);
+    this.refilledAt = now;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+}
