@@ -120,3 +120,23 @@ export async function waitForMessage(page: Page, text: string, options: { sent?:
   await item.waitFor();
   if (options.sent) await item.and(page.locator('[data-status="sent"]')).waitFor();
 }
+
+/**
+ * Waits until the history API (what a reload shows) holds `count` messages of the room the page has
+ * open. Acknowledged messages reach Postgres through Kafka and the persister a moment later; a test
+ * about reloading waits for that instead of racing it. Polled in the page, with the page's own token.
+ */
+export async function waitForPersisted(page: Page, count: number): Promise<void> {
+  await page.waitForFunction(
+    async (expected) => {
+      const roomId = decodeURIComponent(window.location.hash.replace('#/room/', ''));
+      const token = (JSON.parse(localStorage.getItem('chat.session') ?? '{}') as { token?: string }).token;
+      const response = await fetch(`/api/rooms/${encodeURIComponent(roomId)}/messages?limit=100`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      return response.ok && ((await response.json()) as { messages: unknown[] }).messages.length >= expected;
+    },
+    count,
+    { polling: 250 },
+  );
+}

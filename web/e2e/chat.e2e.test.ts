@@ -18,6 +18,7 @@ import {
   uniqueUsername,
   waitForChat,
   waitForMessage,
+  waitForPersisted,
   watchSocketGateways,
 } from './browser-support';
 
@@ -109,6 +110,7 @@ describe('chat in the browser', () => {
       }
 
       // Bob reloads: the session survives, the same room opens, and its history is there in order.
+      await waitForPersisted(bob.page, 3);
       await bob.page.reload();
       await waitForChat(bob.page);
       await bob.page.getByRole('heading', { name: `# ${roomName}` }).waitFor();
