@@ -15,8 +15,11 @@ export const SCHEMA_PACKAGE = { name: 'kubernetes-validate', version: '1.35.0' }
 
 const TOOLS_DIR = path.join(REPO_ROOT, '.data', 'tools');
 
-/** Where the Go tools of local/go-tools.txt are built (`GOBIN`). */
-export function toolPath(name: 'helm' | 'kubeconform'): string {
+/**
+ * Where the Go tools of local/go-tools.txt are built (`GOBIN`). `cmd` is compose-go's Compose
+ * Specification validator: go install names a binary after its package folder.
+ */
+export function toolPath(name: 'helm' | 'kubeconform' | 'cmd'): string {
   return path.join(TOOLS_DIR, 'bin', name);
 }
 

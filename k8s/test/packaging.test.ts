@@ -1,8 +1,11 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { parse } from 'yaml';
 import { devConfig, synthManifests } from '../src';
 import { synthOutputFile } from '../src/outputs';
+import { requireTool, toolPath } from '../src/tools';
 import { podTemplates, pomKafkaVersion, repoRoot } from './support';
 
 const read = (file: string) => readFileSync(path.join(repoRoot, file), 'utf8');
@@ -16,7 +19,42 @@ function finalStage(dockerfile: string): string {
   return text.slice(text.lastIndexOf('\nFROM '));
 }
 
+/**
+ * Loads a compose file with compose-go (the library docker compose itself uses): schema of the
+ * Compose Specification plus consistency checks. Variables stay uninterpolated (checked below
+ * against .env.example), so no .env is needed.
+ */
+function composeSpecCheck(file: string): { status: number | null; stdout: string; stderr: string } {
+  const binary = requireTool(toolPath('cmd'), 'build it with `npm run services -- install` (local/go-tools.txt: compose-go cmd)');
+  const result = spawnSync(binary, ['-no-interpolation', '-format', 'json', path.basename(file)], { cwd: path.dirname(file), encoding: 'utf8' });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
 describe('docker-compose.yml', () => {
+  test('conforms to the Compose Specification (compose-go)', () => {
+    const result = composeSpecCheck(path.join(repoRoot, 'docker-compose.yml'));
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    const loaded = JSON.parse(result.stdout) as { services: Record<string, { depends_on?: Record<string, unknown> }> };
+    expect(Object.keys(loaded.services).sort()).toEqual(Object.keys(compose.services).sort());
+    // The YAML anchors resolve to the same wiring compose will run.
+    expect(Object.keys(loaded.services['gateway-3']?.depends_on ?? {}).sort()).toEqual(['kafka', 'migrate', 'redis']);
+  });
+
+  test('the Compose Specification check rejects a misspelt key', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'compose-'));
+    try {
+      const broken = path.join(dir, 'docker-compose.yml');
+      copyFileSync(path.join(repoRoot, 'docker-compose.yml'), broken);
+      writeFileSync(broken, readFileSync(broken, 'utf8').replace('    restart: unless-stopped', '    restarts: unless-stopped'));
+      const result = composeSpecCheck(broken);
+      expect(result.status).not.toBe(0);
+      expect(result.stderr).toContain('restarts');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('runs nginx on 8080, three gateways, a persister, web, Redis, Kafka, Postgres and the migration', () => {
     expect(Object.keys(compose.services).sort()).toEqual(['gateway-1', 'gateway-2', 'gateway-3', 'kafka', 'migrate', 'nginx', 'persister', 'postgres', 'redis', 'web']);
     expect(compose.services.nginx.ports).toEqual(['8080:8080']);
