@@ -203,6 +203,19 @@ describe('ChatController', () => {
     expect(controller.getState().online[bob.id]).toBe(true);
   });
 
+  it('takes someone who writes or types live as online, even if presence:list missed them', async () => {
+    await started();
+    connection.online = [ann];
+    controller.openRoom(ROOM_ID);
+    await until(() => controller.getState().members[ROOM_ID] !== undefined);
+    expect(controller.getState().online[bob.id]).toBe(false);
+    connection.serverSends('message:new', message(4));
+    expect(controller.getState().online[bob.id]).toBe(true);
+    connection.serverSends('presence', { user: bob, status: 'offline' });
+    connection.serverSends('typing', { roomId: ROOM_ID, user: bob });
+    expect(controller.getState().online[bob.id]).toBe(true);
+  });
+
   it('adds someone who writes in the room to its members, since no event announces new members', async () => {
     server.api.members = jest.fn(async () => [ann]);
     await started(ROOM_ID);

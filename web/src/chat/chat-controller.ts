@@ -126,9 +126,14 @@ export class ChatController {
     connection.onConnect(({ recovered }) => void this.handleConnect(recovered));
     connection.onDisconnect(() => this.update({ connection: 'reconnecting' }));
     connection.onUnauthorized(() => this.options.onUnauthorized());
-    connection.on('message:new', (message) => this.receive([message]));
+    connection.on('message:new', (message) => {
+      this.receive([message]);
+      this.seenOnline(message.sender);
+    });
     connection.on('typing', ({ roomId, user }) => {
-      if (user.id !== this.state.me.id) this.update({ typing: addTyping(this.state.typing, roomId, user, this.now()) });
+      if (user.id === this.state.me.id) return;
+      this.update({ typing: addTyping(this.state.typing, roomId, user, this.now()) });
+      this.seenOnline(user);
     });
     connection.on('presence', ({ user, status }) =>
       this.update({ online: { ...this.state.online, [user.id]: status === 'online' } }),
@@ -212,10 +217,7 @@ export class ChatController {
       // The protocol has no "member joined" event: someone who writes in the room is a member, and online.
       const members = this.state.members[message.roomId];
       if (members && !members.some((m) => m.id === message.sender.id)) {
-        this.update({
-          members: { ...this.state.members, [message.roomId]: [...members, message.sender] },
-          online: { ...this.state.online, [message.sender.id]: true },
-        });
+        this.update({ members: { ...this.state.members, [message.roomId]: [...members, message.sender] } });
       }
       const typing = clearTyping(this.state.typing, message.roomId, message.sender.id);
       if (typing !== this.state.typing) this.update({ typing });
@@ -329,6 +331,16 @@ export class ChatController {
     if (this.everConnected && !this.timeline(roomId).historyLoaded) void this.loadNewest(roomId);
     void this.loadPresence(roomId);
     this.markReadIfActive(roomId);
+  }
+
+  /**
+   * Someone just wrote or typed live, so they are online. `presence:list` can miss a user who was
+   * added to the room a moment before (their sockets join the room on their own gateway a little
+   * later), and no `presence` event follows for a user who was already online; activity fills the gap.
+   * An `offline` event still takes them off when they leave.
+   */
+  private seenOnline(user: PublicUser): void {
+    if (this.state.online[user.id] !== true) this.update({ online: { ...this.state.online, [user.id]: true } });
   }
 
   private async loadPresence(roomId: string): Promise<void> {
