@@ -98,6 +98,6 @@ export function describeDatabaseError(error: unknown): string {
   const facts = databaseErrorFacts(error);
   const label = facts.sqlState ?? facts.adapterKind ?? facts.socketCode ?? 'unknown';
   // Prisma's own message repeats "Invalid `prisma.$executeRaw()` invocation"; the innermost one is the useful one.
-  const message = facts.messages.at(-1) ?? String(error);
-  return `${label}: ${message.replace(/\s+/g, ' ').trim()}`;
+  const message = (facts.messages.at(-1) ?? String(error)).replace(/\s+/g, ' ').trim();
+  return message === label ? label : `${label}: ${message}`;
 }
