@@ -27,7 +27,7 @@ const schema = z
     KAFKA_CREATE_TOPICS: bool.default(true),
     /** How long a send may wait for Kafka before it is answered UNAVAILABLE. */
     KAFKA_SEND_TIMEOUT_MS: int(100).default(10_000),
-    JWT_SECRET: z.string().min(32, 'must be at least 32 characters'),
+    JWT_SECRET: z.string().min(32, 'must be at least 32 characters').default(DEV_JWT_SECRET),
     JWT_TTL_SECONDS: int(60).default(86_400),
     CORS_ORIGIN: z.string().default('http://localhost:8080'),
     /** Express "trust proxy": which hops may set X-Forwarded-For (rate limits key on the client address). */

@@ -64,10 +64,10 @@ async function main(): Promise<void> {
     { name: 'kafka', check: () => bus.connect() },
   ]);
 
-  // The REST routes need the real-time side's room events, and Socket.IO needs the HTTP server: the
-  // server is created first with a handler that forwards to the app once both exist.
-  let app: http.RequestListener | undefined;
-  const server = http.createServer((req, res) => app?.(req, res));
+  // Socket.IO attaches to the HTTP server (taking over /socket.io and passing every other request to the
+  // server's handler), and the REST routes need its room events: the handler forwards to the app once it exists.
+  const handler: { app?: http.RequestListener } = {};
+  const server = http.createServer((req, res) => handler.app?.(req, res));
   server.keepAliveTimeout = 65_000; // longer than the proxies' idle timeouts, so they close first
   const { io, roomEvents } = createSocketServer(server, {
     config,
@@ -79,7 +79,7 @@ async function main(): Promise<void> {
     metrics,
     log: log.child({ module: 'socket' }),
   });
-  app = createApp({
+  handler.app = createApp({
     config,
     tokens,
     users,

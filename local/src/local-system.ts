@@ -1,5 +1,4 @@
 import { execFileSync } from 'node:child_process';
-import fs from 'node:fs';
 import path from 'node:path';
 import { appProcess, httpOk } from './apps';
 import { LocalStackError } from './errors';
@@ -39,16 +38,17 @@ export function localConfig() {
   };
 }
 
-/** Compiles the services (tsc -b) and, when it exists, the web app. */
+/** The workspaces the local system runs (their dependencies are built with them). */
+const RUNNABLE = ['gateway', 'persister'];
+
+/** Compiles the services the local system runs (tsc -b) and the web app. */
 export function build(log: (line: string) => void): void {
-  log('building (tsc -b)');
-  execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-b'], { cwd: repoRoot, stdio: 'inherit' });
-  if (fs.existsSync(path.join(repoRoot, 'web', 'package.json'))) {
-    const pkg = JSON.parse(fs.readFileSync(path.join(repoRoot, 'web', 'package.json'), 'utf8')) as { scripts?: Record<string, string> };
-    if (pkg.scripts?.build) {
-      log('building the web app');
-      execFileSync('npm', ['run', 'build', '-w', 'web'], { cwd: repoRoot, stdio: 'inherit' });
-    }
+  log(`building ${RUNNABLE.join(' and ')} (tsc -b) and the web app (vite build)`);
+  try {
+    execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-b', ...RUNNABLE], { cwd: repoRoot, stdio: 'inherit' });
+    execFileSync('npm', ['run', 'build', '-w', 'web'], { cwd: repoRoot, stdio: 'inherit' });
+  } catch {
+    throw new LocalStackError('the build failed (its errors are above): fix them, then run the command again');
   }
 }
 
