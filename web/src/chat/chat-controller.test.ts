@@ -44,6 +44,18 @@ describe('ChatController', () => {
   });
   afterEach(() => controller.stop());
 
+  it('opens the connection after start, and never when stopped in the same task', async () => {
+    await started();
+    expect(connection.opened).toBe(true);
+    const early = new FakeConnection();
+    const stoppedAtOnce = new ChatController({ me: ann, api: server.api, connection: early, onUnauthorized: jest.fn() });
+    stoppedAtOnce.start();
+    stoppedAtOnce.stop();
+    await flush();
+    expect(early.opened).toBe(false);
+    expect(early.closed).toBe(true);
+  });
+
   it('loads my rooms, then the newest history of each once the socket is connected', async () => {
     await started(ROOM_ID);
     expect(controller.getState().rooms.map((r) => r.name)).toEqual(['general', 'random']);

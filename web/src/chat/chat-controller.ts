@@ -89,6 +89,7 @@ export class ChatController {
   private readonly typingThrottles = new Map<string, (now: number) => boolean>();
   private readonly historyRequests = new Map<string, Promise<void>>();
   private everConnected = false;
+  private stopped = false;
   private visible = true;
   private pruneTimer: ReturnType<typeof setInterval> | undefined;
   private readonly now: () => number;
@@ -145,10 +146,16 @@ export class ChatController {
       if (typing !== this.state.typing) this.update({ typing });
     }, 1_000);
     void this.refreshRooms();
+    // Deferred by a microtask: React's development mode mounts, unmounts and mounts again in one task,
+    // and a socket opened for the first mount would be torn down mid-handshake.
+    queueMicrotask(() => {
+      if (!this.stopped) connection.open();
+    });
   }
 
   /** Closes the socket and stops the timers (log out, or the component unmounting). */
   stop(): void {
+    this.stopped = true;
     if (this.pruneTimer) clearInterval(this.pruneTimer);
     this.options.connection.close();
     this.listeners.clear();

@@ -15,6 +15,8 @@ export function connectChatSocket(getToken: () => string | undefined): ChatSocke
     // WebSocket first: one long-lived connection, no polling requests that affinity must keep together.
     // Polling stays as the fallback for networks that block WebSocket.
     transports: ['websocket', 'polling'],
+    // Connected by the controller once its listeners are in place (RealtimeConnection.open).
+    autoConnect: false,
     reconnectionDelay: 500,
     reconnectionDelayMax: 5_000,
   });

@@ -17,6 +17,8 @@ export interface RealtimeConnection {
   startTyping(roomId: string): void;
   /** Who of the room's members is online; rejects when no ack arrives within `timeoutMs`. */
   listPresence(roomId: string, timeoutMs: number): Promise<Ack<{ online: PublicUser[] }>>;
+  /** Opens the connection; listeners are registered first, so no event is missed. */
+  open(): void;
   close(): void;
 }
 
@@ -45,6 +47,7 @@ export function socketConnection(socket: ChatSocket): RealtimeConnection {
       if (socket.connected) socket.emit('typing:start', { roomId });
     },
     listPresence: (roomId, timeoutMs) => socket.timeout(timeoutMs).emitWithAck('presence:list', { roomId }),
+    open: () => socket.connect(),
     close: () => socket.disconnect(),
   };
 }

@@ -9,6 +9,7 @@ export class FakeConnection implements RealtimeConnection {
   private readonly unauthorizedListeners: (() => void)[] = [];
   readonly sent: SendMessageInput[] = [];
   readonly typing: string[] = [];
+  opened = false;
   closed = false;
   /** Answers each `message:send`; the default accepts it as the next message. */
   answerSend: (input: SendMessageInput) => Promise<Ack<{ message: ChatMessage }>> = async () => {
@@ -37,6 +38,9 @@ export class FakeConnection implements RealtimeConnection {
   }
   async listPresence(): Promise<Ack<{ online: PublicUser[] }>> {
     return { ok: true, online: this.online };
+  }
+  open(): void {
+    this.opened = true;
   }
   close(): void {
     this.closed = true;
