@@ -81,6 +81,11 @@ describe('chat in the browser', () => {
       await bob.page.getByRole('link', { name: new RegExp(roomName) }).click();
       await bob.page.getByRole('heading', { name: `# ${roomName}` }).waitFor();
 
+      // Bob's typing shows on Ann's screen (his first signal in the room: no throttle holds it back).
+      await bob.page.getByLabel('Message', { exact: true }).pressSequentially('typing something');
+      await ann.page.getByText(`${bobName} is typing…`).waitFor();
+      await bob.page.getByLabel('Message', { exact: true }).fill('');
+
       // Messages both ways, across the gateways; each sender sees its message acknowledged.
       await sendMessage(ann.page, `hello ${bobName}, this is ${annName}`);
       await waitForMessage(ann.page, `hello ${bobName}, this is ${annName}`, { sent: true });
@@ -94,11 +99,8 @@ describe('chat in the browser', () => {
         'https://example.org/docs',
       );
 
-      // Who is online and who is typing, as the other user sees it.
+      // Who is online, as the other user sees it.
       await ann.page.getByRole('group', { name: 'Online now' }).getByText(bobName).waitFor();
-      await bob.page.getByLabel('Message', { exact: true }).pressSequentially('typing something');
-      await ann.page.getByText(`${bobName} is typing…`).waitFor();
-      await bob.page.getByLabel('Message', { exact: true }).fill('');
 
       // What a user types is shown as text, never run or rendered as HTML.
       await sendMessage(ann.page, SCRIPT_INJECTION);
