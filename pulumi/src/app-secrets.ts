@@ -8,14 +8,10 @@ import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 
 import { policyJson } from './iam-policies';
+import { SECRETS_READER } from './kubernetes-names';
 import { ServiceAccountRole } from './service-account-role';
 import { tagsFor, type Tags } from './tags';
 
-/**
- * Service account the `ClusterSecretStore` authenticates as (gitops/<env>/external-secrets/); it
- * lives in External Secrets Operator's namespace, where only the operator and admins act.
- */
-export const SECRETS_READER = { namespace: 'external-secrets', serviceAccount: 'external-secrets-reader' } as const;
 
 /** Options of {@link AppSecrets}. */
 export interface AppSecretsArgs {

@@ -8,6 +8,7 @@ import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 
 import { policyJson, serviceTrustPolicy } from './iam-policies';
+import { LOAD_BALANCER_CONTROLLER } from './kubernetes-names';
 import { LOAD_BALANCER_CONTROLLER_STATEMENTS } from './load-balancer-controller-policy';
 import { ServiceAccountRole } from './service-account-role';
 import { tagsFor, type Tags } from './tags';
@@ -82,7 +83,7 @@ export class Compute extends pulumi.ComponentResource {
     const cniRole = irsa('vpc-cni', 'kube-system', 'aws-node', ['arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy']);
     const ebsCsiRole = irsa('ebs-csi', 'kube-system', 'ebs-csi-controller-sa', ['arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy']);
     this.ebsCsiRoleArn = ebsCsiRole.roleArn;
-    const lbcRole = irsa('aws-load-balancer-controller', 'kube-system', 'aws-load-balancer-controller', [], policyJson(LOAD_BALANCER_CONTROLLER_STATEMENTS));
+    const lbcRole = irsa('aws-load-balancer-controller', LOAD_BALANCER_CONTROLLER.namespace, LOAD_BALANCER_CONTROLLER.serviceAccount, [], policyJson(LOAD_BALANCER_CONTROLLER_STATEMENTS));
     this.loadBalancerControllerRoleArn = lbcRole.roleArn;
 
     const addon = (addonName: string, serviceAccountRoleArn?: pulumi.Input<string>, dependsOn: pulumi.Resource[] = []) =>

@@ -1,0 +1,101 @@
+/**
+ * Upstream Helm charts the platform runs, with their pinned versions: the one place to bump them.
+ * Argo CD installs each one from its chart repository with values kept in this repository.
+ */
+
+/** Environments with a GitOps path `gitops/<env>/`. */
+export const ENVIRONMENTS = ['dev', 'prod'] as const;
+/** One environment. */
+export type Environment = (typeof ENVIRONMENTS)[number];
+
+/** The Git repository Argo CD reads (the GitHub repository named in the Pulumi stack files). */
+export const GIT_REPOSITORY = 'https://github.com/chat-platform/chat.git';
+/** Branch Argo CD follows; CI commits image tags to it. */
+export const GIT_REVISION = 'main';
+
+/** An upstream chart and how it is installed. */
+export interface PlatformChart {
+  /** Application name, also the Helm release name. */
+  readonly name: string;
+  readonly repoURL: string;
+  readonly chart: string;
+  /** Exact chart version (no ranges: a sync must be repeatable). */
+  readonly version: string;
+  readonly namespace: string;
+  /**
+   * Sync wave of the Application in the app-of-apps: operators whose CRDs and webhooks others need
+   * come first (-3), then cluster configuration (-2), the edge and Kafka operator (-1), the app (0).
+   */
+  readonly wave: number;
+  /** Values file in this repository, relative to its root; `{env}` is replaced by the environment. */
+  readonly valueFiles: readonly string[];
+  /** Large CRDs (over the 256 KiB annotation limit of client-side apply) need server-side apply. */
+  readonly serverSideApply?: boolean;
+}
+
+/** The platform's charts, in install order. */
+export const PLATFORM_CHARTS: readonly PlatformChart[] = [
+  {
+    name: 'aws-load-balancer-controller',
+    repoURL: 'https://aws.github.io/eks-charts',
+    chart: 'aws-load-balancer-controller',
+    version: '1.14.0',
+    namespace: 'kube-system',
+    wave: -3,
+    // Cluster name, region, VPC and IRSA role come from the Pulumi stack outputs.
+    valueFiles: ['gitops/{env}/infrastructure/aws-load-balancer-controller.yaml'],
+  },
+  {
+    name: 'external-secrets',
+    repoURL: 'https://charts.external-secrets.io',
+    chart: 'external-secrets',
+    version: '0.20.1',
+    namespace: 'external-secrets',
+    wave: -3,
+    valueFiles: [],
+    serverSideApply: true,
+  },
+  {
+    name: 'cert-manager',
+    repoURL: 'https://charts.jetstack.io',
+    chart: 'cert-manager',
+    version: 'v1.19.1',
+    namespace: 'cert-manager',
+    wave: -3,
+    valueFiles: ['helm/platform/cert-manager.values.yaml'],
+  },
+  {
+    name: 'kube-prometheus-stack',
+    repoURL: 'https://prometheus-community.github.io/helm-charts',
+    chart: 'kube-prometheus-stack',
+    version: '77.0.0',
+    namespace: 'monitoring',
+    wave: -3,
+    // The chat chart's ServiceMonitors need the operator's CRDs; the values live beside the apps.
+    valueFiles: ['gitops/platform/kube-prometheus-stack.values.yaml'],
+    serverSideApply: true,
+  },
+  {
+    name: 'ingress-nginx',
+    repoURL: 'https://kubernetes.github.io/ingress-nginx',
+    chart: 'ingress-nginx',
+    version: '4.13.3',
+    namespace: 'ingress-nginx',
+    wave: -1,
+    valueFiles: ['helm/platform/ingress-nginx.values.yaml'],
+  },
+  {
+    name: 'strimzi-kafka-operator',
+    repoURL: 'https://strimzi.io/charts/',
+    chart: 'strimzi-kafka-operator',
+    version: '1.2.0',
+    namespace: 'strimzi',
+    wave: -1,
+    valueFiles: ['helm/platform/strimzi-kafka-operator.values.yaml'],
+  },
+];
+
+/** Namespace of the chat workloads (created by the chat chart). */
+export const APP_NAMESPACE = 'chat';
+/** Namespace of Argo CD itself. */
+export const ARGOCD_NAMESPACE = 'argocd';

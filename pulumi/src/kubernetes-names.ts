@@ -1,0 +1,11 @@
+/**
+ * Kubernetes names the AWS side and the GitOps manifests must agree on (IRSA trust policies name
+ * the service accounts that the manifests create). Kept free of Pulumi imports so the GitOps tools
+ * load quickly.
+ */
+
+/** Service account the ClusterSecretStore authenticates as, in External Secrets Operator's namespace. */
+export const SECRETS_READER = { namespace: 'external-secrets', serviceAccount: 'external-secrets-reader' } as const;
+
+/** Service account of the AWS Load Balancer Controller (chart default name). */
+export const LOAD_BALANCER_CONTROLLER = { namespace: 'kube-system', serviceAccount: 'aws-load-balancer-controller' } as const;
