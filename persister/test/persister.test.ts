@@ -103,6 +103,21 @@ describe('persister', () => {
     expect(await metric('persister_messages_total', { result: 'dead_lettered' })).toBe(3);
   });
 
+  it('isolates a row Postgres refuses (year 0000) row by row: it is dead-lettered with the SQLSTATE, the rest of the batch is stored', async () => {
+    const roomId = messageRecord().roomId;
+    // Valid by the schema and for JavaScript's Date, refused by Postgres (22008): only Postgres can tell.
+    const yearZero = messageRecord({ roomId, createdAt: '0000-01-01T00:00:00.000Z' });
+    const neighbours = Array.from({ length: 20 }, () => messageRecord({ roomId }));
+    await produce(producer, topic, [...neighbours.slice(0, 10), yearZero, ...neighbours.slice(10)]);
+    await storedCount(neighbours.map((r) => r.id), 'the neighbours of the refused row stored');
+    expect(await table.count([yearZero.id])).toBe(0);
+
+    const letters = await readTopic(system.topics.deadLetter, 4);
+    const letter = letters.find((m) => m.value?.toString() === JSON.stringify(yearZero));
+    expect(letter?.headers?.[DEAD_LETTER_HEADERS.reason]?.toString()).toMatch(/^refused by Postgres: 22008: date\/time field value out of range/);
+    expect(await metric('persister_errors_total', { code: 'VALIDATION', reason: '22008' })).toBe(1);
+  });
+
   it('commits offsets only after the insert: after a restart nothing committed is read again and nothing is lost', async () => {
     const before = Array.from({ length: 200 }, () => messageRecord());
     await produce(producer, topic, before);
