@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { parse } from 'yaml';
@@ -119,8 +119,36 @@ describe('Dockerfiles', () => {
   });
 
   test('the Node images install production dependencies only, and the persister image carries the migrations', () => {
-    for (const dockerfile of ['gateway/Dockerfile', 'persister/Dockerfile']) expect(read(dockerfile)).toMatch(/npm ci --omit=dev/);
+    for (const dockerfile of ['gateway/Dockerfile', 'persister/Dockerfile']) {
+      expect(read(dockerfile)).toMatch(/npm ci --omit=dev[^\n]*\\\n\s*&& node \/tmp\/prune-dev-optional\.js/);
+    }
     expect(finalStage('persister/Dockerfile')).toContain('db/prisma');
+  });
+
+  test('prune-dev-optional removes the packages the lockfile marks devOptional, and nothing else', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'prune-'));
+    try {
+      const packages = {
+        '': { name: 'root' },
+        'node_modules/prisma': { devOptional: true },
+        'node_modules/@prisma/studio-core': { devOptional: true },
+        'node_modules/@prisma/client': {},
+        'node_modules/@node-rs/argon2-linux-x64-gnu': { optional: true },
+        'node_modules/typescript': { devOptional: true },
+      };
+      writeFileSync(path.join(dir, 'package-lock.json'), JSON.stringify({ lockfileVersion: 3, packages }));
+      for (const location of Object.keys(packages).filter(Boolean)) {
+        mkdirSync(path.join(dir, location), { recursive: true });
+        writeFileSync(path.join(dir, location, 'package.json'), '{}');
+      }
+      const result = spawnSync(process.execPath, [path.join(repoRoot, 'k8s', 'images', 'prune-dev-optional.js')], { cwd: dir, encoding: 'utf8' });
+      expect(result.status).toBe(0);
+      const present = (location: string) => existsSync(path.join(dir, location));
+      expect(['node_modules/prisma', 'node_modules/@prisma/studio-core', 'node_modules/typescript'].filter(present)).toEqual([]);
+      expect(['node_modules/@prisma/client', 'node_modules/@node-rs/argon2-linux-x64-gnu'].filter(present)).toHaveLength(2);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('.dockerignore keeps dependencies, build output and local data out of the context', () => {
