@@ -89,7 +89,9 @@ async function main(): Promise<void> {
     readiness,
     metrics,
     log: log.child({ module: 'http' }),
-    loginLimiter: createRateLimiter(redis, 'login', config.LOGIN_RATE_LIMIT, config.LOGIN_RATE_WINDOW_MS, config.REDIS_KEY_PREFIX),
+    loginUserLimiter: createRateLimiter(redis, 'login-user', config.LOGIN_RATE_LIMIT, config.LOGIN_RATE_WINDOW_MS, config.REDIS_KEY_PREFIX),
+    // Many people can share one address (an office, a carrier's NAT): ten times the per-account limit.
+    loginAddressLimiter: createRateLimiter(redis, 'login-address', config.LOGIN_RATE_LIMIT * 10, config.LOGIN_RATE_WINDOW_MS, config.REDIS_KEY_PREFIX),
     registerLimiter: createRateLimiter(redis, 'register', config.REGISTER_RATE_LIMIT, config.REGISTER_RATE_WINDOW_MS, config.REDIS_KEY_PREFIX),
   });
 

@@ -10,8 +10,10 @@ import { parse } from './validate';
 export interface AuthRouteDeps {
   users: UserRepository;
   tokens: TokenService;
-  /** Failed logins, keyed by username and by client address. */
-  loginLimiter: RateLimiter;
+  /** Failed logins per username (guessing one account's password). */
+  loginUserLimiter: RateLimiter;
+  /** Failed logins per client address (spraying many accounts); a higher limit, as addresses are shared. */
+  loginAddressLimiter: RateLimiter;
   /** Registrations, keyed by client address. */
   registerLimiter: RateLimiter;
 }
@@ -33,20 +35,19 @@ export function authRoutes(deps: AuthRouteDeps): Router {
 
   router.post('/login', async (req, res) => {
     const { username, password } = parse(credentialsSchema, req.body);
-    // Failures are counted per username (guessing one account's password) and per address (spraying many).
-    const keys = [`user:${username.toLowerCase()}`, `ip:${req.ip ?? 'unknown'}`];
+    const userKey = username.toLowerCase();
     const stored = await deps.users.findByUsername(username);
     const valid = await verifyPassword(stored?.passwordHash ?? (await dummyHash), password);
     if (!stored || !valid) {
-      const hits = await Promise.all(keys.map((k) => deps.loginLimiter.hit(k)));
+      const hits = await Promise.all([deps.loginUserLimiter.hit(userKey), deps.loginAddressLimiter.hit(req.ip ?? 'unknown')]);
       const blocked = hits.find((h) => !h.allowed);
       if (blocked) throw tooMany(blocked.retryAfterMs, 'failed logins');
       throw new AppError('UNAUTHORIZED', 'wrong username or password');
     }
     // A correct password does not bypass a lock-out that is in force for this account.
-    const lock = await deps.loginLimiter.hit(keys[0]!);
+    const lock = await deps.loginUserLimiter.hit(userKey);
     if (!lock.allowed) throw tooMany(lock.retryAfterMs, 'failed logins');
-    await deps.loginLimiter.reset(keys[0]!);
+    await deps.loginUserLimiter.reset(userKey);
     const user = { id: stored.id, username: stored.username };
     res.json({ token: deps.tokens.issue(user), user } satisfies AuthResponse);
   });
