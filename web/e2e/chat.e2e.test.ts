@@ -5,7 +5,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import type { Browser, BrowserContext } from 'playwright-core';
+import type { Browser, BrowserContext, WebSocketRoute } from 'playwright-core';
 import {
   SCREENSHOT_DIR,
   apiGateway,
@@ -130,6 +130,56 @@ describe('chat in the browser', () => {
 
       expect(ann.errors).toEqual([]);
       expect(bob.errors).toEqual([]);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'shows a banner while the connection is down, then catches up without a reload or a duplicate',
+    async () => {
+      const ann = await userOn('g1');
+      const bob = await userOn('g2');
+      // Bob's socket runs through a route the test can cut, like a network drop: open connections are
+      // closed and, while cut, every reconnection attempt is closed at once.
+      let cut = false;
+      const open: WebSocketRoute[] = [];
+      await bob.page.routeWebSocket(/\/socket\.io\//, (ws) => {
+        if (cut) return ws.close({ code: 4000, reason: 'test: network is down' });
+        ws.connectToServer();
+        open.push(ws);
+      });
+      const roomName = `e2e public ${Date.now().toString(36)}`;
+      await signUp(ann.page, uniqueUsername('ann'), PASSWORD);
+      await signUp(bob.page, uniqueUsername('bob'), PASSWORD);
+
+      // Ann opens a public room; Bob finds it in the directory and joins.
+      await ann.page.getByRole('button', { name: 'Create room' }).click();
+      const createDialog = ann.page.getByRole('dialog', { name: 'Create a room' });
+      await createDialog.getByLabel('Room name').fill(roomName);
+      await createDialog.getByRole('button', { name: 'Create room' }).click();
+      await ann.page.getByRole('heading', { name: `# ${roomName}` }).waitFor();
+      await bob.page.getByRole('button', { name: 'Browse public rooms' }).click();
+      await bob.page.getByRole('dialog', { name: 'Browse public rooms' }).getByRole('button', { name: `Join ${roomName}` }).click();
+      await bob.page.getByRole('heading', { name: `# ${roomName}` }).waitFor();
+
+      await sendMessage(ann.page, 'before the drop');
+      await waitForMessage(bob.page, 'before the drop');
+
+      cut = true;
+      for (const ws of open.splice(0)) await ws.close({ code: 4000, reason: 'test: network drop' });
+      await bob.page.getByText('Connection lost. Reconnecting…').waitFor();
+
+      await sendMessage(ann.page, 'while you were away');
+      await waitForMessage(ann.page, 'while you were away', { sent: true });
+
+      cut = false;
+      await bob.page.getByText('Connection lost. Reconnecting…').waitFor({ state: 'hidden' });
+      await waitForMessage(bob.page, 'while you were away');
+      expect(await messageLog(bob.page).getByText('while you were away', { exact: true }).count()).toBe(1);
+      expect(await messageLog(bob.page).locator('.message__body').allTextContents()).toEqual([
+        'before the drop',
+        'while you were away',
+      ]);
     },
     TEST_TIMEOUT_MS,
   );
