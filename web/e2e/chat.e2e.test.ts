@@ -5,9 +5,13 @@
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import type { AuthResponse, ClientToServerEvents, RoomResponse, ServerToClientEvents } from '@chat/protocol';
 import type { Browser, BrowserContext, WebSocketRoute } from 'playwright-core';
+import { io, type Socket } from 'socket.io-client';
 import {
+  BASE_URL,
   SCREENSHOT_DIR,
+  api,
   apiGateway,
   collectPageErrors,
   contextOnGateway,
@@ -180,6 +184,67 @@ describe('chat in the browser', () => {
         'before the drop',
         'while you were away',
       ]);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'loads older history while scrolling up, keeps the reader in place, and shows every message once in order',
+    async () => {
+      // Setup through the API and plain sockets: 60 messages, more than one page, from three users
+      // (each stays under the per-user message rate limit), each send awaiting its ack so ids follow the numbers.
+      const people = await Promise.all(
+        ['hist_a', 'hist_b', 'hist_c'].map((prefix) =>
+          api<AuthResponse>('POST', '/api/auth/register', { username: uniqueUsername(prefix), password: PASSWORD }),
+        ),
+      );
+      const [owner, ...others] = people as [AuthResponse, AuthResponse, AuthResponse];
+      const { room } = await api<RoomResponse>('POST', '/api/rooms', { name: `e2e history ${Date.now().toString(36)}`, visibility: 'public' }, owner.token);
+      for (const other of others) await api('POST', `/api/rooms/${room.id}/join`, undefined, other.token);
+      const bodies = Array.from({ length: 60 }, (_, i) => `history ${String(i + 1).padStart(2, '0')}`);
+      for (const [index, person] of people.entries()) {
+        const socket: Socket<ServerToClientEvents, ClientToServerEvents> = io(BASE_URL, {
+          path: '/socket.io',
+          auth: { token: person.token },
+          transports: ['websocket'],
+        });
+        try {
+          for (const [n, body] of bodies.slice(index * 20, index * 20 + 20).entries()) {
+            const ack = await socket.timeout(10_000).emitWithAck('message:send', { roomId: room.id, body, clientMsgId: `hist-${index}-${n}` });
+            if (!ack.ok) throw new Error(`send refused: ${ack.error.code} ${ack.error.message}`);
+          }
+        } finally {
+          socket.disconnect();
+        }
+      }
+
+      const { page, errors } = await userOn('g1');
+      await page.goto('/');
+      await page.getByLabel('Username').fill(owner.user.username);
+      await page.getByLabel('Password').fill(PASSWORD);
+      await page.getByRole('button', { name: 'Log in' }).click();
+      await waitForChat(page);
+      await page.getByRole('link', { name: room.name }).click();
+      await waitForPersisted(page, 60);
+      await page.reload();
+      await waitForChat(page);
+
+      // The newest page first, scrolled to the newest message.
+      await waitForMessage(page, 'history 60');
+      expect(await messageLog(page).locator('.message__body').allTextContents()).toEqual(bodies.slice(10));
+
+      // Scrolling to the top loads the rest; the message that was on top stays in view.
+      const scroller = page.getByLabel('Message history');
+      await scroller.evaluate((el) => el.scrollTo({ top: 0 }));
+      await page.getByText('This is the beginning of the conversation.').waitFor();
+      expect(await messageLog(page).locator('.message__body').allTextContents()).toEqual(bodies);
+      const stillInView = await page.getByText('history 11', { exact: true }).evaluate((el) => {
+        const box = el.getBoundingClientRect();
+        const view = (el.closest('.message-scroller') as HTMLElement).getBoundingClientRect();
+        return box.top >= view.top && box.bottom <= view.bottom;
+      });
+      expect(stillInView).toBe(true);
+      expect(errors).toEqual([]);
     },
     TEST_TIMEOUT_MS,
   );
