@@ -18,7 +18,7 @@ import { infrastructureFiles, parseStackOutputs } from '../src/gitops/infrastruc
 import { chatValueFiles, environmentPaths } from '../src/gitops/manifests';
 import { filesUnder, goTool, readYaml, REPO_ROOT, repoPathExists } from './support/repo-files';
 
-type Doc = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string }; spec?: any }; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Doc = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string }; spec?: any };  
 
 const docsOf = (env: Environment): { file: string; doc: Doc }[] =>
   filesUnder(`gitops/${env}`, ['.yaml', '.yml']).flatMap((file) => readYaml(file).map((doc) => ({ file, doc: doc as Doc })));

@@ -40,7 +40,7 @@ const T = {
 const subnetIdsOfTier = (s: BuiltStack, tier: 'public' | 'private') =>
   s.ofType(T.subnet).filter((r) => r.inputs.tags.Tier === tier).map((r) => r.id);
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+ 
 const trustOf = (role: RecordedResource): any => JSON.parse(role.inputs.assumeRolePolicy);
 
 /** Roles trusted through the EKS OIDC provider, keyed by the `namespace:serviceAccount` they admit. */
@@ -49,7 +49,7 @@ function irsaRoles(s: BuiltStack): Map<string, RecordedResource> {
   const roles = new Map<string, RecordedResource>();
   for (const role of s.ofType(T.role)) {
     const statements = trustOf(role).Statement;
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+     
     if (!statements.some((st: any) => String(st.Principal?.Federated ?? '').includes(host))) continue;
     expect(statements).toHaveLength(1);
     const [statement] = statements;

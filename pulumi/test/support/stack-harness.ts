@@ -19,7 +19,7 @@ export interface RecordedResource {
   readonly name: string;
   readonly id: string;
   // Inputs are untyped JSON from the engine's point of view.
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+   
   readonly inputs: Record<string, any>;
 }
 
@@ -54,7 +54,7 @@ function arnFor(type: string, name: string): string {
 }
 
 /** Output properties a real provider would compute, for the types whose outputs the program reads. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+ 
 function computedState(type: string, name: string, inputs: Record<string, any>): Record<string, unknown> {
   const common = { arn: arnFor(type, name), name: inputs.name ?? name };
   switch (type) {
