@@ -8,7 +8,7 @@
 // (postgresql://chat:chat@127.0.0.1:5432/chat, 127.0.0.1:9092). It creates and drops its own
 // database and topics, and leaves nothing behind.
 import { execFileSync, spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
@@ -34,6 +34,19 @@ const databaseUrl = process.env.DATABASE_URL ?? 'postgresql://chat:chat@127.0.0.
 const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
+/**
+ * A UUIDv7 (RFC 9562) for the millisecond `ms`, as the gateway assigns message ids: time-ordered ids
+ * land at the right end of the primary key's B-tree, which is what the real insert load looks like.
+ */
+function uuidv7(ms: number): string {
+  const bytes = randomBytes(16);
+  bytes.writeUIntBE(ms, 0, 6);
+  bytes[6] = (bytes[6]! & 0x0f) | 0x70;
+  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
+  const hex = bytes.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
 /** Rooms of realistic size: records of one room share a key and so a partition. */
 function makeRecords(n: number): MessageRecord[] {
   const rooms = Array.from({ length: 500 }, () => randomUUID());
@@ -41,7 +54,7 @@ function makeRecords(n: number): MessageRecord[] {
   const start = Date.now() - n;
   return Array.from({ length: n }, (_, i) => ({
     v: 1,
-    id: randomUUID(),
+    id: uuidv7(start + i),
     roomId: rooms[i % rooms.length]!,
     senderId: senders[i % senders.length]!,
     senderUsername: `user${i % senders.length}`,

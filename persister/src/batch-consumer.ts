@@ -43,6 +43,8 @@ export class BatchConsumer {
       groupId: options.groupId,
       maxBytesPerPartition: MAX_BYTES_PER_PARTITION,
       maxBytes: MAX_BYTES,
+      // An idle long-poll ends within a second: a stop (which waits for the fetch in flight) takes ~1 s, not 5.
+      maxWaitTimeInMs: 1_000,
       // A member waiting for Postgres heartbeats from the retry loop, so the session can stay short
       // and a crashed member's partitions move on quickly.
       sessionTimeout: options.sessionTimeoutMs,
