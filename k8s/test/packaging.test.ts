@@ -173,6 +173,9 @@ describe('skaffold.yaml', () => {
     expect(profiles.kind.build.local.push).toBe(false);
     expect(profiles.minikube.build.local.push).toBe(false);
     expect(profiles.eks.build.local.push).toBe(true);
+    // --force (delete and re-create on immutable changes) is for the dev loop only.
+    expect(skaffold.deploy.kubectl.flags.apply).toEqual(['--force']);
+    expect(profiles.eks.deploy.kubectl.flags).toBeUndefined();
     const synthScript = JSON.parse(read('k8s/package.json')).scripts.synth as string;
     expect(synthScript).toBeTruthy();
     expect(skaffold.manifests.hooks.before[0].host.command).toEqual(['npm', 'run', 'synth', '-w', '@chat/k8s']);
