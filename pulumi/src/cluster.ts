@@ -8,7 +8,7 @@ import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 
 import { buildKubeconfig } from './kubeconfig';
-import { serviceTrustPolicy } from './iam-policies';
+import { policyJson, serviceTrustPolicy } from './iam-policies';
 import { tagsFor, type Tags } from './tags';
 
 /** Options of {@link Cluster}. */
@@ -75,6 +75,14 @@ export class Cluster extends pulumi.ComponentResource {
       role: role.name,
       policyArn: 'arn:aws:iam::aws:policy/AmazonEKSClusterPolicy',
     }, parent);
+    // The managed policy has no KMS rights: the control plane needs these on its own key to
+    // envelope-encrypt secrets.
+    const keyPolicy = new aws.iam.RolePolicy(`${name}-cluster-kms`, {
+      role: role.id,
+      policy: secretsKey.arn.apply((keyArn) =>
+        policyJson([{ Effect: 'Allow', Action: ['kms:Encrypt', 'kms:Decrypt', 'kms:ListGrants', 'kms:DescribeKey'], Resource: keyArn }]),
+      ),
+    }, parent);
 
     this.cluster = new aws.eks.Cluster(`${name}-eks`, {
       name: args.clusterName,
@@ -96,7 +104,7 @@ export class Cluster extends pulumi.ComponentResource {
       upgradePolicy: { supportType: 'STANDARD' },
       deletionProtection: args.deletionProtection,
       tags: tags('eks'),
-    }, { parent: this, dependsOn: [logGroup, rolePolicy] });
+    }, { parent: this, dependsOn: [logGroup, rolePolicy, keyPolicy] });
     this.name = this.cluster.name;
     this.clusterSecurityGroupId = this.cluster.vpcConfig.clusterSecurityGroupId.apply((id) => {
       if (!id) throw new Error('EKS reported no cluster security group');

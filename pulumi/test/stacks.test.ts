@@ -128,6 +128,12 @@ describe.each(['dev', 'prod'] as const)('stack %s', (stack) => {
     expect(cluster!.inputs.encryptionConfig.resources).toEqual(['secrets']);
     const key = s.ofType(T.kmsKey).find((k) => k.inputs.keyId === undefined && cluster!.inputs.encryptionConfig.provider.keyArn.endsWith(`:${k.name}`));
     expect(key?.inputs.enableKeyRotation).toBe(true);
+    // The control plane's role may use that key, and only that key.
+    const clusterRole = s.ofType(T.role).find((r) => JSON.parse(r.inputs.assumeRolePolicy).Statement[0].Principal.Service === 'eks.amazonaws.com')!;
+    const kmsPolicy = s.ofType(T.rolePolicy).find((p) => p.inputs.role === clusterRole.id)!;
+    expect(JSON.parse(kmsPolicy.inputs.policy).Statement).toEqual([
+      expect.objectContaining({ Action: expect.arrayContaining(['kms:Encrypt', 'kms:Decrypt']), Resource: cluster!.inputs.encryptionConfig.provider.keyArn }),
+    ]);
     expect(cluster!.inputs.deletionProtection).toBe(stack === 'prod');
     if (stack === 'prod') expect(cluster!.inputs.vpcConfig.publicAccessCidrs).not.toContain('0.0.0.0/0');
   });
