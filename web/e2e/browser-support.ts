@@ -40,8 +40,9 @@ export async function contextOnGateway(
   browser: Browser,
   gateway: 'g1' | 'g2',
   viewport: { width: number; height: number } = { width: 1280, height: 800 },
+  colorScheme: 'light' | 'dark' = 'light',
 ): Promise<BrowserContext> {
-  const context = await browser.newContext({ viewport, baseURL: BASE_URL });
+  const context = await browser.newContext({ viewport, colorScheme, baseURL: BASE_URL });
   context.setDefaultTimeout(15_000);
   await context.addCookies([{ name: GATEWAY_COOKIE, value: gateway, url: BASE_URL }]);
   return context;

@@ -43,8 +43,8 @@ describe('chat in the browser', () => {
     await browser?.close();
   });
 
-  async function userOn(gateway: 'g1' | 'g2', viewport?: { width: number; height: number }) {
-    const context = await contextOnGateway(browser, gateway, viewport);
+  async function userOn(gateway: 'g1' | 'g2', viewport?: { width: number; height: number }, colorScheme?: 'light' | 'dark') {
+    const context = await contextOnGateway(browser, gateway, viewport, colorScheme);
     contexts.push(context);
     const page = await context.newPage();
     return { context, page, errors: collectPageErrors(page), socketGateways: await watchSocketGateways(page) };
@@ -278,15 +278,25 @@ describe('chat in the browser', () => {
   );
 
   it(
-    'works on a phone-width screen: the room list, then the room with a way back',
+    'works by keyboard on a phone-width screen in the dark theme: room list, then the room with a way back',
     async () => {
-      const { page, errors } = await userOn('g2', { width: 375, height: 740 });
+      const { page, errors } = await userOn('g2', { width: 375, height: 740 }, 'dark');
       await signUp(page, uniqueUsername('dave'), PASSWORD);
+      // The dark theme follows the system setting.
+      const background = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+      const [r, g, b] = (background.match(/\d+/g) ?? []).map(Number) as [number, number, number];
+      expect(0.2126 * r + 0.7152 * g + 0.0722 * b).toBeLessThan(60);
+
+      // Dialogs: focus lands in the first field, Escape closes, Enter submits.
+      await page.getByRole('button', { name: 'Browse public rooms' }).click();
+      await page.getByRole('dialog', { name: 'Browse public rooms' }).waitFor();
+      await page.keyboard.press('Escape');
+      await page.getByRole('dialog', { name: 'Browse public rooms' }).waitFor({ state: 'hidden' });
       await page.getByRole('button', { name: 'Create room' }).click();
-      const dialog = page.getByRole('dialog', { name: 'Create a room' });
-      await dialog.getByLabel('Room name').fill('phone room');
-      await dialog.getByRole('button', { name: 'Create room' }).click();
+      await page.keyboard.type('phone room');
+      await page.keyboard.press('Enter');
       await page.getByRole('heading', { name: '# phone room' }).waitFor();
+
       // One pane at a time: the room list is out of the way while a room is open.
       expect(await page.getByRole('navigation', { name: 'Rooms' }).isVisible()).toBe(false);
       const long = 'a'.repeat(300);

@@ -17,6 +17,9 @@ export function Modal({ title, onClose, children }: ModalProps) {
   useEffect(() => {
     const el = dialog.current;
     if (el && !el.open) el.showModal?.();
+    // showModal focuses the first focusable element, the Close button; the first field is where the
+    // user wants to type (React's autoFocus ran before the dialog opened, so it is lost).
+    el?.querySelector<HTMLElement>('input:not([type="radio"]), textarea, select')?.focus();
     return () => el?.close?.();
   }, []);
   return (
