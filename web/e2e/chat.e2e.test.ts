@@ -250,6 +250,37 @@ describe('chat in the browser', () => {
   );
 
   it(
+    'starts a direct conversation by username, which appears for the other user too',
+    async () => {
+      const ann = await userOn('g1');
+      const bob = await userOn('g2');
+      const annName = uniqueUsername('ann');
+      const bobName = uniqueUsername('bob');
+      await signUp(ann.page, annName, PASSWORD);
+      await signUp(bob.page, bobName, PASSWORD);
+
+      await ann.page.getByRole('button', { name: 'New direct message' }).click();
+      const dialog = ann.page.getByRole('dialog', { name: 'New direct message' });
+      await dialog.getByLabel('Username').fill(uniqueUsername('nobody'));
+      await dialog.getByRole('button', { name: 'Start conversation' }).click();
+      await dialog.getByRole('alert').getByText(/no user named/).waitFor();
+      await dialog.getByLabel('Username').fill(bobName);
+      await dialog.getByRole('button', { name: 'Start conversation' }).click();
+      await ann.page.getByRole('heading', { name: bobName }).waitFor();
+
+      const directs = bob.page.getByRole('list', { name: 'Direct messages' });
+      await directs.getByRole('link', { name: annName }).click();
+      await bob.page.getByRole('heading', { name: annName }).waitFor();
+      await sendMessage(ann.page, 'just between us');
+      await waitForMessage(bob.page, 'just between us');
+      // Chromium logs the one expected failure, the 404 of the unknown username; nothing else may appear.
+      expect(ann.errors.filter((e) => !/status of 404/.test(e))).toEqual([]);
+      expect(bob.errors).toEqual([]);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
     'shows a taken username, a weak password and wrong credentials next to the form',
     async () => {
       const { page } = await userOn('g1');
