@@ -137,7 +137,8 @@ export function devConfig(overrides: Partial<PlatformConfig> = {}): PlatformConf
       resources: { cpuRequest: '250m', cpuLimit: '1', memoryRequest: '1Gi', memoryLimit: '1Gi' },
     },
     postgres: { mode: 'in-cluster', image: 'postgres:17-alpine', storageSize: '2Gi' },
-    redis: { mode: 'in-cluster', image: 'redis:8-alpine' },
+    // Valkey: the BSD-licensed continuation of Redis (Redis 8 is AGPL/SSPL), same protocol and streams.
+    redis: { mode: 'in-cluster', image: 'valkey/valkey:8-alpine' },
     secrets: { kind: 'operator' },
     serviceMonitors: false,
     spreadOverZones: false,

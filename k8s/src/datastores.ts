@@ -91,7 +91,7 @@ class InClusterStore extends Construct {
 }
 
 /**
- * Dev Redis: append-only file on a volume, so Socket.IO's recovery streams survive a Redis restart
+ * Dev Redis (the Valkey image, see config.ts): append-only file on a volume, so Socket.IO's recovery streams survive a Redis restart
  * (the gateways need 2 minutes of history, not durability beyond that).
  */
 export class DevRedis extends InClusterStore {
@@ -105,7 +105,7 @@ export class DevRedis extends InClusterStore {
       dataPath: '/data',
       storageSize: '1Gi',
       args: ['--appendonly', 'yes', '--appendfsync', 'everysec', '--maxmemory-policy', 'noeviction'],
-      readyCommand: ['redis-cli', 'ping'],
+      readyCommand: ['valkey-cli', 'ping'],
       scratchPaths: ['/tmp'],
     });
   }
