@@ -36,7 +36,7 @@ export const FAKE = {
 export const TEST_SECRETS = {
   'chat:jwtSecret': 'test-jwt-secret-test-jwt-secret-0123456789',
   'chat:databasePassword': 'Test-Password-0123456789-abcdef',
-  'chat:databaseUrl': 'postgresql://chat:secret@postgres.chat.svc:5432/chat',
+  'chat:databaseUrl': 'postgresql://chat:secret@chat-postgres.chat.svc:5432/chat',
 } as const;
 
 /** Reads a stack file into the flat `namespace:key -> text` map the Pulumi engine hands a program. */
