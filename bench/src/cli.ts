@@ -1,0 +1,158 @@
+// The benchmark (not a test): `npm run bench -- [--quick] [--scenarios a,b] [sizes]`. Drives the local
+// system (nginx, two gateways, persister, Redis, Kafka, PostgreSQL; started when not running) and prints,
+// per scenario, throughput, latency, loss and each process's CPU and memory; writes the same as JSON.
+// `npm run bench -- --help` lists the flags. docs/performance.md has the latest figures.
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { Client } from 'pg';
+import { repoRoot } from '../../local/src';
+import { HISTORY_ROOM_NAME } from './scenarios/history';
+import { removeLeftovers } from './population';
+import { machineDescription, renderReport } from './report';
+import type { ScenarioContext, ScenarioResult } from './scenario';
+import { runConnectionsScenario } from './scenarios/connections';
+import { runHistoryScenario } from './scenarios/history';
+import { runPersisterScenario } from './scenarios/persister';
+import { runRoomScenario } from './scenarios/rooms';
+import { ensureSystem } from './system';
+
+const SCENARIOS = ['fan-out', 'big-room', 'connections', 'persister', 'history'] as const;
+type Scenario = (typeof SCENARIOS)[number];
+
+/** Sizes of the full run (the issue's targets) and of --quick (the whole run in under two minutes). */
+const PRESETS = {
+  full: {
+    duration: 60,
+    'fanout-rooms': 100,
+    'fanout-room-size': 20,
+    'fanout-rates': '2000,20000',
+    'bigroom-size': 1000,
+    'bigroom-rate': 10000,
+    connections: 20000,
+    'persister-rows': 500000,
+    'history-messages': 1000000,
+    'history-rate': 500,
+    'history-seconds': 30,
+  },
+  quick: {
+    duration: 10,
+    'fanout-rooms': 40,
+    'fanout-room-size': 20,
+    'fanout-rates': '2000,8000',
+    'bigroom-size': 1000,
+    'bigroom-rate': 5000,
+    connections: 4000,
+    'persister-rows': 100000,
+    'history-messages': 1000000,
+    'history-rate': 500,
+    'history-seconds': 8,
+  },
+} as const;
+
+const HELP = `npm run bench -- [flags]
+
+  --quick                  small sizes, the whole run in under two minutes
+  --scenarios LIST         comma-separated, of: ${SCENARIOS.join(', ')} (default: all)
+  --duration S             seconds of each fan-out rate and of the big room          (full ${PRESETS.full.duration}, quick ${PRESETS.quick.duration})
+  --fanout-rooms N         rooms of the fan-out scenario                             (full ${PRESETS.full['fanout-rooms']}, quick ${PRESETS.quick['fanout-rooms']})
+  --fanout-room-size N     members per room, each sending in turn                    (${PRESETS.full['fanout-room-size']})
+  --fanout-rates LIST      deliveries/s to run one after the other                   (full ${PRESETS.full['fanout-rates']}, quick ${PRESETS.quick['fanout-rates']})
+  --bigroom-size N         members of the big room                                   (${PRESETS.full['bigroom-size']})
+  --bigroom-rate N         deliveries/s in the big room                              (full ${PRESETS.full['bigroom-rate']}, quick ${PRESETS.quick['bigroom-rate']})
+  --connections N          idle authenticated sockets to open                        (full ${PRESETS.full.connections}, quick ${PRESETS.quick.connections})
+  --persister-rows N       backlog the persister drains                              (full ${PRESETS.full['persister-rows']}, quick ${PRESETS.quick['persister-rows']})
+  --history-messages N     messages in the history room (seeded once, then reused)   (${PRESETS.full['history-messages']})
+  --history-rate N         history requests per second                               (${PRESETS.full['history-rate']})
+  --history-seconds S      duration of the history load                              (full ${PRESETS.full['history-seconds']}, quick ${PRESETS.quick['history-seconds']})
+  --out FILE               where to write the JSON report (default .data/bench/<time>.json)
+
+The system's own settings come from the environment when the benchmark starts it, e.g.
+MESSAGE_RATE_LIMIT=1000 npm run bench. A running system (npm start) is used as it is.`;
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      help: { type: 'boolean', default: false },
+      quick: { type: 'boolean', default: false },
+      scenarios: { type: 'string', default: SCENARIOS.join(',') },
+      out: { type: 'string' },
+      ...Object.fromEntries(Object.keys(PRESETS.full).map((k) => [k, { type: 'string' as const }])),
+    },
+  });
+  if (values.help) {
+    process.stdout.write(`${HELP}\n`);
+    return 0;
+  }
+  const preset = values.quick ? PRESETS.quick : PRESETS.full;
+  const flag = (name: keyof typeof PRESETS.full): string => String((values as Record<string, unknown>)[name] ?? preset[name]);
+  const int = (name: keyof typeof PRESETS.full): number => {
+    const n = Number(flag(name));
+    if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name} must be a positive integer, not "${flag(name)}"`);
+    return n;
+  };
+  const chosen = values.scenarios.split(',').map((s) => s.trim()).filter(Boolean);
+  const unknown = chosen.filter((s) => !(SCENARIOS as readonly string[]).includes(s));
+  if (unknown.length > 0) throw new Error(`unknown scenario(s) ${unknown.join(', ')}: choose from ${SCENARIOS.join(', ')}`);
+
+  const started = Date.now();
+  const log = (line: string) => process.stdout.write(`[${((Date.now() - started) / 1000).toFixed(1).padStart(5)} s] ${line}\n`);
+  const system = await ensureSystem(log);
+  const db = new Client({ connectionString: system.databaseUrl });
+  await db.connect();
+  const ctx: ScenarioContext = { system, db, log };
+  const results: ScenarioResult[] = [];
+  try {
+    const removed = await removeLeftovers(db, HISTORY_ROOM_NAME);
+    if (removed > 0) log(`removed ${removed} users and rooms an interrupted earlier run left behind`);
+    const run: Record<Scenario, () => Promise<ScenarioResult>> = {
+      'fan-out': () =>
+        runRoomScenario(
+          ctx,
+          'fan-out',
+          { rooms: int('fanout-rooms'), roomSize: int('fanout-room-size'), deliveriesPerSecond: flag('fanout-rates').split(',').map(Number), durationSeconds: int('duration') },
+          [
+            { atLeastDeliveriesPerSecond: 2000, p99Ms: 25 },
+            { atLeastDeliveriesPerSecond: 20000, p99Ms: 100 },
+          ],
+        ),
+      'big-room': () => runRoomScenario(ctx, 'big-room', { rooms: 1, roomSize: int('bigroom-size'), deliveriesPerSecond: [int('bigroom-rate')], durationSeconds: int('duration') }, []),
+      connections: () => runConnectionsScenario(ctx, { sockets: int('connections') }),
+      persister: () => runPersisterScenario(ctx, { rows: int('persister-rows') }),
+      history: () => runHistoryScenario(ctx, { messages: int('history-messages'), requestsPerSecond: int('history-rate'), seconds: int('history-seconds') }),
+    };
+    for (const name of SCENARIOS.filter((s) => chosen.includes(s))) results.push(await run[name]());
+  } finally {
+    await db.end();
+  }
+
+  const report = {
+    command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
+    finishedAt: new Date().toISOString(),
+    seconds: Math.round((Date.now() - started) / 1000),
+    machine: machineDescription(),
+    systemBootedByThisRun: system.booted,
+    results,
+  };
+  const out = values.out ?? path.join(repoRoot, '.data', 'bench', `${report.finishedAt.replace(/[:.]/g, '-')}.json`);
+  fs.mkdirSync(path.dirname(out), { recursive: true });
+  fs.writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
+  process.stdout.write(`${renderReport(results)}\n\n`);
+  const failures = results.flatMap((r) => r.failures);
+  const missed = results.flatMap((r) => r.targets.filter((t) => !t.met));
+  log(`done in ${report.seconds} s; JSON report: ${path.relative(process.cwd(), out)}`);
+  if (missed.length > 0) log(`${missed.length} performance target(s) missed on this machine (see above and docs/performance.md)`);
+  if (failures.length > 0) {
+    log(`FAILED: ${failures.length} correctness failure(s): loss, duplicates or unpersisted messages`);
+    return 1;
+  }
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`benchmark failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  },
+);

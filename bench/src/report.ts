@@ -1,0 +1,34 @@
+import os from 'node:os';
+import type { ScenarioResult } from './scenario';
+
+/** The machine the figures came from: they mean little without it. */
+export function machineDescription(): Record<string, string | number> {
+  return {
+    cpu: os.cpus()[0]?.model ?? 'unknown',
+    cores: os.cpus().length,
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    kernel: os.release(),
+    node: process.version,
+    loadAverage1m: Math.round(os.loadavg()[0]! * 100) / 100,
+  };
+}
+
+/** The human-readable report: per scenario, per measurement, the figures and each process's usage. */
+export function renderReport(results: readonly ScenarioResult[]): string {
+  const lines: string[] = [];
+  for (const r of results) {
+    lines.push('', `== ${r.scenario} ${'='.repeat(Math.max(0, 70 - r.scenario.length))}`);
+    lines.push(`   ${Object.entries(r.parameters).map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(',') : String(v)}`).join('  ')}`);
+    for (const m of r.measurements) {
+      lines.push('', `-- ${m.label}`);
+      const width = Math.max(...Object.keys(m.figures).map((k) => k.length));
+      for (const [key, value] of Object.entries(m.figures)) lines.push(`   ${key.padEnd(width)}  ${value}`);
+      lines.push(`   ${'process'.padEnd(16)} ${'CPU %'.padStart(7)} ${'peak MiB'.padStart(9)}`);
+      for (const p of m.processes) lines.push(`   ${p.name.padEnd(16)} ${p.cpuPercent.toFixed(1).padStart(7)} ${p.peakPssMiB.toFixed(1).padStart(9)}`);
+      lines.push(`   ${'machine busy'.padEnd(16)} ${m.machine.busyPercent.toFixed(1).padStart(7)}   (of ${m.machine.cores * 100}; ${m.machine.otherPercent.toFixed(1)} by other work)`);
+    }
+    for (const t of r.targets) lines.push(`   target ${t.met ? 'MET   ' : 'MISSED'} ${t.target}: ${t.actual}`);
+    for (const f of r.failures) lines.push(`   FAILED ${f}`);
+  }
+  return lines.join('\n');
+}

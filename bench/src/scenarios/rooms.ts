@@ -1,0 +1,106 @@
+import { closeAll, connectAll } from '../clients';
+import { removePopulation, seedPopulation } from '../population';
+import { RoomTraffic, type TrafficResult } from '../room-traffic';
+import { fmt, type Measurement, measured, type ScenarioContext, type ScenarioResult, type TargetCheck } from '../scenario';
+import { gatewayHealth } from '../system';
+
+export interface RoomScenarioOptions {
+  rooms: number;
+  roomSize: number;
+  /** Delivery rates to run one after the other on the same sockets (deliveries/s = messages/s x room size). */
+  deliveriesPerSecond: number[];
+  durationSeconds: number;
+}
+
+/** The issue's targets for chat traffic: at this rate, p99 send->deliver at most this many ms. */
+export interface LatencyTarget {
+  atLeastDeliveriesPerSecond: number;
+  p99Ms: number;
+}
+
+/**
+ * Chat traffic in rooms of one size: seeds the users, connects every member (half on each gateway,
+ * through nginx), waits until every socket is in its room, then runs each rate for the duration, every
+ * member sending in turn. Used by the fan-out scenario (many rooms of 10-20) and the big room (one room
+ * of 1,000+).
+ */
+export async function runRoomScenario(ctx: ScenarioContext, scenario: string, o: RoomScenarioOptions, targets: LatencyTarget[]): Promise<ScenarioResult> {
+  const { system, db, log } = ctx;
+  const population = await seedPopulation(db, Array.from({ length: o.rooms }, () => o.roomSize));
+  const members = population.users.length;
+  log(`${scenario}: ${o.rooms} room(s) of ${o.roomSize}: connecting ${members} sockets through nginx`);
+  let traffic: RoomTraffic | undefined;
+  const connectStart = performance.now();
+  const clients = await connectAll({
+    baseUrl: system.baseUrl,
+    users: population.users,
+    gateways: system.gateways.map((g) => g.id),
+    onMessage: (user, message) => traffic?.onDelivery(user, message),
+  });
+  const connectSeconds = (performance.now() - connectStart) / 1000;
+  const measurements: Measurement[] = [];
+  const checks: TargetCheck[] = [];
+  const failures: string[] = [];
+  try {
+    traffic = new RoomTraffic(population, clients, db);
+    await traffic.warmUp();
+    log(`${scenario}: ${members} sockets connected in ${connectSeconds.toFixed(1)} s and in their rooms`);
+    for (const rate of o.deliveriesPerSecond) {
+      const messagesPerSecond = rate / o.roomSize;
+      log(`${scenario}: ${fmt(rate)} deliveries/s (${fmt(messagesPerSecond, 1)} messages/s) for ${o.durationSeconds} s`);
+      await gatewayHealth(system); // resets the gateways' event-loop histograms: the next scrape covers this step
+      const run = await measured(ctx, () => traffic!.run({ messagesPerSecond, durationMs: o.durationSeconds * 1000 }, o.roomSize));
+      const r = run.value;
+      const gateways = await gatewayHealth(system);
+      measurements.push({
+        label: `${fmt(rate)} deliveries/s target`,
+        figures: figuresOf(r, members, gateways),
+        processes: run.processes,
+        machine: run.machine,
+        details: { ...r, gateways },
+      });
+      failures.push(...correctness(scenario, rate, r));
+      for (const t of targets.filter((t) => rate >= t.atLeastDeliveriesPerSecond)) {
+        const reached = r.deliveriesPerSecond >= t.atLeastDeliveriesPerSecond * 0.98;
+        checks.push({
+          target: `>= ${fmt(t.atLeastDeliveriesPerSecond)} deliveries/s with p99 <= ${t.p99Ms} ms, zero loss (${o.durationSeconds} s)`,
+          actual: `${fmt(r.deliveriesPerSecond)} deliveries/s, p99 ${r.sendToDeliver.p99} ms, lost ${r.lost}`,
+          met: reached && r.sendToDeliver.p99 <= t.p99Ms && r.lost === 0 && r.duplicates === 0,
+        });
+      }
+    }
+  } finally {
+    await closeAll(clients);
+    await removePopulation(db, population);
+  }
+  return { scenario, parameters: { ...o, sockets: members, connectSeconds: Math.round(connectSeconds * 10) / 10 }, measurements, targets: checks, failures };
+}
+
+function figuresOf(r: TrafficResult, sockets: number, gateways: Awaited<ReturnType<typeof gatewayHealth>>): Record<string, string | number> {
+  return {
+    connections: fmt(sockets),
+    'messages accepted/s': fmt(r.messagesPerSecond),
+    'deliveries/s': fmt(r.deliveriesPerSecond),
+    'slowest second': fmt(r.worstSecondDeliveries),
+    'send->deliver p50/p95/p99/max ms': `${r.sendToDeliver.p50} / ${r.sendToDeliver.p95} / ${r.sendToDeliver.p99} / ${r.sendToDeliver.max}`,
+    'send->ack p99 ms': r.sendToAck.p99,
+    'acked / delivered / persisted': `${fmt(r.acknowledged)} / ${fmt(r.delivered)} of ${fmt(r.deliveriesExpected)} / ${fmt(r.persisted)}`,
+    'rejected sends': Object.entries(r.rejected).map(([code, n]) => `${code} ${n}`).join(', ') || '0',
+    'lost / duplicates': `${r.lost} / ${r.duplicates + r.persistedDuplicates}`,
+    'persister drain ms': Number.isNaN(r.persisterDrainMs) ? 'did not finish' : r.persisterDrainMs,
+    'gateway event-loop p99 ms': gateways.map((g) => `${g.id} ${g.eventLoopP99Ms}`).join(', '),
+    'load generator lag p99 ms': r.loadGeneratorLagP99Ms,
+  };
+}
+
+/** Loss, duplicates and unpersisted messages are failures of the product, not slow figures. */
+function correctness(scenario: string, rate: number, r: TrafficResult): string[] {
+  const where = `${scenario} at ${fmt(rate)} deliveries/s`;
+  const out: string[] = [];
+  if (r.lost > 0) out.push(`${where}: ${r.lost} deliveries of acknowledged messages never arrived`);
+  if (r.duplicates > 0) out.push(`${where}: ${r.duplicates} duplicate deliveries`);
+  if (r.persisted < r.acknowledged) out.push(`${where}: ${r.acknowledged - r.persisted} acknowledged messages not in PostgreSQL`);
+  if (r.persistedDuplicates > 0) out.push(`${where}: ${r.persistedDuplicates} messages stored twice`);
+  if (r.acknowledged < r.sent) out.push(`${where}: ${r.sent - r.acknowledged} sends refused (${JSON.stringify(r.rejected)})`);
+  return out;
+}

@@ -1,0 +1,126 @@
+import WebSocket from 'ws';
+import type { Ack, ChatMessage, ErrorBody, SendMessageInput } from '@chat/protocol';
+
+/**
+ * A lean Socket.IO client for load generation: one raw WebSocket speaking Engine.IO v4 and the Socket.IO
+ * v5 packet format on the default namespace, nothing else (no reconnection, no buffering, no polling).
+ * socket.io-client costs several times more CPU per frame; on a 2-core machine every cycle the load
+ * generator saves is a cycle the system under test gets.
+ *
+ * Frames: `0{...}` open, `2`/`3` ping/pong, `40{auth}` connect, `40{sid}` connected, `44{error}` refused,
+ * `42[event, data]` event, `42<id>[event, data]` event with ack, `43<id>[answer]` ack.
+ */
+export interface SioClientOptions {
+  /** Origin of the deployment, e.g. http://127.0.0.1:8080 (ws:// or http:// both work). */
+  baseUrl: string;
+  token: string;
+  /** Pin to this gateway through nginx's affinity cookie (`chat_gw`); unset lets nginx choose. */
+  gateway?: string;
+  /** Source address of the TCP connection (spreads many sockets over several loopback addresses). */
+  localAddress?: string;
+  /** Called for every `message:new` this socket receives. */
+  onMessage?: (message: ChatMessage) => void;
+  /** Called when the connection ends after it was established. */
+  onClose?: (code: number) => void;
+}
+
+export type SendAck = Ack<{ message: ChatMessage }>;
+
+export class SioClient {
+  private readonly ws: WebSocket;
+  private nextAckId = 0;
+  private readonly pendingAcks = new Map<number, (answer: SendAck) => void>();
+  private connected = false;
+  /** The gateway that answered the handshake (from the x-gateway-id response header). */
+  gatewayId: string | undefined;
+
+  private constructor(private readonly options: SioClientOptions, onReady: (error?: Error) => void) {
+    const url = new URL('/socket.io/?EIO=4&transport=websocket', options.baseUrl.replace(/^http/, 'ws'));
+    this.ws = new WebSocket(url, {
+      perMessageDeflate: false,
+      headers: options.gateway ? { cookie: `chat_gw=${options.gateway}` } : undefined,
+      localAddress: options.localAddress,
+    });
+    this.ws.on('upgrade', (response) => (this.gatewayId = response.headers['x-gateway-id'] as string | undefined));
+    this.ws.on('message', (data: Buffer, isBinary) => {
+      if (isBinary) return;
+      this.onFrame(data.toString('utf8'), onReady);
+    });
+    this.ws.on('error', (error) => {
+      if (!this.connected) onReady(error);
+    });
+    this.ws.on('close', (code) => {
+      for (const resolve of this.pendingAcks.values()) resolve({ ok: false, error: { code: 'UNAVAILABLE', message: `socket closed (${code})` } });
+      this.pendingAcks.clear();
+      if (this.connected) options.onClose?.(code);
+      else onReady(new Error(`socket closed before the Socket.IO handshake completed (${code})`));
+      this.connected = false;
+    });
+  }
+
+  /** Opens the WebSocket, authenticates with the token and resolves once the namespace is connected. */
+  static connect(options: SioClientOptions): Promise<SioClient> {
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      const client: SioClient = new SioClient(options, (error) => {
+        if (settled) return;
+        settled = true;
+        if (error) {
+          client.ws.terminate();
+          reject(error);
+        } else resolve(client);
+      });
+    });
+  }
+
+  /** True between a successful handshake and the close of the socket. */
+  get isOpen(): boolean {
+    return this.connected;
+  }
+
+  /** Emits `message:send` and resolves with the server's ack (or an UNAVAILABLE ack if the socket closes first). */
+  send(input: SendMessageInput): Promise<SendAck> {
+    const id = this.nextAckId++;
+    return new Promise((resolve) => {
+      this.pendingAcks.set(id, resolve);
+      this.ws.send(`42${id}${JSON.stringify(['message:send', input])}`);
+    });
+  }
+
+  /** Closes the socket (a clean WebSocket close, as a browser tab would). */
+  close(): Promise<void> {
+    if (this.ws.readyState === WebSocket.CLOSED) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.ws.once('close', () => resolve());
+      this.ws.close();
+    });
+  }
+
+  private onFrame(frame: string, onReady: (error?: Error) => void): void {
+    const engineType = frame.charCodeAt(0);
+    if (engineType === 0x32 /* 2: ping */) return void this.ws.send('3');
+    if (engineType === 0x30 /* 0: open */) return void this.ws.send(`40${JSON.stringify({ token: this.options.token })}`);
+    if (engineType !== 0x34 /* 4: message */) return;
+    const socketType = frame.charCodeAt(1);
+    if (socketType === 0x32 /* 2: event */) {
+      // Events from the server carry no ack id: the JSON array starts right after the type.
+      const [event, payload] = JSON.parse(frame.slice(2)) as [string, unknown];
+      if (event === 'message:new') this.options.onMessage?.(payload as ChatMessage);
+    } else if (socketType === 0x33 /* 3: ack */) {
+      const bracket = frame.indexOf('[', 2);
+      const id = Number(frame.slice(2, bracket));
+      const resolve = this.pendingAcks.get(id);
+      if (!resolve) return;
+      this.pendingAcks.delete(id);
+      resolve((JSON.parse(frame.slice(bracket)) as [SendAck])[0]);
+    } else if (socketType === 0x30 /* 0: connect */) {
+      this.connected = true;
+      onReady();
+    } else if (socketType === 0x34 /* 4: connect error */) {
+      const body = JSON.parse(frame.slice(2)) as { message: string; data?: ErrorBody };
+      onReady(new Error(`handshake refused: ${body.data?.code ?? body.message} ${body.data?.message ?? ''}`.trim()));
+    } else if (socketType === 0x31 /* 1: disconnect */) {
+      this.ws.close();
+    }
+  }
+}
