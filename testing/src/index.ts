@@ -4,3 +4,5 @@ export * from './system';
 export * from './client';
 export * from './tcp-proxy';
 export * from './metrics';
+export * from './own-services';
+export * from './chat-traffic';

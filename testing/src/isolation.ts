@@ -1,12 +1,13 @@
 import crypto from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
+import type { ServicesEnv } from '@chat/local';
 import { testServices } from './services';
 
 /** A name no other suite or run uses: `<prefix>_<12 hex>` (lowercase, safe for databases and topics). */
 export const uniqueName = (prefix: string): string => `${prefix}_${crypto.randomBytes(6).toString('hex')}`;
 
-/** A fresh database copied from the migrated template; returns its URL. */
+/** A fresh database copied from the run's migrated template; returns its URL. */
 export async function createTestDatabase(prefix = 'suite'): Promise<string> {
   const { env, templateDatabase } = testServices();
   const name = uniqueName(prefix);
@@ -22,14 +23,20 @@ export async function createTestDatabase(prefix = 'suite'): Promise<string> {
   return url.toString();
 }
 
-/** A Kafka client for tests (quiet: expected errors are asserted, not logged). */
-export function testKafka(clientId = uniqueName('test')): Kafka {
-  return new Kafka({ clientId, brokers: testServices().env.KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING });
+/**
+ * A Kafka client for tests (quiet: expected errors are asserted, not logged), on the run's broker unless
+ * `services` names other ones (a suite's own services).
+ */
+export function testKafka(clientId = uniqueName('test'), services: Pick<ServicesEnv, 'KAFKA_BROKERS'> = testServices().env): Kafka {
+  return new Kafka({ clientId, brokers: services.KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING });
 }
 
-/** Creates topics with fresh names (waiting for their leaders) and returns the names. */
-export async function createTopics(specs: { prefix: string; partitions?: number }[]): Promise<string[]> {
-  const admin = testKafka().admin();
+/**
+ * Creates topics with fresh names (waiting for their leaders) and returns the names; on the run's
+ * broker unless `services` names other ones.
+ */
+export async function createTopics(specs: { prefix: string; partitions?: number }[], services?: Pick<ServicesEnv, 'KAFKA_BROKERS'>): Promise<string[]> {
+  const admin = testKafka(uniqueName('test'), services).admin();
   await admin.connect();
   try {
     const topics = specs.map((s) => ({ topic: uniqueName(s.prefix).replace(/_/g, '.'), numPartitions: s.partitions ?? 3 }));

@@ -12,6 +12,7 @@ import {
   stopProcess,
 } from '@chat/local';
 import { createTestDatabase, createTopics, uniqueName, uniqueRedisPrefix } from './isolation';
+import { type OwnServices, startOwnServices } from './own-services';
 import { testServices } from './services';
 
 /** One process of a running test system, with the controls fault tests need. */
@@ -39,6 +40,10 @@ export interface TestSystem {
   env: Record<string, string>;
   databaseUrl: string;
   topics: { messages: string; deadLetter: string };
+  /** The suite's own PostgreSQL, Redis and Kafka, with their controls (only with `ownServices: true`). */
+  services?: OwnServices;
+  /** Folder of this system's processes: `<name>.log` is each one's log. */
+  dir: string;
   stop(): Promise<void>;
 }
 
@@ -51,6 +56,12 @@ export interface TestSystemOptions {
   nginx?: boolean;
   /** Extra environment for every process (rate limits, timeouts...). */
   env?: Record<string, string>;
+  /**
+   * Start a PostgreSQL, Redis and Kafka for this system alone (in its folder, on free ports) instead of
+   * using the run's shared ones, so a fault suite can stop and restart them. Costs a Kafka start
+   * (about 10 s). Default false.
+   */
+  ownServices?: boolean;
 }
 
 function control(p: ManagedProcess, port: number): SystemProcess {
@@ -79,13 +90,26 @@ export async function startSystem(options: TestSystemOptions = {}): Promise<Test
   const services = testServices();
   const name = uniqueName('sys');
   const dir = path.join(services.runDir, name);
-  const databaseUrl = await createTestDatabase('sys');
-  const [messages, deadLetter] = await createTopics([
-    { prefix: 'messages', partitions: 6 },
-    { prefix: 'dlq', partitions: 1 },
-  ]);
+  const own = options.ownServices ? await startOwnServices(path.join(dir, 'services')) : undefined;
+  let databaseUrl: string;
+  let messages: string | undefined;
+  let deadLetter: string | undefined;
+  try {
+    databaseUrl = own ? own.env.DATABASE_URL : await createTestDatabase('sys');
+    [messages, deadLetter] = await createTopics(
+      [
+        { prefix: 'messages', partitions: 6 },
+        { prefix: 'dlq', partitions: 1 },
+      ],
+      own?.env,
+    );
+  } catch (error) {
+    await own?.stop();
+    throw error;
+  }
   const env: Record<string, string> = {
     ...services.env,
+    ...own?.env,
     NODE_ENV: 'test',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'info',
     DATABASE_URL: databaseUrl,
@@ -105,8 +129,12 @@ export async function startSystem(options: TestSystemOptions = {}): Promise<Test
     env,
     databaseUrl,
     topics: { messages: messages!, deadLetter: deadLetter! },
+    services: own,
+    dir,
     stop: async () => {
       await Promise.all(stopAll.map((stop) => stop()));
+      // The services last: the apps' clean shutdown still talks to them.
+      await own?.stop();
     },
   };
   try {
