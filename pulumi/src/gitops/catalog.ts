@@ -33,7 +33,10 @@ export interface PlatformChart {
   readonly serverSideApply?: boolean;
 }
 
-/** The platform's charts, in install order. */
+/**
+ * The platform's charts, in install order. Each version was seen published in its chart repository
+ * (no chart repository is reachable from the build machines, so `helm search repo` before a bump).
+ */
 export const PLATFORM_CHARTS: readonly PlatformChart[] = [
   {
     name: 'aws-load-balancer-controller',
@@ -49,7 +52,7 @@ export const PLATFORM_CHARTS: readonly PlatformChart[] = [
     name: 'external-secrets',
     repoURL: 'https://charts.external-secrets.io',
     chart: 'external-secrets',
-    version: '0.20.1',
+    version: '1.1.1',
     namespace: 'external-secrets',
     wave: -3,
     valueFiles: [],
@@ -59,7 +62,7 @@ export const PLATFORM_CHARTS: readonly PlatformChart[] = [
     name: 'cert-manager',
     repoURL: 'https://charts.jetstack.io',
     chart: 'cert-manager',
-    version: 'v1.19.1',
+    version: 'v1.19.2',
     namespace: 'cert-manager',
     wave: -3,
     valueFiles: ['helm/platform/cert-manager.values.yaml'],
@@ -68,7 +71,7 @@ export const PLATFORM_CHARTS: readonly PlatformChart[] = [
     name: 'kube-prometheus-stack',
     repoURL: 'https://prometheus-community.github.io/helm-charts',
     chart: 'kube-prometheus-stack',
-    version: '77.0.0',
+    version: '80.7.0',
     namespace: 'monitoring',
     wave: -3,
     // The chat chart's ServiceMonitors need the operator's CRDs; the values live beside the apps.
@@ -79,7 +82,7 @@ export const PLATFORM_CHARTS: readonly PlatformChart[] = [
     name: 'ingress-nginx',
     repoURL: 'https://kubernetes.github.io/ingress-nginx',
     chart: 'ingress-nginx',
-    version: '4.13.3',
+    version: '4.14.1',
     namespace: 'ingress-nginx',
     wave: -1,
     valueFiles: ['helm/platform/ingress-nginx.values.yaml'],
