@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page, type WebSocketRoute } from 'playwright-core';
 
 /** Where the local system (nginx in front of the gateways) serves the app. */
 export const BASE_URL = (process.env.CHAT_BASE_URL ?? 'http://localhost:8080').replace(/\/$/, '');
@@ -153,3 +153,33 @@ export async function api<T>(method: string, path: string, body?: unknown, token
   if (!response.ok) throw new Error(`${method} ${path} answered ${response.status}: ${text}`);
   return (text ? JSON.parse(text) : undefined) as T;
 }
+
+/** A page's Socket.IO connection that the test can cut and restore, like a network drop. */
+export interface CuttableSocket {
+  /** Closes the open connections; until `restore`, every reconnection attempt is closed at once. */
+  cut(): Promise<void>;
+  restore(): void;
+}
+
+/** Routes the page's Socket.IO WebSockets through the test (before the page opens them). */
+export async function cuttableSocket(page: Page): Promise<CuttableSocket> {
+  let down = false;
+  const open: WebSocketRoute[] = [];
+  await page.routeWebSocket(/\/socket\.io\//, (ws) => {
+    if (down) return ws.close({ code: 4000, reason: 'test: network is down' });
+    ws.connectToServer();
+    open.push(ws);
+  });
+  return {
+    async cut() {
+      down = true;
+      for (const ws of open.splice(0)) await ws.close({ code: 4000, reason: 'test: network drop' });
+    },
+    restore() {
+      down = false;
+    },
+  };
+}
+
+/** The banner the app shows while its connection is down. */
+export const reconnectingBanner = (page: Page) => page.getByText('Connection lost. Reconnecting…');

@@ -6,7 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { AuthResponse, ClientToServerEvents, RoomResponse, ServerToClientEvents } from '@chat/protocol';
-import type { Browser, BrowserContext, WebSocketRoute } from 'playwright-core';
+import type { Browser, BrowserContext } from 'playwright-core';
 import { io, type Socket } from 'socket.io-client';
 import {
   BASE_URL,
@@ -15,8 +15,10 @@ import {
   apiGateway,
   collectPageErrors,
   contextOnGateway,
+  cuttableSocket,
   launchBrowser,
   messageLog,
+  reconnectingBanner,
   sendMessage,
   signUp,
   uniqueUsername,
@@ -143,15 +145,7 @@ describe('chat in the browser', () => {
     async () => {
       const ann = await userOn('g1');
       const bob = await userOn('g2');
-      // Bob's socket runs through a route the test can cut, like a network drop: open connections are
-      // closed and, while cut, every reconnection attempt is closed at once.
-      let cut = false;
-      const open: WebSocketRoute[] = [];
-      await bob.page.routeWebSocket(/\/socket\.io\//, (ws) => {
-        if (cut) return ws.close({ code: 4000, reason: 'test: network is down' });
-        ws.connectToServer();
-        open.push(ws);
-      });
+      const bobSocket = await cuttableSocket(bob.page);
       const roomName = `e2e public ${Date.now().toString(36)}`;
       await signUp(ann.page, uniqueUsername('ann'), PASSWORD);
       await signUp(bob.page, uniqueUsername('bob'), PASSWORD);
@@ -169,21 +163,53 @@ describe('chat in the browser', () => {
       await sendMessage(ann.page, 'before the drop');
       await waitForMessage(bob.page, 'before the drop');
 
-      cut = true;
-      for (const ws of open.splice(0)) await ws.close({ code: 4000, reason: 'test: network drop' });
-      await bob.page.getByText('Connection lost. Reconnecting…').waitFor();
+      await bobSocket.cut();
+      await reconnectingBanner(bob.page).waitFor();
 
       await sendMessage(ann.page, 'while you were away');
       await waitForMessage(ann.page, 'while you were away', { sent: true });
 
-      cut = false;
-      await bob.page.getByText('Connection lost. Reconnecting…').waitFor({ state: 'hidden' });
+      bobSocket.restore();
+      await reconnectingBanner(bob.page).waitFor({ state: 'hidden' });
       await waitForMessage(bob.page, 'while you were away');
       expect(await messageLog(bob.page).getByText('while you were away', { exact: true }).count()).toBe(1);
       expect(await messageLog(bob.page).locator('.message__body').allTextContents()).toEqual([
         'before the drop',
         'while you were away',
       ]);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'shows a send without an answer as failed, and its retry delivers it once',
+    async () => {
+      const ann = await userOn('g1');
+      const annSocket = await cuttableSocket(ann.page);
+      await signUp(ann.page, uniqueUsername('ann'), PASSWORD);
+      await ann.page.getByRole('button', { name: 'Create room' }).click();
+      const dialog = ann.page.getByRole('dialog', { name: 'Create a room' });
+      await dialog.getByLabel('Room name').fill('retry room');
+      await dialog.getByRole('button', { name: 'Create room' }).click();
+      await ann.page.getByRole('heading', { name: '# retry room' }).waitFor();
+
+      await annSocket.cut();
+      await reconnectingBanner(ann.page).waitFor();
+      await sendMessage(ann.page, 'written during the outage');
+      const item = messageLog(ann.page).getByRole('listitem').filter({ hasText: 'written during the outage' });
+      await item.getByRole('status').getByText('Sending…').waitFor();
+      // No ack arrives (the app waits 10 s for one): the message is marked failed, with a retry.
+      await item.getByRole('alert').getByText(/Not sent/).waitFor({ timeout: 20_000 });
+
+      annSocket.restore();
+      await reconnectingBanner(ann.page).waitFor({ state: 'hidden' });
+      await item.getByRole('button', { name: 'Retry' }).click();
+      await waitForMessage(ann.page, 'written during the outage', { sent: true });
+      await waitForPersisted(ann.page, 1);
+      await ann.page.reload();
+      await waitForChat(ann.page);
+      await waitForMessage(ann.page, 'written during the outage', { sent: true });
+      expect(await messageLog(ann.page).locator('.message__body').allTextContents()).toEqual(['written during the outage']);
     },
     TEST_TIMEOUT_MS,
   );
