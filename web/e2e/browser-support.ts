@@ -43,7 +43,9 @@ export async function contextOnGateway(
   colorScheme: 'light' | 'dark' = 'light',
 ): Promise<BrowserContext> {
   const context = await browser.newContext({ viewport, colorScheme, baseURL: BASE_URL });
-  context.setDefaultTimeout(15_000);
+  // Generous: every wait is on something visible, so a longer limit costs nothing when all is well and
+  // keeps a busy CI machine from failing a test that would have passed.
+  context.setDefaultTimeout(30_000);
   await context.addCookies([{ name: GATEWAY_COOKIE, value: gateway, url: BASE_URL }]);
   return context;
 }
