@@ -107,10 +107,12 @@ async function main(): Promise<void> {
     readiness.drain();
     server.close(); // no new connections; open ones are closed below
     // Closing the transports (not disconnecting the sockets) makes clients reconnect, through the load
-    // balancer, to another gateway, where connection state recovery replays what they missed.
-    const grace = new Promise((resolve) => setTimeout(resolve, config.SHUTDOWN_GRACE_MS).unref());
+    // balancer, to another gateway, where connection state recovery replays what they missed. Each socket
+    // saves its recovery session in Redis as its transport finishes closing: wait for that before quitting.
+    const deadline = Date.now() + config.SHUTDOWN_GRACE_MS;
     io.engine.close();
-    await Promise.race([bus.close(), grace]);
+    while (io.engine.clientsCount > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    await Promise.race([bus.close(), new Promise((resolve) => setTimeout(resolve, Math.max(deadline - Date.now(), 0)).unref())]);
     io.close();
     await Promise.allSettled([db.$disconnect(), redis.quit()]);
     log.info('gateway stopped');

@@ -219,4 +219,34 @@ describe('two gateways behind nginx', () => {
     expect(acks.filter((ack) => ack.ok)).toHaveLength(30);
     expect(limited).toHaveLength(10);
   });
+
+  it('SIGTERM drains a gateway: its clients move to the other gateway and recover what they missed', async () => {
+    const { alice, bob, room } = await roomOfTwo();
+    const a = await connect(alice.token, 'g2');
+    const b = createSocket(system.baseUrl, bob.token, { gateway: 'g1', reconnection: true });
+    sockets.push(b);
+    await new Promise((resolve) => b.once('connect', resolve));
+    const seen = collect(b, 'message:new');
+    const g1 = system.gateways.find((g) => g.id === 'g1')!;
+
+    // Recovery replays from the last broadcast a client saw, so it must have seen one.
+    expect((await send(a, room.id, 'before the move')).ok).toBe(true);
+    await eventually(async () => seen.length, (n) => n === 1, 5_000, 'first delivery');
+
+    const dropped = new Promise((resolve) => b.once('disconnect', resolve));
+    const stopping = g1.stop();
+    await dropped;
+    const during = await send(a, room.id, 'during the move');
+    expect(during.ok).toBe(true);
+    await new Promise((resolve) => b.once('connect', resolve));
+    await stopping;
+    expect(g1.pid()).toBeUndefined();
+    expect(b.recovered).toBe(true);
+    expect((await send(a, room.id, 'after the move')).ok).toBe(true);
+    await eventually(async () => seen.length, (n) => n >= 3, 10_000, 'deliveries after the move');
+    expect(seen.map((m) => m.body)).toEqual(['before the move', 'during the move', 'after the move']);
+    await g1.start();
+    const ready = await api(g1.url, 'GET', '/readyz');
+    expect(ready.status).toBe(200);
+  });
 });

@@ -49,7 +49,9 @@ export function createApp(deps: AppDeps): express.Express {
   app.use('/api', authenticate(deps.tokens, deps.users));
   app.get('/api/me', (req, res) => void res.json({ user: authenticatedUser(req) }));
   app.delete('/api/me', async (req, res) => {
-    await deps.users.delete(authenticatedUser(req).id);
+    const { id } = authenticatedUser(req);
+    await deps.users.delete(id);
+    deps.roomEvents.accountDeleted(id);
     res.status(204).end();
   });
   app.use('/api', roomRoutes(deps));

@@ -46,10 +46,12 @@ export interface SocketServerDeps {
   log: Logger;
 }
 
-/** What the REST side tells the real-time side when memberships change (on every gateway). */
+/** What the REST side tells the real-time side when memberships or accounts change (on every gateway). */
 export interface RoomEvents {
   joined(userId: string, room: Room): void;
   left(userId: string, roomId: string): void;
+  /** The account is gone: its open sockets are closed, so they can no longer send with a token that outlived it. */
+  accountDeleted(userId: string): void;
 }
 
 export function createSocketServer(httpServer: http.Server, deps: SocketServerDeps): { io: ChatServer; roomEvents: RoomEvents } {
@@ -185,6 +187,9 @@ export function createSocketServer(httpServer: http.Server, deps: SocketServerDe
     left(userId, roomId) {
       io.in(userChannel(userId)).socketsLeave(roomChannel(roomId));
       io.to(userChannel(userId)).emit('room:left', { roomId });
+    },
+    accountDeleted(userId) {
+      io.in(userChannel(userId)).disconnectSockets(true);
     },
   };
 

@@ -1,0 +1,421 @@
+// Abuse: what an attacker or a broken client sends, against a real gateway (PostgreSQL, Redis, Kafka, the
+// persister). Every case gets a clear error code, the gateway never crashes, other users' traffic goes on,
+// and neither answers nor logs reveal tokens, passwords, hashes or stack traces.
+// Cases already proven elsewhere are not repeated here:
+// - gateway/test/api.test.ts: REST missing/forged/deleted-account tokens, malformed JSON, oversized REST
+//   body, per-account login lock-out, x-content-type-options, x-powered-by, no stack trace on a 404,
+//   a guessed room id's history, only members invite, private rooms cannot be joined.
+// - gateway/test/realtime.test.ts: handshake with missing, garbage, forged, unsigned-expired and
+//   alg "none" tokens; a non-member sending to / reading / joining / inviting into a private room;
+//   malformed, oversized and NUL-byte socket sends; a 40-message burst over the per-user limit.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { AuthResponse, ChatMessage, ErrorCode, Room } from '@chat/protocol';
+import jwt from 'jsonwebtoken';
+import { Client } from 'pg';
+import WebSocket from 'ws';
+import { api, type ApiResult, type ChatSocket, connectSocket, createSocket, eventually, nextEvent, registerUser, startSystem, type TestSystem } from '@chat/testing';
+
+const WEB_ORIGIN = 'https://chat.example.test';
+let system: TestSystem;
+let url: string;
+let gatewayPid: number | undefined;
+
+beforeAll(async () => {
+  system = await startSystem({
+    gateways: 1,
+    nginx: false,
+    env: { CORS_ORIGIN: WEB_ORIGIN, LOGIN_RATE_LIMIT: '5', REGISTER_RATE_LIMIT: '1000', MESSAGE_RATE_LIMIT: '30' },
+  });
+  url = system.baseUrl;
+  gatewayPid = system.gateways[0]!.pid();
+}, 120_000);
+
+afterAll(async () => {
+  await system?.stop();
+});
+
+/** Every answer the suite got, and every secret it handled: checked against each other at the end. */
+const answers: string[] = [];
+const secrets = new Set<string>();
+
+/** `api`, recording the answer (so the suite can check that no answer leaks a secret). */
+async function call<T = unknown>(method: string, urlPath: string, options: Parameters<typeof api>[3] = {}): Promise<ApiResult<T>> {
+  const result = await api<T>(url, method, urlPath, options);
+  answers.push(typeof result.body === 'string' ? result.body : JSON.stringify(result.body ?? ''));
+  return result;
+}
+
+async function newUser(): Promise<AuthResponse & { password: string }> {
+  const password = `pw-${crypto.randomBytes(8).toString('hex')}`;
+  const user = await registerUser(url, undefined, password);
+  secrets.add(user.token).add(password);
+  return user;
+}
+
+const sockets: ChatSocket[] = [];
+async function connect(token: string): Promise<ChatSocket> {
+  const socket = await connectSocket(url, token);
+  sockets.push(socket);
+  return socket;
+}
+
+const errorOf = (code: ErrorCode) => ({ error: { code, message: expect.any(String) } });
+const send = (socket: ChatSocket, roomId: string, body: string) =>
+  socket.timeout(10_000).emitWithAck('message:send', { roomId, body, clientMsgId: crypto.randomUUID() });
+
+/** Two users who share a private room: the bystanders whose traffic must be unaffected by every case. */
+let bystanders: { a: ChatSocket; b: ChatSocket; room: Room };
+
+beforeAll(async () => {
+  const [a, b] = [await newUser(), await newUser()];
+  const room = (await call<{ room: Room }>('POST', '/api/rooms', { token: a.token, body: { name: 'bystanders', visibility: 'private' } })).body.room;
+  await call('POST', `/api/rooms/${room.id}/members`, { token: a.token, body: { username: b.user.username } });
+  bystanders = { a: await connectSocket(url, a.token), b: await connectSocket(url, b.token), room };
+}, 30_000);
+
+afterEach(async () => {
+  for (const s of sockets.splice(0)) s.close();
+  // After every case: the same gateway process, still carrying the bystanders' messages promptly.
+  expect(system.gateways[0]!.pid()).toBe(gatewayPid);
+  const body = `still here ${crypto.randomUUID()}`;
+  const started = Date.now();
+  const arrived = nextEvent(bystanders.b, 'message:new', (m) => m.body === body, 5_000);
+  expect(await send(bystanders.a, bystanders.room.id, body)).toMatchObject({ ok: true });
+  await arrived;
+  expect(Date.now() - started).toBeLessThan(2_000);
+});
+
+afterAll(() => {
+  bystanders?.a.close();
+  bystanders?.b.close();
+});
+
+/** Signs a token the way the gateway does, with any secret, claims and options. */
+function sign(claims: object, options: jwt.SignOptions & { secret?: string } = {}): string {
+  const { secret = system.env.JWT_SECRET!, ...rest } = options;
+  const token = jwt.sign(claims, secret, { algorithm: 'HS256', ...rest });
+  secrets.add(token);
+  return token;
+}
+
+/** The error a handshake with this token fails with. */
+async function handshakeError(token: string | undefined): Promise<Error & { data?: unknown }> {
+  const socket = createSocket(url, token);
+  sockets.push(socket);
+  return new Promise((resolve, reject) => {
+    socket.once('connect_error', resolve);
+    socket.once('connect', () => reject(new Error('the handshake was accepted')));
+  });
+}
+
+describe('tokens', () => {
+  it('refuses, over REST and in the socket handshake, tokens that are expired, signed with another key, unsigned, of another algorithm or naming no valid user', async () => {
+    const user = await newUser();
+    const sub = user.user.id;
+    const name = user.user.username;
+    const cases: [string, string][] = [
+      ['expired, correctly signed', sign({ name }, { subject: sub, expiresIn: -60 })],
+      ['signed with another secret', sign({ name }, { subject: sub, secret: 'someone-elses-secret-0123456789abcdef' })],
+      ['HS512 with the right secret', sign({ name }, { subject: sub, algorithm: 'HS512' })],
+      ['alg none', `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${user.token.split('.')[1]}.`],
+      ['a subject that is not a user id', sign({ name }, { subject: 'not-a-uuid', expiresIn: 60 })],
+      ['a subject no user has', sign({ name }, { subject: crypto.randomUUID(), expiresIn: 60 })],
+      ['no subject', sign({ name }, { expiresIn: 60 })],
+      ['two parts only', user.token.split('.').slice(0, 2).join('.')],
+    ];
+    for (const [what, token] of cases) {
+      const rest = await call('GET', '/api/me', { token });
+      expect([what, rest.status, rest.body]).toEqual([what, 401, errorOf('UNAUTHORIZED')]);
+      const refused = await handshakeError(token);
+      expect([what, refused.message, refused.data]).toEqual([what, 'UNAUTHORIZED', errorOf('UNAUTHORIZED').error]);
+    }
+    const expired = await call<{ error: { message: string } }>('GET', '/api/me', { token: cases[0]![1] });
+    expect(expired.body.error.message).toMatch(/expired/);
+  });
+
+  it.each([
+    ['no scheme', (t: string) => t],
+    ['Basic', (t: string) => `Basic ${t}`],
+    ['Bearer and nothing', () => 'Bearer '],
+    ['two tokens', (t: string) => `Bearer ${t} ${t}`],
+  ])('refuses an Authorization header with %s', async (_, header) => {
+    const user = await newUser();
+    const result = await call('GET', '/api/rooms', { headers: { authorization: header(user.token) } });
+    expect(result.status).toBe(401);
+    expect(result.body).toEqual(errorOf('UNAUTHORIZED'));
+  });
+
+  it("refuses a deleted account's token in the handshake, and its open socket can no longer send", async () => {
+    const user = await newUser();
+    const room = (await call<{ room: Room }>('POST', '/api/rooms', { token: user.token, body: { name: 'soon empty', visibility: 'public' } })).body.room;
+    const open = await connect(user.token);
+    expect(await send(open, room.id, 'before deletion')).toMatchObject({ ok: true });
+    const closed = new Promise((resolve) => open.once('disconnect', resolve));
+    expect((await call('DELETE', '/api/me', { token: user.token })).status).toBe(204);
+    await closed;
+    const refused = await handshakeError(user.token);
+    expect(refused.data).toEqual(errorOf('UNAUTHORIZED').error);
+  });
+});
+
+describe('authorization', () => {
+  async function privateRoom() {
+    const owner = await newUser();
+    const room = (await call<{ room: Room }>('POST', '/api/rooms', { token: owner.token, body: { name: 'private', visibility: 'private' } })).body.room;
+    return { owner, room };
+  }
+
+  it('answers a guessed room id exactly as a private room one is not in, over REST and the socket', async () => {
+    const { room } = await privateRoom();
+    const mallory = await newUser();
+    const socket = await connect(mallory.token);
+    const guessed = crypto.randomUUID();
+    for (const roomId of [room.id, guessed]) {
+      const answers = {
+        history: await call('GET', `/api/rooms/${roomId}/messages`, { token: mallory.token }),
+        room: await call('GET', `/api/rooms/${roomId}`, { token: mallory.token }),
+        members: await call('GET', `/api/rooms/${roomId}/members`, { token: mallory.token }),
+        invite: await call('POST', `/api/rooms/${roomId}/members`, { token: mallory.token, body: { username: mallory.user.username } }),
+        leave: await call('POST', `/api/rooms/${roomId}/leave`, { token: mallory.token }),
+        join: await call('POST', `/api/rooms/${roomId}/join`, { token: mallory.token }),
+      };
+      expect(Object.fromEntries(Object.entries(answers).map(([k, r]) => [k, [r.status, r.body]]))).toEqual({
+        history: [403, errorOf('FORBIDDEN')],
+        room: [403, errorOf('FORBIDDEN')],
+        members: [403, errorOf('FORBIDDEN')],
+        invite: [403, errorOf('FORBIDDEN')],
+        leave: [403, errorOf('FORBIDDEN')],
+        join: [404, errorOf('NOT_FOUND')],
+      });
+      expect(await send(socket, roomId, 'hello?')).toEqual({ ok: false, ...errorOf('FORBIDDEN') });
+      expect(await socket.timeout(5_000).emitWithAck('presence:list', { roomId })).toEqual({ ok: false, ...errorOf('FORBIDDEN') });
+    }
+  });
+
+  it('keeps outsiders out of a direct conversation', async () => {
+    const [ann, ben, eve] = [await newUser(), await newUser(), await newUser()];
+    const dm = (await call<{ room: Room }>('POST', '/api/dm', { token: ann.token, body: { username: ben.user.username } })).body.room;
+    expect((await call('GET', `/api/rooms/${dm.id}/messages`, { token: eve.token })).status).toBe(403);
+    expect((await call('POST', `/api/rooms/${dm.id}/join`, { token: eve.token })).status).toBe(404);
+    // Not even a member can add a third person to a direct conversation.
+    const invite = await call('POST', `/api/rooms/${dm.id}/members`, { token: ann.token, body: { username: eve.user.username } });
+    expect([invite.status, invite.body]).toEqual([400, errorOf('VALIDATION')]);
+  });
+
+  it('a member who left can no longer send from a socket that was open when they left', async () => {
+    const { owner, room } = await privateRoom();
+    const guest = await newUser();
+    await call('POST', `/api/rooms/${room.id}/members`, { token: owner.token, body: { username: guest.user.username } });
+    const socket = await connect(guest.token);
+    const joined = await send(socket, room.id, 'I am in');
+    expect(joined).toMatchObject({ ok: true });
+    const left = nextEvent(socket, 'room:left');
+    expect((await call('POST', `/api/rooms/${room.id}/leave`, { token: guest.token })).status).toBe(204);
+    await left;
+    expect(await send(socket, room.id, 'still in?')).toEqual({ ok: false, ...errorOf('FORBIDDEN') });
+  });
+});
+
+describe('input', () => {
+  it.each([
+    ['a number for a room name', { name: 42, visibility: 'public' }],
+    ['an array for a room name', { name: ['a'], visibility: 'public' }],
+    ['an unknown visibility', { name: 'room', visibility: 'secret' }],
+    ['a NUL byte in a room name', { name: 'a\u0000b', visibility: 'public' }],
+    ['a control character in a room name', { name: 'bell\u0007', visibility: 'public' }],
+    ['an escape sequence in a room name', { name: '\u001b[31mred', visibility: 'public' }],
+    ['a prototype-polluting key', JSON.parse('{"name":"room","visibility":"public","__proto__":{"admin":true}}')],
+    ['an array body', [{ name: 'room', visibility: 'public' }]],
+  ])('rejects a room with %s as VALIDATION', async (_, body) => {
+    const user = await newUser();
+    const result = await call('POST', '/api/rooms', { token: user.token, body });
+    expect([result.status, result.body]).toEqual([400, errorOf('VALIDATION')]);
+  });
+
+  it('rejects deeply nested JSON over REST and the socket without harm', async () => {
+    const user = await newUser();
+    const deep = `${'['.repeat(5_000)}${']'.repeat(5_000)}`;
+    const rest = await call('POST', '/api/rooms', { token: user.token, rawBody: `{"name":${deep},"visibility":"public"}` });
+    expect([rest.status, rest.body]).toEqual([400, errorOf('VALIDATION')]);
+    const socket = await connect(user.token);
+    const nested = JSON.parse(deep) as unknown;
+    const ack = await socket.timeout(5_000).emitWithAck('message:send', { roomId: crypto.randomUUID(), body: nested, clientMsgId: 'deep' } as never);
+    expect(ack).toEqual({ ok: false, ...errorOf('VALIDATION') });
+  });
+
+  it('rejects invalid UTF-8: a REST body as VALIDATION, a WebSocket frame by closing only that connection', async () => {
+    const raw = Buffer.concat([Buffer.from('{"username":"ab'), Buffer.from([0xc3, 0x28, 0xff]), Buffer.from('cd","password":"long enough"}')]);
+    const response = await fetch(`${url}/api/auth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: raw });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual(errorOf('VALIDATION'));
+
+    const ws = new WebSocket(`${url.replace('http', 'ws')}/socket.io/?EIO=4&transport=websocket`);
+    const opened = await new Promise<string>((resolve, reject) => {
+      ws.once('message', (data) => resolve(String(data)));
+      ws.once('error', reject);
+    });
+    expect(opened.startsWith('0{')).toBe(true); // Engine.IO's open packet
+    const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
+    ws.send(Buffer.concat([Buffer.from('42["message:send",{"body":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}]')]), { binary: false });
+    expect(await closed).toBe(1007); // "invalid frame payload data"
+  });
+
+  it('answers 10,000 rapid sends from one socket with RATE_LIMITED, acks every one, and stays responsive for others', async () => {
+    const owner = await newUser();
+    const room = (await call<{ room: Room }>('POST', '/api/rooms', { token: owner.token, body: { name: 'flood', visibility: 'private' } })).body.room;
+    const flooder = await connect(owner.token);
+    const acks: { ok: boolean; error?: { code: string } }[] = [];
+    const started = Date.now();
+    for (let i = 0; i < 10_000; i++) {
+      flooder.emit('message:send', { roomId: room.id, body: `flood ${i}`, clientMsgId: `flood-${i}` }, (ack) => void acks.push(ack));
+    }
+    // While the flood is handled, the bystanders' messages still go through quickly.
+    const latencies: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const sentAt = Date.now();
+      const body = `during the flood ${i} ${crypto.randomUUID()}`;
+      const arrived = nextEvent(bystanders.b, 'message:new', (m) => m.body === body, 5_000);
+      expect(await send(bystanders.a, bystanders.room.id, body)).toMatchObject({ ok: true });
+      await arrived;
+      latencies.push(Date.now() - sentAt);
+    }
+    await eventually(async () => acks.length, (n) => n === 10_000, 60_000, '10,000 acks');
+    const accepted = acks.filter((a) => a.ok).length;
+    const limited = acks.filter((a) => !a.ok && a.error?.code === 'RATE_LIMITED').length;
+    console.log(`flood: 10000 sends acked in ${Date.now() - started} ms, ${accepted} accepted, ${limited} RATE_LIMITED; bystander latencies ${latencies.join(', ')} ms`);
+    expect(accepted).toBeLessThanOrEqual(30);
+    expect(accepted + limited).toBe(10_000);
+    expect(Math.max(...latencies)).toBeLessThan(2_000);
+  }, 90_000);
+
+  it('rate-limits a password spray from one address across many accounts', async () => {
+    // LOGIN_RATE_LIMIT is 5 per account here, so 50 failed logins per address; each account is tried once.
+    const statuses: number[] = [];
+    for (let i = 0; i < 55; i++) {
+      const result = await call('POST', '/api/auth/login', { body: { username: `sprayed${i}${crypto.randomBytes(2).toString('hex')}`, password: 'Winter2026!' } });
+      statuses.push(result.status);
+    }
+    expect(statuses.slice(0, 50).every((s) => s === 401)).toBe(true);
+    expect(statuses.slice(50)).toEqual([429, 429, 429, 429, 429]);
+  });
+
+  it('lets exactly one of 20 simultaneous registrations of one username win (any letter case)', async () => {
+    const base = `race${crypto.randomBytes(4).toString('hex')}`;
+    const attempts = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => call('POST', '/api/auth/register', { body: { username: i % 2 ? base.toUpperCase() : base, password: `password number ${i}` } })),
+    );
+    expect(attempts.filter((r) => r.status === 201)).toHaveLength(1);
+    expect(attempts.filter((r) => r.status === 409).map((r) => r.body)).toEqual(Array(19).fill(errorOf('CONFLICT')));
+    for (const r of attempts) if (r.status === 201) secrets.add((r.body as AuthResponse).token);
+  });
+});
+
+describe('output', () => {
+  it('stores markup and SQL-looking text verbatim and serves it as JSON that is never HTML', async () => {
+    const user = await newUser();
+    const roomName = `x' OR '1'='1`;
+    const room = (await call<{ room: Room }>('POST', '/api/rooms', { token: user.token, body: { name: roomName, visibility: 'public' } })).body.room;
+    expect(room.name).toBe(roomName);
+    const socket = await connect(user.token);
+    const bodies = [
+      '<script>alert(document.cookie)</script>',
+      '<img src=x onerror="alert(1)">',
+      "Robert'); DROP TABLE messages;--",
+      "' UNION SELECT password_hash FROM users --",
+      '$1 \\x00 %s %n {{constructor}}',
+    ];
+    const sent: ChatMessage[] = [];
+    for (const body of bodies) {
+      const ack = await send(socket, room.id, body);
+      if (!ack.ok) throw new Error(`send refused: ${JSON.stringify(ack)}`);
+      expect(ack.message.body).toBe(body);
+      sent.push(ack.message);
+    }
+    const history = await eventually(
+      () => call<{ messages: ChatMessage[] }>('GET', `/api/rooms/${room.id}/messages`, { token: user.token }),
+      (r) => r.body.messages.length === bodies.length,
+      20_000,
+      'messages stored',
+    );
+    expect(history.body.messages.map((m) => m.body)).toEqual(bodies);
+    // JSON escapes < and > so that no browser can mistake a response for markup.
+    const raw = await fetch(`${url}/api/rooms/${room.id}/messages`, { headers: { authorization: `Bearer ${user.token}` } });
+    expect(raw.headers.get('content-type')).toMatch(/^application\/json/);
+    const text = await raw.text();
+    expect(text).not.toMatch(/[<>]/);
+    // The table the injection named is intact, and each row holds the text as sent.
+    const db = new Client({ connectionString: system.databaseUrl });
+    await db.connect();
+    try {
+      const rows = await db.query<{ body: string }>('SELECT body FROM messages WHERE room_id = $1 ORDER BY id', [room.id]);
+      expect(rows.rows.map((r) => r.body)).toEqual(bodies);
+    } finally {
+      await db.end();
+    }
+  });
+
+  it('sends the security headers of helmet on API answers, errors included', async () => {
+    const user = await newUser();
+    for (const result of [await call('GET', '/api/me', { token: user.token }), await call('GET', '/api/me'), await call('GET', '/api/nope', { token: user.token })]) {
+      const h = result.headers;
+      expect(h.get('content-security-policy')).toContain("default-src 'self'");
+      expect(h.get('strict-transport-security')).toMatch(/max-age=\d+/);
+      expect(h.get('x-frame-options')).toBe('SAMEORIGIN');
+      expect(h.get('referrer-policy')).toBe('no-referrer');
+      expect(h.get('cross-origin-opener-policy')).toBe('same-origin');
+      expect(h.get('x-content-type-options')).toBe('nosniff');
+    }
+  });
+
+  it('allows CORS for the configured origin only', async () => {
+    const user = await newUser();
+    const preflight = (origin: string) =>
+      fetch(`${url}/api/rooms`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' } });
+    const allowed = await preflight(WEB_ORIGIN);
+    expect(allowed.status).toBe(204);
+    expect(allowed.headers.get('access-control-allow-origin')).toBe(WEB_ORIGIN);
+    expect(allowed.headers.get('access-control-allow-headers')).toMatch(/authorization/i);
+    for (const origin of ['https://evil.example', 'null', `${WEB_ORIGIN}.evil.example`]) {
+      const refused = await preflight(origin);
+      expect([origin, refused.headers.get('access-control-allow-origin')]).toEqual([origin, null]);
+      const read = await call('GET', '/api/rooms', { token: user.token, headers: { origin } });
+      expect([origin, read.headers.get('access-control-allow-origin')]).toEqual([origin, null]);
+    }
+    // The Socket.IO handshake over HTTP answers the configured origin only, too.
+    const polling = async (origin: string) =>
+      (await fetch(`${url}/socket.io/?EIO=4&transport=polling`, { headers: { origin } })).headers.get('access-control-allow-origin');
+    expect(await polling(WEB_ORIGIN)).toBe(WEB_ORIGIN);
+    expect(await polling('https://evil.example')).toBeNull();
+  });
+});
+
+describe('secrets', () => {
+  it('no answer of the suite and no line of the logs holds a token, a password, a hash or a stack trace', async () => {
+    expect(secrets.size).toBeGreaterThan(20);
+    const hashes = await (async () => {
+      const db = new Client({ connectionString: system.databaseUrl });
+      await db.connect();
+      try {
+        return (await db.query<{ password_hash: string }>('SELECT password_hash FROM users')).rows.map((r) => r.password_hash);
+      } finally {
+        await db.end();
+      }
+    })();
+    expect(hashes.length).toBeGreaterThan(10);
+    const forbidden = [...secrets, ...hashes, system.env.JWT_SECRET!];
+    const stackTrace = /\bat .+\.(js|ts):\d+|node_modules|\$argon2/;
+
+    for (const answer of answers) {
+      expect(forbidden.filter((s) => answer.includes(s))).toEqual([]);
+      expect(answer).not.toMatch(stackTrace);
+    }
+    const logs = ['gateway-g1', 'persister'].map((name) => fs.readFileSync(path.join(system.dir, `${name}.log`), 'utf8'));
+    expect(logs[0]!.length).toBeGreaterThan(0);
+    for (const log of logs) {
+      expect(forbidden.filter((s) => log.includes(s))).toEqual([]);
+      expect(log).not.toMatch(/\$argon2/);
+    }
+  });
+});

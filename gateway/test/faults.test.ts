@@ -1,0 +1,357 @@
+// Fault injection: real gateways, persister, PostgreSQL, Redis and Kafka (the suite's own, so stopping them
+// disturbs no other suite) are killed and restarted while clients send at a steady rate. Each scenario
+// checks the guarantees of DESIGN.md: every acknowledged message is stored exactly once, every member
+// gets every message of its rooms (live, replayed, or caught up from history) once and in order, and a
+// send that failed during the outage succeeds when the client retries it with the same clientMsgId.
+// Each scenario prints one row of figures (scenario, sent, acked, delivered, persisted, lost, duplicated,
+// recovery time); the whole table is printed again at the end.
+import type { ChatMessage, PublicUser, Room } from '@chat/protocol';
+import { Redis } from 'ioredis';
+import { Client } from 'pg';
+import {
+  api,
+  type ChatSocket,
+  connectSocket,
+  eventually,
+  joinAsMember,
+  longestAckGap,
+  registerUser,
+  type RoomMember,
+  startSteadySender,
+  startSystem,
+  type SteadySender,
+  type TestSystem,
+} from '@chat/testing';
+
+/** How long PostgreSQL stays down in scenario 4 (the issue asks for 20 s; shorter for a quick local run). */
+const POSTGRES_OUTAGE_MS = Number(process.env.FAULT_POSTGRES_OUTAGE_MS ?? 20_000);
+/** The recovery window of the gateways here: short, so scenario 7 can outlast it quickly. */
+const RECOVERY_WINDOW_MS = 4_000;
+/** Pause between a sender's ack and its next message: two senders make about 40 msgs/s. */
+const SEND_INTERVAL_MS = 40;
+
+let system: TestSystem;
+
+beforeAll(async () => {
+  system = await startSystem({
+    gateways: 2,
+    ownServices: true,
+    env: {
+      // The senders' pace is the load here, not a user to throttle.
+      MESSAGE_RATE_LIMIT: '1000000',
+      REGISTER_RATE_LIMIT: '1000',
+      // A send waits at most 3 s for Kafka before it is answered UNAVAILABLE (the client then retries).
+      KAFKA_SEND_TIMEOUT_MS: '3000',
+      RECOVERY_WINDOW_MS: String(RECOVERY_WINDOW_MS),
+      SHUTDOWN_GRACE_MS: '2000',
+    },
+  });
+}, 180_000);
+
+const rows: FaultRow[] = [];
+
+afterAll(async () => {
+  if (rows.length > 0) console.log(['Fault suite figures:', TABLE_HEADER, ...rows.map(formatRow)].join('\n'));
+  await system?.stop();
+}, 120_000);
+
+interface FaultRow {
+  scenario: string;
+  sent: number;
+  acked: number;
+  /** Distinct acknowledged messages members ended up with, summed over members. */
+  delivered: number;
+  persisted: number;
+  /** Acknowledged messages not stored, plus acknowledged messages some member never got. */
+  lost: number;
+  /** Stored rows beyond one per message, plus messages a member has twice after merging by id. */
+  duplicated: number;
+  /** What "recovered" means is per scenario (see each one); in ms. */
+  recoveryMs: number;
+  /** Live deliveries of an id the member already had (the client merges them by id). */
+  redelivered: number;
+  /** Failed send attempts (error acks or timeouts), all retried. */
+  failedAttempts: number;
+}
+
+const TABLE_HEADER = '| scenario | sent | acked | delivered | persisted | lost | duplicated | recovery ms | failed attempts (retried) | live redeliveries |\n|---|---|---|---|---|---|---|---|---|---|';
+const formatRow = (r: FaultRow) =>
+  `| ${r.scenario} | ${r.sent} | ${r.acked} | ${r.delivered} | ${r.persisted} | ${r.lost} | ${r.duplicated} | ${r.recoveryMs} | ${r.failedAttempts} | ${r.redelivered} |`;
+
+/** Two rooms, each with its own steady sender (one on each gateway), and two members in both rooms. */
+interface Traffic {
+  rooms: Room[];
+  /** The users behind `senders` and `members`, in the same order. */
+  users: { senders: PublicUser[]; members: PublicUser[] };
+  senders: SteadySender[];
+  senderSockets: ChatSocket[];
+  members: RoomMember[];
+  close(): void;
+}
+
+async function startTraffic(label: string): Promise<Traffic> {
+  const url = system.baseUrl;
+  const [s1, s2, m1, m2] = await Promise.all([registerUser(url), registerUser(url), registerUser(url), registerUser(url)]);
+  const rooms: Room[] = [];
+  for (const owner of [s1!, s2!]) {
+    const created = await api<{ room: Room }>(url, 'POST', '/api/rooms', { token: owner.token, body: { name: `${label} of ${owner.user.username}`, visibility: 'private' } });
+    if (created.status !== 201) throw new Error(`create room: ${created.status}`);
+    for (const member of [m1!, m2!]) {
+      const invited = await api(url, 'POST', `/api/rooms/${created.body.room.id}/members`, { token: owner.token, body: { username: member.user.username } });
+      if (invited.status !== 200) throw new Error(`invite: ${invited.status}`);
+    }
+    rooms.push(created.body.room);
+  }
+  const roomIds = rooms.map((r) => r.id);
+  const members = [
+    await joinAsMember({ baseUrl: url, token: m1!.token, roomIds, gateway: 'g1' }),
+    await joinAsMember({ baseUrl: url, token: m2!.token, roomIds, gateway: 'g2' }),
+  ];
+  const senderSockets = [
+    await connectSocket(url, s1!.token, { gateway: 'g1', reconnection: true }),
+    await connectSocket(url, s2!.token, { gateway: 'g2', reconnection: true }),
+  ];
+  const senders = senderSockets.map((socket, i) =>
+    startSteadySender({ socket, roomId: rooms[i]!.id, label: `${label} room ${i}`, intervalMs: SEND_INTERVAL_MS, ackTimeoutMs: 5_000 }),
+  );
+  // Traffic flows on both gateways before the fault.
+  await Promise.all(senders.map((s) => s.ackedMore(10)));
+  return {
+    rooms,
+    users: { senders: [s1!.user, s2!.user], members: [m1!.user, m2!.user] },
+    senders,
+    senderSockets,
+    members,
+    close: () => {
+      for (const m of members) m.close();
+      for (const s of senderSockets) s.close();
+    },
+  };
+}
+
+/** A fresh connection per query: PostgreSQL itself is restarted in one scenario. */
+async function storedRows(roomIds: string[]): Promise<{ id: string; body: string }[]> {
+  const db = new Client({ connectionString: system.databaseUrl });
+  await db.connect();
+  try {
+    return (await db.query<{ id: string; body: string }>('SELECT id::text, body FROM messages WHERE room_id = ANY($1::uuid[])', [roomIds])).rows;
+  } finally {
+    await db.end();
+  }
+}
+
+/** Resolves at the first ack any of `senders` gets after `since`; rejects after `timeoutMs`. */
+async function firstAckAfter(senders: SteadySender[], since: number, timeoutMs = 60_000): Promise<number> {
+  const times = await eventually(
+    async () => senders.map((s) => s.ackedAt.find((t) => t > since)),
+    (found) => found.every((t) => t !== undefined),
+    timeoutMs,
+    'every sender acknowledged again',
+  );
+  return Math.max(...(times as number[]));
+}
+
+/** Waits until everything acknowledged so far is stored; resolves with when that happened. */
+async function allStored(traffic: Traffic, timeoutMs = 60_000): Promise<number> {
+  const ids = new Set(traffic.senders.flatMap((s) => s.acked.map((m) => m.id)));
+  await eventually(
+    async () => (await storedRows(traffic.rooms.map((r) => r.id)).catch(() => [])).filter((r) => ids.has(r.id)).length,
+    (n) => n === ids.size,
+    timeoutMs,
+    `${ids.size} acknowledged messages stored`,
+  );
+  return Date.now();
+}
+
+/**
+ * Stops the traffic (each sender's last message acknowledged, after retries), waits until members and
+ * the database have everything, records the row, and asserts the guarantees.
+ */
+async function finish(traffic: Traffic, scenario: string, recoveryMs: number): Promise<FaultRow> {
+  await Promise.all(traffic.senders.map((s) => s.stop(60_000)));
+  const acked: ChatMessage[][] = traffic.senders.map((s) => [...s.acked]);
+  const allAcked = acked.flat();
+  await Promise.all(traffic.members.map((m) => m.settled()));
+  // Live deliveries of the last messages may still be on their way.
+  await eventually(
+    async () => traffic.members.every((m) => traffic.rooms.every((room, i) => m.check(room.id, acked[i]!).missing.length === 0)),
+    (done) => done,
+    20_000,
+    'every member has every acknowledged message',
+  ).catch(() => undefined); // the assertions below say what is missing
+  await allStored(traffic).catch(() => undefined);
+
+  const stored = await storedRows(traffic.rooms.map((r) => r.id));
+  const storedIds = new Set(stored.map((r) => r.id));
+  const checks = traffic.members.flatMap((m) => traffic.rooms.map((room, i) => ({ member: m, room, check: m.check(room.id, acked[i]!) })));
+  const mergedTwice = traffic.members.reduce(
+    (n, m) => n + traffic.rooms.reduce((k, room) => k + m.messages(room.id).length - new Set(m.messages(room.id).map((x) => x.id)).size, 0),
+    0,
+  );
+  const row: FaultRow = {
+    scenario,
+    sent: traffic.senders.reduce((n, s) => n + s.sent, 0),
+    acked: allAcked.length,
+    delivered: checks.reduce((n, c) => n + acked[traffic.rooms.indexOf(c.room)]!.length - c.check.missing.length, 0),
+    persisted: stored.length,
+    lost: allAcked.filter((m) => !storedIds.has(m.id)).length + checks.reduce((n, c) => n + c.check.missing.length, 0),
+    duplicated: stored.length - new Set(stored.map((r) => r.body)).size + mergedTwice,
+    recoveryMs: Math.round(recoveryMs),
+    redelivered: traffic.members.reduce((n, m) => n + m.redelivered, 0),
+    failedAttempts: traffic.senders.reduce((n, s) => n + s.failures.length, 0),
+  };
+  rows.push(row);
+  console.log(`${TABLE_HEADER}\n${formatRow(row)}`);
+  traffic.close();
+
+  // No process crashed: every gateway and the persister run (the scenario restarted what it stopped).
+  expect([...system.gateways, system.persister!].filter((p) => p.pid() === undefined).map((p) => p.name)).toEqual([]);
+  // Every failure was one a client may retry, and every message was acknowledged in the end.
+  for (const sender of traffic.senders) {
+    expect(sender.failures.filter((f) => !f.retriable)).toEqual([]);
+    expect(sender.abandoned).toBe(0);
+    expect(sender.acked).toHaveLength(sender.sent);
+  }
+  // Stored exactly once: every acknowledged id, nothing else, one row per message.
+  expect(allAcked.filter((m) => !storedIds.has(m.id)).map((m) => m.body)).toEqual([]);
+  expect(stored).toHaveLength(allAcked.length);
+  expect(new Set(stored.map((r) => r.body)).size).toBe(stored.length);
+  // Every member has every message of its rooms once, in id order, and live deliveries came in order.
+  for (const { member, room, check } of checks) {
+    expect({ room: room.name, ...check }).toEqual({ room: room.name, missing: [], unexpected: [] });
+    const ids = member.messages(room.id).map((m) => m.id);
+    expect(ids).toEqual(acked[traffic.rooms.indexOf(room)]!.map((m) => m.id));
+  }
+  expect(traffic.members.map((m) => m.outOfOrder)).toEqual(traffic.members.map(() => 0));
+  return row;
+}
+
+const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('fault injection under steady traffic', () => {
+  it('1. kill -9 of a gateway: its clients reconnect through nginx to the other one and catch up', async () => {
+    const traffic = await startTraffic('kill gateway');
+    const [g1] = system.gateways;
+    const faultAt = Date.now();
+    await g1!.kill();
+    // Recovered: the sender that was on g1 is acknowledged again (through g2) and its members caught up.
+    const backAt = await firstAckAfter([traffic.senders[0]!], faultAt);
+    await traffic.members[0]!.settled();
+    const recoveryMs = backAt - faultAt;
+    expect(traffic.members[0]!.reconnects).toBeGreaterThanOrEqual(1);
+    // A crashed gateway saved no session: the member caught up from history instead.
+    expect(traffic.members[0]!.catchUps).toBeGreaterThanOrEqual(1);
+    await Promise.all(traffic.senders.map((s) => s.ackedMore(10)));
+    await g1!.start();
+    await finish(traffic, '1. kill -9 gateway g1', recoveryMs);
+  }, 120_000);
+
+  it('2. rolling restart (SIGTERM) of both gateways: only retriable errors, sessions recovered on the other gateway', async () => {
+    const traffic = await startTraffic('rolling restart');
+    const startedAt = Date.now();
+    for (const gateway of system.gateways) {
+      await gateway.stop();
+      await Promise.all(traffic.senders.map((s) => s.ackedMore(5)));
+      await gateway.start();
+    }
+    await Promise.all(traffic.senders.map((s) => s.ackedMore(10)));
+    // A graceful stop saves each session, so the moved clients resume without a history fetch.
+    const recovered = traffic.members.reduce((n, m) => n + m.recoveredReconnects, 0);
+    expect(recovered).toBeGreaterThanOrEqual(2);
+    // Recovered: the longest time any sender went without an ack.
+    await finish(traffic, '2. rolling SIGTERM g1 then g2', Math.max(...traffic.senders.map((s) => longestAckGap(s, startedAt))));
+  }, 120_000);
+
+  it('3. kill -9 of the persister mid-stream, then restart: nothing lost, no duplicate rows', async () => {
+    const traffic = await startTraffic('kill persister');
+    const persister = system.persister!;
+    await persister.kill();
+    // Messages keep being acknowledged: Kafka holds them for the persister.
+    await Promise.all(traffic.senders.map((s) => s.ackedMore(20)));
+    await persister.start();
+    const restartedAt = Date.now();
+    // Recovered: everything acknowledged while it was down is stored.
+    const storedAt = await allStored(traffic);
+    await finish(traffic, '3. kill -9 persister, restart', storedAt - restartedAt);
+  }, 120_000);
+
+  it(`4. PostgreSQL down for ${POSTGRES_OUTAGE_MS / 1000} s: sending never stops, the persister backs off and then drains`, async () => {
+    const traffic = await startTraffic('postgres outage');
+    const postgres = system.services!.postgres;
+    const persister = system.persister!;
+    const downAt = Date.now();
+    await postgres.stop();
+    // The outage lasts a set time (the scenario's definition); messages are acknowledged throughout.
+    await delay(POSTGRES_OUTAGE_MS);
+    expect((await fetch(`${persister.url}/readyz`)).status).toBe(503);
+    expect(traffic.senders.flatMap((s) => s.failures.filter((f) => f.at >= downAt))).toEqual([]);
+    const ackedDuringOutage = traffic.senders.reduce((n, s) => n + s.ackedAt.filter((t) => t >= downAt).length, 0);
+    expect(ackedDuringOutage).toBeGreaterThan(POSTGRES_OUTAGE_MS / 1000);
+    await postgres.start();
+    const upAt = Date.now();
+    // Recovered: the backlog of the outage is stored.
+    const storedAt = await allStored(traffic);
+    await finish(traffic, `4. Postgres down ${POSTGRES_OUTAGE_MS / 1000} s`, storedAt - upAt);
+  }, 120_000 + POSTGRES_OUTAGE_MS);
+
+  it('5. Kafka broker restart: sends fail with UNAVAILABLE meanwhile, producers recover, nothing acknowledged is lost', async () => {
+    const traffic = await startTraffic('kafka restart');
+    const kafka = system.services!.kafka;
+    const downAt = Date.now();
+    await kafka.stop();
+    await kafka.start();
+    const backAt = await firstAckAfter(traffic.senders, Date.now());
+    const failed = traffic.senders.flatMap((s) => s.failures.filter((f) => f.at >= downAt));
+    expect(failed.length).toBeGreaterThan(0);
+    // Answered UNAVAILABLE (Kafka did not acknowledge in time), or cut off with the connection: both retried.
+    expect(failed.filter((f) => f.code !== 'UNAVAILABLE' && f.code !== 'TIMEOUT')).toEqual([]);
+    await Promise.all(traffic.senders.map((s) => s.ackedMore(10)));
+    // Recovered: from the broker's stop until every sender is acknowledged again.
+    await finish(traffic, '5. Kafka broker restart', backAt - downAt);
+  }, 180_000);
+
+  it('6. Redis restart: gateways reconnect, cross-gateway delivery and presence recover', async () => {
+    const traffic = await startTraffic('redis restart');
+    const redis = system.services!.redis;
+    const downAt = Date.now();
+    await redis.stop();
+    await redis.start();
+    const backAt = await firstAckAfter(traffic.senders, Date.now());
+    await Promise.all(traffic.senders.map((s) => s.ackedMore(10)));
+    // Presence spans both gateways again: a member on g1 sees the member on g2 (and the room's sender) online.
+    const expected = [traffic.users.senders[0]!.id, ...traffic.users.members.map((u) => u.id)].sort();
+    const online = await eventually(
+      async () => {
+        const answer = await traffic.members[0]!.socket.timeout(5_000).emitWithAck('presence:list', { roomId: traffic.rooms[0]!.id }).catch(() => undefined);
+        return answer?.ok ? answer.online.map((u: PublicUser) => u.id).sort() : [];
+      },
+      (ids) => expected.every((id) => ids.includes(id)),
+      20_000,
+      'presence lists the members on both gateways',
+    );
+    expect(online).toEqual(expected);
+    await finish(traffic, '6. Redis restart', backAt - downAt);
+  }, 120_000);
+
+  it('7. a member offline for longer than the recovery window catches up from history with no gap', async () => {
+    const traffic = await startTraffic('long absence');
+    const member = traffic.members[1]!;
+    const pid = (member.socket as unknown as { _pid?: string })._pid;
+    expect(pid).toBeDefined();
+    await member.goOffline();
+    const offlineAt = Date.now();
+    // Away until the server has forgotten the session (its key expires with the recovery window).
+    const redis = new Redis(system.env.REDIS_URL!, { lazyConnect: true });
+    try {
+      await eventually(() => redis.exists(`${system.env.REDIS_KEY_PREFIX}sio:session:${pid}`), (n) => n === 0, RECOVERY_WINDOW_MS + 10_000, 'session expired');
+    } finally {
+      redis.disconnect();
+    }
+    expect(Date.now() - offlineAt).toBeGreaterThanOrEqual(RECOVERY_WINDOW_MS - 100);
+    const backAt = Date.now();
+    const recovered = await member.comeBack();
+    expect(recovered).toBe(false);
+    expect(member.catchUps).toBe(1);
+    await finish(traffic, '7. offline > recovery window, history catch-up', Date.now() - backAt);
+  }, 120_000);
+});
