@@ -1,4 +1,5 @@
 import type { ChatMessage, Room } from '@chat/protocol';
+import { ApiError } from '../api/api-error';
 import type { ChatApi } from '../api/chat-api';
 import { ann, bob, message, messages, OTHER_ROOM_ID, room, ROOM_ID } from '../test-support/factories';
 import { FakeConnection, flush, until } from '../test-support/fake-connection';
@@ -100,6 +101,25 @@ describe('ChatController', () => {
     connection.serverSends('message:new', stored);
     expect(controller.timeline(ROOM_ID).entries.filter((e) => e.body === 'hi bob')).toHaveLength(1);
     expect(last()?.id).toBe(stored.id);
+  });
+
+  it('records a failed history load for the room and clears it when a retry succeeds', async () => {
+    await started(ROOM_ID);
+    const working = server.api.history;
+    server.api.history = jest.fn(async () => {
+      throw new ApiError('UNAVAILABLE', 'database is down');
+    });
+    const invited = room('0190b000-0000-7000-8000-000000000009', 'fresh');
+    server.history[invited.id] = messages(20, 21, { roomId: invited.id });
+    connection.serverSends('room:joined', invited);
+    await until(() => controller.getState().historyError[invited.id] !== undefined);
+    expect(controller.getState().historyError[invited.id]).toBe('database is down');
+    expect(controller.timeline(invited.id).historyLoaded).toBe(false);
+
+    server.api.history = working;
+    await controller.loadOlder(invited.id); // the list's "Try again"
+    expect(controller.getState().historyError[invited.id]).toBeUndefined();
+    expect(controller.timeline(invited.id).entries).toHaveLength(2);
   });
 
   it('refuses an empty message without sending it', async () => {

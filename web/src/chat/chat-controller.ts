@@ -48,6 +48,11 @@ export interface ChatState {
   readonly roomsLoaded: boolean;
   readonly timelines: Readonly<Record<string, Timeline>>;
   readonly loadingOlder: Readonly<Record<string, boolean>>;
+  /**
+   * Per room, why the last history request failed. While set, the list does not load by itself
+   * (a failing request would otherwise repeat at every render); the user's retry clears it.
+   */
+  readonly historyError: Readonly<Record<string, string | undefined>>;
   readonly readMarkers: ReadMarkers;
   readonly typing: TypingState;
   /** What the app knows of users' presence: true online, false offline, absent unknown. */
@@ -104,6 +109,7 @@ export class ChatController {
       roomsLoaded: false,
       timelines: {},
       loadingOlder: {},
+      historyError: {},
       readMarkers: this.loadMarkers(),
       typing: {},
       online: { [options.me.id]: true },
@@ -242,8 +248,9 @@ export class ChatController {
         this.setTimeline(roomId, mergeNewestPage(this.timeline(roomId), page, PAGE_SIZE));
         this.setMarkers(baselineMarker(this.state.readMarkers, roomId, page[page.length - 1]?.id));
         this.markReadIfActive(roomId);
+        this.setHistoryError(roomId, undefined);
       } catch (error) {
-        this.update({ notice: asErrorBody(error, 'Could not load messages').message });
+        this.setHistoryError(roomId, asErrorBody(error, 'Could not load messages').message);
       } finally {
         this.historyRequests.delete(roomId);
       }
@@ -252,7 +259,10 @@ export class ChatController {
     return request;
   }
 
-  /** Loads the page before the oldest loaded message (scrolling up). No-op while one is loading. */
+  /**
+   * Loads the page before the oldest loaded message (scrolling up), or the newest page if none was
+   * loaded yet. No-op while one is loading. Also the retry after a failed history request.
+   */
   async loadOlder(roomId: string): Promise<void> {
     const timeline = this.timeline(roomId);
     if (!timeline.historyLoaded) return this.loadNewest(roomId);
@@ -261,8 +271,9 @@ export class ChatController {
     try {
       const page = await this.options.api.history(roomId, oldestId(timeline), PAGE_SIZE);
       this.setTimeline(roomId, mergeOlderPage(this.timeline(roomId), page, PAGE_SIZE));
+      this.setHistoryError(roomId, undefined);
     } catch (error) {
-      this.update({ notice: asErrorBody(error, 'Could not load older messages').message });
+      this.setHistoryError(roomId, asErrorBody(error, 'Could not load older messages').message);
     } finally {
       this.update({ loadingOlder: { ...this.state.loadingOlder, [roomId]: false } });
     }
@@ -458,6 +469,11 @@ export class ChatController {
     } catch {
       return {};
     }
+  }
+
+  private setHistoryError(roomId: string, message: string | undefined): void {
+    if (this.state.historyError[roomId] === message) return;
+    this.update({ historyError: { ...this.state.historyError, [roomId]: message } });
   }
 
   /** Clears the notice after the user read it. */

@@ -112,6 +112,7 @@ function ChatLayout({ controller, onLogout }: { controller: ChatController; onLo
             me={state.me}
             timeline={state.timelines[activeRoom.id] ?? EMPTY_TIMELINE}
             loadingOlder={state.loadingOlder[activeRoom.id] ?? false}
+            historyError={state.historyError[activeRoom.id]}
             onlineMembers={onlineMembers}
             memberCount={state.members[activeRoom.id]?.length}
             typing={typingUsers(state.typing, activeRoom.id, state.me.id, Date.now())}

@@ -15,6 +15,8 @@ export interface MessageListProps {
   timeline: Timeline;
   myUserId: string;
   loadingOlder: boolean;
+  /** Why the last history request failed; the list then waits for the user to try again. */
+  historyError?: string;
   onLoadOlder: () => void;
   onRetry: (clientMsgId: string) => void;
   onDiscard: (clientMsgId: string) => void;
@@ -25,7 +27,8 @@ export interface MessageListProps {
  * while the reader is there, keeps the reader's place when older pages are prepended, and loads the
  * previous page when the reader scrolls near the top.
  */
-export function MessageList({ roomId, timeline, myUserId, loadingOlder, onLoadOlder, onRetry, onDiscard }: MessageListProps) {
+export function MessageList(props: MessageListProps) {
+  const { roomId, timeline, myUserId, loadingOlder, historyError, onLoadOlder, onRetry, onDiscard } = props;
   const scroller = useRef<HTMLDivElement>(null);
   const rows = useMemo(() => groupTimeline(timeline.entries), [timeline.entries]);
   // What the list looked like at the last render, to tell a prepended page from a new message.
@@ -57,7 +60,14 @@ export function MessageList({ roomId, timeline, myUserId, loadingOlder, onLoadOl
 
   const maybeLoadOlder = () => {
     const el = scroller.current;
-    if (el && timeline.historyLoaded && timeline.hasOlder && !loadingOlder && el.scrollTop < LOAD_OLDER_THRESHOLD_PX) {
+    if (
+      el &&
+      timeline.historyLoaded &&
+      timeline.hasOlder &&
+      !loadingOlder &&
+      !historyError &&
+      el.scrollTop < LOAD_OLDER_THRESHOLD_PX
+    ) {
       onLoadOlder();
     }
   };
@@ -75,7 +85,14 @@ export function MessageList({ roomId, timeline, myUserId, loadingOlder, onLoadOl
   return (
     <div className="message-scroller" ref={scroller} onScroll={onScroll} tabIndex={0} aria-label="Message history">
       <div className="history-edge">
-        {!timeline.historyLoaded ? (
+        {historyError ? (
+          <p role="alert">
+            {historyError}.{' '}
+            <button type="button" className="link-button" onClick={onLoadOlder}>
+              Try again
+            </button>
+          </p>
+        ) : !timeline.historyLoaded ? (
           <p role="status">Loading messages…</p>
         ) : timeline.hasOlder ? (
           <button type="button" className="link-button" onClick={onLoadOlder} disabled={loadingOlder}>

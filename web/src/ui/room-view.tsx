@@ -10,6 +10,7 @@ export interface RoomViewProps {
   me: PublicUser;
   timeline: Timeline;
   loadingOlder: boolean;
+  historyError?: string;
   onlineMembers: readonly PublicUser[];
   /** How many members the loaded member list has (undefined until loaded). */
   memberCount?: number;
@@ -74,6 +75,7 @@ export function RoomView(props: RoomViewProps) {
         timeline={timeline}
         myUserId={me.id}
         loadingOlder={props.loadingOlder}
+        historyError={props.historyError}
         onLoadOlder={props.onLoadOlder}
         onRetry={props.onRetry}
         onDiscard={props.onDiscard}
