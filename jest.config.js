@@ -39,5 +39,6 @@ module.exports = {
   projects: ['protocol', 'db', 'local', 'testing', 'gateway', 'persister', 'web', 'k8s', 'pulumi'].map((name) =>
     project(name),
   ),
-  testTimeout: 30_000,
+  // System tests start processes and wait on real I/O; a busy 2-core machine needs the headroom.
+  testTimeout: 60_000,
 };
