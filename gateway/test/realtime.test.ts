@@ -186,7 +186,7 @@ describe('two gateways behind nginx', () => {
     const a = await connect(alice.token, 'g1');
     const b = createSocket(system.baseUrl, bob.token, { gateway: 'g1', reconnection: false });
     sockets.push(b);
-    await new Promise((resolve) => b.once('connect', resolve));
+    await new Promise<void>((resolve) => b.once('connect', () => resolve()));
     const seen = collect(b, 'message:new');
     const before = await send(a, room.id, 'before the drop');
     await eventually(async () => seen.length, (n) => n === 1, 5_000, 'first delivery');
@@ -203,7 +203,7 @@ describe('two gateways behind nginx', () => {
     // Back, through the other gateway.
     b.io.opts.extraHeaders = { cookie: 'chat_gw=g2' };
     b.connect();
-    await new Promise((resolve) => b.once('connect', resolve));
+    await new Promise<void>((resolve) => b.once('connect', () => resolve()));
     expect(b.recovered).toBe(true);
     await eventually(async () => seen.length, (n) => n === 4, 10_000, 'missed messages replayed');
     expect(seen.map((m) => m.body)).toEqual(['before the drop', 'missed 1', 'missed 2', 'missed 3']);
@@ -225,7 +225,7 @@ describe('two gateways behind nginx', () => {
     const a = await connect(alice.token, 'g2');
     const b = createSocket(system.baseUrl, bob.token, { gateway: 'g1', reconnection: true });
     sockets.push(b);
-    await new Promise((resolve) => b.once('connect', resolve));
+    await new Promise<void>((resolve) => b.once('connect', () => resolve()));
     const seen = collect(b, 'message:new');
     const g1 = system.gateways.find((g) => g.id === 'g1')!;
 
@@ -238,7 +238,7 @@ describe('two gateways behind nginx', () => {
     await dropped;
     const during = await send(a, room.id, 'during the move');
     expect(during.ok).toBe(true);
-    await new Promise((resolve) => b.once('connect', resolve));
+    await new Promise<void>((resolve) => b.once('connect', () => resolve()));
     await stopping;
     expect(g1.pid()).toBeUndefined();
     expect(b.recovered).toBe(true);
