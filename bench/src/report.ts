@@ -23,9 +23,9 @@ export function renderReport(results: readonly ScenarioResult[]): string {
       lines.push('', `-- ${m.label}`);
       const width = Math.max(...Object.keys(m.figures).map((k) => k.length));
       for (const [key, value] of Object.entries(m.figures)) lines.push(`   ${key.padEnd(width)}  ${value}`);
-      lines.push(`   ${'process'.padEnd(16)} ${'CPU %'.padStart(7)} ${'peak MiB'.padStart(9)}`);
-      for (const p of m.processes) lines.push(`   ${p.name.padEnd(16)} ${p.cpuPercent.toFixed(1).padStart(7)} ${p.peakPssMiB.toFixed(1).padStart(9)}`);
-      lines.push(`   ${'machine busy'.padEnd(16)} ${m.machine.busyPercent.toFixed(1).padStart(7)}   (of ${m.machine.cores * 100}; ${m.machine.otherPercent.toFixed(1)} by other work)`);
+      lines.push(`   ${'process'.padEnd(18)} ${'CPU %'.padStart(7)} ${'peak MiB'.padStart(9)}`);
+      for (const p of m.processes) lines.push(`   ${p.name.padEnd(18)} ${p.cpuPercent.toFixed(1).padStart(7)} ${p.peakPssMiB.toFixed(1).padStart(9)}`);
+      lines.push(`   ${'machine busy'.padEnd(18)} ${m.machine.busyPercent.toFixed(1).padStart(7)}   (of ${m.machine.cores * 100}; ${m.machine.otherPercent.toFixed(1)} by other work)`);
     }
     for (const t of r.targets) lines.push(`   target ${t.met ? 'MET   ' : 'MISSED'} ${t.target}: ${t.actual}`);
     for (const f of r.failures) lines.push(`   FAILED ${f}`);
