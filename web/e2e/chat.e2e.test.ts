@@ -361,6 +361,8 @@ describe('chat in the browser', () => {
       await waitForMessage(page, long, { sent: true });
       // A long word wraps instead of widening the page.
       expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+      mkdirSync(SCREENSHOT_DIR, { recursive: true });
+      await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'room-phone-dark.png') });
       await page.getByRole('link', { name: 'Back to rooms' }).click();
       await page.getByRole('navigation', { name: 'Rooms' }).waitFor();
       expect(errors).toEqual([]);
