@@ -84,6 +84,30 @@ describe('ChatController', () => {
     expect(controller.unreadCount(ROOM_ID)).toBe(0);
   });
 
+  it('keeps read markers across visits without moving back what another tab read', async () => {
+    const items = new Map<string, string>();
+    const storage = { getItem: (k: string) => items.get(k) ?? null, setItem: (k: string, v: string) => void items.set(k, v) };
+    connection = new FakeConnection();
+    controller = new ChatController({ me: ann, api: server.api, connection, onUnauthorized: jest.fn(), storage });
+    controller.start();
+    controller.openRoom(ROOM_ID);
+    connection.connect();
+    await until(() => controller.timeline(ROOM_ID).historyLoaded);
+    const key = `chat.read.${ann.id}`;
+    expect(JSON.parse(items.get(key)!)[ROOM_ID]).toBe(message(3).id);
+    // Another tab read further in the other room.
+    items.set(key, JSON.stringify({ ...JSON.parse(items.get(key)!), [OTHER_ROOM_ID]: message(99).id }));
+    connection.serverSends('message:new', message(4));
+    const stored = JSON.parse(items.get(key)!);
+    expect(stored).toMatchObject({ [ROOM_ID]: message(4).id, [OTHER_ROOM_ID]: message(99).id });
+    controller.stop();
+
+    // The next visit starts from the stored markers: nothing old counts as unread.
+    connection = new FakeConnection();
+    controller = new ChatController({ me: ann, api: server.api, connection, onUnauthorized: jest.fn(), storage });
+    expect(controller.getState().readMarkers[ROOM_ID]).toBe(message(4).id);
+  });
+
   it('shows a message as pending until its ack, then sent, and keeps it once when its broadcast follows', async () => {
     await started(ROOM_ID);
     let ack!: (m: ChatMessage) => void;

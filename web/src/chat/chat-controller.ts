@@ -455,7 +455,10 @@ export class ChatController {
     if (readMarkers === this.state.readMarkers) return;
     this.update({ readMarkers });
     try {
-      this.options.storage?.setItem(this.markersKey, JSON.stringify(readMarkers));
+      // Another tab of the same user may have read further: merge, so no tab moves a marker back.
+      let merged = this.loadMarkers();
+      for (const [roomId, id] of Object.entries(readMarkers)) merged = advanceMarker(merged, roomId, id);
+      this.options.storage?.setItem(this.markersKey, JSON.stringify(merged));
     } catch {
       // Storage full or blocked: unread counts then reset on the next visit, nothing worse.
     }
