@@ -9,6 +9,7 @@
 // database and topics, and leaves nothing behind.
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
+import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
@@ -135,11 +136,13 @@ async function main(): Promise<void> {
       while (!(await check().catch(() => false))) await Promise.race([new Promise((r) => setTimeout(r, 20)), exited]);
     };
     await poll(async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200);
+    const cpuAtStart = await sample('process_cpu_seconds_total');
     const drainStart = performance.now();
     await poll(async () => (await inserted()) >= rows);
     const drainSeconds = (performance.now() - drainStart) / 1000;
     const insertSeconds = await sample('persister_insert_duration_seconds_sum');
     const inserts = await sample('persister_insert_duration_seconds_count');
+    const persisterCpu = (await sample('process_cpu_seconds_total')) - cpuAtStart;
     const stored = await withClient(benchUrl.toString(), async (c) => (await c.query<{ n: number }>('SELECT count(*)::int AS n FROM messages')).rows[0]!.n);
     if (stored !== rows) throw new Error(`expected ${rows} rows, found ${stored}`);
 
@@ -160,9 +163,12 @@ async function main(): Promise<void> {
     const drainRate = rows / drainSeconds;
     const copyRate = rows / copySeconds;
     say('');
+    // Other processes on the machine change every figure here: the load average puts them in context.
+    say(`machine              ${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
     say(`rows                 ${rows}`);
     say(`persister drain      ${drainSeconds.toFixed(2)} s   ${Math.round(drainRate).toLocaleString('en')} rows/s   (PERSISTER_BATCH_MAX=${args['batch-max']})`);
     say(`  of which INSERT    ${insertSeconds.toFixed(2)} s in ${inserts} statements (summed over concurrent partitions)`);
+    say(`  persister CPU      ${persisterCpu.toFixed(2)} s (decode, Prisma, kafkajs)`);
     say(`raw COPY             ${copySeconds.toFixed(2)} s   ${Math.round(copyRate).toLocaleString('en')} rows/s`);
     say(`persister / COPY     ${(drainRate / copyRate).toFixed(2)}`);
   } finally {
