@@ -75,6 +75,9 @@ export function createSocketServer(httpServer: http.Server, deps: SocketServerDe
   const tagResponse = (headers: Record<string, string>) => void (headers['x-gateway-id'] = config.GATEWAY_ID);
   io.engine.on('initial_headers', tagResponse);
   io.engine.on('headers', tagResponse);
+  // Engine.IO keeps the upgrade request (headers, URL, parser state) for the connection's whole life;
+  // nothing here reads it after the handshake, and idle sockets are what a gateway holds most of.
+  io.engine.on('connection', (raw: { request: unknown }) => void (raw.request = null));
 
   io.use(async (socket, next) => {
     try {
