@@ -36,9 +36,11 @@ module.exports = {
   globalSetup: '<rootDir>/testing/src/global-setup.ts',
   globalTeardown: '<rootDir>/testing/src/global-teardown.ts',
   rootDir: __dirname,
-  projects: ['protocol', 'db', 'local', 'testing', 'gateway', 'persister', 'web', 'k8s', 'pulumi'].map((name) =>
-    project(name),
-  ),
+  projects: [
+    ...['protocol', 'db', 'local', 'testing', 'gateway', 'persister', 'web', 'k8s', 'pulumi'].map((name) => project(name)),
+    // Real Chromium against a system of the run's own (web/e2e/browser-support.ts starts it).
+    project('web', { displayName: 'browser', testMatch: ['<rootDir>/e2e/**/*.e2e.test.ts'] }),
+  ],
   // System tests start processes and wait on real I/O; a busy 2-core machine needs the headroom.
   testTimeout: 60_000,
 };

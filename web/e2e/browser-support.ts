@@ -2,8 +2,24 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page, type WebSocketRoute } from 'playwright-core';
 
-/** Where the local system (nginx in front of the gateways) serves the app. */
-export const BASE_URL = (process.env.CHAT_BASE_URL ?? 'http://localhost:8080').replace(/\/$/, '');
+/**
+ * Where the app is served (nginx in front of the gateways): CHAT_BASE_URL when set (a running `npm start`,
+ * or any deployment); otherwise `startChat()` starts a system of the test run's own and sets it.
+ */
+export let BASE_URL = (process.env.CHAT_BASE_URL ?? '').replace(/\/$/, '');
+
+/**
+ * Makes sure there is a chat to test: the one CHAT_BASE_URL names, or, under `npm test`, a fresh system
+ * (two gateways, persister, nginx serving web/dist) on the run's PostgreSQL, Redis and Kafka. Returns
+ * what stops it.
+ */
+export async function startChat(): Promise<() => Promise<void>> {
+  if (BASE_URL) return async () => undefined;
+  const { startSystem } = await import('@chat/testing');
+  const system = await startSystem({ gateways: 2 });
+  BASE_URL = system.baseUrl;
+  return system.stop;
+}
 /** Debian's Chromium: Playwright's own browser download cannot work on the build machines. */
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 /** Screenshots land here, at the repository root, for CI to keep as artifacts. */
@@ -24,7 +40,7 @@ export async function launchBrowser(): Promise<Browser> {
   try {
     await fetch(BASE_URL, { signal: AbortSignal.timeout(5_000) });
   } catch (error) {
-    throw new Error(`The chat is not reachable at ${BASE_URL} (${String(error)}): start it with \`npm start\` or set CHAT_BASE_URL`);
+    throw new Error(`The chat is not reachable at ${BASE_URL} (${String(error)}): start it with \`npm start\` and set CHAT_BASE_URL, or run the tests through \`npm test\``);
   }
   return chromium.launch({
     executablePath: CHROMIUM_PATH,

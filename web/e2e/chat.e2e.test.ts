@@ -1,7 +1,8 @@
 /**
  * Browser tests of the whole local system: Debian's Chromium driven by playwright-core against the
- * app nginx serves (CHAT_BASE_URL, default http://localhost:8080), two users in two browser contexts
- * pinned to different gateways. Run with the system up (`npm start`): `npm run test:browser -w @chat/web`.
+ * app nginx serves (CHAT_BASE_URL, or a system of the test run's own under `npm test`), two users in two browser contexts
+ * pinned to different gateways. `npm test` runs them on a system of its own; against a running one (`npm start`):
+ * `npm run test:browser -w @chat/web` (CHAT_BASE_URL, default http://localhost:8080).
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -21,6 +22,7 @@ import {
   reconnectingBanner,
   sendMessage,
   signUp,
+  startChat,
   uniqueUsername,
   waitForChat,
   waitForMessage,
@@ -36,13 +38,17 @@ describe('chat in the browser', () => {
   let browser: Browser;
   const contexts: BrowserContext[] = [];
 
+  let stopChat: (() => Promise<void>) | undefined;
+
   beforeAll(async () => {
+    stopChat = await startChat();
     browser = await launchBrowser();
-  }, 30_000);
+  }, 120_000);
 
   afterAll(async () => {
     for (const context of contexts) await context.close();
     await browser?.close();
+    await stopChat?.();
   });
 
   async function userOn(gateway: 'g1' | 'g2', viewport?: { width: number; height: number }, colorScheme?: 'light' | 'dark') {
