@@ -126,7 +126,11 @@ export function createSocketServer(httpServer: http.Server, deps: SocketServerDe
       if (!events.take()) return refuse(new AppError('RATE_LIMITED', 'too many events: slow down'));
       setup
         .then(() => sendMessage(sendDeps, user, (roomId) => socket.rooms.has(roomChannel(roomId)), input))
-        .then((message) => ack({ ok: true, message }), refuse)
+        .then((message) => {
+          // Receivers clear the sender's "typing" on a new message: the next keystroke must reach them again.
+          lastTyping.delete(message.roomId);
+          ack({ ok: true, message });
+        }, refuse)
         .finally(timer);
     });
 
