@@ -36,17 +36,17 @@ const PRESETS = {
     'history-seconds': 30,
   },
   quick: {
-    duration: 10,
+    duration: 8,
     'fanout-rooms': 40,
     'fanout-room-size': 20,
     'fanout-rates': '2000,8000',
     'bigroom-size': 1000,
     'bigroom-rate': 5000,
-    connections: 4000,
-    'persister-rows': 100000,
+    connections: 2000,
+    'persister-rows': 50000,
     'history-messages': 1000000,
     'history-rate': 500,
-    'history-seconds': 8,
+    'history-seconds': 4,
   },
 } as const;
 

@@ -57,6 +57,22 @@ function ensureDescriptorLimits(system: SystemUnderTest, sockets: number, log: (
 }
 
 /**
+ * Gateway memory as the lowest of several samples a fifth of a second apart: the heap in use swings
+ * with garbage not yet collected, and the floor is the closest to what is actually retained.
+ */
+async function settledMemory(system: SystemUnderTest, gateways: { pid: number }[], samples = 6) {
+  let pss = gateways.map(() => Number.POSITIVE_INFINITY);
+  let health = await gatewayHealth(system);
+  for (let i = 0; i < samples; i++) {
+    const now = await gatewayHealth(system);
+    health = health.map((h, k) => ({ ...now[k]!, heapUsedMiB: Math.min(h.heapUsedMiB, now[k]!.heapUsedMiB) }));
+    pss = pss.map((p, k) => Math.min(p, treePssKiB(gateways[k]!.pid)));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return { pss, health };
+}
+
+/**
  * How many idle authenticated sockets the two gateways hold, and what each costs them: opens the
  * sockets through nginx (half pinned to each gateway), checks that every gateway counts them, and
  * divides the growth of the gateways' memory (PSS, and V8 heap in use) by the number of sockets.
@@ -66,7 +82,7 @@ export async function runConnectionsScenario(ctx: ScenarioContext, o: Connection
   ensureDescriptorLimits(system, o.sockets, log);
   const population = await seedPopulation(db, Array.from({ length: Math.ceil(o.sockets / ROOM_SIZE) }, (_, k) => Math.min(ROOM_SIZE, o.sockets - k * ROOM_SIZE)));
   const gatewayPids = system.processes.filter((p) => p.name.startsWith('gateway-'));
-  const before = { pss: gatewayPids.map((g) => treePssKiB(g.pid)), health: await gatewayHealth(system) };
+  const before = await settledMemory(system, gatewayPids);
   log(`connections: opening ${fmt(o.sockets)} idle sockets through nginx (gateways hold ${before.health.map((h) => `${h.id} ${h.connections}`).join(', ')} now)`);
 
   let closed = 0;
@@ -85,7 +101,7 @@ export async function runConnectionsScenario(ctx: ScenarioContext, o: Connection
   });
   const connectSeconds = (performance.now() - connectStart) / 1000;
   try {
-    const after = { pss: gatewayPids.map((g) => treePssKiB(g.pid)), health: await gatewayHealth(system) };
+    const after = await settledMemory(system, gatewayPids);
     const held = after.health.reduce((sum, h) => sum + h.connections, 0) - before.health.reduce((sum, h) => sum + h.connections, 0);
     const pssPerSocket = (after.pss.reduce((a, b) => a + b, 0) - before.pss.reduce((a, b) => a + b, 0)) * 1024 / o.sockets;
     const heapPerSocket = (after.health.reduce((a, h) => a + h.heapUsedMiB, 0) - before.health.reduce((a, h) => a + h.heapUsedMiB, 0)) * 2 ** 20 / o.sockets;

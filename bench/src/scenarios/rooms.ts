@@ -60,12 +60,14 @@ export async function runRoomScenario(ctx: ScenarioContext, scenario: string, o:
         details: { ...r, gateways },
       });
       failures.push(...correctness(scenario, rate, r));
-      for (const t of targets.filter((t) => rate >= t.atLeastDeliveriesPerSecond)) {
-        const reached = r.deliveriesPerSecond >= t.atLeastDeliveriesPerSecond * 0.98;
+      // A step answers to the most demanding target its rate reaches (2,000/s: the 25 ms one; 20,000/s: the 100 ms one).
+      const reached = targets.filter((t) => rate >= t.atLeastDeliveriesPerSecond).sort((a, b) => b.atLeastDeliveriesPerSecond - a.atLeastDeliveriesPerSecond);
+      for (const t of reached.slice(0, 1)) {
+        const sustained = r.deliveriesPerSecond >= t.atLeastDeliveriesPerSecond * 0.98;
         checks.push({
           target: `>= ${fmt(t.atLeastDeliveriesPerSecond)} deliveries/s with p99 <= ${t.p99Ms} ms, zero loss (${o.durationSeconds} s)`,
           actual: `${fmt(r.deliveriesPerSecond)} deliveries/s, p99 ${r.sendToDeliver.p99} ms, lost ${r.lost}`,
-          met: reached && r.sendToDeliver.p99 <= t.p99Ms && r.lost === 0 && r.duplicates === 0,
+          met: sustained && r.sendToDeliver.p99 <= t.p99Ms && r.lost === 0 && r.duplicates === 0,
         });
       }
     }
