@@ -36,6 +36,11 @@ describe('decodeRecord', () => {
     expect(result.ok && result.row.body).toBe('grüße 👋 — 你好');
   });
 
+  it('accepts 29 February of a leap year', () => {
+    expect(decodeRecord(encode({ ...valid(), createdAt: '2028-02-29T23:59:59.999Z' })).ok).toBe(true);
+    expect(decodeRecord(encode({ ...valid(), createdAt: '2000-02-29T00:00:00Z' })).ok).toBe(true);
+  });
+
   it('refuses a record without a value (a tombstone)', () => {
     expect(decodeRecord(null)).toMatchObject({ ok: false, problem: 'empty_value' });
     expect(decodeRecord(Buffer.alloc(0))).toMatchObject({ ok: false, problem: 'empty_value' });
@@ -56,6 +61,7 @@ describe('decodeRecord', () => {
     ['an extra field', { ...valid(), admin: true }, '(record)'],
     ['a createdAt that is not ISO 8601', { ...valid(), createdAt: 'yesterday' }, 'createdAt'],
     ['a createdAt on a day that does not exist', { ...valid(), createdAt: '2026-02-30T00:00:00.000Z' }, 'createdAt'],
+    ['a createdAt on 29 February of a common year', { ...valid(), createdAt: '2100-02-29T00:00:00.000Z' }, 'createdAt'],
     ['JSON that is not an object', [1, 2, 3], '(record)'],
   ])('refuses %s as a schema violation naming the field', (_what, record, field) => {
     const result = decodeRecord(encode(record));

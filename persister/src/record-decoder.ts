@@ -60,8 +60,18 @@ export function decodeRecord(value: Buffer | null): DecodeResult {
   };
 }
 
-/** The ISO format check lets 2026-02-30 through; Date rolls it over to March, Postgres refuses it (22008). */
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/**
+ * The ISO format check lets 2026-02-30 through; Date would roll it over to March, Postgres refuses it
+ * (22008). Checked by arithmetic on the already validated YYYY-MM-DD prefix: this runs for every record.
+ * Other values only Postgres refuses (year 0000, say) are caught by the row-by-row isolation.
+ */
 function isRealInstant(iso: string): boolean {
-  const time = Date.parse(iso);
-  return Number.isFinite(time) && new Date(time).toISOString().slice(0, 10) === iso.slice(0, 10);
+  const year = Number(iso.slice(0, 4));
+  const month = Number(iso.slice(5, 7));
+  const day = Number(iso.slice(8, 10));
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  const days = month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1];
+  return days !== undefined && day >= 1 && day <= days;
 }
