@@ -1,8 +1,8 @@
-import { execFileSync } from 'node:child_process';
+import { type ChildProcess, fork } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { localConfig, nginxProcess, repoRoot } from '../../../local/src';
-import { closeAll, connectAll } from '../clients';
+import type { WorkerCommand, WorkerReport } from '../connect-worker';
 import { treePssKiB } from '../process-sampler';
 import { removePopulation, seedPopulation } from '../population';
 import { fmt, measured, type ScenarioContext, type ScenarioResult } from '../scenario';
@@ -21,38 +21,63 @@ const SOURCE_ADDRESSES = 4;
 const TARGET = { sockets: 20_000, bytesPerSocket: 30 * 1024 };
 
 /** The soft limit on open files of a process, from /proc/<pid>/limits. */
-function openFileLimit(pid: number | 'self'): number {
+function openFileLimit(pid: number): number {
   const line = fs.readFileSync(`/proc/${pid}/limits`, 'utf8').split('\n').find((l) => l.startsWith('Max open files'));
   return Number(line?.split(/\s+/)[3] ?? 0);
 }
 
 /**
- * Every socket costs a descriptor in this process, two in nginx and one in a gateway: check the limits
- * before opening thousands, raising what can be raised (this process; nginx by a graceful reload of the
- * configuration, whose worker_rlimit_nofile is high) and naming what cannot.
+ * Every socket costs a descriptor in a load-generator process, two in an nginx worker and one in a
+ * gateway. nginx gets the current template's worker limits by a graceful reload (open connections
+ * stay); a gateway whose limit is too low is named, as only a restart can change it.
  */
 function ensureDescriptorLimits(system: SystemUnderTest, sockets: number, log: (line: string) => void): void {
-  const needed = sockets + 2_000;
-  if (openFileLimit('self') < needed) {
-    try {
-      execFileSync('prlimit', ['--pid', String(process.pid), `--nofile=${needed}:${needed}`], { stdio: 'pipe' });
-    } catch (error) {
-      throw new Error(`this process may open ${openFileLimit('self')} files, ${needed} are needed: run it from a shell with \`ulimit -n ${needed}\` (${String(error)})`);
-    }
-  }
   const nginx = system.processes.find((p) => p.name === 'nginx');
-  const worker = nginx && fs.readFileSync(`/proc/${nginx.pid}/task/${nginx.pid}/children`, 'utf8').trim().split(/\s+/).map(Number)[0];
-  if (nginx && worker && openFileLimit(worker) < 2 * sockets + 1_000) {
-    log(`connections: nginx's worker may open ${openFileLimit(worker)} files: reloading nginx gracefully with nginx/local.conf.template's limits`);
+  if (nginx) {
     const c = localConfig();
-    nginxProcess({ dir: path.join(c.services.dir, 'nginx'), port: c.httpPort, gateways: c.gateways, webRoot: path.join(repoRoot, 'web', 'dist') });
-    process.kill(nginx.pid, 'SIGHUP');
+    const file = path.join(c.services.dir, 'nginx', 'nginx.conf');
+    const running = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+    nginxProcess({ dir: path.dirname(file), port: c.httpPort, gateways: c.gateways, webRoot: path.join(repoRoot, 'web', 'dist') });
+    if (fs.readFileSync(file, 'utf8') !== running) {
+      log('connections: nginx runs an older configuration: reloading it gracefully with nginx/local.conf.template');
+      process.kill(nginx.pid, 'SIGHUP');
+    }
   }
   for (const g of system.processes.filter((p) => p.name.startsWith('gateway-'))) {
     const limit = openFileLimit(g.pid);
     if (limit < sockets / system.gateways.length + 1_000) {
       throw new Error(`${g.name} may open only ${limit} files, too few for ${sockets / system.gateways.length} sockets: restart the system from a shell with a higher \`ulimit -n\``);
     }
+  }
+}
+
+/** Sockets per load-generator process: well inside the 20,000 open files a process may have here. */
+const SOCKETS_PER_WORKER = 8_000;
+
+/** A child process holding a share of the sockets (see connect-worker.ts). */
+class ConnectWorker {
+  private readonly child: ChildProcess;
+  private readonly waiting: ((report: WorkerReport) => void)[] = [];
+
+  constructor() {
+    this.child = fork(path.join(__dirname, '..', 'connect-worker.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    this.child.on('message', (report: WorkerReport) => this.waiting.shift()?.(report));
+    this.child.on('exit', (code) => {
+      for (const resolve of this.waiting.splice(0)) resolve({ kind: 'failed', error: `load generator worker exited (${code})` });
+    });
+  }
+
+  /** Sends a command and resolves with the worker's answer to it. */
+  ask(command: WorkerCommand): Promise<WorkerReport> {
+    return new Promise((resolve) => {
+      if (!this.child.connected) return resolve({ kind: 'failed', error: 'load generator worker is gone' });
+      this.waiting.push(resolve);
+      this.child.send(command);
+    });
+  }
+
+  kill(): void {
+    if (this.child.exitCode === null) this.child.kill();
   }
 }
 
@@ -85,33 +110,40 @@ export async function runConnectionsScenario(ctx: ScenarioContext, o: Connection
   const before = await settledMemory(system, gatewayPids);
   log(`connections: opening ${fmt(o.sockets)} idle sockets through nginx (gateways hold ${before.health.map((h) => `${h.id} ${h.connections}`).join(', ')} now)`);
 
-  let closed = 0;
+  const workers = Array.from({ length: Math.ceil(o.sockets / SOCKETS_PER_WORKER) }, () => new ConnectWorker());
   const connectStart = performance.now();
-  let clients: Awaited<ReturnType<typeof connectAll>> = [];
-  const run = await measured(ctx, async () => {
-    clients = await connectAll({
-      baseUrl: system.baseUrl,
-      users: population.users,
-      gateways: system.gateways.map((g) => g.id),
-      concurrency: 100,
-      sourceAddresses: SOURCE_ADDRESSES,
-      onClose: () => closed++,
-      onConnected: (n) => n % 5000 === 0 && log(`connections: ${fmt(n)} open`),
-    });
-  });
-  const connectSeconds = (performance.now() - connectStart) / 1000;
   try {
+    const run = await measured(ctx, async () => {
+      const reports = await Promise.all(
+        workers.map((w, k) =>
+          w.ask({
+            kind: 'connect',
+            baseUrl: system.baseUrl,
+            users: population.users.slice(k * SOCKETS_PER_WORKER, (k + 1) * SOCKETS_PER_WORKER),
+            gateways: system.gateways.map((g) => g.id),
+            concurrency: Math.ceil(100 / workers.length),
+            sourceAddresses: SOURCE_ADDRESSES,
+          }),
+        ),
+      );
+      const failed = reports.find((r) => r.kind === 'failed');
+      if (failed?.kind === 'failed') throw new Error(`connections: ${failed.error}`);
+    });
+    const connectSeconds = (performance.now() - connectStart) / 1000;
+    log(`connections: ${fmt(o.sockets)} open after ${connectSeconds.toFixed(1)} s; measuring the gateways' memory`);
     const after = await settledMemory(system, gatewayPids);
+    const statuses = await Promise.all(workers.map((w) => w.ask({ kind: 'report' })));
+    const open = statuses.reduce((sum, r) => sum + (r.kind === 'status' ? r.open : 0), 0);
+    const closed = statuses.reduce((sum, r) => sum + (r.kind === 'status' ? r.closed : 0), 0);
     const held = after.health.reduce((sum, h) => sum + h.connections, 0) - before.health.reduce((sum, h) => sum + h.connections, 0);
     const pssPerSocket = (after.pss.reduce((a, b) => a + b, 0) - before.pss.reduce((a, b) => a + b, 0)) * 1024 / o.sockets;
     const heapPerSocket = (after.health.reduce((a, h) => a + h.heapUsedMiB, 0) - before.health.reduce((a, h) => a + h.heapUsedMiB, 0)) * 2 ** 20 / o.sockets;
-    const open = clients.filter((c) => c.isOpen).length;
     const failures: string[] = [];
     if (open !== o.sockets || closed > 0) failures.push(`connections: ${o.sockets - open} of ${o.sockets} sockets closed while idle`);
     if (held < o.sockets) failures.push(`connections: the gateways count ${held} new connections, ${o.sockets} were opened`);
     return {
       scenario: 'connections',
-      parameters: { sockets: o.sockets, roomSize: ROOM_SIZE, sourceAddresses: SOURCE_ADDRESSES },
+      parameters: { sockets: o.sockets, roomSize: ROOM_SIZE, sourceAddresses: SOURCE_ADDRESSES, loadGeneratorProcesses: workers.length },
       measurements: [
         {
           label: `${fmt(o.sockets)} idle sockets`,
@@ -138,7 +170,8 @@ export async function runConnectionsScenario(ctx: ScenarioContext, o: Connection
       failures,
     };
   } finally {
-    await closeAll(clients);
+    await Promise.all(workers.map((w) => w.ask({ kind: 'close' })));
+    for (const w of workers) w.kill();
     await removePopulation(db, population);
   }
 }
