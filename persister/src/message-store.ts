@@ -39,15 +39,23 @@ export class PostgresMessageStore implements MessageStore {
       clientMsgIds.push(row.clientMsgId);
       createdAts.push(row.createdAt);
     }
-    // Both unique keys (id; sender_id + client_msg_id) are conflicts to skip: the second is a client's
-    // retry that reached Kafka twice under two ids, which the gateway's dedupe normally prevents.
-    return this.prisma.$executeRaw`
-      INSERT INTO messages (id, room_id, sender_id, sender_username, body, client_msg_id, created_at)
-      SELECT * FROM unnest(
-        ${ids}::uuid[], ${roomIds}::uuid[], ${senderIds}::uuid[], ${senderUsernames}::text[],
-        ${bodies}::text[], ${clientMsgIds}::text[], ${createdAts}::timestamptz[]
-      )
-      ON CONFLICT DO NOTHING`;
+    // Offsets are committed once this resolves, so the commit must be durable whatever the server's
+    // default: with synchronous_commit=off (the local and test servers; a tuning some operators choose)
+    // a crash of PostgreSQL loses the last commits it already reported, and with them acknowledged
+    // messages. The fault suite found exactly that; SET LOCAL makes this transaction wait for its WAL flush.
+    const [, inserted] = await this.prisma.$transaction([
+      this.prisma.$executeRaw`SET LOCAL synchronous_commit = on`,
+      // Both unique keys (id; sender_id + client_msg_id) are conflicts to skip: the second is a client's
+      // retry that reached Kafka twice under two ids, which the gateway's dedupe normally prevents.
+      this.prisma.$executeRaw`
+        INSERT INTO messages (id, room_id, sender_id, sender_username, body, client_msg_id, created_at)
+        SELECT * FROM unnest(
+          ${ids}::uuid[], ${roomIds}::uuid[], ${senderIds}::uuid[], ${senderUsernames}::text[],
+          ${bodies}::text[], ${clientMsgIds}::text[], ${createdAts}::timestamptz[]
+        )
+        ON CONFLICT DO NOTHING`,
+    ]);
+    return inserted;
   }
 
   async ping(): Promise<void> {

@@ -196,6 +196,8 @@ export interface RoomMember {
   readonly recoveredReconnects: number;
   /** History catch-ups done after unrecovered reconnections. */
   readonly catchUps: number;
+  /** Connection changes with their times (ms since the epoch): what a failed check is explained by. */
+  readonly connectionLog: readonly { at: number; event: 'connect' | 'disconnect' | 'caught up'; recovered?: boolean }[];
   /** The messages of a room it has, by id and in id order (live and history merged). */
   messages(roomId: string): ChatMessage[];
   /** Resolves once connected and any catch-up in progress is done. */
@@ -225,6 +227,7 @@ export async function joinAsMember(options: MemberOptions): Promise<RoomMember> 
   let recoveredReconnects = 0;
   let catchUps = 0;
   let catchingUp: Promise<void> = Promise.resolve();
+  const connectionLog: RoomMember['connectionLog'][number][] = [];
 
   const remember = (message: ChatMessage) => {
     byRoom.get(message.roomId)!.set(message.id, message);
@@ -263,6 +266,7 @@ export async function joinAsMember(options: MemberOptions): Promise<RoomMember> 
       try {
         for (const roomId of options.roomIds) await catchUp(roomId);
         catchUps++;
+        connectionLog.push({ at: Date.now(), event: 'caught up' });
         return;
       } catch {
         await delay(backoff);
@@ -271,11 +275,13 @@ export async function joinAsMember(options: MemberOptions): Promise<RoomMember> 
   }
 
   socket.on('disconnect', () => {
+    connectionLog.push({ at: Date.now(), event: 'disconnect' });
     newestAtDisconnect = new Map(newest);
   });
 
   socket.on('connect', () => {
     connections++;
+    connectionLog.push({ at: Date.now(), event: 'connect', recovered: socket.recovered });
     if (connections === 1) return;
     if (socket.recovered) recoveredReconnects++;
     else catchingUp = catchingUp.then(catchUpAll);
@@ -307,6 +313,7 @@ export async function joinAsMember(options: MemberOptions): Promise<RoomMember> 
     get catchUps() {
       return catchUps;
     },
+    connectionLog,
     messages: (roomId) => [...(byRoom.get(roomId)?.values() ?? [])].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
     async settled() {
       await connected(socket);

@@ -8,7 +8,7 @@ export type ServiceName = 'postgres' | 'redis' | 'kafka';
 export interface ServiceControl {
   name: ServiceName;
   port: number;
-  /** SIGTERM and wait until it exited (a clean shutdown: Kafka moves leadership, Postgres checkpoints). */
+  /** A clean shutdown (SIGTERM; PostgreSQL's fast shutdown, SIGINT), waiting until it exited. */
   stop(): Promise<void>;
   /** SIGKILL and wait until it is gone: a crash. */
   kill(): Promise<void>;
@@ -45,17 +45,21 @@ export async function startOwnServices(dir: string, log: (line: string) => void 
 
   const control = (name: ServiceName, port: number): ServiceControl => {
     const process_ = { name, dir: path.join(dir, name) };
+    /** Sends `signal` and waits until the process is gone. */
+    const signalAndWait = async (signal: NodeJS.Signals) => {
+      const pid = runningPid(process_);
+      if (pid === undefined) return;
+      process.kill(pid, signal);
+      // Nothing signals the death of a process that is not our child: poll until it is gone.
+      while (isAlive(pid)) await new Promise((resolve) => setTimeout(resolve, 20));
+    };
     return {
       name,
       port,
-      stop: async () => void (await stopProcess(process_, 30_000)),
-      kill: async () => {
-        const pid = runningPid(process_);
-        if (pid === undefined) return;
-        process.kill(pid, 'SIGKILL');
-        // Nothing signals the death of a process that is not our child: poll until it is gone.
-        while (isAlive(pid)) await new Promise((resolve) => setTimeout(resolve, 20));
-      },
+      // PostgreSQL takes SIGTERM as a "smart" shutdown that waits for every client to disconnect (the
+      // gateways' pools never do): SIGINT is its fast shutdown, which ends sessions and checkpoints.
+      stop: name === 'postgres' ? () => signalAndWait('SIGINT') : async () => void (await stopProcess(process_, 30_000)),
+      kill: () => signalAndWait('SIGKILL'),
       // startServices leaves running services alone and starts (and waits for) the missing one.
       start: async () => void (await startServices(config, log)),
     };
