@@ -83,6 +83,7 @@ async function main(): Promise<void> {
   const kafka = new Kafka({ clientId: name, brokers, logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   const topics = { messages: `${name}.messages`, deadLetter: `${name}.dlq` };
+  const groupId = `${name}-persister`;
 
   say(`building the persister (tsc -b persister)`);
   execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-b', 'persister'], { cwd: repoRoot, stdio: 'inherit' });
@@ -117,7 +118,7 @@ async function main(): Promise<void> {
         KAFKA_BROKERS: brokers.join(','),
         KAFKA_MESSAGES_TOPIC: topics.messages,
         KAFKA_DLQ_TOPIC: topics.deadLetter,
-        KAFKA_GROUP_ID: `${name}-persister`,
+        KAFKA_GROUP_ID: groupId,
         KAFKA_CREATE_TOPICS: 'false',
         PERSISTER_PORT: String(port),
         PERSISTER_BATCH_MAX: args['batch-max'],
@@ -177,6 +178,8 @@ async function main(): Promise<void> {
       persister.kill('SIGTERM');
       await gone;
     }
+    // Best effort: a failed benchmark still tries to leave nothing behind.
+    await admin.deleteGroups([groupId]).catch(() => undefined);
     await admin.deleteTopics({ topics: [topics.messages, topics.deadLetter] }).catch(() => undefined);
     await admin.disconnect();
     await withClient(databaseUrl, (c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
