@@ -1,6 +1,6 @@
 import { createSecretKey } from 'node:crypto';
 import jwt from 'jsonwebtoken';
-import type { PublicUser } from '@chat/protocol';
+import { idSchema, type PublicUser } from '@chat/protocol';
 import { AppError } from '../errors';
 
 /** Claims the gateway puts in its tokens: `sub` is the user id, `name` the username. */
@@ -33,8 +33,11 @@ export function createTokenService(secret: string, ttlSeconds: number): TokenSer
         const expired = error instanceof jwt.TokenExpiredError;
         throw new AppError('UNAUTHORIZED', expired ? 'token expired: log in again' : 'invalid token', { cause: error });
       }
-      if (typeof claims.sub !== 'string' || typeof claims.name !== 'string') throw new AppError('UNAUTHORIZED', 'invalid token');
-      return { id: claims.sub, username: claims.name };
+      // The subject is looked up as a UUID column: anything else is not a token of ours (a correctly
+      // signed token with another subject made the lookup fail with INTERNAL; found by the abuse suite).
+      const subject = idSchema.safeParse(claims.sub);
+      if (!subject.success || typeof claims.name !== 'string') throw new AppError('UNAUTHORIZED', 'invalid token');
+      return { id: subject.data, username: claims.name };
     },
   };
 }
