@@ -1,3 +1,4 @@
+/* global __ENV, __VU */ // the k6 runtime provides these
 // Fan-out load test for any deployment of the chat (k6 >= 0.54, k6/websockets and k6/timers):
 // ROOMS rooms of ROOM_SIZE members, every member on its own WebSocket, each sending RATE messages/s
 // for DURATION; measures send->deliver and send->ack latency and counts acks, deliveries and errors.
