@@ -5,11 +5,14 @@ export interface DatabaseOptions {
   url: string;
   /** Most connections this process opens. Default 10. */
   poolMax?: number;
+  /** How long opening a connection may take before it fails, in milliseconds. Default 5 000. */
+  connectionTimeoutMs?: number;
 }
 
 /** A Prisma client on the pg driver adapter: pure JavaScript, no query engine binary at run time. */
 export function createPrisma(options: DatabaseOptions): PrismaClient {
-  const adapter = new PrismaPg({ connectionString: options.url, max: options.poolMax ?? 10 });
+  // A bounded connect: a silently dropped network path fails fast (and is retried) instead of hanging for minutes.
+  const adapter = new PrismaPg({ connectionString: options.url, max: options.poolMax ?? 10, connectionTimeoutMillis: options.connectionTimeoutMs ?? 5_000 });
   return new PrismaClient({ adapter });
 }
 

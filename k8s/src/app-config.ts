@@ -34,6 +34,8 @@ export class AppConfig extends Construct {
         KAFKA_MESSAGES_TOPIC: KAFKA_TOPICS.messages,
         KAFKA_DLQ_TOPIC: KAFKA_TOPICS.deadLetter,
         KAFKA_MESSAGES_PARTITIONS: String(config.kafka.messagesPartitions),
+        // Strimzi's KafkaTopics own the topics here: the services must not create them with other settings.
+        KAFKA_CREATE_TOPICS: 'false',
       },
     });
     this.gateway = new kplus.ConfigMap(this, 'gateway', {

@@ -114,6 +114,16 @@ export interface InstallOptions {
   log?: (line: string) => void;
 }
 
+/** What a person must install by hand, and the command that does it on Debian or Ubuntu. */
+export function describeMissing(missing: Pick<Requirement, 'name' | 'debianPackage'>[]): string {
+  return (
+    'missing: ' +
+    missing.map((r) => `${r.name} (Debian/Ubuntu package "${r.debianPackage}")`).join(', ') +
+    `.\nInstall them with: sudo apt-get install ${missing.map((r) => r.debianPackage).join(' ')}` +
+    "\n(or with your system's package manager), then run the command again."
+  );
+}
+
 /**
  * Makes sure every program the local system needs is on this machine. As root on Debian it installs
  * what is missing (apt-get, Maven, go install); anywhere else it throws, naming each missing piece and
@@ -124,14 +134,7 @@ export function ensureInstalled(options: InstallOptions = {}): void {
   const requirements = options.forTests ? [...SERVICES, ...TEST_ONLY] : SERVICES;
   const missing = requirements.filter((r) => !r.find());
   if (missing.length > 0) {
-    if (!isRootOnDebian()) {
-      throw new LocalStackError(
-        'missing: ' +
-          missing.map((r) => `${r.name} (Debian/Ubuntu package "${r.debianPackage}")`).join(', ') +
-          `.\nInstall them with: sudo apt-get install ${missing.map((r) => r.debianPackage).join(' ')}` +
-          '\n(or with your system\'s package manager), then run the command again.',
-      );
-    }
+    if (!isRootOnDebian()) throw new LocalStackError(describeMissing(missing));
     aptInstall(missing.map((r) => r.debianPackage), log);
     const stillMissing = missing.filter((r) => !r.find());
     if (stillMissing.length > 0) throw new LocalStackError(`apt-get did not provide: ${stillMissing.map((r) => r.name).join(', ')}`);

@@ -4,10 +4,9 @@ import path from 'node:path';
 import { LocalStackError } from './errors';
 import { postgresBinDir } from './installer';
 import { repoRoot } from './paths';
-import { assertPortFree, isListening } from './ports';
+import { assertPortFree } from './ports';
 import { type ManagedProcess, runningPid, startProcess, stopProcess } from './processes';
 import { kafkaProcess } from './services/kafka';
-import { nginxProcess } from './services/nginx';
 import { postgresProcess, postgresUrl } from './services/postgres';
 import { redisProcess } from './services/redis';
 
@@ -103,4 +102,3 @@ export function migrate(databaseUrl: string): string {
   return execFileSync(process.execPath, [cli], { env: { ...process.env, DATABASE_URL: databaseUrl }, encoding: 'utf8' });
 }
 
-export { isListening, nginxProcess };

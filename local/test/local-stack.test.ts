@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { assertPortFree, freePort, isListening, LocalStackError, nginxBinary, renderNginxConfig, runningPid, startProcess, stopProcess } from '../src';
+import { assertPortFree, describeMissing, freePort, isListening, kafkaVersion, LocalStackError, nginxBinary, renderNginxConfig, runningPid, startProcess, stopProcess } from '../src';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'local-stack-'));
 
@@ -81,5 +81,20 @@ describe('nginx config', () => {
     expect(config).not.toMatch(/\{\{/);
     fs.writeFileSync(path.join(dir, 'nginx.conf'), config);
     expect(() => execFileSync(nginxBinary(), ['-t', '-q', '-c', path.join(dir, 'nginx.conf'), '-p', dir], { stdio: 'pipe' })).not.toThrow();
+  });
+});
+
+describe('installer', () => {
+  it('names each missing program, its package and the command that installs them', () => {
+    const message = describeMissing([
+      { name: 'Redis', debianPackage: 'redis-server' },
+      { name: 'nginx', debianPackage: 'nginx' },
+    ]);
+    expect(message).toContain('missing: Redis (Debian/Ubuntu package "redis-server"), nginx (Debian/Ubuntu package "nginx")');
+    expect(message).toContain('sudo apt-get install redis-server nginx');
+  });
+
+  it('reads the Kafka version from the pom, the one source of truth', () => {
+    expect(kafkaVersion()).toMatch(/^4\.\d+\.\d+$/);
   });
 });
