@@ -110,6 +110,7 @@ export class RoomTraffic {
     const s = this.step;
     if (!s) return;
     s.delivered++;
+    s.lastDeliveryAt = now;
     s.latency.record(now - t.sentAt);
     const second = Math.floor((now - s.startedAt) / 1000);
     s.perSecond[second] = (s.perSecond[second] ?? 0) + 1;
@@ -204,7 +205,8 @@ export class RoomTraffic {
       messagesPerSecond: Math.round(s.acked / seconds),
       deliveriesExpected,
       delivered: s.delivered,
-      deliveriesPerSecond: Math.round(s.delivered / seconds),
+      // Over the time the deliveries took, not the sending time: a backlog delivered late is not throughput.
+      deliveriesPerSecond: Math.round(s.delivered / Math.max(seconds, (s.lastDeliveryAt - s.startedAt) / 1000)),
       worstSecondDeliveries: full.length > 0 ? Math.min(...full.map((v) => v ?? 0)) : s.delivered,
       lost: Math.max(0, deliveriesExpected - s.deliveredOfAcked()),
       duplicates: s.duplicates,
@@ -256,6 +258,7 @@ class StepState {
   delivered = 0;
   duplicates = 0;
   lastAckAt = performance.now();
+  lastDeliveryAt = performance.now();
   readonly rejected: Record<string, number> = {};
   readonly perSecond: number[] = [];
   readonly latency = new LatencyRecorder();
