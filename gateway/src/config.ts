@@ -1,4 +1,4 @@
-import { TOPICS } from '@chat/protocol';
+import { TOPICS, usernameSchema } from '@chat/protocol';
 import { z } from 'zod';
 
 /** The JWT secret of .env.example: fine on a laptop, refused in production. */
@@ -40,6 +40,8 @@ const schema = z
     REGISTER_RATE_WINDOW_MS: int(100).default(60_000),
     RECOVERY_WINDOW_MS: int(0).default(120_000),
     SHUTDOWN_GRACE_MS: int(0).default(10_000),
+    /** The room assistant's name (`@name` prompts), announced by GET /api/features; empty = no assistant. */
+    ASSISTANT_NAME: z.union([z.literal(''), usernameSchema]).default(''),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production' && env.JWT_SECRET === DEV_JWT_SECRET) {

@@ -13,8 +13,8 @@ export async function httpOk(port: number, urlPath = '/readyz'): Promise<boolean
 }
 
 export interface AppOptions {
-  /** `gateway` or `persister`: the workspace whose dist/main.js runs. */
-  app: 'gateway' | 'persister';
+  /** The workspace whose dist/main.js runs. */
+  app: 'gateway' | 'persister' | 'assistant';
   /** Process name for logs and pid files (`gateway-g1`). */
   name: string;
   dir: string;

@@ -51,3 +51,9 @@ export interface MembersResponse {
 export interface MessagesResponse {
   messages: ChatMessage[];
 }
+
+/** `GET /api/features`: what this deployment offers, so the web app shows only what works. */
+export interface FeaturesResponse {
+  /** The room assistant, answering messages that start with `@<name>`; null when it is off. */
+  assistant: { name: string } | null;
+}

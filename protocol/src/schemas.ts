@@ -71,6 +71,22 @@ export type SendMessageInput = z.input<typeof sendMessageSchema>;
 
 export const roomRefSchema = z.strictObject({ roomId: idSchema });
 
+/** A piece of a streamed assistant reply (client-to-server `assistant:stream`, service sockets only). */
+export const assistantStreamSchema = z.strictObject({
+  roomId: idSchema,
+  /** The id of the prompt message being answered. */
+  replyTo: idSchema,
+  /** The clientMsgId the final reply will be sent with, so a receiver can swap the pending text for it. */
+  replyId: clientMsgIdSchema,
+  /** 0, 1, 2...: the order of the pieces of one reply. */
+  seq: z.number().int().min(0).max(1_000_000),
+  /** Text to append (no markup: rendered as text). */
+  delta: z.string().max(LIMITS.bodyMax),
+  /** True on the last piece: the final reply follows as `message:new`. */
+  done: z.boolean(),
+});
+export type AssistantStreamInput = z.infer<typeof assistantStreamSchema>;
+
 /** The first issue of a failed parse, as one line a person can read. */
 export function describeIssue(error: z.ZodError): string {
   const issue = error.issues[0];

@@ -13,7 +13,7 @@ import { publishTestServices, testRunsRoot } from './services';
 export default async function globalSetup(): Promise<void> {
   const log = (line: string) => process.stderr.write(`[test services] ${line}\n`);
   // Only what the system tests run (and its dependencies): the rest is type-checked by `npm run typecheck`.
-  const runnable = ['db', 'gateway', 'persister'].filter((p) => fs.existsSync(path.join(repoRoot, p, 'src', p === 'db' ? 'index.ts' : 'main.ts')));
+  const runnable = ['db', 'gateway', 'persister', 'assistant'].filter((p) => fs.existsSync(path.join(repoRoot, p, 'src', p === 'db' ? 'index.ts' : 'main.ts')));
   execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-b', ...runnable], { cwd: repoRoot, stdio: 'inherit' });
   // The browser tests' nginx serves the built web app.
   execFileSync('npm', ['run', 'build', '--silent', '-w', '@chat/web'], { cwd: repoRoot, stdio: 'inherit' });

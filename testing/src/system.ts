@@ -35,6 +35,8 @@ export interface TestSystem {
   baseUrl: string;
   gateways: (SystemProcess & { id: string })[];
   persister?: SystemProcess;
+  /** The room assistant worker (only with the `assistant` option). */
+  assistant?: SystemProcess;
   nginx?: SystemProcess;
   /** What the services were started with (database URL, topics, Redis prefix, JWT secret...). */
   env: Record<string, string>;
@@ -62,6 +64,12 @@ export interface TestSystemOptions {
    * (about 10 s). Default false.
    */
   ownServices?: boolean;
+  /**
+   * Start the room assistant worker, after the gateways, with this environment on top of the system's
+   * (ASSISTANT_URL at least; GATEWAY_URL defaults to the first gateway). The gateways get ASSISTANT_NAME
+   * from it too (default `assistant`), so GET /api/features announces it. Default: no assistant.
+   */
+  assistant?: { env: Record<string, string> };
 }
 
 function control(p: ManagedProcess, port: number): SystemProcess {
@@ -116,6 +124,8 @@ export async function startSystem(options: TestSystemOptions = {}): Promise<Test
     KAFKA_MESSAGES_TOPIC: messages!,
     KAFKA_DLQ_TOPIC: deadLetter!,
     KAFKA_GROUP_ID: `${name}-persister`,
+    ASSISTANT_GROUP_ID: `${name}-assistant`,
+    ...(options.assistant ? { ASSISTANT_NAME: options.assistant.env.ASSISTANT_NAME ?? 'assistant' } : {}),
     REDIS_KEY_PREFIX: uniqueRedisPrefix(),
     JWT_SECRET: `test-secret-${name}-0123456789abcdef`,
     SHUTDOWN_GRACE_MS: '2000',
@@ -153,6 +163,14 @@ export async function startSystem(options: TestSystemOptions = {}): Promise<Test
       const gateway = { ...control(p, port), id };
       system.gateways.push(gateway);
       stopAll.push(gateway.stop);
+    }
+    if (options.assistant) {
+      const port = await freePort();
+      const gatewayUrl = system.gateways[0]?.url ?? '';
+      const p = appProcess({ app: 'assistant', name: 'assistant', dir, port, env: { ...env, GATEWAY_URL: gatewayUrl, ...options.assistant.env, ASSISTANT_PORT: String(port) } });
+      await startProcess(p);
+      system.assistant = control(p, port);
+      stopAll.push(system.assistant.stop);
     }
     if (options.nginx !== false) {
       const port = await freePort();

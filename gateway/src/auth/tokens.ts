@@ -1,18 +1,27 @@
 import { createSecretKey } from 'node:crypto';
 import jwt from 'jsonwebtoken';
-import { idSchema, type PublicUser } from '@chat/protocol';
+import { idSchema, type PublicUser, type SocketRole } from '@chat/protocol';
 import { AppError } from '../errors';
 
-/** Claims the gateway puts in its tokens: `sub` is the user id, `name` the username. */
+/**
+ * Claims the gateway puts in its tokens: `sub` is the user id, `name` the username. Platform workers
+ * (the assistant) sign their own tokens with the same secret and add `role: "service"`.
+ */
 interface TokenClaims {
   sub: string;
   name: string;
+  role?: 'service';
+}
+
+/** What a valid token says: the user, and the role its socket gets (people never carry `service`). */
+export interface VerifiedToken extends PublicUser {
+  role: SocketRole;
 }
 
 export interface TokenService {
   issue(user: PublicUser): string;
   /** The user a token names; UNAUTHORIZED if it is missing, malformed, expired, forged or not HS256. */
-  verify(token: string | undefined): PublicUser;
+  verify(token: string | undefined): VerifiedToken;
 }
 
 export function createTokenService(secret: string, ttlSeconds: number): TokenService {
@@ -37,7 +46,7 @@ export function createTokenService(secret: string, ttlSeconds: number): TokenSer
       // signed token with another subject made the lookup fail with INTERNAL; found by the abuse suite).
       const subject = idSchema.safeParse(claims.sub);
       if (!subject.success || typeof claims.name !== 'string') throw new AppError('UNAUTHORIZED', 'invalid token');
-      return { id: subject.data, username: claims.name };
+      return { id: subject.data, username: claims.name, role: claims.role === 'service' ? 'service' : 'user' };
     },
   };
 }

@@ -1,3 +1,4 @@
+import type { FeaturesResponse } from '@chat/protocol';
 import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
 import helmet from 'helmet';
 import type { TokenService } from '../auth/tokens';
@@ -46,6 +47,9 @@ export function createApp(deps: AppDeps): express.Express {
 
   app.use('/api', express.json({ limit: BODY_LIMIT, strict: true }));
   app.use('/api/auth', authRoutes(deps));
+  // Public: the web app asks before anyone logs in, to show only the features this deployment runs.
+  const features: FeaturesResponse = { assistant: config.ASSISTANT_NAME ? { name: config.ASSISTANT_NAME } : null };
+  app.get('/api/features', (_req, res) => void res.json(features));
   app.use('/api', authenticate(deps.tokens, deps.users));
   app.get('/api/me', (req, res) => void res.json({ user: authenticatedUser(req) }));
   app.delete('/api/me', async (req, res) => {

@@ -37,6 +37,8 @@ export async function sendMessage(
   sender: PublicUser,
   isMember: (roomId: string) => boolean,
   input: unknown,
+  /** Messages per rate window for this sender, if not the configured one (service senders). */
+  rateLimit?: number,
 ): Promise<ChatMessage> {
   const parsed = sendMessageSchema.safeParse(input);
   if (!parsed.success) throw new AppError('VALIDATION', describeIssue(parsed.error));
@@ -47,7 +49,7 @@ export async function sendMessage(
   let message: ChatMessage = { id: newId(), roomId, body, clientMsgId, sender, createdAt: new Date().toISOString() };
   let claim;
   try {
-    claim = await deps.claims.claim(message);
+    claim = await deps.claims.claim(message, rateLimit);
   } catch (error) {
     throw new AppError('UNAVAILABLE', 'the message could not be accepted right now; retry with the same clientMsgId', { cause: error });
   }

@@ -22,7 +22,8 @@ export type ClaimResult =
   | { kind: 'limited'; retryAfterMs: number };
 
 export interface MessageClaims {
-  claim(message: ChatMessage): Promise<ClaimResult>;
+  /** `rateLimit` overrides the configured messages per window (service senders answer many rooms). */
+  claim(message: ChatMessage, rateLimit?: number): Promise<ClaimResult>;
   /** Marks a claimed message as durable in Kafka, so later resends are acked without producing again. */
   commit(message: ChatMessage): Promise<void>;
 }
@@ -39,8 +40,8 @@ export function createMessageClaims(redis: Redis, o: MessageClaimOptions): Messa
   const claimKey = (m: ChatMessage) => `${o.prefix}msg:${m.sender.id}:${m.clientMsgId}`;
   const rateKey = (m: ChatMessage) => `${o.prefix}rl:msg:${m.sender.id}`;
   return {
-    async claim(message) {
-      const [kind, value] = (await redis.eval(CLAIM, 2, claimKey(message), rateKey(message), JSON.stringify(message), o.dedupeWindowMs, o.rateLimit, o.rateWindowMs)) as [string, string];
+    async claim(message, rateLimit = o.rateLimit) {
+      const [kind, value] = (await redis.eval(CLAIM, 2, claimKey(message), rateKey(message), JSON.stringify(message), o.dedupeWindowMs, rateLimit, o.rateWindowMs)) as [string, string];
       if (kind === 'existing') return { kind, committed: value.startsWith('1'), message: JSON.parse(value.slice(1)) as ChatMessage };
       if (kind === 'limited') return { kind, retryAfterMs: Math.max(Number(value), 0) };
       return { kind: 'new' };

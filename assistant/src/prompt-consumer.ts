@@ -1,0 +1,84 @@
+import { messageRecordSchema, type MessageRecord } from '@chat/protocol';
+import type { Consumer, Kafka } from 'kafkajs';
+import type { Logger } from './logger';
+
+/** Settings of {@link PromptConsumer}. */
+export interface PromptConsumerOptions {
+  kafka: Kafka;
+  /** The assistant's own group: it reads every message beside the persister, never instead of it. */
+  groupId: string;
+  topic: string;
+  sessionTimeoutMs: number;
+  /** Partitions handled at once: prompts of different partitions are answered in parallel. */
+  concurrency: number;
+  /** Handles one record; rejects to have it consumed again. */
+  handle(record: MessageRecord, heartbeat: () => void): Promise<void>;
+  logger: Logger;
+  /** Called when the consumer crashed and kafkajs will not restart it (the process should exit). */
+  onFatal(error: Error): void;
+}
+
+/**
+ * The worker's intake: a member of its own consumer group on the messages topic. Records are handled
+ * one at a time per partition (one room's prompts are answered in order) and the offset moves on only
+ * after the handler resolved. A new group starts at the end of the topic: old prompts are not answered.
+ */
+export class PromptConsumer {
+  private readonly consumer: Consumer;
+  private readonly log: Logger;
+  private joined = false;
+  private fetchedSinceJoin = false;
+
+  constructor(private readonly options: PromptConsumerOptions) {
+    this.log = options.logger.child({ module: 'assistant.consumer' });
+    this.consumer = options.kafka.consumer({
+      groupId: options.groupId,
+      maxWaitTimeInMs: 1_000,
+      sessionTimeout: options.sessionTimeoutMs,
+      heartbeatInterval: Math.max(500, Math.floor(options.sessionTimeoutMs / 10)),
+    });
+    const { events } = this.consumer;
+    this.consumer.on(events.GROUP_JOIN, ({ payload }) => {
+      this.joined = true;
+      this.fetchedSinceJoin = false;
+      this.log.info({ groupId: payload.groupId, memberId: payload.memberId, assignment: payload.memberAssignment }, 'joined the consumer group');
+    });
+    // The first fetch after joining has resolved where each partition starts: from then on no new record is missed.
+    this.consumer.on(events.FETCH, () => (this.fetchedSinceJoin = true));
+    this.consumer.on(events.STOP, () => (this.joined = false));
+    this.consumer.on(events.DISCONNECT, () => (this.joined = false));
+    this.consumer.on(events.CRASH, ({ payload }) => {
+      this.joined = false;
+      if (payload.restart) {
+        this.log.warn({ error: payload.error.message }, 'consumer crashed; kafkajs restarts it');
+        return;
+      }
+      options.onFatal(payload.error);
+    });
+  }
+
+  /** True while this member belongs to the group and reads its partitions. */
+  isConsuming(): boolean {
+    return this.joined && this.fetchedSinceJoin;
+  }
+
+  async start(): Promise<void> {
+    const { topic, handle } = this.options;
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topic, fromBeginning: false });
+    await this.consumer.run({
+      partitionsConsumedConcurrently: this.options.concurrency,
+      eachMessage: async ({ message, partition, heartbeat }) => {
+        const parsed = messageRecordSchema.safeParse(JSON.parse(message.value?.toString('utf8') || 'null'));
+        // A malformed record is the persister's to dead-letter; it asks nothing of the assistant.
+        if (!parsed.success) return void this.log.debug({ partition, offset: message.offset }, 'skipping a record that is not a message');
+        await handle(parsed.data, () => void heartbeat().catch(() => undefined));
+      },
+    });
+  }
+
+  /** Leaves the group after the record in hand (the caller aborts its model call first). */
+  async stop(): Promise<void> {
+    await this.consumer.disconnect();
+  }
+}
