@@ -3,6 +3,7 @@ import type {
   ChatMessage,
   Credentials,
   CreateRoomInput,
+  FeaturesResponse,
   MeResponse,
   MembersResponse,
   MessagesResponse,
@@ -67,6 +68,8 @@ export function createChatApi(options: ApiClientOptions) {
     register: (credentials: Credentials) =>
       request<AuthResponse>('POST', '/api/auth/register', credentials, false),
     login: (credentials: Credentials) => request<AuthResponse>('POST', '/api/auth/login', credentials, false),
+    /** What this deployment offers (the room assistant, ...); public, asked before or after login. */
+    features: () => request<FeaturesResponse>('GET', '/api/features', undefined, false),
     me: async (): Promise<PublicUser> => (await request<MeResponse>('GET', '/api/me')).user,
     myRooms: async (): Promise<Room[]> => (await request<RoomsResponse>('GET', '/api/rooms')).rooms,
     publicRooms: async (): Promise<Room[]> => (await request<RoomsResponse>('GET', '/api/rooms/public')).rooms,

@@ -1,7 +1,7 @@
 import type { ChatMessage, Room } from '@chat/protocol';
 import { ApiError } from '../api/api-error';
 import type { ChatApi } from '../api/chat-api';
-import { ann, bob, message, messages, OTHER_ROOM_ID, room, ROOM_ID } from '../test-support/factories';
+import { ann, bob, message, messageId, messages, OTHER_ROOM_ID, room, ROOM_ID } from '../test-support/factories';
 import { FakeConnection, flush, until } from '../test-support/fake-connection';
 import { ChatController } from './chat-controller';
 import { compareMessageIds } from './message-order';
@@ -44,6 +44,25 @@ describe('ChatController', () => {
     });
   });
   afterEach(() => controller.stop());
+
+  it('shows an assistant reply growing from its stream pieces until its final message replaces it', async () => {
+    await started(ROOM_ID);
+    const assistant = { id: '00000000-0000-7000-8000-00000000b07b', username: 'assistant' };
+    const head = { roomId: ROOM_ID, replyTo: messageId(3), replyId: `assistant-${messageId(3)}`, sender: assistant };
+    connection.serverSends('assistant:stream', { ...head, seq: 0, delta: 'Hi ', done: false });
+    connection.serverSends('assistant:stream', { ...head, seq: 1, delta: 'Ann', done: false });
+    expect(controller.getState().streaming[head.replyId]).toMatchObject({ text: 'Hi Ann', roomId: ROOM_ID, sender: assistant });
+    connection.serverSends('message:new', message(4, { body: 'Hi Ann', clientMsgId: head.replyId, sender: assistant }));
+    expect(controller.getState().streaming).toEqual({});
+    expect(controller.timeline(ROOM_ID).entries.at(-1)).toMatchObject({ body: 'Hi Ann', sender: assistant, status: 'sent' });
+  });
+
+  it('knows whether the deployment runs an assistant from GET /api/features', async () => {
+    (server.api as unknown as { features: () => Promise<unknown> }).features = async () => ({ assistant: { name: 'helper' } });
+    await started();
+    await until(() => controller.getState().assistant !== null);
+    expect(controller.getState().assistant).toEqual({ name: 'helper' });
+  });
 
   it('opens the connection after start, and never when stopped in the same task', async () => {
     await started();

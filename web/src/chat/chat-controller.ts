@@ -7,6 +7,7 @@ import {
   type Room,
 } from '@chat/protocol';
 import { ApiError } from '../api/api-error';
+import { applyPiece, settleReply, type StreamingReplies } from './assistant-replies';
 import type { ChatApi } from '../api/chat-api';
 import type { RealtimeConnection } from '../realtime/realtime-connection';
 import { fetchMissedMessages } from './catch-up';
@@ -59,6 +60,10 @@ export interface ChatState {
   readonly online: Readonly<Record<string, boolean>>;
   readonly members: Readonly<Record<string, readonly PublicUser[]>>;
   readonly connection: ConnectionState;
+  /** The room assistant's name when this deployment runs one (the composer then shows the hint). */
+  readonly assistant: { readonly name: string } | null;
+  /** Assistant replies being written, by replyId (shown growing until their final message arrives). */
+  readonly streaming: StreamingReplies;
   readonly activeRoomId?: string;
   /** A problem worth telling the user that belongs to no form (a failed history load, say). */
   readonly notice?: string;
@@ -115,6 +120,8 @@ export class ChatController {
       online: { [options.me.id]: true },
       members: {},
       connection: 'connecting',
+      assistant: null,
+      streaming: {},
     };
   }
 
@@ -136,6 +143,12 @@ export class ChatController {
     connection.on('message:new', (message) => {
       this.receive([message]);
       this.seenOnline(message.sender);
+      const streaming = settleReply(this.state.streaming, message);
+      if (streaming !== this.state.streaming) this.update({ streaming });
+    });
+    connection.on('assistant:stream', (event) => {
+      const streaming = applyPiece(this.state.streaming, event, new Date(this.now()));
+      if (streaming !== this.state.streaming) this.update({ streaming });
     });
     connection.on('typing', ({ roomId, user }) => {
       if (user.id === this.state.me.id) return;
@@ -152,6 +165,7 @@ export class ChatController {
       if (typing !== this.state.typing) this.update({ typing });
     }, 1_000);
     void this.refreshRooms();
+    void this.loadFeatures();
     // Deferred by a microtask: React's development mode mounts, unmounts and mounts again in one task,
     // and a socket opened for the first mount would be torn down mid-handshake.
     queueMicrotask(() => {
@@ -185,6 +199,16 @@ export class ChatController {
       );
     }
     if (this.state.activeRoomId) void this.loadPresence(this.state.activeRoomId);
+  }
+
+  /** Asks which optional features run here; when that fails they stay hidden (nothing to retry for). */
+  private async loadFeatures(): Promise<void> {
+    try {
+      const features = await this.options.api.features();
+      this.update({ assistant: features.assistant });
+    } catch {
+      this.update({ assistant: null });
+    }
   }
 
   private async refreshRooms(): Promise<void> {

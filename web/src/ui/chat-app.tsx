@@ -111,6 +111,8 @@ function ChatLayout({ controller, onLogout }: { controller: ChatController; onLo
             room={activeRoom}
             me={state.me}
             timeline={state.timelines[activeRoom.id] ?? EMPTY_TIMELINE}
+            streaming={state.streaming}
+            assistantName={state.assistant?.name}
             loadingOlder={state.loadingOlder[activeRoom.id] ?? false}
             historyError={state.historyError[activeRoom.id]}
             onlineMembers={onlineMembers}

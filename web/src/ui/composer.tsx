@@ -8,6 +8,8 @@ const MAX_HEIGHT_PX = 200;
 /** What the composer needs from the room. */
 export interface ComposerProps {
   roomName: string;
+  /** The room assistant's name, when this deployment runs one: the hint says how to ask it. */
+  assistantName?: string;
   /** Sends the text; returns a problem to show (and keeps the text), or undefined when it went out. */
   onSend: (text: string) => string | undefined;
   /** Called on each edit that leaves text in the box (the caller throttles the typing signal). */
@@ -15,7 +17,7 @@ export interface ComposerProps {
 }
 
 /** The message box: Enter sends, Shift+Enter starts a new line. */
-export function Composer({ roomName, onSend, onTyping }: ComposerProps) {
+export function Composer({ roomName, assistantName, onSend, onTyping }: ComposerProps) {
   const [text, setText] = useState('');
   const [problem, setProblem] = useState<string>();
   const input = useRef<HTMLTextAreaElement>(null);
@@ -79,6 +81,7 @@ export function Composer({ roomName, onSend, onTyping }: ComposerProps) {
       <p id={`${id}-hint`} className="composer__hint">
         {text.length >= SHOW_COUNT_FROM ? `${left} characters left. ` : ''}
         <span className="composer__keys">Enter to send, Shift+Enter for a new line.</span>
+        {assistantName && <span className="composer__assistant"> Type @{assistantName} to ask the assistant.</span>}
       </p>
       {problem && (
         <p id={`${id}-problem`} className="field-error" role="alert">

@@ -1,4 +1,6 @@
 import type { PublicUser, Room } from '@chat/protocol';
+import { useMemo } from 'react';
+import { type StreamingReplies, withStreamingReplies } from '../chat/assistant-replies';
 import type { Timeline } from '../chat/timeline';
 import { describeTyping } from '../chat/typing';
 import { Composer } from './composer';
@@ -9,6 +11,10 @@ export interface RoomViewProps {
   room: Room;
   me: PublicUser;
   timeline: Timeline;
+  /** Assistant replies being written (those of this room show after its messages). */
+  streaming?: StreamingReplies;
+  /** The room assistant's name, when there is one: the composer says how to ask it. */
+  assistantName?: string;
   loadingOlder: boolean;
   historyError?: string;
   onlineMembers: readonly PublicUser[];
@@ -26,7 +32,8 @@ export interface RoomViewProps {
 
 /** One room: its header (name, who is online, actions), the messages, who is typing, and the composer. */
 export function RoomView(props: RoomViewProps) {
-  const { room, me, timeline, onlineMembers, typing } = props;
+  const { room, me, onlineMembers, typing, streaming } = props;
+  const timeline = useMemo(() => (streaming ? withStreamingReplies(props.timeline, streaming, room.id) : props.timeline), [props.timeline, streaming, room.id]);
   const title = room.visibility === 'direct' ? room.name : `# ${room.name}`;
   // The member list, once loaded, is fresher than the count the room list came with.
   const memberCount = Math.max(room.memberCount, props.memberCount ?? 0);
@@ -83,7 +90,7 @@ export function RoomView(props: RoomViewProps) {
       <div className="typing" aria-live="polite">
         {describeTyping(typing)}
       </div>
-      <Composer key={room.id} roomName={title} onSend={props.onSend} onTyping={props.onTyping} />
+      <Composer key={room.id} roomName={title} assistantName={props.assistantName} onSend={props.onSend} onTyping={props.onTyping} />
     </section>
   );
 }
