@@ -43,7 +43,9 @@ export function renderNginxConfig(o: NginxOptions): string {
     .join('\n');
   const mimeTypes = MIME_TYPES.find((f) => fs.existsSync(f));
   if (!mimeTypes) throw new LocalStackError(`nginx's mime.types not found in ${MIME_TYPES.join(', ')}`);
-  const listen = [`    listen 127.0.0.1:${o.port};`, ...(hasIpv6Loopback() ? [`    listen [::1]:${o.port};`] : [])];
+  // reuseport: one listening socket per worker, so the kernel spreads connections over the workers (with one
+  // shared socket, nearly all land on one worker, which then runs out of descriptors first).
+  const listen = [`    listen 127.0.0.1:${o.port} reuseport;`, ...(hasIpv6Loopback() ? [`    listen [::1]:${o.port} reuseport;`] : [])];
   const values: Record<string, string> = {
     RUN_DIR: o.dir,
     MIME_TYPES: mimeTypes,
