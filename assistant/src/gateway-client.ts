@@ -4,7 +4,7 @@ import type { Logger } from './logger';
 
 /** Where replies go: the room, through the gateways (so they take the platform's one durable send path). */
 export interface ReplyChannel {
-  /** A piece of a reply being written (fire and forget: pieces are volatile by design). */
+  /** A piece of a reply being written (fire and forget: dropped while disconnected). */
   stream(piece: AssistantStreamInput): void;
   /**
    * Sends the final reply through `message:send` (durable in Kafka, persisted, delivered as `message:new`).
@@ -62,7 +62,8 @@ export function connectGateway(o: GatewayClientOptions): ReplyChannel {
 
   return {
     stream(piece) {
-      socket.volatile.emit('assistant:stream', piece);
+      // Pieces are worth nothing late: never buffered while disconnected (the final reply is, and is retried).
+      if (socket.connected) socket.emit('assistant:stream', piece);
     },
     async send(input) {
       let last = 'no attempt';

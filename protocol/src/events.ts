@@ -22,7 +22,7 @@ export interface RoomLeftEvent {
 /**
  * One piece of an assistant reply while the model writes it. Receivers append `delta` to the pending
  * reply `replyId` (the clientMsgId its final `message:new` will carry) in `seq` order; `done` closes it.
- * Volatile: a receiver may miss pieces, and the final `message:new` replaces the pending text whole.
+ * Best effort: a receiver that was away misses pieces; the final `message:new` replaces the pending text whole.
  */
 export type AssistantStreamEvent = AssistantStreamInput & {
   /** The bot user that writes the reply. */
