@@ -4,7 +4,7 @@ import { Construct } from 'constructs';
 import { KAFKA_CLUSTER_NAME, KAFKA_TOPICS, PORTS, type PlatformConfig, SECRET_NAME } from './config';
 
 /** Keys of the `chat-secrets` Secret; the operator (or an ExternalSecret) provides their values. */
-export const SECRET_KEYS = { jwtSecret: 'JWT_SECRET', databaseUrl: 'DATABASE_URL', postgresPassword: 'POSTGRES_PASSWORD' } as const;
+export const SECRET_KEYS = { jwtSecret: 'JWT_SECRET', databaseUrl: 'DATABASE_URL', postgresPassword: 'POSTGRES_PASSWORD', assistantApiKey: 'ASSISTANT_API_KEY' } as const;
 
 /** How long the gateway lets sockets move elsewhere after SIGTERM (SHUTDOWN_GRACE_MS). */
 export const GATEWAY_SHUTDOWN_GRACE_MS = 10_000;
@@ -18,6 +18,8 @@ export class AppConfig extends Construct {
   readonly shared: kplus.ConfigMap;
   readonly gateway: kplus.ConfigMap;
   readonly persister: kplus.ConfigMap;
+  /** The assistant worker's settings (only when config.assistant is set). */
+  readonly assistant?: kplus.ConfigMap;
   readonly secret: kplus.ISecret;
 
   constructor(scope: Construct, id: string, config: PlatformConfig) {
@@ -54,12 +56,36 @@ export class AppConfig extends Construct {
         LOGIN_RATE_WINDOW_MS: '60000',
         RECOVERY_WINDOW_MS: '120000',
         SHUTDOWN_GRACE_MS: String(GATEWAY_SHUTDOWN_GRACE_MS),
+        // GET /api/features announces the assistant only where one is deployed.
+        ...(config.assistant ? { ASSISTANT_NAME: config.assistant.name } : {}),
       },
     });
     this.persister = new kplus.ConfigMap(this, 'persister', {
       metadata: { name: 'chat-persister-config', namespace, labels },
       data: { PERSISTER_PORT: String(PORTS.persister), KAFKA_GROUP_ID: 'chat-persister', PERSISTER_BATCH_MAX: '5000' },
     });
+
+    if (config.assistant) {
+      const a = config.assistant;
+      this.assistant = new kplus.ConfigMap(this, 'assistant', {
+        metadata: { name: 'chat-assistant-config', namespace, labels },
+        data: {
+          ASSISTANT_PORT: String(PORTS.assistant),
+          ASSISTANT_GROUP_ID: 'chat-assistant',
+          REDIS_URL: `redis://chat-redis.${namespace}.svc:${PORTS.redis}`,
+          REDIS_KEY_PREFIX: 'chat:',
+          // The gateways' Service: the worker is one Socket.IO client and needs no affinity.
+          GATEWAY_URL: `http://chat-gateway.${namespace}.svc:${PORTS.gateway}`,
+          ASSISTANT_NAME: a.name,
+          ASSISTANT_API: a.api,
+          ASSISTANT_URL: a.url,
+          ASSISTANT_MODEL: a.model,
+          ASSISTANT_TIMEOUT_MS: String(a.timeoutMs),
+          ASSISTANT_MAX_TOKENS: String(a.maxTokens),
+          ASSISTANT_CONTEXT_MESSAGES: String(a.contextMessages),
+        },
+      });
+    }
 
     this.secret = kplus.Secret.fromSecretName(this, 'secret', SECRET_NAME);
     if (config.secrets.kind === 'external-secrets') {
@@ -72,7 +98,8 @@ export class AppConfig extends Construct {
           refreshInterval: '1h',
           secretStoreRef: { kind: 'ClusterSecretStore', name: config.secrets.storeName },
           target: { name: SECRET_NAME, creationPolicy: 'Owner' },
-          data: [SECRET_KEYS.jwtSecret, SECRET_KEYS.databaseUrl].map((key) => ({
+          // An OpenAI-compatible assistant endpoint needs its API key from the store too.
+          data: [SECRET_KEYS.jwtSecret, SECRET_KEYS.databaseUrl, ...(config.assistant?.api === 'openai' ? [SECRET_KEYS.assistantApiKey] : [])].map((key) => ({
             secretKey: key,
             remoteRef: { key: config.secrets.kind === 'external-secrets' ? config.secrets.remoteKey : '', property: key },
           })),
@@ -82,7 +109,7 @@ export class AppConfig extends Construct {
   }
 
   /** An env value read from one key of `chat-secrets`. */
-  secretValue(key: (typeof SECRET_KEYS)[keyof typeof SECRET_KEYS]): kplus.EnvValue {
-    return kplus.EnvValue.fromSecretValue({ secret: this.secret, key });
+  secretValue(key: (typeof SECRET_KEYS)[keyof typeof SECRET_KEYS], options: { optional?: boolean } = {}): kplus.EnvValue {
+    return kplus.EnvValue.fromSecretValue({ secret: this.secret, key }, options);
   }
 }

@@ -41,6 +41,26 @@ export type SecretSource =
       readonly remoteKey: string;
     };
 
+/**
+ * The room assistant worker (assistant/): off unless configured. It answers `@<name>` prompts from a
+ * language model at `url`, which the NetworkPolicy lets it reach at `modelEgress` only.
+ */
+export interface AssistantSettings {
+  readonly replicas: number;
+  readonly resources: ContainerResources;
+  /** Bot username and prompt word. Default in the worker: "assistant". */
+  readonly name: string;
+  readonly api: 'ollama' | 'openai';
+  /** Base URL of the model endpoint (http or https). */
+  readonly url: string;
+  readonly model: string;
+  readonly timeoutMs: number;
+  readonly maxTokens: number;
+  readonly contextMessages: number;
+  /** Where the endpoint lives (address range and port), e.g. `{ cidr: '0.0.0.0/0', port: 443 }` for a public API. */
+  readonly modelEgress: { readonly cidr: string; readonly port: number };
+}
+
 /** Everything that differs between environments. Presets: {@link devConfig}, {@link prodConfig}. */
 export interface PlatformConfig {
   readonly environment: EnvironmentName;
@@ -96,13 +116,15 @@ export interface PlatformConfig {
   readonly serviceMonitors: boolean;
   /** Spread gateway, persister and web pods over nodes and zones (prod). */
   readonly spreadOverZones: boolean;
+  /** The room assistant; undefined (the presets' default) deploys none and the web app hides its hint. */
+  readonly assistant?: AssistantSettings;
 }
 
 /** Name of the Secret holding JWT_SECRET, DATABASE_URL (and POSTGRES_PASSWORD in dev). Never synthesized with data. */
 export const SECRET_NAME = 'chat-secrets';
 
 /** Fixed ports of the services (their defaults in .env.example). */
-export const PORTS = { gateway: 3000, persister: 3100, web: 8080, redis: 6379, postgres: 5432, kafka: 9092 } as const;
+export const PORTS = { gateway: 3000, persister: 3100, assistant: 3200, web: 8080, redis: 6379, postgres: 5432, kafka: 9092 } as const;
 
 /** The Strimzi cluster name; also the prefix of its bootstrap Service. */
 export const KAFKA_CLUSTER_NAME = 'chat-kafka';
@@ -217,11 +239,19 @@ export function validateConfig(config: PlatformConfig): PlatformConfig {
   if (!/^[0-9]+\.[0-9]+\.[0-9]+$/.test(kafka.version)) fail(`kafka.version "${kafka.version}" is not x.y.z`);
   if (!config.images.tag) fail('images.tag is empty');
   if (config.environment === 'prod' && kafka.storageSize === undefined) fail('prod Kafka needs persistent storage (kafka.storageSize)');
+  const { assistant } = config;
+  if (assistant) {
+    if (assistant.replicas < 1) fail('assistant.replicas must be at least 1');
+    // Its own consumer group: more members than partitions would sit idle.
+    if (assistant.replicas > kafka.messagesPartitions) fail(`assistant.replicas (${assistant.replicas}) exceeds the ${kafka.messagesPartitions} partitions of ${KAFKA_TOPICS.messages}`);
+    if (!/^https?:\/\/[^\s]+$/.test(assistant.url)) fail(`assistant.url "${assistant.url}" is not an http(s) URL`);
+    if (!/^[A-Za-z0-9_.-]{3,32}$/.test(assistant.name)) fail(`assistant.name "${assistant.name}" is not a valid username`);
+  }
   return Object.freeze(config);
 }
 
 /** Full image reference of one of the platform's images, e.g. `<registry>/chat-gateway:<tag>`. */
-export function imageFor(config: PlatformConfig, name: 'gateway' | 'persister' | 'web'): string {
+export function imageFor(config: PlatformConfig, name: 'gateway' | 'persister' | 'assistant' | 'web'): string {
   const repository = `chat-${name}`;
   return `${config.images.registry ? `${config.images.registry}/` : ''}${repository}:${config.images.tag}`;
 }

@@ -65,6 +65,7 @@ export class KafkaCluster extends Construct {
               networkPolicyPeers: [
                 { podSelector: { matchLabels: selectorLabels('gateway') } },
                 { podSelector: { matchLabels: selectorLabels('persister') } },
+                ...(config.assistant ? [{ podSelector: { matchLabels: selectorLabels('assistant') } }] : []),
               ],
             },
           ],

@@ -15,7 +15,8 @@ const kafkaPods: Peer = { podSelector: { matchLabels: strimziClusterLabels(KAFKA
 /**
  * Default deny for every pod of the namespace, then exactly the flows of the data-flow diagram:
  * ingress controller -> gateway, web; gateway -> Redis, Kafka, Postgres; persister -> Kafka, Postgres;
- * migration -> Postgres; Prometheus -> /metrics; every pod -> cluster DNS. Kafka's own ingress
+ * migration -> Postgres; assistant (when deployed) -> Kafka, Redis, Postgres, gateway, the model endpoint;
+ * Prometheus -> /metrics; every pod -> cluster DNS. Kafka's own ingress
  * comes from Strimzi (the listener's networkPolicyPeers); its pods' egress is opened here.
  */
 export class NetworkPolicies extends Construct {
@@ -47,22 +48,37 @@ export class NetworkPolicies extends Construct {
     const edge = config.routing === 'ingress' ? namespaceNamed(config.ingressNamespace) : namespaceNamed(config.gatewayApi.gatewayNamespace);
     const prometheus = namespaceNamed(config.monitoringNamespace);
 
+    const { assistant } = config;
+    // The assistant posts its replies through the gateways, like any client but from inside.
+    const assistantPeers = assistant ? [pods('assistant')] : [];
     this.policy('gateway', {
-      ingress: [{ from: [edge, prometheus], ports: [tcp(PORTS.gateway)] }],
+      ingress: [{ from: [edge, prometheus, ...assistantPeers], ports: [tcp(PORTS.gateway)] }],
       egress: [this.toKafka(), this.toStore('redis'), this.toStore('postgres')],
     });
     this.policy('persister', {
       ingress: [{ from: [prometheus], ports: [tcp(PORTS.persister)] }],
       egress: [this.toKafka(), this.toStore('postgres')],
     });
+    if (assistant) {
+      this.policy('assistant', {
+        ingress: [{ from: [prometheus], ports: [tcp(PORTS.assistant)] }],
+        egress: [
+          this.toKafka(),
+          this.toStore('redis'),
+          this.toStore('postgres'),
+          { to: [pods('gateway')], ports: [tcp(PORTS.gateway)] },
+          { to: [{ ipBlock: { cidr: assistant.modelEgress.cidr } }], ports: [tcp(assistant.modelEgress.port)] },
+        ],
+      });
+    }
     this.policy('web', { ingress: [{ from: [edge], ports: [tcp(PORTS.web)] }], egress: [] });
     this.policy('migration', { ingress: [], egress: [this.toStore('postgres')] });
     if (config.redis.mode === 'in-cluster') {
-      this.policy('redis', { ingress: [{ from: [pods('gateway')], ports: [tcp(PORTS.redis)] }], egress: [] });
+      this.policy('redis', { ingress: [{ from: [pods('gateway'), ...assistantPeers], ports: [tcp(PORTS.redis)] }], egress: [] });
     }
     if (config.postgres.mode === 'in-cluster') {
       this.policy('postgres', {
-        ingress: [{ from: [pods('gateway'), pods('persister'), pods('migration')], ports: [tcp(PORTS.postgres)] }],
+        ingress: [{ from: [pods('gateway'), pods('persister'), pods('migration'), ...assistantPeers], ports: [tcp(PORTS.postgres)] }],
         egress: [],
       });
     }

@@ -2,6 +2,7 @@ import { Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-34';
 import type { Construct } from 'constructs';
 import { AppConfig } from './app-config';
+import { Assistant } from './assistant';
 import type { PlatformConfig } from './config';
 import { DevPostgres, DevRedis, ExternalStoreService } from './datastores';
 import { Gateway } from './gateway';
@@ -38,6 +39,7 @@ export class PlatformChart extends Chart {
 
     new Gateway(this, 'gateway', { config, appConfig });
     new Persister(this, 'persister', { config, appConfig });
+    if (config.assistant) new Assistant(this, 'assistant', { config, settings: config.assistant, appConfig });
     new Web(this, 'web', config);
     new MigrationJob(this, 'migration', { config, appConfig });
     new Routing(this, 'routing', config);
@@ -45,6 +47,7 @@ export class PlatformChart extends Chart {
     if (config.serviceMonitors) {
       new ServiceMonitor(this, 'gateway-monitor', { config, component: 'gateway' });
       new ServiceMonitor(this, 'persister-monitor', { config, component: 'persister' });
+      if (config.assistant) new ServiceMonitor(this, 'assistant-monitor', { config, component: 'assistant' });
     }
   }
 }

@@ -19,8 +19,8 @@ export interface StreamingReply {
 export type StreamingReplies = Readonly<Record<string, StreamingReply>>;
 
 /**
- * Adds a piece to its reply. Pieces come in order on one connection but are volatile (a slow
- * connection may miss some): a piece after a gap is still appended, a repeated or older one is not.
+ * Adds a piece to its reply. Pieces come in order on one connection but are best effort (a reconnecting
+ * client misses some): a piece after a gap is still appended, a repeated or older one is not.
  */
 export function applyPiece(replies: StreamingReplies, event: AssistantStreamEvent, now: Date): StreamingReplies {
   const current = replies[event.replyId];
