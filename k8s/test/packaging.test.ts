@@ -56,10 +56,18 @@ describe('docker-compose.yml', () => {
   });
 
   test('runs nginx on 8080, three gateways, a persister, web, Redis, Kafka, Postgres and the migration', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['gateway-1', 'gateway-2', 'gateway-3', 'kafka', 'migrate', 'nginx', 'persister', 'postgres', 'redis', 'web']);
+    expect(Object.keys(compose.services).filter((name) => !compose.services[name].profiles).sort()).toEqual(['gateway-1', 'gateway-2', 'gateway-3', 'kafka', 'migrate', 'nginx', 'persister', 'postgres', 'redis', 'web']);
     expect(compose.services.nginx.ports).toEqual(['8080:8080']);
     expect(compose.services.migrate.command).toEqual(['node', 'db/dist/migrate-cli.js']);
     expect(new Set(['gateway-1', 'gateway-2', 'gateway-3'].map((name) => compose.services[name].environment.GATEWAY_ID)).size).toBe(3);
+  });
+
+  test('runs the room assistant, and a local Ollama for it, only when their profiles are asked for', () => {
+    expect(compose.services.assistant.profiles).toEqual(['assistant']);
+    expect(compose.services.ollama.profiles).toEqual(['ollama']);
+    expect(compose.services.assistant.environment.ASSISTANT_URL).toBe('${ASSISTANT_URL:-http://ollama:11434}');
+    // The gateways announce the assistant only when ASSISTANT_NAME is set.
+    expect(compose.services['gateway-1'].environment.ASSISTANT_NAME).toBe('${ASSISTANT_NAME:-}');
   });
 
   test('runs Kafka at the version of the local broker', () => {
@@ -106,7 +114,7 @@ describe('docker-compose.yml', () => {
 });
 
 describe('Dockerfiles', () => {
-  test.each(['gateway/Dockerfile', 'persister/Dockerfile', 'web/Dockerfile'])('%s is multi-stage and runs as a non-root user with a health check', (dockerfile) => {
+  test.each(['gateway/Dockerfile', 'persister/Dockerfile', 'assistant/Dockerfile', 'web/Dockerfile'])('%s is multi-stage and runs as a non-root user with a health check', (dockerfile) => {
     const text = read(dockerfile);
     expect((text.match(/^FROM /gm) ?? []).length).toBeGreaterThanOrEqual(2);
     const final = finalStage(dockerfile);
@@ -119,7 +127,7 @@ describe('Dockerfiles', () => {
   });
 
   test('the Node images install production dependencies only, and the persister image carries the migrations', () => {
-    for (const dockerfile of ['gateway/Dockerfile', 'persister/Dockerfile']) {
+    for (const dockerfile of ['gateway/Dockerfile', 'persister/Dockerfile', 'assistant/Dockerfile']) {
       expect(read(dockerfile)).toMatch(/npm ci --omit=dev[^\n]*\\\n\s*&& node \/tmp\/prune-dev-optional\.js/);
     }
     expect(finalStage('persister/Dockerfile')).toContain('db/prisma');
