@@ -33,13 +33,16 @@ export function localConfig() {
       { id: 'g2', port: firstGateway + 1 },
     ],
     persisterPort: num('LOCAL_PERSISTER_PORT', 3100),
+    assistantPort: num('ASSISTANT_PORT', 3200),
+    /** The room assistant runs only when a model endpoint is configured (ASSISTANT_URL). */
+    assistant: Boolean(process.env.ASSISTANT_URL),
     httpPort: num('LOCAL_HTTP_PORT', 8080),
     appsDir: path.join(dataRoot, 'local', 'apps'),
   };
 }
 
 /** The workspaces the local system runs (their dependencies are built with them). */
-const RUNNABLE = ['gateway', 'persister'];
+const RUNNABLE = ['gateway', 'persister', 'assistant'];
 
 /** Compiles the services the local system runs (tsc -b) and the web app. */
 export function build(log: (line: string) => void): void {
@@ -64,7 +67,14 @@ export async function up(log: (line: string) => void = console.log): Promise<voi
   const env = await startServices(c.services, log);
   log(migrate(env.DATABASE_URL).trim());
 
-  const common = { ...env, NODE_ENV: process.env.NODE_ENV ?? 'development', LOG_LEVEL: process.env.LOG_LEVEL ?? 'info', CORS_ORIGIN: `http://localhost:${c.httpPort}` };
+  const common = {
+    ...env,
+    NODE_ENV: process.env.NODE_ENV ?? 'development',
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
+    CORS_ORIGIN: `http://localhost:${c.httpPort}`,
+    // The gateways announce the assistant (GET /api/features) exactly when it runs.
+    ASSISTANT_NAME: c.assistant ? process.env.ASSISTANT_NAME || 'assistant' : '',
+  };
   const apps = [
     appProcess({ app: 'persister', name: 'persister', dir: c.appsDir, port: c.persisterPort, env: { ...common, PERSISTER_PORT: String(c.persisterPort) } }),
     ...c.gateways.map((g) =>
@@ -83,6 +93,19 @@ export async function up(log: (line: string) => void = console.log): Promise<voi
   if (runningPid(nginx) === undefined) await assertPortFree(c.httpPort, 'nginx');
   await startProcess(nginx);
   if (!(await httpOk(c.httpPort))) throw new LocalStackError(`http://localhost:${c.httpPort}/readyz is not 200 after start`);
+  if (c.assistant) {
+    // After nginx: the worker is a Socket.IO client of the gateways, through it like a browser.
+    const p = appProcess({
+      app: 'assistant',
+      name: 'assistant',
+      dir: c.appsDir,
+      port: c.assistantPort,
+      env: { ...common, ASSISTANT_PORT: String(c.assistantPort), GATEWAY_URL: `http://127.0.0.1:${c.httpPort}` },
+    });
+    if (runningPid(p) === undefined) await assertPortFree(c.assistantPort, p.name);
+    const result = await startProcess(p);
+    log(`assistant ${result.started ? 'started' : 'already running'} (pid ${result.pid}), answering @${common.ASSISTANT_NAME} with ${process.env.ASSISTANT_MODEL ?? 'llama3.2'} at ${process.env.ASSISTANT_URL}`);
+  }
   log(`the chat is up at http://localhost:${c.httpPort}/ (ready in ${((Date.now() - started) / 1000).toFixed(0)} s); \`npm stop\` stops it`);
 }
 
@@ -91,7 +114,7 @@ export async function down(log: (line: string) => void = console.log): Promise<v
   const c = localConfig();
   const stopped: string[] = [];
   if (await stopProcess({ name: 'nginx', dir: path.join(c.services.dir, 'nginx') })) stopped.push('nginx');
-  for (const name of [...c.gateways.map((g) => `gateway-${g.id}`), 'persister']) {
+  for (const name of ['assistant', ...c.gateways.map((g) => `gateway-${g.id}`), 'persister']) {
     if (await stopProcess({ name, dir: c.appsDir })) stopped.push(name);
   }
   stopped.push(...(await stopServices(c.services)));
@@ -103,7 +126,7 @@ export async function status(): Promise<{ name: string; pid?: number }[]> {
   const c = localConfig();
   const entries = [
     ...['postgres', 'redis', 'kafka', 'nginx'].map((name) => ({ name, dir: path.join(c.services.dir, name) })),
-    ...['persister', ...c.gateways.map((g) => `gateway-${g.id}`)].map((name) => ({ name, dir: c.appsDir })),
+    ...['persister', ...c.gateways.map((g) => `gateway-${g.id}`), ...(c.assistant ? ['assistant'] : [])].map((name) => ({ name, dir: c.appsDir })),
   ];
   return entries.map((e) => ({ name: e.name, pid: runningPid(e) }));
 }
