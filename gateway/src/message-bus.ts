@@ -67,15 +67,20 @@ export function createKafkaMessageBus(kafka: Kafka, options: KafkaMessageBusOpti
     const timer = metrics.produceSeconds.startTimer();
     metrics.produceBatchSize.observe(batch.length);
     try {
-      await ensureConnected();
+      // Connecting counts against the deadline too: while the broker is down, KafkaJS keeps retrying the
+      // connection for far longer than the send timeout, and the sender would wait (and retry) meanwhile.
+      // The fault suite saw clients give up and resend while the first attempt still waited here, so the
+      // same message went out twice when the broker came back.
       await withTimeout(
-        producer.send({
-          topic: options.topic,
-          acks: -1,
-          timeout: options.sendTimeoutMs,
-          compression: CompressionTypes.None,
-          messages: batch.map((p) => ({ key: p.record.roomId, value: JSON.stringify(p.record) })),
-        }),
+        ensureConnected().then(() =>
+          producer.send({
+            topic: options.topic,
+            acks: -1,
+            timeout: options.sendTimeoutMs,
+            compression: CompressionTypes.None,
+            messages: batch.map((p) => ({ key: p.record.roomId, value: JSON.stringify(p.record) })),
+          }),
+        ),
         options.sendTimeoutMs,
       );
       timer();

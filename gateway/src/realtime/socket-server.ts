@@ -24,6 +24,7 @@ import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
 import type { RoomRepository } from '../store/rooms';
 import type { UserRepository } from '../store/users';
+import { createMissedMessages } from './missed-messages';
 import { sendMessage, type SendMessageDeps } from './send-message';
 
 export type ChatServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
@@ -33,11 +34,13 @@ type ChatSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServer
 const EVENTS_PER_SECOND = 50;
 /** A socket's typing notices are forwarded at most this often per room. */
 const TYPING_INTERVAL_MS = 1_000;
+/** Most stream entries read to replay one reconnecting socket's missed messages. */
+const REPLAY_MAX_ENTRIES = 5_000;
 /** The largest Socket.IO packet accepted: a 4000-character message in 4-byte UTF-8 plus the envelope. */
 const MAX_PACKET_BYTES = 20_000;
 /**
  * A service socket (the assistant) answers every room: it may send this many times the configured
- * per-user messages per window.
+ * per-user messages per window, and its stream pieces skip the per-socket event budget.
  */
 const SERVICE_RATE_FACTOR = 100;
 
@@ -63,18 +66,25 @@ export interface RoomEvents {
 export function createSocketServer(httpServer: http.Server, deps: SocketServerDeps): { io: ChatServer; roomEvents: RoomEvents } {
   const { config, log, metrics } = deps;
   const prefix = config.REDIS_KEY_PREFIX;
+  const streamName = `${prefix}socket.io`;
+  const missed = createMissedMessages(deps.redis, streamName, REPLAY_MAX_ENTRIES);
+  /** Per restored session (its private id): the last stream entry Socket.IO replayed to it. */
+  const restoredUpTo = new Map<string, string>();
   const io: ChatServer = new Server(httpServer, {
     path: '/socket.io',
     cors: { origin: config.CORS_ORIGIN, credentials: true },
     maxHttpBufferSize: MAX_PACKET_BYTES,
     connectionStateRecovery: { maxDisconnectionDuration: config.RECOVERY_WINDOW_MS, skipMiddlewares: true },
-    adapter: createAdapter(deps.redis, {
-      streamName: `${prefix}socket.io`,
-      channelPrefix: `${prefix}socket.io`,
-      sessionKeyPrefix: `${prefix}sio:session:`,
-      maxLen: config.REDIS_STREAM_MAXLEN,
-      onlyPlaintext: true,
-    }),
+    adapter: rememberingRestores(
+      createAdapter(deps.redis, {
+        streamName,
+        channelPrefix: `${prefix}socket.io`,
+        sessionKeyPrefix: `${prefix}sio:session:`,
+        maxLen: config.REDIS_STREAM_MAXLEN,
+        onlyPlaintext: true,
+      }),
+      restoredUpTo,
+    ),
   });
 
   // Tells nginx (and tests) which gateway answered: the sticky-session cookie is derived from it.
@@ -103,6 +113,20 @@ export function createSocketServer(httpServer: http.Server, deps: SocketServerDe
     }
   });
 
+  // Broadcasts between gateways pass through a Redis stream. When the connection to Redis comes back after
+  // a loss, what was broadcast meanwhile (or lost with a restarted Redis) never reached this gateway's
+  // sockets: closing their transports makes every client reconnect and catch up (replay from the stream,
+  // or history), as after a gateway restart. The fault suite saw a member miss a message otherwise.
+  let lostRedis = false;
+  deps.redis.on('close', () => void (lostRedis = true));
+  deps.redis.on('ready', () => {
+    if (!lostRedis) return;
+    lostRedis = false;
+    const sockets = [...io.sockets.sockets.values()];
+    log.warn({ sockets: sockets.length }, 'redis is back: reconnecting clients so they catch up');
+    for (const socket of sockets) socket.conn.close(); // the transport, not the socket: clients come back
+  });
+
   const broadcast = (message: ChatMessage) => io.to(roomChannel(message.roomId)).emit('message:new', message);
   const sendDeps: SendMessageDeps = { ...deps.send, broadcast };
 
@@ -118,6 +142,7 @@ export function createSocketServer(httpServer: http.Server, deps: SocketServerDe
 
     const setup = socket.recovered ? Promise.resolve() : joinRooms(socket);
     setup
+      .then(() => replayMissed(socket))
       .then(() => announcePresence(user, 'online'))
       .catch((error: unknown) => {
         log.error({ err: error, userId: user.id }, 'could not join the rooms of a new connection');
@@ -195,6 +220,28 @@ export function createSocketServer(httpServer: http.Server, deps: SocketServerDe
     });
   });
 
+  /**
+   * After a reconnection, once the socket is in its rooms: the messages the client may have missed,
+   * from the stream (see missed-messages.ts). A recovered socket got everything up to the end of its
+   * restore from Socket.IO, so the replay starts there; a socket without a session, at its own offset.
+   */
+  async function replayMissed(socket: ChatSocket): Promise<void> {
+    const offset: unknown = socket.handshake.auth?.offset;
+    const pid: unknown = socket.handshake.auth?.pid;
+    if (typeof offset !== 'string') return; // a first connection: the client loads history
+    let from = offset;
+    if (socket.recovered && typeof pid === 'string') {
+      from = restoredUpTo.get(pid) ?? offset;
+      restoredUpTo.delete(pid);
+    }
+    try {
+      for (const message of await missed.since(from, socket.rooms)) socket.emit('message:new', message);
+    } catch (error) {
+      // Best effort: the client still has history; a Redis hiccup must not cost it the connection.
+      log.warn({ err: error, userId: socket.data.user.id }, 'could not replay missed messages');
+    }
+  }
+
   async function joinRooms(socket: ChatSocket): Promise<void> {
     const roomIds = await deps.rooms.memberRoomIds(socket.data.user.id);
     await socket.join([userChannel(socket.data.user.id), ...roomIds.map(roomChannel)]);
@@ -227,6 +274,30 @@ export function createSocketServer(httpServer: http.Server, deps: SocketServerDe
   };
 
   return { io, roomEvents };
+}
+
+/**
+ * Wraps the adapter factory so that each successful session restore records the last stream entry it
+ * replayed (Socket.IO appends each replayed packet's entry id to its arguments), for {@link replayMissed}.
+ */
+function rememberingRestores<A extends { restoreSession(pid: string, offset: string): Promise<{ missedPackets: unknown[][] } | null> }>(
+  factory: (nsp: unknown) => A,
+  restoredUpTo: Map<string, string>,
+): (nsp: unknown) => A {
+  // Socket.IO calls the factory with `new`: an arrow function cannot be, a function returning an object can.
+  return function (nsp: unknown) {
+    const adapter = factory(nsp);
+    const restore = adapter.restoreSession.bind(adapter);
+    adapter.restoreSession = async (pid, offset) => {
+      const session = await restore(pid, offset);
+      if (session) {
+        const last = session.missedPackets.at(-1)?.at(-1);
+        restoredUpTo.set(pid, typeof last === 'string' ? last : offset);
+      }
+      return session;
+    };
+    return adapter;
+  };
 }
 
 /** A token bucket refilled every second: cheap, local protection against a socket flooding events. */
