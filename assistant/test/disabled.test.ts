@@ -50,7 +50,8 @@ it('GET /api/features says the assistant is off, and a prompt gets no reply', as
 });
 
 it('the worker refuses to start without ASSISTANT_URL, naming it (exit 78)', () => {
-  const { ASSISTANT_URL: _unset, ...env } = { ...process.env, ...system.env, GATEWAY_URL: system.baseUrl };
+  const env: NodeJS.ProcessEnv = { ...process.env, ...system.env, GATEWAY_URL: system.baseUrl };
+  delete env.ASSISTANT_URL;
   const run = spawnSync(process.execPath, [path.join(__dirname, '..', 'dist', 'main.js')], { env, encoding: 'utf8', timeout: 30_000 });
   expect(run.status).toBe(78);
   expect(run.stderr).toMatch(/ASSISTANT_URL/);
