@@ -44,6 +44,8 @@ afterAll(async () => {
 });
 
 const sockets: ChatSocket[] = [];
+/** Every message:new each test socket received since it connected (a reply can beat the prompt's ack). */
+const received = new WeakMap<ChatSocket, ChatMessage[]>();
 afterEach(() => {
   for (const s of sockets.splice(0)) s.close();
   model.answerWith((_request, res) => ollamaAnswer(res, ['ok']));
@@ -52,6 +54,7 @@ afterEach(() => {
 async function connect(token: string, gateway?: string) {
   const socket = await connectSocket(system.baseUrl, token, { gateway });
   sockets.push(socket);
+  received.set(socket, collect(socket, 'message:new'));
   return socket;
 }
 
@@ -73,8 +76,10 @@ async function roomOfTwo() {
 }
 
 /** The bot's reply to a prompt, as a room member receives it. */
-const replyTo = (socket: ChatSocket, prompt: ChatMessage, timeoutMs = 20_000) =>
-  nextEvent(socket, 'message:new', (m) => m.clientMsgId === replyIdOf(prompt.id), timeoutMs);
+async function replyTo(socket: ChatSocket, prompt: ChatMessage, timeoutMs = 20_000): Promise<ChatMessage> {
+  const find = async () => received.get(socket)?.find((m) => m.clientMsgId === replyIdOf(prompt.id));
+  return (await eventually(find, (m) => m !== undefined, timeoutMs, `the reply to "${prompt.body}"`))!;
+}
 
 async function history(token: string, roomId: string): Promise<ChatMessage[]> {
   const page = await api<MessagesResponse>(system.baseUrl, 'GET', `/api/rooms/${roomId}/messages?limit=100`, { token });
@@ -97,6 +102,10 @@ describe('the room assistant', () => {
     const seen: AssistantStreamEvent[] = [];
     const sawPiece = (n: number) => eventually(async () => seen.length, (count) => count >= n, 10_000, `piece ${n} on Bob's socket`);
     bobSocket.on('assistant:stream', (event) => seen.push(event));
+    let piecesBeforeReply = -1;
+    bobSocket.on('message:new', (m) => {
+      if (m.sender.username === 'assistant') piecesBeforeReply = seen.length;
+    });
     model.answerWith(async (_request, res) => {
       ollamaHead(res);
       for (const [i, piece] of pieces.entries()) {
@@ -105,7 +114,6 @@ describe('the room assistant', () => {
       }
       res.end(ollamaLine('', true));
     });
-    const newOnBob = collect(bobSocket, 'message:new');
 
     const prompt = await send(aliceSocket, room.id, '@Assistant say hello to Bob');
     const reply = await replyTo(bobSocket, prompt);
@@ -119,7 +127,9 @@ describe('the room assistant', () => {
     expect(streamed.slice(0, pieces.length).map((e) => e.delta)).toEqual(pieces);
     expect(streamed.at(-1)).toMatchObject({ done: true, delta: '' });
     expect(streamed.every((e) => e.replyId === replyIdOf(prompt.id) && e.roomId === room.id && e.sender.id === bot.id)).toBe(true);
-    // The pieces came before the final message.
+    // Every piece, the closing one included, came before the final message, and that after the prompt.
+    expect(piecesBeforeReply).toBe(streamed.length);
+    const newOnBob = received.get(bobSocket)!;
     expect(newOnBob.findIndex((m) => m.id === reply.id)).toBeGreaterThan(newOnBob.findIndex((m) => m.id === prompt.id));
   });
 
@@ -277,8 +287,9 @@ describe('the room assistant', () => {
       .emitWithAck('assistant:stream', { roomId: room.id, replyTo: crypto.randomUUID(), replyId: 'assistant-forged', seq: 0, delta: 'I am the bot', done: false });
     expect(result).toEqual({ ok: false, error: { code: 'FORBIDDEN', message: expect.any(String) } });
     // Bob's socket is ordered: a message sent after the forgery arrives after anything the forgery caused.
-    const after = await send(aliceSocket, room.id, 'after the forgery');
-    await nextEvent(bobSocket, 'message:new', (m) => m.id === after.id);
+    const delivered = nextEvent(bobSocket, 'message:new', (m) => m.body === 'after the forgery');
+    await send(aliceSocket, room.id, 'after the forgery');
+    await delivered;
     expect(onBob).toEqual([]);
   });
 });

@@ -1,7 +1,7 @@
 // The assistant against an OpenAI-compatible endpoint (server-sent events), end to end.
 import crypto from 'node:crypto';
 import type { ChatMessage, Room } from '@chat/protocol';
-import { api, collect, connectSocket, nextEvent, registerUser, startSystem, type TestSystem } from '@chat/testing';
+import { api, collect, connectSocket, eventually, registerUser, startSystem, type TestSystem } from '@chat/testing';
 import { replyIdOf } from '../src/responder';
 import { FakeModel, openAiAnswer } from './fake-model';
 
@@ -29,10 +29,11 @@ it('streams an OpenAI-style answer into the room under the configured name, with
   const socket = await connectSocket(system.baseUrl, alice.token);
   try {
     const pieces = collect(socket, 'assistant:stream');
+    const messages = collect(socket, 'message:new');
     const result = await socket.timeout(15_000).emitWithAck('message:send', { roomId: created.body.room.id, body: '@HELPER greet everyone', clientMsgId: crypto.randomUUID() });
     if (!result.ok) throw new Error(result.error.message);
     const prompt: ChatMessage = result.message;
-    const reply = await nextEvent(socket, 'message:new', (m) => m.clientMsgId === replyIdOf(prompt.id), 20_000);
+    const reply = (await eventually(async () => messages.find((m) => m.clientMsgId === replyIdOf(prompt.id)), (m) => m !== undefined, 20_000, 'the reply'))!;
 
     expect(reply.body).toBe('Bonjour à tous 👋');
     expect(reply.sender.username).toBe('helper');
