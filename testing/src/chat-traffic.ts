@@ -9,6 +9,24 @@ function connected(socket: ChatSocket): Promise<void> {
   return socket.connected ? Promise.resolve() : new Promise((resolve) => socket.once('connect', () => resolve()));
 }
 
+/**
+ * Makes a socket with `reconnection: true` also come back after the server refused a reconnection with a
+ * retriable error (a gateway shutting down answers the handshake UNAVAILABLE): Socket.IO's client retries
+ * lost connections by itself, but not refused ones (`socket.active` is then false). A careful client, as
+ * the web app should, tries again after a backoff; UNAUTHORIZED and the like end it.
+ */
+export function keepReconnecting(socket: ChatSocket, maxBackoffMs = 2_000): void {
+  let backoff = 200;
+  socket.on('connect', () => void (backoff = 200));
+  socket.on('connect_error', (error: Error & { data?: { code?: string } }) => {
+    if (socket.active) return; // the client's own reconnection goes on
+    const code = error.data?.code;
+    if (code !== undefined && !RETRIABLE_CODES.has(code as ErrorCode)) return;
+    setTimeout(() => socket.connect(), backoff);
+    backoff = Math.min(backoff * 2, maxBackoffMs);
+  });
+}
+
 /** One failed attempt of a send: an error ack, or no ack in time (`code` TIMEOUT). */
 export interface SendFailure {
   /** When the attempt failed (ms since the epoch). */
@@ -200,8 +218,8 @@ export interface RoomMember {
   readonly connectionLog: readonly { at: number; event: 'connect' | 'disconnect' | 'caught up'; recovered?: boolean }[];
   /** The messages of a room it has, by id and in id order (live and history merged). */
   messages(roomId: string): ChatMessage[];
-  /** Resolves once connected and any catch-up in progress is done. */
-  settled(): Promise<void>;
+  /** Resolves once connected and any catch-up in progress is done; rejects after `timeoutMs`. */
+  settled(timeoutMs?: number): Promise<void>;
   /** Drops the connection without telling the server and stays away until {@link comeBack}. */
   goOffline(): Promise<void>;
   /** Reconnects after {@link goOffline}; resolves with `socket.recovered` once settled. */
@@ -216,6 +234,7 @@ const HISTORY_PAGE = 100;
 /** Connects a member (WebSocket, automatic reconnection) and resolves once it is connected. */
 export async function joinAsMember(options: MemberOptions): Promise<RoomMember> {
   const socket = createSocket(options.baseUrl, options.token, { gateway: options.gateway, reconnection: true });
+  keepReconnecting(socket);
   const byRoom = new Map<string, Map<string, ChatMessage>>(options.roomIds.map((id) => [id, new Map()]));
   const newest = new Map<string, string>();
   /** The newest id per room when the connection dropped: where a catch-up has to reach back to. */
@@ -315,9 +334,16 @@ export async function joinAsMember(options: MemberOptions): Promise<RoomMember> 
     },
     connectionLog,
     messages: (roomId) => [...(byRoom.get(roomId)?.values() ?? [])].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
-    async settled() {
-      await connected(socket);
-      await catchingUp;
+    async settled(timeoutMs = 30_000) {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`member not settled within ${timeoutMs} ms; connections ${JSON.stringify(connectionLog)}`)), timeoutMs);
+      });
+      try {
+        await Promise.race([connected(socket).then(() => catchingUp), timeout]);
+      } finally {
+        clearTimeout(timer);
+      }
     },
     async goOffline() {
       socket.io.reconnection(false);
