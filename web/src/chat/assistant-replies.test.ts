@@ -1,6 +1,6 @@
 import type { AssistantStreamEvent } from '@chat/protocol';
 import { message, ROOM_ID } from '../test-support/factories';
-import { applyPiece, settleReply, type StreamingReplies, withStreamingReplies } from './assistant-replies';
+import { applyPiece, pruneReplies, settleReply, STALE_REPLY_MS, type StreamingReplies, withStreamingReplies } from './assistant-replies';
 import { EMPTY_TIMELINE } from './timeline';
 
 const bot = { id: '00000000-0000-7000-8000-00000000b07b', username: 'assistant' };
@@ -34,5 +34,17 @@ describe('streaming assistant replies', () => {
     expect(settleReply(replies, final)).toEqual({});
     // Someone else's message with that clientMsgId does not settle the bot's reply.
     expect(settleReply(replies, message(6, { clientMsgId: 'assistant-1' }))).toBe(replies);
+  });
+
+  it('hides a reply whose final message is already in the timeline (it came with a history page)', () => {
+    const replies = applyPiece({}, piece(0, 'Hi'), now);
+    const timeline = { ...EMPTY_TIMELINE, entries: [{ key: 'm5', id: 'm5', clientMsgId: 'assistant-1', roomId: ROOM_ID, body: 'Hi there', sender: bot, createdAt: now.toISOString(), status: 'sent' as const }] };
+    expect(withStreamingReplies(timeline, replies, ROOM_ID)).toBe(timeline);
+  });
+
+  it('forgets a reply that stopped growing long ago', () => {
+    const replies = applyPiece({}, piece(0, 'Hi'), now);
+    expect(pruneReplies(replies, now.getTime() + STALE_REPLY_MS - 1)).toBe(replies);
+    expect(pruneReplies(replies, now.getTime() + STALE_REPLY_MS)).toEqual({});
   });
 });

@@ -13,7 +13,12 @@ export interface StreamingReply {
   done: boolean;
   /** When the first piece arrived (ISO 8601): where the pending bubble sits in time. */
   startedAt: string;
+  /** When the last piece arrived (ms since the epoch), to forget replies whose final message never came. */
+  updatedAt: number;
 }
+
+/** A reply with no new piece for this long is dropped: its final message was missed or never sent. */
+export const STALE_REPLY_MS = 120_000;
 
 /** Replies being written, by replyId. Replaced (never mutated) on every change. */
 export type StreamingReplies = Readonly<Record<string, StreamingReply>>;
@@ -25,8 +30,17 @@ export type StreamingReplies = Readonly<Record<string, StreamingReply>>;
 export function applyPiece(replies: StreamingReplies, event: AssistantStreamEvent, now: Date): StreamingReplies {
   const current = replies[event.replyId];
   if (current && event.seq < current.nextSeq) return replies;
-  const base: StreamingReply = current ?? { replyId: event.replyId, roomId: event.roomId, sender: event.sender, text: '', nextSeq: 0, done: false, startedAt: now.toISOString() };
-  return { ...replies, [event.replyId]: { ...base, text: base.text + event.delta, nextSeq: event.seq + 1, done: base.done || event.done } };
+  const base: StreamingReply = current ?? { replyId: event.replyId, roomId: event.roomId, sender: event.sender, text: '', nextSeq: 0, done: false, startedAt: now.toISOString(), updatedAt: 0 };
+  return { ...replies, [event.replyId]: { ...base, text: base.text + event.delta, nextSeq: event.seq + 1, done: base.done || event.done, updatedAt: now.getTime() } };
+}
+
+/** Drops replies that stopped growing {@link STALE_REPLY_MS} ago (the same object when none did). */
+export function pruneReplies(replies: StreamingReplies, now: number): StreamingReplies {
+  const stale = Object.values(replies).filter((r) => now - r.updatedAt >= STALE_REPLY_MS);
+  if (stale.length === 0) return replies;
+  const kept = { ...replies };
+  for (const r of stale) delete kept[r.replyId];
+  return kept;
 }
 
 /** Drops the pending reply that `message` completes (the final reply carries the whole text). */
@@ -42,7 +56,9 @@ export function settleReply(replies: StreamingReplies, message: ChatMessage): St
  * with status `pending` (their text shows growing; it is text, rendered like any message body).
  */
 export function withStreamingReplies(timeline: Timeline, replies: StreamingReplies, roomId: string): Timeline {
-  const pending = Object.values(replies).filter((r) => r.roomId === roomId && r.text);
+  // A final message that came some other way than message:new (a history page after a reconnect) wins too.
+  const final = new Set(timeline.entries.map((e) => `${e.sender.id}/${e.clientMsgId}`));
+  const pending = Object.values(replies).filter((r) => r.roomId === roomId && r.text && !final.has(`${r.sender.id}/${r.replyId}`));
   if (pending.length === 0) return timeline;
   const entries: TimelineEntry[] = pending.map((r) => ({
     key: `stream:${r.replyId}`,

@@ -7,7 +7,7 @@ import {
   type Room,
 } from '@chat/protocol';
 import { ApiError } from '../api/api-error';
-import { applyPiece, settleReply, type StreamingReplies } from './assistant-replies';
+import { applyPiece, pruneReplies, settleReply, type StreamingReplies } from './assistant-replies';
 import type { ChatApi } from '../api/chat-api';
 import type { RealtimeConnection } from '../realtime/realtime-connection';
 import { fetchMissedMessages } from './catch-up';
@@ -163,6 +163,8 @@ export class ChatController {
     this.pruneTimer = setInterval(() => {
       const typing = pruneTyping(this.state.typing, this.now());
       if (typing !== this.state.typing) this.update({ typing });
+      const streaming = pruneReplies(this.state.streaming, this.now());
+      if (streaming !== this.state.streaming) this.update({ streaming });
     }, 1_000);
     void this.refreshRooms();
     void this.loadFeatures();
