@@ -58,7 +58,7 @@ async function main(): Promise<void> {
     topic: config.kafka.messagesTopic,
     sessionTimeoutMs: config.kafka.sessionTimeoutMs,
     concurrency: config.concurrency,
-    handle: (record, heartbeat) => responder.handle(record, heartbeat, shutdownSignal.signal),
+    handle: (record) => responder.handle(record, shutdownSignal.signal),
     logger,
     onFatal: (error) => {
       log.fatal({ err: error }, 'consumer crashed; exiting so that the orchestrator restarts the worker');

@@ -12,7 +12,7 @@ export interface PromptConsumerOptions {
   /** Partitions handled at once: prompts of different partitions are answered in parallel. */
   concurrency: number;
   /** Handles one record; rejects to have it consumed again. */
-  handle(record: MessageRecord, heartbeat: () => void): Promise<void>;
+  handle(record: MessageRecord): Promise<void>;
   logger: Logger;
   /** Called when the consumer crashed and kafkajs will not restart it (the process should exit). */
   onFatal(error: Error): void;
@@ -28,14 +28,16 @@ export class PromptConsumer {
   private readonly log: Logger;
   private joined = false;
   private fetchedSinceJoin = false;
+  private readonly heartbeatMs: number;
 
   constructor(private readonly options: PromptConsumerOptions) {
     this.log = options.logger.child({ module: 'assistant.consumer' });
+    this.heartbeatMs = Math.max(500, Math.floor(options.sessionTimeoutMs / 10));
     this.consumer = options.kafka.consumer({
       groupId: options.groupId,
       maxWaitTimeInMs: 1_000,
       sessionTimeout: options.sessionTimeoutMs,
-      heartbeatInterval: Math.max(500, Math.floor(options.sessionTimeoutMs / 10)),
+      heartbeatInterval: this.heartbeatMs,
     });
     const { events } = this.consumer;
     this.consumer.on(events.GROUP_JOIN, ({ payload }) => {
@@ -69,10 +71,17 @@ export class PromptConsumer {
     await this.consumer.run({
       partitionsConsumedConcurrently: this.options.concurrency,
       eachMessage: async ({ message, partition, heartbeat }) => {
-        const parsed = messageRecordSchema.safeParse(JSON.parse(message.value?.toString('utf8') || 'null'));
+        const parsed = messageRecordSchema.safeParse(parseJson(message.value?.toString('utf8')));
         // A malformed record is the persister's to dead-letter; it asks nothing of the assistant.
         if (!parsed.success) return void this.log.debug({ partition, offset: message.offset }, 'skipping a record that is not a message');
-        await handle(parsed.data, () => void heartbeat().catch(() => undefined));
+        // A model can think for longer than the session timeout before its first token: heartbeats go on
+        // meanwhile, or the group would take the partition away mid-answer and hand the prompt to another member.
+        const beat = setInterval(() => void heartbeat().catch(() => undefined), this.heartbeatMs);
+        try {
+          await handle(parsed.data);
+        } finally {
+          clearInterval(beat);
+        }
       },
     });
   }
@@ -80,5 +89,14 @@ export class PromptConsumer {
   /** Leaves the group after the record in hand (the caller aborts its model call first). */
   async stop(): Promise<void> {
     await this.consumer.disconnect();
+  }
+}
+
+/** The JSON value of a record, or undefined when it is none (a record the schema then refuses). */
+function parseJson(text: string | undefined): unknown {
+  try {
+    return text === undefined ? undefined : (JSON.parse(text) as unknown);
+  } catch {
+    return undefined;
   }
 }

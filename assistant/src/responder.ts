@@ -59,7 +59,7 @@ export class Responder {
    * or not a prompt); rejects only when the reply could not be delivered, so that the record is
    * consumed again (its claim is released first).
    */
-  async handle(record: MessageRecord, heartbeat: () => void = () => undefined, signal?: AbortSignal): Promise<void> {
+  async handle(record: MessageRecord, signal?: AbortSignal): Promise<void> {
     const { bot, guard, metrics } = this.deps;
     if (record.senderId === bot.id) return; // its own replies (and notices) come back through the topic
     const question = promptQuestion(record.body, bot.username);
@@ -84,7 +84,7 @@ export class Responder {
         await this.deliver(record, REPLIES.empty(bot.username));
         return;
       }
-      const text = await this.answer(record, question, heartbeat, signal, log);
+      const text = await this.answer(record, question, signal, log);
       await this.deliver(record, text);
     } catch (error) {
       metrics.deliveryFailures.inc();
@@ -100,7 +100,7 @@ export class Responder {
   }
 
   /** The model's answer, streamed into the room as it comes; on failure a short error text instead. */
-  private async answer(record: MessageRecord, question: string, heartbeat: () => void, signal: AbortSignal | undefined, log: Logger): Promise<string> {
+  private async answer(record: MessageRecord, question: string, signal: AbortSignal | undefined, log: Logger): Promise<string> {
     const { bot, metrics } = this.deps;
     const context = await this.deps.context.before(record.roomId, record.id, this.deps.contextMessages);
     const turns = buildTurns({ name: bot.username, botId: bot.id, context, asker: record.senderUsername, question });
@@ -109,7 +109,6 @@ export class Responder {
       (piece) => {
         metrics.streamPieces.inc();
         this.deps.replies.stream(piece);
-        heartbeat(); // a long answer must not look like a dead consumer to the group
       },
       this.deps.streamIntervalMs,
     );

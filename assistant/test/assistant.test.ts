@@ -233,7 +233,7 @@ describe('the room assistant', () => {
     expect(bob.user.id).not.toBe(alice.user.id);
   });
 
-  it('answers a prompt redelivered by Kafka once', async () => {
+  it('answers a prompt redelivered by Kafka once, and passes over a record that is not a message', async () => {
     const { alice, room, aliceSocket } = await roomOfTwo();
     const record: MessageRecord = {
       v: 1,
@@ -248,9 +248,9 @@ describe('the room assistant', () => {
     const producer = testKafka().producer();
     await producer.connect();
     try {
-      // The same record twice, as a producer retry or a consumer replay would bring it.
+      // The same record twice, as a producer retry or a consumer replay would bring it, after a broken one.
       const value = JSON.stringify(record);
-      await producer.send({ topic: system.topics.messages, messages: [{ key: room.id, value }, { key: room.id, value }] });
+      await producer.send({ topic: system.topics.messages, messages: [{ key: room.id, value: '{"not": "a message"' }, { key: room.id, value }, { key: room.id, value }] });
     } finally {
       await producer.disconnect();
     }
@@ -260,6 +260,8 @@ describe('the room assistant', () => {
     const later = await send(aliceSocket, room.id, '@assistant and now this');
     await replyTo(aliceSocket, later);
     expect(model.requestsAsking('answer me once')).toHaveLength(1);
+    const metrics = await (await fetch(`${system.assistant!.url}/metrics`)).text();
+    expect(Number(/^assistant_prompts_total\{outcome="duplicate"\} (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(1);
   });
 
   it('ignores messages that do not start with @assistant, and its own messages', async () => {
