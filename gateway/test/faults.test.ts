@@ -18,6 +18,7 @@ import {
   longestAckGap,
   registerUser,
   type RoomMember,
+  scrapeMetric,
   startSteadySender,
   startSystem,
   type SteadySender,
@@ -315,7 +316,9 @@ describe('fault injection under steady traffic', () => {
     await postgres.stop();
     // The outage lasts a set time (the scenario's definition); messages are acknowledged throughout.
     await delay(POSTGRES_OUTAGE_MS);
+    // The persister noticed, says it is not ready, and keeps retrying with backoff (its offsets stay put).
     expect((await fetch(`${persister.url}/readyz`)).status).toBe(503);
+    expect(await scrapeMetric(`${persister.url}/metrics`, 'persister_insert_retries_total')).toBeGreaterThan(0);
     expect(traffic.senders.flatMap((s) => s.failures.filter((f) => f.at >= downAt))).toEqual([]);
     const ackedDuringOutage = traffic.senders.reduce((n, s) => n + s.ackedAt.filter((t) => t >= downAt).length, 0);
     expect(ackedDuringOutage).toBeGreaterThan(POSTGRES_OUTAGE_MS / 1000);

@@ -95,6 +95,9 @@ export function createSocketServer(httpServer: http.Server, deps: SocketServerDe
   // nothing here reads it after the handshake, and idle sockets are what a gateway holds most of.
   io.engine.on('connection', (raw: { request: unknown }) => void (raw.request = null));
 
+  /** The rooms of a socket, read during its handshake and joined the moment it connects. */
+  const handshakeRooms = new WeakMap<ChatSocket, string[]>();
+
   io.use(async (socket, next) => {
     try {
       const token: unknown = socket.handshake.auth?.token;
@@ -103,6 +106,10 @@ export function createSocketServer(httpServer: http.Server, deps: SocketServerDe
       if (!user) throw new AppError('UNAUTHORIZED', 'this account no longer exists');
       socket.data.user = user;
       socket.data.role = claimed.role;
+      // Looked up before the client is told it is connected, joined synchronously as it connects (below):
+      // joining after an await left a moment in which the client was connected but not yet in its rooms,
+      // and a message broadcast then never reached it (the fault suite caught one on a first connection).
+      handshakeRooms.set(socket, await deps.rooms.memberRoomIds(user.id));
       next();
     } catch (error) {
       const appError = toAppError(error);
@@ -140,7 +147,11 @@ export function createSocketServer(httpServer: http.Server, deps: SocketServerDe
     const sendRateLimit = isService ? config.MESSAGE_RATE_LIMIT * SERVICE_RATE_FACTOR : undefined;
     const lastTyping = new Map<string, number>();
 
-    const setup = socket.recovered ? Promise.resolve() : joinRooms(socket);
+    // A recovered socket is back in the rooms of its session. Any other joins now, in the tick in which
+    // Socket.IO sent the client its CONNECT: no broadcast can come between.
+    const roomIds = handshakeRooms.get(socket) ?? [];
+    handshakeRooms.delete(socket);
+    const setup = socket.recovered ? Promise.resolve() : Promise.resolve(socket.join([userChannel(user.id), ...roomIds.map(roomChannel)]));
     setup
       .then(() => replayMissed(socket))
       .then(() => announcePresence(user, 'online'))
@@ -242,10 +253,6 @@ export function createSocketServer(httpServer: http.Server, deps: SocketServerDe
     }
   }
 
-  async function joinRooms(socket: ChatSocket): Promise<void> {
-    const roomIds = await deps.rooms.memberRoomIds(socket.data.user.id);
-    await socket.join([userChannel(socket.data.user.id), ...roomIds.map(roomChannel)]);
-  }
 
   /**
    * Tells the user's rooms that the user came online (first socket anywhere) or went offline (last socket
