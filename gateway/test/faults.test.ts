@@ -177,6 +177,14 @@ async function allStored(traffic: Traffic, timeoutMs = 60_000): Promise<number> 
  * the database have everything, records the row, and asserts the guarantees.
  */
 async function finish(traffic: Traffic, scenario: string, recoveryMs: number): Promise<FaultRow> {
+  try {
+    return await measureAndCheck(traffic, scenario, recoveryMs);
+  } finally {
+    traffic.close(); // also when a check failed: no socket may outlive its scenario
+  }
+}
+
+async function measureAndCheck(traffic: Traffic, scenario: string, recoveryMs: number): Promise<FaultRow> {
   await Promise.all(traffic.senders.map((s) => s.stop(60_000)));
   const acked: ChatMessage[][] = traffic.senders.map((s) => [...s.acked]);
   const allAcked = acked.flat();
@@ -212,7 +220,6 @@ async function finish(traffic: Traffic, scenario: string, recoveryMs: number): P
   };
   rows.push(row);
   console.log(`${TABLE_HEADER}\n${formatRow(row)}`);
-  traffic.close();
 
   // No process crashed: every gateway and the persister run (the scenario restarted what it stopped).
   expect([...system.gateways, system.persister!].filter((p) => p.pid() === undefined).map((p) => p.name)).toEqual([]);

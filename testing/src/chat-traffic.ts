@@ -11,13 +11,17 @@ function connected(socket: ChatSocket): Promise<void> {
 
 /**
  * Makes a socket with `reconnection: true` also come back after the server refused a reconnection with a
- * retriable error (a gateway shutting down answers the handshake UNAVAILABLE): Socket.IO's client retries
- * lost connections by itself, but not refused ones (`socket.active` is then false). A careful client, as
- * the web app should, tries again after a backoff; UNAUTHORIZED and the like end it.
+ * retriable error (a gateway shutting down answers the handshake UNAVAILABLE) or closed it on purpose:
+ * Socket.IO's client retries lost connections by itself, but not those (`socket.active` is then false).
+ * A careful client, as the web app should, tries again after a backoff; UNAUTHORIZED and the like end it.
  */
 export function keepReconnecting(socket: ChatSocket, maxBackoffMs = 2_000): void {
   let backoff = 200;
   socket.on('connect', () => void (backoff = 200));
+  // A server that closes the socket on purpose (a gateway shutting down) does not get it back by itself either.
+  socket.on('disconnect', (reason) => {
+    if (reason === 'io server disconnect') setTimeout(() => socket.connect(), backoff);
+  });
   socket.on('connect_error', (error: Error & { data?: { code?: string } }) => {
     if (socket.active) return; // the client's own reconnection goes on
     const code = error.data?.code;
