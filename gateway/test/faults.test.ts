@@ -341,9 +341,13 @@ describe('fault injection under steady traffic', () => {
     const kafka = system.services!.kafka;
     const downAt = Date.now();
     await kafka.stop();
+    // Down until a send has been refused (KAFKA_SEND_TIMEOUT_MS): the outage is observed, not raced by a
+    // restart quick enough for the producer's own retries to hide it.
+    const refused = () => traffic.senders.flatMap((s) => s.failures.filter((f) => f.at >= downAt));
+    await eventually(async () => refused().length, (n) => n > 0, 30_000, 'a send refused while Kafka is down');
     await kafka.start();
     const backAt = await firstAckAfter(traffic.senders, Date.now());
-    const failed = traffic.senders.flatMap((s) => s.failures.filter((f) => f.at >= downAt));
+    const failed = refused();
     expect(failed.length).toBeGreaterThan(0);
     // Answered UNAVAILABLE (Kafka did not acknowledge in time), or cut off with the connection: both retried.
     expect(failed.filter((f) => f.code !== 'UNAVAILABLE' && f.code !== 'TIMEOUT')).toEqual([]);
