@@ -15,8 +15,9 @@ export default async function globalSetup(): Promise<void> {
   // Only what the system tests run (and its dependencies): the rest is type-checked by `npm run typecheck`.
   const runnable = ['db', 'gateway', 'persister', 'assistant'].filter((p) => fs.existsSync(path.join(repoRoot, p, 'src', p === 'db' ? 'index.ts' : 'main.ts')));
   execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-b', ...runnable], { cwd: repoRoot, stdio: 'inherit' });
-  // The browser tests' nginx serves the built web app.
-  execFileSync('npm', ['run', 'build', '--silent', '-w', '@chat/web'], { cwd: repoRoot, stdio: 'inherit' });
+  // The browser tests' nginx serves the built web app: the production build (jest sets NODE_ENV=test,
+  // which would make Vite bundle React's development build).
+  execFileSync('npm', ['run', 'build', '--silent', '-w', '@chat/web'], { cwd: repoRoot, stdio: 'inherit', env: { ...process.env, NODE_ENV: 'production' } });
 
   const external = process.env.TEST_DATABASE_URL && process.env.TEST_REDIS_URL && process.env.TEST_KAFKA_BROKERS;
   if (external) {

@@ -24,6 +24,7 @@ export interface RealtimeConnection {
 
 /** The RealtimeConnection of the running app, over a Socket.IO socket. */
 export function socketConnection(socket: ChatSocket): RealtimeConnection {
+  const retries = retryRefusedHandshakes(socket);
   return {
     on: (event, listener) => {
       // socket.io's typed `on` cannot relate a generic event name to its listener; the interface above does.
@@ -48,7 +49,42 @@ export function socketConnection(socket: ChatSocket): RealtimeConnection {
     },
     listPresence: (roomId, timeoutMs) => socket.timeout(timeoutMs).emitWithAck('presence:list', { roomId }),
     open: () => socket.connect(),
-    close: () => socket.disconnect(),
+    close: () => {
+      retries.stop();
+      socket.disconnect();
+    },
+  };
+}
+
+/** First and longest wait before trying a refused handshake again, in milliseconds. */
+const RETRY_MIN_MS = 500;
+const RETRY_MAX_MS = 5_000;
+
+/**
+ * A handshake the server refuses with a temporary error (UNAVAILABLE while a gateway shuts down or its
+ * database is away) leaves socket.io's client inactive: it does not try again by itself. A chat client
+ * must, with backoff. UNAUTHORIZED is final: the session has ended (onUnauthorized).
+ */
+function retryRefusedHandshakes(socket: ChatSocket): { stop(): void } {
+  let delay = RETRY_MIN_MS;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let stopped = false;
+  socket.on('connect', () => {
+    delay = RETRY_MIN_MS;
+  });
+  socket.on('connect_error', (error) => {
+    if (stopped || socket.active || error.message === 'UNAUTHORIZED' || timer) return;
+    timer = setTimeout(() => {
+      timer = undefined;
+      if (!stopped) socket.connect();
+    }, delay);
+    delay = Math.min(delay * 2, RETRY_MAX_MS);
+  });
+  return {
+    stop() {
+      stopped = true;
+      clearTimeout(timer);
+    },
   };
 }
 
