@@ -49,7 +49,10 @@ function serverProperties(o: KafkaOptions): string {
   ].join('\n');
 }
 
-/** A Kafka cluster id: 16 random bytes, URL-safe base64 without padding (what `kafka-storage random-uuid` prints). */
+/**
+ * A Kafka cluster id: 16 random bytes, URL-safe base64 without padding (what `kafka-storage random-uuid` prints).
+ * It may start with "-", so it is passed as `--cluster-id=<id>`, never as a separate argument.
+ */
 const newClusterId = () => crypto.randomBytes(16).toString('base64url');
 
 /** Writes the config and formats the storage on first start (KRaft needs a formatted log dir). */
@@ -61,7 +64,7 @@ function prepare(o: KafkaOptions): string {
     try {
       execFileSync(
         'java',
-        ['-cp', classpath(), ...log4j(), 'kafka.tools.StorageTool', 'format', '--standalone', '-t', newClusterId(), '-c', config],
+        ['-cp', classpath(), ...log4j(), 'kafka.tools.StorageTool', 'format', '--standalone', `--cluster-id=${newClusterId()}`, '-c', config],
         { stdio: 'pipe' },
       );
     } catch (error) {
