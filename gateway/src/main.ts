@@ -78,6 +78,7 @@ async function main(): Promise<void> {
     send: { claims, bus, metrics, log: log.child({ module: 'send' }) },
     metrics,
     log: log.child({ module: 'socket' }),
+    isDraining: () => readiness.draining,
   });
   handler.app = createApp({
     config,

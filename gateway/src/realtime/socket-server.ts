@@ -53,6 +53,8 @@ export interface SocketServerDeps {
   send: Omit<SendMessageDeps, 'broadcast'>;
   metrics: Metrics;
   log: Logger;
+  /** True from SIGTERM on: new connections are refused so that clients go to another gateway. */
+  isDraining: () => boolean;
 }
 
 /** What the REST side tells the real-time side when memberships or accounts change (on every gateway). */
@@ -74,6 +76,9 @@ export function createSocketServer(httpServer: http.Server, deps: SocketServerDe
     path: '/socket.io',
     cors: { origin: config.CORS_ORIGIN, credentials: true },
     maxHttpBufferSize: MAX_PACKET_BYTES,
+    // A draining gateway takes no new connection, not even one a proxy sends over a kept-alive upstream
+    // connection: refused at the transport, the client's own reconnection tries again, elsewhere.
+    allowRequest: (_req, callback) => callback(deps.isDraining() ? 'draining' : null, !deps.isDraining()),
     connectionStateRecovery: { maxDisconnectionDuration: config.RECOVERY_WINDOW_MS, skipMiddlewares: true },
     adapter: rememberingRestores(
       createAdapter(deps.redis, {
