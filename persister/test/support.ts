@@ -5,6 +5,7 @@ import type { MessageRecord } from '@chat/protocol';
 import { testKafka } from '@chat/testing';
 import type { KafkaMessage, Producer } from 'kafkajs';
 import { Client } from 'pg';
+import type { MessageRow } from '../src/record-decoder';
 
 /** A valid record as a gateway would produce it; `overrides` change single fields. */
 export function messageRecord(overrides: Partial<MessageRecord> = {}): MessageRecord {
@@ -37,16 +38,8 @@ export async function produce(producer: Producer, topic: string, records: (Messa
   });
 }
 
-/** The row as the persister stored it, with createdAt back in ISO form. */
-export interface StoredRow {
-  id: string;
-  roomId: string;
-  senderId: string;
-  senderUsername: string;
-  body: string;
-  clientMsgId: string;
-  createdAt: string;
-}
+/** The row as the persister stored it, with createdAt back in ISO form: the shape it writes. */
+export type StoredRow = MessageRow;
 
 /** Read access to one test database. */
 export class MessagesTable {
