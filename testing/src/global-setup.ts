@@ -1,56 +1,20 @@
 import { execFileSync } from 'node:child_process';
-import fs from 'node:fs';
 import path from 'node:path';
-import { freePort, isAlive, migrate, repoRoot, type ServicesConfig, startServices } from '@chat/local';
-import { publishTestServices, testRunsRoot } from './services';
+
+const repoRoot = path.resolve(__dirname, '..', '..');
 
 /**
- * Once per jest run: builds the services (system tests run their build output, like a container would),
- * starts PostgreSQL, Redis and Kafka on free ports in .data/test/run-<pid> (fresh each run, so a re-run starts clean),
- * and migrates a template database that each suite copies. With TEST_DATABASE_URL, TEST_REDIS_URL and
- * TEST_KAFKA_BROKERS set, it uses those services instead of starting its own.
+ * Once per jest run, on a fresh clone as much as on a worked-in tree: first builds what the tests run
+ * as build output (the local system's package, which global setup itself loads, and the services the
+ * system tests start like a container would), then starts the run's services. Nothing here may import
+ * a workspace package before that build: jest loads this file with plain Node resolution, which finds
+ * each package's `dist/` (moduleNameMapper only applies inside test files).
  */
 export default async function globalSetup(): Promise<void> {
-  const log = (line: string) => process.stderr.write(`[test services] ${line}\n`);
-  // Only what the system tests run (and its dependencies): the rest is type-checked by `npm run typecheck`.
-  const runnable = ['db', 'gateway', 'persister', 'assistant'].filter((p) => fs.existsSync(path.join(repoRoot, p, 'src', p === 'db' ? 'index.ts' : 'main.ts')));
-  execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-b', ...runnable], { cwd: repoRoot, stdio: 'inherit' });
+  execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-b', 'local', 'db', 'gateway', 'persister', 'assistant'], { cwd: repoRoot, stdio: 'inherit' });
   // The browser tests' nginx serves the built web app: the production build (jest sets NODE_ENV=test,
   // which would make Vite bundle React's development build).
   execFileSync('npm', ['run', 'build', '--silent', '-w', '@chat/web'], { cwd: repoRoot, stdio: 'inherit', env: { ...process.env, NODE_ENV: 'production' } });
-
-  const external = process.env.TEST_DATABASE_URL && process.env.TEST_REDIS_URL && process.env.TEST_KAFKA_BROKERS;
-  if (external) {
-    const url = new URL(process.env.TEST_DATABASE_URL!);
-    const templateDatabase = url.pathname.slice(1);
-    log(migrate(process.env.TEST_DATABASE_URL!).trim());
-    publishTestServices({
-      env: { DATABASE_URL: process.env.TEST_DATABASE_URL!, REDIS_URL: process.env.TEST_REDIS_URL!, KAFKA_BROKERS: process.env.TEST_KAFKA_BROKERS! },
-      templateDatabase,
-      runDir: path.join(testRunsRoot, `run-${process.pid}`),
-    });
-    return;
-  }
-
-  removeFinishedRuns();
-  const testRunDir = path.join(testRunsRoot, `run-${process.pid}`);
-  const [pg, redis, kafka, controller] = [await freePort(), await freePort(), await freePort(), await freePort()];
-  const config: ServicesConfig = {
-    dir: path.join(testRunDir, 'services'),
-    postgres: { port: pg, user: 'chat', password: 'chat-test', database: 'chat_template' },
-    redis: { port: redis, persistent: false },
-    kafka: { port: kafka, controllerPort: controller },
-  };
-  const env = await startServices(config, log);
-  log(migrate(env.DATABASE_URL).trim());
-  publishTestServices({ config, env, templateDatabase: 'chat_template', runDir: testRunDir });
-}
-
-/** Deletes the folders of earlier runs whose jest process is gone (a run that crashed leaves its data behind). */
-function removeFinishedRuns(): void {
-  if (!fs.existsSync(testRunsRoot)) return;
-  for (const entry of fs.readdirSync(testRunsRoot)) {
-    const pid = Number(/^run-(\d+)$/.exec(entry)?.[1]);
-    if (!pid || !isAlive(pid)) fs.rmSync(path.join(testRunsRoot, entry), { recursive: true, force: true });
-  }
+  const { startTestServices } = await import('./start-test-services');
+  await startTestServices();
 }
