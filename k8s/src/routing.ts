@@ -132,7 +132,8 @@ export class Routing extends Construct {
             sessionPersistence: {
               sessionName: AFFINITY_COOKIE,
               type: 'Cookie',
-              absoluteTimeout: `${AFFINITY_COOKIE_MAX_AGE_SECONDS}s`,
+              // Gateway API durations allow at most five digits per unit (172800s is refused): hours.
+              absoluteTimeout: `${AFFINITY_COOKIE_MAX_AGE_SECONDS / 3600}h`,
               cookieConfig: { lifetimeType: 'Permanent' },
             },
             // "0s" disables the request timeout, which would otherwise cut long-lived WebSockets.
