@@ -4,7 +4,7 @@ import { readKafkaVersion } from './kafka-version';
 /** The two environments the app synthesizes. */
 export type EnvironmentName = 'dev' | 'prod';
 
-/** How browsers reach the platform: ingress-nginx (default) or a Gateway API HTTPRoute. */
+/** How browsers reach the platform: Gateway API through Envoy Gateway (prod default) or ingress-nginx (dev default, retired upstream). */
 export type RoutingMode = 'ingress' | 'gateway-api';
 
 /** CPU and memory of one container, in Kubernetes quantity notation ("250m", "256Mi"). */
@@ -78,8 +78,18 @@ export interface PlatformConfig {
   readonly routing: RoutingMode;
   /** cert-manager ClusterIssuer this app creates and the Ingress uses for its TLS certificate. */
   readonly tls: { readonly issuer: 'self-signed' } | { readonly issuer: 'letsencrypt'; readonly email: string; readonly acmeServer: string };
-  /** Gateway API parent (only with routing "gateway-api"): an existing Gateway. */
-  readonly gatewayApi: { readonly gatewayName: string; readonly gatewayNamespace: string };
+  /** The Gateway API edge (only with routing "gateway-api"), run by Envoy Gateway. */
+  readonly gatewayApi: {
+    readonly gatewayName: string;
+    /** Namespace of the Gateway and of Envoy Gateway's proxies (its controller namespace): the edge of the NetworkPolicies. */
+    readonly gatewayNamespace: string;
+    /** GatewayClass (and EnvoyProxy) name. */
+    readonly className: string;
+    /** `aws-nlb`: an internet-facing NLB (AWS Load Balancer Controller); `cluster-default`: whatever LoadBalancer the cluster has (kind, minikube). */
+    readonly loadBalancer: 'aws-nlb' | 'cluster-default';
+    /** Require the PROXY protocol header from the load balancer (the real client address, end to end). */
+    readonly proxyProtocol: boolean;
+  };
   /** Namespace of the ingress-nginx controller, the only source of traffic into gateway and web. */
   readonly ingressNamespace: string;
   /** Namespace of Prometheus, allowed to scrape /metrics. */
@@ -143,7 +153,7 @@ export function devConfig(overrides: Partial<PlatformConfig> = {}): PlatformConf
     host: 'chat.localtest.me',
     routing: 'ingress',
     tls: { issuer: 'self-signed' },
-    gatewayApi: { gatewayName: 'chat', gatewayNamespace: 'gateway-system' },
+    gatewayApi: { gatewayName: 'chat', gatewayNamespace: 'envoy-gateway-system', className: 'envoy', loadBalancer: 'cluster-default', proxyProtocol: false },
     ingressNamespace: 'ingress-nginx',
     monitoringNamespace: 'monitoring',
     gateway: { minReplicas: 1, maxReplicas: 3, cpuTargetPercent: 70, resources: { ...small, memoryLimit: '384Mi' } },
@@ -178,9 +188,10 @@ export function prodConfig(overrides: Partial<PlatformConfig> = {}): PlatformCon
     namespace: 'chat',
     images: { registry: '123456789012.dkr.ecr.eu-west-1.amazonaws.com', tag: '0.1.0', pullPolicy: 'IfNotPresent' },
     host: 'chat.example.com',
-    routing: 'ingress',
+    // Gateway API through Envoy Gateway: ingress-nginx is retired (no patches since March 2026).
+    routing: 'gateway-api',
     tls: { issuer: 'letsencrypt', email: 'ops@example.com', acmeServer: 'https://acme-v02.api.letsencrypt.org/directory' },
-    gatewayApi: { gatewayName: 'chat', gatewayNamespace: 'gateway-system' },
+    gatewayApi: { gatewayName: 'chat', gatewayNamespace: 'envoy-gateway-system', className: 'envoy', loadBalancer: 'aws-nlb', proxyProtocol: true },
     ingressNamespace: 'ingress-nginx',
     monitoringNamespace: 'monitoring',
     gateway: {

@@ -9,7 +9,7 @@ import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 
 import { policyJson, serviceTrustPolicy } from './iam-policies';
-import { LOAD_BALANCER_CONTROLLER } from './kubernetes-names';
+import { LOAD_BALANCER_CONTROLLER, NODE_ROLE_LABEL } from './kubernetes-names';
 import { LOAD_BALANCER_CONTROLLER_STATEMENTS } from './load-balancer-controller-policy';
 import { ServiceAccountRole } from './service-account-role';
 import { tagsFor, type Tags } from './tags';
@@ -48,8 +48,7 @@ const NODE_POLICIES = [
   'arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore',
 ];
 
-/** Label every node carries to tell which group it belongs to (for nodeSelectors and affinities). */
-export const NODE_ROLE_LABEL = 'chat.example.com/node-role';
+export { NODE_ROLE_LABEL };
 
 /** Node IAM role, two managed node groups and the cluster add-ons. */
 export class Compute extends pulumi.ComponentResource {

@@ -95,8 +95,15 @@ const schema = z
         keepImages: z.number().int().min(1).default(50),
         /** Days an untagged image (a replaced layer set) is kept. */
         untaggedExpiryDays: z.number().int().min(1).default(7),
+        /**
+         * Accounts allowed to pull these repositories (a repository policy): on the dev stack, the prod
+         * account, whose promotion copies dev's images. Cross-account pulls need this and the puller's IAM.
+         */
+        pullAccountIds: z.array(z.string().regex(/^\d{12}$/, 'a 12-digit AWS account id')).default([]),
+        /** Account of the registry promotion copies images from (dev's); default this stack's own account. */
+        promotionSourceAccountId: z.string().regex(/^\d{12}$/, 'a 12-digit AWS account id').optional(),
       })
-      .default({ keepImages: 50, untaggedExpiryDays: 7 }),
+      .default({ keepImages: 50, untaggedExpiryDays: 7, pullAccountIds: [] }),
     /** RDS PostgreSQL; required in prod, absent in dev (dev runs PostgreSQL inside the cluster). */
     database: z
       .strictObject({

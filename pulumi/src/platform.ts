@@ -101,6 +101,7 @@ export function createPlatform(config: PlatformConfig, secrets: PlatformSecrets)
     keepImages: config.registry.keepImages,
     untaggedExpiryDays: config.registry.untaggedExpiryDays,
     forceDelete: !prod,
+    pullAccountIds: config.registry.pullAccountIds,
     tags,
   });
 
@@ -178,6 +179,7 @@ export function createPlatform(config: PlatformConfig, secrets: PlatformSecrets)
     repository: config.github.repository,
     createOidcProvider: config.github.createOidcProvider,
     repositoryArns: registry.repositoryArns,
+    promotionSourceAccountId: config.registry.promotionSourceAccountId,
     stateBucket: config.github.stateBucket,
     pulumiSecretsKeyArn: config.github.pulumiSecretsKeyArn,
     tags,

@@ -18,6 +18,7 @@ const UNTAGGABLE = new Set([
   'aws:secretsmanager/secretVersion:SecretVersion',
   'aws:eks/accessPolicyAssociation:AccessPolicyAssociation',
   'aws:ec2/tag:Tag',
+  'aws:ecr/repositoryPolicy:RepositoryPolicy',
   'aws:sqs/queuePolicy:QueuePolicy',
   'aws:cloudwatch/eventTarget:EventTarget',
 ]);
@@ -395,4 +396,25 @@ test('rejects an invalid stack configuration before creating anything', async ()
   await expect(
     buildStack('prod', { 'chat:database': JSON.stringify({ instanceClass: 'db.m7g.large', allocatedStorageGiB: 100, maxAllocatedStorageGiB: 500, multiAz: false }) }),
   ).rejects.toThrow(/chat:database\.multiAz: prod needs Multi-AZ/);
+});
+
+test('cross-account promotion: dev lets the prod account pull its images, and prod pulls from dev\'s account', async () => {
+  const prodAccount = '210987654321';
+  const devAccount = '123456789012';
+  const dev = await buildStack('dev', { 'chat:registry': JSON.stringify({ pullAccountIds: [prodAccount] }) });
+  const policies = dev.ofType('aws:ecr/repositoryPolicy:RepositoryPolicy');
+  expect(policies).toHaveLength(3);
+  for (const policy of policies) {
+    const [statement] = JSON.parse(policy.inputs.policy).Statement;
+    expect(statement.Principal).toEqual({ AWS: [`arn:aws:iam::${prodAccount}:root`] });
+    // Read-only: the prod account can never push into dev's repositories.
+    expect(statement.Action.every((action: string) => /^ecr:(BatchCheckLayerAvailability|BatchGetImage|GetDownloadUrlForLayer|DescribeImages)$/.test(action))).toBe(true);
+  }
+  expect((await buildStack('dev')).ofType('aws:ecr/repositoryPolicy:RepositoryPolicy')).toHaveLength(0);
+
+  const prod = await buildStack('prod', { 'chat:registry': JSON.stringify({ promotionSourceAccountId: devAccount }) });
+  const images = prod.ofType('aws:iam/role:Role').find((r) => r.inputs.name === 'chat-prod-ci-images')!;
+  const policy = JSON.parse(prod.ofType('aws:iam/rolePolicy:RolePolicy').find((p) => p.inputs.role === images.id)!.inputs.policy);
+  const pull = policy.Statement.find((st: { Sid?: string }) => st.Sid === 'PullForPromotion');
+  expect(pull.Resource).toBe(`arn:aws:ecr:us-east-1:${devAccount}:repository/chat-*`);
 });
