@@ -52,6 +52,19 @@ export function problemsOf(report: KubeconformReport): string[] {
 
 type JsonSchema = { properties?: Record<string, unknown> };
 
+const objectMetaCache = new Map<string, Set<string>>();
+
+/** Field names of ObjectMeta in the catalog's Kubernetes version (read once per catalog: the definitions file is large). */
+function objectMetaFields(catalog: string): Set<string> {
+  let fields = objectMetaCache.get(catalog);
+  if (!fields) {
+    const file = path.join(catalog, 'kubernetes', `v${KUBERNETES_VERSION}-local-strict`, 'objectmeta-meta-v1.json');
+    fields = new Set(Object.keys((JSON.parse(readFileSync(file, 'utf8')) as JsonSchema).properties ?? {}));
+    objectMetaCache.set(catalog, fields);
+  }
+  return fields;
+}
+
 /** Schema file of a custom resource in the catalog, or undefined for a built-in kind. */
 function crdSchemaFile(catalog: string, apiVersion: string, kind: string): string | undefined {
   if (!apiVersion.includes('/')) return undefined;
@@ -66,10 +79,7 @@ function crdSchemaFile(catalog: string, apiVersion: string, kind: string): strin
  * and the metadata fields against the strict ObjectMeta of the Kubernetes version.
  */
 export function envelopeProblems(manifests: readonly Manifest[], catalog = schemaCatalogDir()): string[] {
-  const definitions = JSON.parse(readFileSync(path.join(catalog, 'kubernetes', `v${KUBERNETES_VERSION}-local-strict`, '_definitions.json'), 'utf8')) as {
-    $defs: Record<string, JsonSchema>;
-  };
-  const objectMeta = new Set(Object.keys(definitions.$defs['io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta']?.properties ?? {}));
+  const objectMeta = objectMetaFields(catalog);
   return manifests.flatMap((manifest) => {
     const file = crdSchemaFile(catalog, manifest.apiVersion, manifest.kind);
     if (!file) return [];
