@@ -17,10 +17,9 @@ import {
   type SocketData,
   userChannel,
 } from '@chat/protocol';
+import { AppError, type Logger, toAppError } from '@chat/service-kit';
 import type { TokenService } from '../auth/tokens';
 import type { GatewayConfig } from '../config';
-import { AppError, toAppError } from '../errors';
-import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
 import type { RoomRepository } from '../store/rooms';
 import type { UserRepository } from '../store/users';
