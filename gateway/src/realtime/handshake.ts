@@ -1,0 +1,35 @@
+import { AppError, toAppError } from '@chat/service-kit';
+import type { ChatServer, ChatSocket, SocketServerDeps } from './types';
+
+/**
+ * Authenticates every new connection (the token of the handshake, an account that still exists) and
+ * looks up its rooms before the client is told it is connected: {@link takeHandshakeRooms} hands them
+ * to the connection handler, which joins them synchronously. Joining after an await left a moment in
+ * which the client was connected but not yet in its rooms.
+ */
+export function installHandshake(io: ChatServer, deps: Pick<SocketServerDeps, 'tokens' | 'users' | 'rooms' | 'log'>): (socket: ChatSocket) => string[] {
+  const handshakeRooms = new WeakMap<ChatSocket, string[]>();
+  io.use(async (socket, next) => {
+    try {
+      const token: unknown = socket.handshake.auth?.token;
+      const claimed = deps.tokens.verify(typeof token === 'string' ? token : undefined);
+      const user = await deps.users.findById(claimed.id);
+      if (!user) throw new AppError('UNAUTHORIZED', 'this account no longer exists');
+      socket.data.user = user;
+      socket.data.role = claimed.role;
+      handshakeRooms.set(socket, await deps.rooms.memberRoomIds(user.id));
+      next();
+    } catch (error) {
+      const appError = toAppError(error);
+      if (appError.code === 'INTERNAL') deps.log.error({ err: error }, 'handshake failed');
+      const refusal = new Error(appError.code) as Error & { data: unknown };
+      refusal.data = appError.toBody();
+      next(refusal);
+    }
+  });
+  return function takeHandshakeRooms(socket) {
+    const rooms = handshakeRooms.get(socket) ?? [];
+    handshakeRooms.delete(socket);
+    return rooms;
+  };
+}

@@ -1,0 +1,34 @@
+import type { Server, Socket } from 'socket.io';
+import type { Redis } from 'ioredis';
+import type { ClientToServerEvents, InterServerEvents, Room, ServerToClientEvents, SocketData } from '@chat/protocol';
+import type { Logger } from '@chat/service-kit';
+import type { TokenService } from '../auth/tokens';
+import type { GatewayConfig } from '../config';
+import type { Metrics } from '../metrics';
+import type { RoomRepository } from '../store/rooms';
+import type { UserRepository } from '../store/users';
+import type { SendMessageDeps } from './send-message';
+
+export type ChatServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+export type ChatSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+
+export interface SocketServerDeps {
+  config: GatewayConfig;
+  redis: Redis;
+  tokens: TokenService;
+  users: UserRepository;
+  rooms: RoomRepository;
+  send: Omit<SendMessageDeps, 'broadcast'>;
+  metrics: Metrics;
+  log: Logger;
+  /** True from SIGTERM on: new connections are refused so that clients go to another gateway. */
+  isDraining: () => boolean;
+}
+
+/** What the REST side tells the real-time side when memberships or accounts change (on every gateway). */
+export interface RoomEvents {
+  joined(userId: string, room: Room): void;
+  left(userId: string, roomId: string): void;
+  /** The account is gone: its open sockets are closed, so they can no longer send with a token that outlived it. */
+  accountDeleted(userId: string): void;
+}
