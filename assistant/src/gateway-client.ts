@@ -1,6 +1,6 @@
 import { type ChatClient, createChatClient, DEFAULT_ACK_TIMEOUT_MS } from '@chat/client';
 import type { AssistantStreamInput, ChatMessage, SendMessageInput } from '@chat/protocol';
-import type { Logger } from './logger';
+import { AppError, type Logger, moduleLogger } from '@chat/service-kit';
 
 /** Where replies go: the room, through the gateways (so they take the platform's one durable send path). */
 export interface ReplyChannel {
@@ -28,16 +28,9 @@ export interface GatewayClientOptions {
   attempts?: number;
 }
 
-/** The gateways did not take a reply: `retriable` when trying later may help (they were away or busy). */
-export class ReplyRefusedError extends Error {
-  override readonly name = 'ReplyRefusedError';
-
-  constructor(
-    message: string,
-    readonly retriable: boolean,
-  ) {
-    super(message);
-  }
+/** The gateways did not take a reply: `retriable` (from the code) when trying later may help (they were away or busy). */
+export class ReplyRefusedError extends AppError {
+  override name = 'ReplyRefusedError';
 }
 
 /**
@@ -46,7 +39,7 @@ export class ReplyRefusedError extends Error {
  * retried, stuck ones restarted).
  */
 export function connectGateway(o: GatewayClientOptions): ReplyChannel {
-  const log = o.logger.child({ module: 'assistant.gateway' });
+  const log = moduleLogger(o.logger, 'gateway');
   const client: ChatClient = createChatClient({ url: o.url, token: o.token, transports: ['websocket'], ackTimeoutMs: o.ackTimeoutMs });
   client.onConnect(() => log.info({ url: o.url }, 'connected to the gateway'));
   client.onDisconnect((reason) => log.warn({ reason }, 'disconnected from the gateway'));
@@ -68,7 +61,9 @@ export function connectGateway(o: GatewayClientOptions): ReplyChannel {
         onFailure: (f) => log.warn({ roomId: input.roomId, clientMsgId: input.clientMsgId, attempt: f.attempt, reason: `${f.code}: ${f.message}` }, 'reply not accepted yet'),
       });
       if (outcome.ok) return outcome.message;
-      throw new ReplyRefusedError(`the gateway did not accept the reply: ${outcome.error.code}: ${outcome.error.message}`, outcome.retriable);
+      // No ack at all (TIMEOUT) is the gateways being away: UNAVAILABLE, which is retriable.
+      const code = outcome.error.code === 'TIMEOUT' ? 'UNAVAILABLE' : outcome.error.code;
+      throw new ReplyRefusedError(code, `the gateway did not accept the reply: ${outcome.error.code}: ${outcome.error.message}`);
     },
     isConnected: () => client.connected,
     close: () => client.close(),
