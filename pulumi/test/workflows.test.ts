@@ -12,7 +12,7 @@ import { ciSubjects } from '../src/ci-access';
 import { filesUnder, goTool, REPO_ROOT, repoPathExists } from './support/repo-files';
 
 // Workflow files are untyped YAML.
-type Workflow = { on: Record<string, unknown>; permissions?: Record<string, string>; jobs: Record<string, any> };  
+type Workflow = { name?: string; on: Record<string, unknown>; permissions?: Record<string, string>; jobs: Record<string, any> };  
 
 const WORKFLOWS = '.github/workflows';
 const read = (name: string) => readFileSync(path.join(REPO_ROOT, WORKFLOWS, name), 'utf8');
@@ -80,9 +80,10 @@ test('pulumi preview runs on pull requests; pulumi up only on main, dev then pro
 test('main builds the three images from their Dockerfiles and changes only gitops/dev/images.yaml', () => {
   const release = workflow('release.yml');
   expect(release.jobs.images.strategy.matrix.image).toEqual(['gateway', 'persister', 'web']);
-  for (const image of ['gateway', 'persister', 'web']) expect(repoPathExists(`${image}/Dockerfile`)).toBe(true);
+  // The services share the root Dockerfile (SERVICE picks one); the web app has its own.
+  for (const file of ['Dockerfile', 'web/Dockerfile']) expect(repoPathExists(file)).toBe(true);
   const build = release.jobs.images.steps.find((s: { uses?: string }) => s.uses?.startsWith('docker/build-push-action'));
-  expect(build.with).toMatchObject({ context: '.', file: '${{ matrix.image }}/Dockerfile', push: true });
+  expect(build.with).toMatchObject({ context: '.', file: "${{ matrix.image == 'web' && 'web/Dockerfile' || 'Dockerfile' }}", push: true });
   const deploy = release.jobs['deploy-dev'];
   const script = deploy.steps.map((s: { run?: string }) => s.run ?? '').join('\n');
   expect(script).toContain('set-image-tag --env dev --tag "$SHA"');

@@ -1,7 +1,18 @@
 import type { ChatMessage } from '@chat/protocol';
-import { message, messageId } from '../test-support/factories';
 import { fetchMissedMessages } from './catch-up';
 import { compareMessageIds } from './message-order';
+
+/** A UUIDv7-shaped id that sorts by `n`, as the gateway's ids sort by acceptance time. */
+const messageId = (n: number): string => `0190c000-0000-7000-8000-${n.toString(16).padStart(12, '0')}`;
+
+const message = (n: number): ChatMessage => ({
+  id: messageId(n),
+  roomId: '0190b000-0000-7000-8000-000000000001',
+  body: `message ${n}`,
+  clientMsgId: `c${n}`,
+  sender: { id: '0190a000-0000-7000-8000-00000000000b', username: 'bob' },
+  createdAt: new Date(Date.UTC(2026, 10, 27, 12, 0, n)).toISOString(),
+});
 
 /** A room holding messages 1..count, served in pages like the history API. */
 function roomHistory(count: number) {
