@@ -16,6 +16,8 @@ const SCHEMAS: Record<string, EnvironmentSchema> = { gateway: gatewayEnvironment
 /** Stand-ins for the values Kubernetes fills in at run time (Secret keys, the pod name). */
 const RUNTIME_VALUES: Record<string, string> = {
   DATABASE_URL: 'postgresql://chat:secret@chat-postgres:5432/chat',
+  // Prod: ElastiCache with TLS and its AUTH token, from the secret store.
+  REDIS_URL: 'rediss://:auth-token@chat-prod-valkey.cache.amazonaws.com:6379',
   JWT_SECRET: 'a-production-secret-of-at-least-32-characters',
   ASSISTANT_API_KEY: 'sk-test',
   GATEWAY_ID: 'chat-gateway-7d9f8-abcde',

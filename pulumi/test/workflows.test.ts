@@ -107,7 +107,7 @@ test('a release waits for ci on the same commit: it runs only after a successful
   const release = workflow('release.yml');
   expect(release.on.workflow_run).toEqual({ workflows: ['ci'], types: ['completed'], branches: ['main'] });
   expect(release.on.push).toBeUndefined();
-  expect(workflow('ci.yml').name).toBe('ci');
+  expect((workflow('ci.yml') as Workflow & { name: string }).name).toBe('ci');
   for (const job of Object.values(release.jobs)) {
     expect(job.if ?? '').toContain("github.event.workflow_run.conclusion == 'success'");
     const checkout = job.steps.find((s: { uses?: string }) => s.uses?.startsWith('actions/checkout'));
