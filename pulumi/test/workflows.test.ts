@@ -12,7 +12,7 @@ import { ciSubjects } from '../src/ci-access';
 import { filesUnder, goTool, REPO_ROOT, repoPathExists } from './support/repo-files';
 
 // Workflow files are untyped YAML.
-type Workflow = { on: Record<string, unknown>; permissions?: Record<string, string>; jobs: Record<string, any> };  
+type Workflow = { name?: string; on: Record<string, unknown>; permissions?: Record<string, string>; jobs: Record<string, any> };  
 
 const WORKFLOWS = '.github/workflows';
 const read = (name: string) => readFileSync(path.join(REPO_ROOT, WORKFLOWS, name), 'utf8');
