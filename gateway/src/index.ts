@@ -1,2 +1,3 @@
-export { loadConfig, type GatewayConfig } from './config';
+export { loadConfig, DEV_JWT_SECRET, type GatewayConfig } from './config';
+export { createTokenService, type TokenService } from './auth/tokens';
 export { AppError, HTTP_STATUS, toAppError } from './errors';
