@@ -10,18 +10,19 @@ const INTERVAL_MS = 500;
 
 let child: ChildProcess | undefined;
 let nextWindow = 0;
-const waiting = new Map<number, (report: SamplerReport) => void>();
+const waiting = new Map<string, (report: SamplerReport) => void>();
+const key = (kind: SamplerReport['kind'], window: number) => `${kind}:${window}`;
 
 /** The one sampler process of this benchmark run, started on first use. */
 function sampler(): ChildProcess {
   if (child && child.connected) return child;
   const started = fork(path.join(__dirname, 'sampler-process.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   started.on('message', (report: SamplerReport) => {
-    waiting.get(report.window)?.(report);
-    waiting.delete(report.window);
+    waiting.get(key(report.kind, report.window))?.(report);
+    waiting.delete(key(report.kind, report.window));
   });
   started.on('exit', (code) => {
-    for (const [window, resolve] of waiting) resolve({ kind: 'usage', window, processes: [], machine: { busyPercent: Number.NaN, otherPercent: Number.NaN, cores: 0 } });
+    for (const resolve of waiting.values()) resolve({ kind: 'usage', window: -1, processes: [], machine: { busyPercent: Number.NaN, otherPercent: Number.NaN, cores: 0 } });
     waiting.clear();
     if (code) process.stderr.write(`the benchmark's sampler process exited with code ${code}\n`);
   });
@@ -30,6 +31,20 @@ function sampler(): ChildProcess {
   started.channel?.unref();
   child = started;
   return started;
+}
+
+/** Sends a command and resolves with the sampler's answer of that kind (the channel holds the benchmark open meanwhile). */
+async function ask(command: SamplerCommand, answer: SamplerReport['kind']): Promise<SamplerReport> {
+  const running = sampler();
+  running.channel?.ref();
+  try {
+    return await new Promise<SamplerReport>((resolve) => {
+      waiting.set(key(answer, command.window), resolve);
+      running.send(command);
+    });
+  } finally {
+    if (waiting.size === 0) running.channel?.unref();
+  }
 }
 
 /** The sampler's own process: its CPU is reported on a line of its own, outside the load generator's. */
@@ -46,25 +61,15 @@ export class ProcessSampler {
 
   constructor(private readonly targets: readonly WatchedProcess[]) {}
 
-  start(): void {
-    const command: SamplerCommand = { kind: 'start', window: this.window, targets: [...this.targets], intervalMs: INTERVAL_MS };
-    sampler().send(command);
+  /** Resolves once the sampler has read the window's first counters: the window starts then, not when asked. */
+  async start(): Promise<void> {
+    await ask({ kind: 'start', window: this.window, targets: [...this.targets], intervalMs: INTERVAL_MS }, 'started');
   }
 
   /** Stops sampling and resolves with each tree's usage and the machine's, over the window since start(). */
   async stop(): Promise<{ processes: ProcessUsage[]; machine: MachineUsage }> {
-    const running = sampler();
-    // While a reply is awaited the channel must hold the benchmark open.
-    running.channel?.ref();
-    try {
-      const report = await new Promise<SamplerReport>((resolve) => {
-        waiting.set(this.window, resolve);
-        const command: SamplerCommand = { kind: 'stop', window: this.window };
-        running.send(command);
-      });
-      return { processes: report.processes, machine: report.machine };
-    } finally {
-      if (waiting.size === 0) running.channel?.unref();
-    }
+    const report = await ask({ kind: 'stop', window: this.window }, 'usage');
+    if (report.kind !== 'usage') throw new Error('the sampler answered stop with something else');
+    return { processes: report.processes, machine: report.machine };
   }
 }

@@ -9,8 +9,8 @@ export type SamplerCommand =
   | { kind: 'start'; window: number; targets: WatchedProcess[]; intervalMs: number }
   | { kind: 'stop'; window: number };
 
-/** Answers to `stop`. */
-export type SamplerReport = { kind: 'usage'; window: number } & ReturnType<UsageWindow['finish']>;
+/** Answers: `started` once the window's first counters are read, `usage` to `stop`. */
+export type SamplerReport = { kind: 'started'; window: number } | ({ kind: 'usage'; window: number } & ReturnType<UsageWindow['finish']>);
 
 const windows = new Map<number, { usage: UsageWindow; timer: NodeJS.Timeout }>();
 const self = new Set([process.pid]);
@@ -19,6 +19,7 @@ process.on('message', (command: SamplerCommand) => {
   if (command.kind === 'start') {
     const usage = new UsageWindow(command.targets, self);
     windows.set(command.window, { usage, timer: setInterval(() => usage.sample(), command.intervalMs) });
+    process.send!({ kind: 'started', window: command.window } satisfies SamplerReport);
     return;
   }
   const open = windows.get(command.window);

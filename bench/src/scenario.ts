@@ -69,7 +69,7 @@ export async function measured<T>(
 ): Promise<{ value: T; processes: ProcessUsage[]; machine: MachineUsage; generator: GeneratorUsage }> {
   const sampler = new ProcessSampler([...ctx.system.processes, ...extra, { name: 'load generator', pid: process.pid }, samplerProcess()]);
   const lag = monitorEventLoopDelay({ resolution: 10 });
-  sampler.start();
+  await sampler.start();
   lag.enable();
   let value: T;
   try {

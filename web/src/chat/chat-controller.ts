@@ -155,9 +155,14 @@ export class ChatController {
       this.update({ typing: addTyping(this.state.typing, roomId, user, this.now()) });
       this.seenOnline(user);
     });
-    connection.on('presence', ({ user, status }) =>
-      this.update({ online: { ...this.state.online, [user.id]: status === 'online' } }),
-    );
+    // A large room's diff has only counts: its members' presence is listed when the room is shown.
+    connection.on('presence:diff', (diff) => {
+      if (diff.large) return;
+      const online = { ...this.state.online };
+      for (const user of diff.online) online[user.id] = true;
+      for (const user of diff.offline) if (user.id !== this.state.me.id) online[user.id] = false;
+      this.update({ online });
+    });
     connection.on('room:joined', (room) => this.addRoom(room));
     connection.on('room:left', ({ roomId }) => this.removeRoom(roomId));
     this.pruneTimer = setInterval(() => {
@@ -380,8 +385,8 @@ export class ChatController {
   /**
    * Someone just wrote or typed live, so they are online. `presence:list` can miss a user who was
    * added to the room a moment before (their sockets join the room on their own gateway a little
-   * later), and no `presence` event follows for a user who was already online; activity fills the gap.
-   * An `offline` event still takes them off when they leave.
+   * later), and no presence diff follows for a user who was already online; activity fills the gap.
+   * An `offline` entry of a diff still takes them off when they leave.
    */
   private seenOnline(user: PublicUser): void {
     if (this.state.online[user.id] !== true) this.update({ online: { ...this.state.online, [user.id]: true } });
