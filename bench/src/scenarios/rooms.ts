@@ -2,6 +2,7 @@ import { closeAll, connectAll } from '../clients';
 import { removePopulation, seedPopulation } from '../population';
 import { RoomTraffic, type TrafficResult } from '../room-traffic';
 import { fmt, type Measurement, measured, type ScenarioContext, type ScenarioResult, type TargetCheck } from '../scenario';
+import { received } from '../sio-client';
 import { gatewayHealth } from '../system';
 
 export interface RoomScenarioOptions {
@@ -35,6 +36,7 @@ export async function runRoomScenario(ctx: ScenarioContext, scenario: string, o:
   log(`${scenario}: ${o.rooms} room(s) of ${o.roomSize}: connecting ${members} sockets through nginx`);
   let traffic: RoomTraffic | undefined;
   const connectStart = performance.now();
+  const framesBefore = { ...received };
   const clients = await connectAll({
     baseUrl: system.baseUrl,
     users: population.users,
@@ -46,10 +48,13 @@ export async function runRoomScenario(ctx: ScenarioContext, scenario: string, o:
   const checks: TargetCheck[] = [];
   const failures: string[] = [];
   let joinedSeconds = Number.NaN;
+  let joinFrames = Number.NaN;
   try {
     traffic = new RoomTraffic(population, clients, db);
     await traffic.warmUp();
     joinedSeconds = (performance.now() - connectStart) / 1000;
+    // Presence mostly: what joining cost every member's socket (n²/2 frames when each arrival went to all).
+    joinFrames = received.otherEvents - framesBefore.otherEvents;
     if (targets.connectSeconds !== undefined) {
       checks.push({
         target: `${fmt(members)} sockets connected and in their rooms in <= ${targets.connectSeconds} s`,
@@ -57,7 +62,7 @@ export async function runRoomScenario(ctx: ScenarioContext, scenario: string, o:
         met: joinedSeconds <= targets.connectSeconds,
       });
     }
-    log(`${scenario}: ${members} sockets connected in ${connectSeconds.toFixed(1)} s and in their rooms`);
+    log(`${scenario}: ${members} sockets connected in ${connectSeconds.toFixed(1)} s and in their rooms in ${joinedSeconds.toFixed(1)} s; ${fmt(joinFrames)} non-message events (presence) received meanwhile`);
     for (const rate of o.deliveriesPerSecond) {
       const messagesPerSecond = rate / o.roomSize;
       log(`${scenario}: ${fmt(rate)} deliveries/s (${fmt(messagesPerSecond, 1)} messages/s) for ${o.durationSeconds} s`);
@@ -93,7 +98,7 @@ export async function runRoomScenario(ctx: ScenarioContext, scenario: string, o:
     await closeAll(clients);
     await removePopulation(db, population);
   }
-  return { scenario, parameters: { ...o, sockets: members, connectSeconds: Math.round(connectSeconds * 10) / 10, joinedSeconds: Math.round(joinedSeconds * 10) / 10 }, measurements, targets: checks, failures };
+  return { scenario, parameters: { ...o, sockets: members, connectSeconds: Math.round(connectSeconds * 10) / 10, joinedSeconds: Math.round(joinedSeconds * 10) / 10, joinEvents: joinFrames }, measurements, targets: checks, failures };
 }
 
 function figuresOf(r: TrafficResult, sockets: number, gateways: Awaited<ReturnType<typeof gatewayHealth>>): Record<string, string | number> {
