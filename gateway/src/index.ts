@@ -1,3 +1,3 @@
-export { loadConfig, DEV_JWT_SECRET, type GatewayConfig } from './config';
+export { DEV_JWT_SECRET, gatewayEnvironment, loadConfig, parseConfig, type GatewayConfig } from './config';
 export { createTokenService, type TokenService } from './auth/tokens';
-export { AppError, HTTP_STATUS, toAppError } from './errors';
+export { HTTP_STATUS } from './http/http-status';

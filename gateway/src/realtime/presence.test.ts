@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { Server } from 'socket.io';
 import { type PresenceDiffEvent, roomChannel, userChannel } from '@chat/protocol';
 import { type ChatSocket, collect, connectSocket, eventually } from '@chat/testing';
-import type { Logger } from '../logger';
+import type { Logger } from '@chat/service-kit';
 import { createPresence } from './presence';
 import type { ChatServer } from './types';
 

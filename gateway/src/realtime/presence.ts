@@ -1,5 +1,5 @@
 import { type PresenceDiffEvent, type PublicUser, roomChannel, userChannel } from '@chat/protocol';
-import type { Logger } from '../logger';
+import type { Logger } from '@chat/service-kit';
 import type { ChatServer } from './types';
 
 /** Options of {@link createPresence}; the defaults are what the gateway runs. */
