@@ -6,7 +6,7 @@ import type { SamplerCommand, SamplerReport } from './sampler-process';
 export type { MachineUsage, ProcessUsage, WatchedProcess } from './proc-stats';
 
 /** How often the sampler reads memory; CPU comes from cumulative counters and needs no sampling. */
-const INTERVAL_MS = 500;
+const INTERVAL_MS = 1_000;
 
 let child: ChildProcess | undefined;
 let nextWindow = 0;
