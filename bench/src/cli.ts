@@ -76,6 +76,8 @@ const HELP = `npm run bench -- [flags]
   --history-seconds S      duration of the history load                              (full ${PRESETS.full['history-seconds']}, quick ${PRESETS.quick['history-seconds']})
   --trickle-seconds S      duration of the 100 messages/s trickle                    (full ${PRESETS.full['trickle-seconds']}, quick ${PRESETS.quick['trickle-seconds']})
   --idle-seconds S         duration of the idle measurement                          (full ${PRESETS.full['idle-seconds']}, quick ${PRESETS.quick['idle-seconds']})
+  --socket-gateways LIST   pin fan-out and big-room sockets to these gateways, e.g. g1 (the others then
+                           only read the room traffic: the scaling measurement)
   --out FILE               where to write the JSON report (default .data/bench/<time>.json)
 
 The system's own settings come from the environment when the benchmark starts it, e.g.
@@ -89,6 +91,7 @@ async function main(): Promise<number> {
       scenarios: { type: 'string', default: SCENARIOS.join(',') },
       out: { type: 'string' },
       'persister-batch-max': { type: 'string' },
+      'socket-gateways': { type: 'string' },
       ...Object.fromEntries(Object.keys(PRESETS.full).map((k) => [k, { type: 'string' as const }])),
     },
   });
@@ -117,20 +120,23 @@ async function main(): Promise<number> {
   try {
     const removed = await removeLeftovers(db, HISTORY_ROOM_NAME);
     if (removed > 0) log(`removed ${removed} users and rooms an interrupted earlier run left behind`);
+    const socketGateways = values['socket-gateways']?.split(',').filter(Boolean);
+    const unknownGateways = socketGateways?.filter((g) => !system.gateways.some((s) => s.id === g)) ?? [];
+    if (unknownGateways.length > 0) throw new Error(`--socket-gateways: no gateway ${unknownGateways.join(', ')} (there are ${system.gateways.map((g) => g.id).join(', ')})`);
     const run: Record<Scenario, () => Promise<ScenarioResult>> = {
       // Each scenario is judged against its row of issue 19's table (docs/performance.md).
       'fan-out': () =>
         runRoomScenario(
           ctx,
           'fan-out',
-          { rooms: int('fanout-rooms'), roomSize: int('fanout-room-size'), deliveriesPerSecond: flag('fanout-rates').split(',').map(Number), durationSeconds: int('duration') },
+          { rooms: int('fanout-rooms'), roomSize: int('fanout-room-size'), deliveriesPerSecond: flag('fanout-rates').split(',').map(Number), durationSeconds: int('duration'), socketGateways },
           { deliveries: { atLeastPerSecond: 20_000, p99Ms: 100 } },
         ),
       'big-room': () =>
         runRoomScenario(
           ctx,
           'big-room',
-          { rooms: int('bigroom-rooms'), roomSize: int('bigroom-size'), deliveriesPerSecond: [int('bigroom-rate')], durationSeconds: int('duration') },
+          { rooms: int('bigroom-rooms'), roomSize: int('bigroom-size'), deliveriesPerSecond: [int('bigroom-rate')], durationSeconds: int('duration'), socketGateways },
           { deliveries: { atLeastPerSecond: 50_000, p99Ms: 150 }, connectSeconds: 3 },
         ),
       connections: () => runConnectionsScenario(ctx, { sockets: int('connections') }),

@@ -11,6 +11,11 @@ export interface RoomScenarioOptions {
   /** Delivery rates to run one after the other on the same sockets (deliveries/s = messages/s x room size). */
   deliveriesPerSecond: number[];
   durationSeconds: number;
+  /**
+   * Gateways the sockets are pinned to (default: all, alternately). Pinning to one leaves the others
+   * with no member in any room: their CPU is what reading other gateways' room traffic costs.
+   */
+  socketGateways?: string[];
 }
 
 /** The issue's targets for chat traffic, each printed under every rate step. */
@@ -40,7 +45,7 @@ export async function runRoomScenario(ctx: ScenarioContext, scenario: string, o:
   const clients = await connectAll({
     baseUrl: system.baseUrl,
     users: population.users,
-    gateways: system.gateways.map((g) => g.id),
+    gateways: o.socketGateways ?? system.gateways.map((g) => g.id),
     onMessage: (user, message) => traffic?.onDelivery(user, message),
   });
   const connectSeconds = (performance.now() - connectStart) / 1000;
