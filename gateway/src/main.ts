@@ -10,9 +10,9 @@ import { createApp } from './http/app';
 import { createKafkaMessageBus, ensureTopic } from './message-bus';
 import { createMetrics } from './metrics';
 import { createSocketServer } from './realtime/socket-server';
-import { createMessageClaims } from './store/message-claims';
+import { createMessageClaims } from './redis/message-claims';
+import { createRateLimiter } from './redis/rate-limiter';
 import { createMessageHistory } from './store/messages';
-import { createRateLimiter } from './store/rate-limiter';
 import { createRoomRepository } from './store/rooms';
 import { createUserRepository } from './store/users';
 

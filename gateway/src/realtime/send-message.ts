@@ -3,7 +3,7 @@ import { AppError, type Logger } from '@chat/service-kit';
 import type { MessageBus } from '../message-bus';
 import type { Metrics } from '../metrics';
 import { newId } from '../store/ids';
-import type { MessageClaims } from '../store/message-claims';
+import type { MessageClaims } from '../redis/message-claims';
 
 export interface SendMessageDeps {
   claims: MessageClaims;
