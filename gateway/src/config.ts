@@ -1,4 +1,4 @@
-import { TOPICS, usernameSchema } from '@chat/protocol';
+import { SEND_ACK_MARGIN_MS, SEND_ACK_TIMEOUT_MS, TOPICS, usernameSchema } from '@chat/protocol';
 import { z } from 'zod';
 
 /** The JWT secret of .env.example: fine on a laptop, refused in production. */
@@ -25,8 +25,11 @@ const schema = z
     KAFKA_MESSAGES_TOPIC: z.string().default(TOPICS.messages),
     KAFKA_MESSAGES_PARTITIONS: int(1, 10_000).default(12),
     KAFKA_CREATE_TOPICS: bool.default(true),
-    /** How long a send may wait for Kafka before it is answered UNAVAILABLE. */
-    KAFKA_SEND_TIMEOUT_MS: int(100).default(10_000),
+    /**
+     * How long a send may wait for Kafka before it is answered UNAVAILABLE: well inside the client's own
+     * wait (SEND_ACK_TIMEOUT_MS), so that clients get the answer instead of timing out before it.
+     */
+    KAFKA_SEND_TIMEOUT_MS: int(100, SEND_ACK_TIMEOUT_MS - SEND_ACK_MARGIN_MS).default(6_000),
     JWT_SECRET: z.string().min(32, 'must be at least 32 characters').default(DEV_JWT_SECRET),
     JWT_TTL_SECONDS: int(60).default(86_400),
     CORS_ORIGIN: z.string().default('http://localhost:8080'),

@@ -14,6 +14,7 @@ import { createSocketServer } from './realtime/socket-server';
 import { createMessageClaims } from './store/message-claims';
 import { createMessageHistory } from './store/messages';
 import { createRateLimiter } from './store/rate-limiter';
+import { createInvitationRepository } from './store/invitations';
 import { createRoomRepository } from './store/rooms';
 import { createUserRepository } from './store/users';
 
@@ -49,6 +50,7 @@ async function main(): Promise<void> {
 
   const users = createUserRepository(db);
   const rooms = createRoomRepository(db);
+  const invitations = createInvitationRepository(db, rooms);
   const history = createMessageHistory(db);
   const tokens = createTokenService(config.JWT_SECRET, config.JWT_TTL_SECONDS);
   const bus = createKafkaMessageBus(kafka, { topic: config.KAFKA_MESSAGES_TOPIC, sendTimeoutMs: config.KAFKA_SEND_TIMEOUT_MS }, metrics, log.child({ module: 'message-bus' }));
@@ -85,6 +87,7 @@ async function main(): Promise<void> {
     tokens,
     users,
     rooms,
+    invitations,
     history,
     roomEvents,
     readiness,
@@ -94,6 +97,7 @@ async function main(): Promise<void> {
     // Many people can share one address (an office, a carrier's NAT): ten times the per-account limit.
     loginAddressLimiter: createRateLimiter(redis, 'login-address', config.LOGIN_RATE_LIMIT * 10, config.LOGIN_RATE_WINDOW_MS, config.REDIS_KEY_PREFIX),
     registerLimiter: createRateLimiter(redis, 'register', config.REGISTER_RATE_LIMIT, config.REGISTER_RATE_WINDOW_MS, config.REDIS_KEY_PREFIX),
+    assistantName: config.ASSISTANT_NAME,
   });
 
   await bus.connect();

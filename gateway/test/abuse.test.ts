@@ -16,7 +16,7 @@ import jwt from 'jsonwebtoken';
 import { Client } from 'pg';
 import WebSocket from 'ws';
 import { Redis } from 'ioredis';
-import { api, type ApiResult, type ChatSocket, collect, connectSocket, createSocket, eventually, nextEvent, registerUser, startSystem, type TestSystem } from '@chat/testing';
+import { api, type ApiResult, type ChatSocket, collect, connectSocket, createSocket, eventually, inviteAndAccept, nextEvent, registerUser, startSystem, type TestSystem } from '@chat/testing';
 
 const WEB_ORIGIN = 'https://chat.example.test';
 /** Messages per user per 10 s here. */
@@ -121,7 +121,7 @@ let bystanders: { a: ChatSocket; b: ChatSocket; room: Room };
 beforeAll(async () => {
   const [a, b] = [await newUser(), await newUser()];
   const room = (await call<{ room: Room }>('POST', '/api/rooms', { token: a.token, body: { name: 'bystanders', visibility: 'private' } })).body.room;
-  await call('POST', `/api/rooms/${room.id}/members`, { token: a.token, body: { username: b.user.username } });
+  await inviteAndAccept(url, a.token, room.id, b);
   bystanders = { a: await connectSocket(url, a.token), b: await connectSocket(url, b.token), room };
 }, 30_000);
 
@@ -260,7 +260,7 @@ describe('authorization', () => {
   it('a member who left can no longer send from a socket that was open when they left', async () => {
     const { owner, room } = await privateRoom();
     const guest = await newUser();
-    await call('POST', `/api/rooms/${room.id}/members`, { token: owner.token, body: { username: guest.user.username } });
+    await inviteAndAccept(url, owner.token, room.id, guest);
     const socket = await connect(guest.token);
     const joined = await send(socket, room.id, 'I am in');
     expect(joined).toMatchObject({ ok: true });
@@ -551,6 +551,66 @@ describe('messages the persister would refuse', () => {
     const ack = await send(socket, room.id, body);
     probe(`a body with ${what}`, !ack.ok);
     expect(ack).toEqual({ ok: false, ...errorOf('VALIDATION') });
+  });
+});
+
+describe('smaller holes', () => {
+  it('answers CONFLICT to a clientMsgId reused in another room instead of acking the first room’s message', async () => {
+    const user = await newUser();
+    const [one, two] = [
+      (await call<{ room: Room }>('POST', '/api/rooms', { token: user.token, body: { name: 'one', visibility: 'private' } })).body.room,
+      (await call<{ room: Room }>('POST', '/api/rooms', { token: user.token, body: { name: 'two', visibility: 'private' } })).body.room,
+    ];
+    const socket = await connect(user.token);
+    const clientMsgId = crypto.randomUUID();
+    expect(await socket.timeout(10_000).emitWithAck('message:send', { roomId: one.id, body: 'for room one', clientMsgId })).toMatchObject({ ok: true });
+    const reused = await socket.timeout(10_000).emitWithAck('message:send', { roomId: two.id, body: 'for room two', clientMsgId });
+    probe('a clientMsgId reused in another room', !reused.ok);
+    expect(reused).toEqual({ ok: false, ...errorOf('CONFLICT') });
+  });
+
+  it.each([
+    ['a right-to-left override', 'invoice\u202Efdp.exe'],
+    ['a left-to-right isolate', 'name\u2066hidden\u2069'],
+    ['a right-to-left mark', 'room\u200F'],
+  ])('refuses a room name with %s as VALIDATION', async (what, name) => {
+    const user = await newUser();
+    const result = await call('POST', '/api/rooms', { token: user.token, body: { name, visibility: 'public' } });
+    probe(`room name with ${what}`, result.status === 400);
+    expect([result.status, result.body]).toEqual([400, errorOf('VALIDATION')]);
+  });
+
+  it.each(['assistant', 'Assistant', 'ADMIN', 'system'])('refuses to register the reserved name %s', async (username) => {
+    const result = await call('POST', '/api/auth/register', { body: { username, password: 'long enough password' } });
+    probe(`registering the reserved name ${username}`, result.status === 409);
+    expect([result.status, result.body]).toEqual([409, errorOf('CONFLICT')]);
+  });
+
+  it('an invitation adds nobody: the invitee is a member only after accepting, and nobody else can accept it', async () => {
+    const [owner, invitee, mallory] = [await newUser(), await newUser(), await newUser()];
+    const room = (await call<{ room: Room }>('POST', '/api/rooms', { token: owner.token, body: { name: 'by invitation', visibility: 'private' } })).body.room;
+    const inviteeSocket = await connect(invitee.token);
+    const announced = nextEvent(inviteeSocket, 'invitation:new', (i) => i.room.id === room.id, 5_000);
+    const invited = await call<{ invitation: { room: Room } }>('POST', `/api/rooms/${room.id}/members`, { token: owner.token, body: { username: invitee.user.username } });
+    expect(invited.status).toBe(201);
+    expect((await announced).inviter).toEqual(owner.user);
+    const beforeAccepting = await call('GET', `/api/rooms/${room.id}/messages`, { token: invitee.token });
+    probe('reading a private room one was only invited to', beforeAccepting.status === 403);
+    expect(beforeAccepting.status).toBe(403);
+    expect(await send(inviteeSocket, room.id, 'not yet')).toEqual({ ok: false, ...errorOf('FORBIDDEN') });
+    const stolen = await call('POST', `/api/invitations/${room.id}/accept`, { token: mallory.token });
+    probe("accepting someone else's invitation", stolen.status === 404);
+    expect([stolen.status, stolen.body]).toEqual([404, errorOf('NOT_FOUND')]);
+    const joined = nextEvent(inviteeSocket, 'room:joined', (r) => r.id === room.id, 5_000);
+    expect((await call('POST', `/api/invitations/${room.id}/accept`, { token: invitee.token })).status).toBe(200);
+    await joined;
+    expect(await send(inviteeSocket, room.id, 'now I am in')).toMatchObject({ ok: true });
+    // Declined: gone, and no membership.
+    const other = await newUser();
+    await call('POST', `/api/rooms/${room.id}/members`, { token: owner.token, body: { username: other.user.username } });
+    expect((await call('POST', `/api/invitations/${room.id}/decline`, { token: other.token })).status).toBe(204);
+    expect((await call('GET', `/api/rooms/${room.id}/messages`, { token: other.token })).status).toBe(403);
+    expect((await call('POST', `/api/invitations/${room.id}/accept`, { token: other.token })).status).toBe(404);
   });
 });
 

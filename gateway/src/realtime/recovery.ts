@@ -18,10 +18,15 @@ export interface Recovery {
   /** The Redis streams adapter for the Server's options, checking every restore (see `checkedRestores`). */
   adapter: (nsp: unknown) => unknown;
   /**
-   * After a reconnection, once the handshake re-authenticated the socket and it is in its rooms: the
-   * packets its restored session missed (held back until now), then the messages it may still have
-   * missed, from the stream (see missed-messages.ts), starting where the restore ended; a socket without
-   * a session, at its own offset.
+   * Sends a recovered socket the packets its restored session missed, held back until the handshake
+   * re-authenticated it. Call synchronously on connection, before anything else is sent to it, so they
+   * come first and in order, as Socket.IO itself would have sent them.
+   */
+  sendHeldBack(socket: ChatSocket): void;
+  /**
+   * After a reconnection, once the socket is in its rooms: the messages it may have missed, from the
+   * stream (see missed-messages.ts), starting where the restore ended; a socket without a session, at
+   * its own offset.
    */
   replayMissed(socket: ChatSocket): Promise<void>;
   /** Ends every recovery session of the user (account deleted, left or removed from a room). */
@@ -78,16 +83,22 @@ export function createRecovery(redis: Redis, config: GatewayConfig, log: Logger,
 
   return {
     adapter,
+    sendHeldBack(socket) {
+      const pid: unknown = socket.handshake.auth?.pid;
+      const held = socket.recovered && typeof pid === 'string' ? restores.get(pid) : undefined;
+      if (!held) return;
+      // Each packet is [event, ...args, stream offset]: the client keeps the offset for its next recovery.
+      for (const packet of held.missedPackets) (socket.emit as (...args: unknown[]) => boolean)(...packet);
+      held.missedPackets = [];
+    },
     async replayMissed(socket) {
       const offset: unknown = socket.handshake.auth?.offset;
       const pid: unknown = socket.handshake.auth?.pid;
       if (typeof offset !== 'string') return; // a first connection: the client loads history
       let from = offset;
       if (socket.recovered && typeof pid === 'string') {
-        const held = restores.get(pid);
+        from = restores.get(pid)?.upTo ?? offset;
         restores.delete(pid);
-        for (const packet of held?.missedPackets ?? []) (socket.emit as (...args: unknown[]) => boolean)(...packet);
-        from = held?.upTo ?? offset;
       }
       try {
         for (const message of await missed.since(from, socket.rooms)) socket.emit('message:new', message);

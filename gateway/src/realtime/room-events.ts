@@ -21,6 +21,9 @@ export function createRoomEvents(io: ChatServer, recovery: Pick<Recovery, 'forge
       io.in(userChannel(userId)).socketsLeave(roomChannel(roomId));
       io.to(userChannel(userId)).emit('room:left', { roomId });
     },
+    invited(userId, invitation) {
+      io.to(userChannel(userId)).emit('invitation:new', invitation);
+    },
     accountDeleted(userId) {
       forget(userId);
       io.in(userChannel(userId)).disconnectSockets(true);

@@ -58,6 +58,7 @@ export function createSocketServer(httpServer: http.Server, deps: SocketServerDe
 
   io.on('connection', (socket) => {
     metrics.connections.inc();
+    recovery.sendHeldBack(socket);
     const user = socket.data.user;
     const isService = socket.data.role === 'service';
     // Joins the rooms the handshake read from the database now, in the tick in which Socket.IO sent the

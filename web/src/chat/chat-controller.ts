@@ -3,8 +3,10 @@ import {
   messageBodySchema,
   type ChatMessage,
   type ErrorBody,
+  type Invitation,
   type PublicUser,
   type Room,
+  SEND_ACK_TIMEOUT_MS,
 } from '@chat/protocol';
 import { ApiError } from '../api/api-error';
 import { applyPiece, pruneReplies, settleReply, type StreamingReplies } from './assistant-replies';
@@ -34,7 +36,8 @@ export const PAGE_SIZE = 50;
 /** How many pages a catch-up may fetch per room before it restarts the room's timeline from the newest. */
 export const CATCH_UP_MAX_PAGES = 4;
 /** How long a send waits for its ack before it is shown as failed (a retry reuses the clientMsgId). */
-export const SEND_TIMEOUT_MS = 10_000;
+/** The client's wait for a send's ack, shared with the gateway, which answers well within it. */
+export const SEND_TIMEOUT_MS = SEND_ACK_TIMEOUT_MS;
 const PRESENCE_TIMEOUT_MS = 5_000;
 /** Rooms whose history is loaded at once at start-up (for unread counts); the rest wait in line. */
 const PRELOAD_CONCURRENCY = 3;
@@ -47,6 +50,8 @@ export interface ChatState {
   readonly me: PublicUser;
   readonly rooms: readonly Room[];
   readonly roomsLoaded: boolean;
+  /** Rooms I was invited to: I join one only by accepting. */
+  readonly invitations: readonly Invitation[];
   readonly timelines: Readonly<Record<string, Timeline>>;
   readonly loadingOlder: Readonly<Record<string, boolean>>;
   /**
@@ -111,6 +116,7 @@ export class ChatController {
     this.state = {
       me: options.me,
       rooms: [],
+      invitations: [],
       roomsLoaded: false,
       timelines: {},
       loadingOlder: {},
@@ -160,6 +166,9 @@ export class ChatController {
     );
     connection.on('room:joined', (room) => this.addRoom(room));
     connection.on('room:left', ({ roomId }) => this.removeRoom(roomId));
+    connection.on('invitation:new', (invitation) =>
+      this.update({ invitations: [invitation, ...this.state.invitations.filter((i) => i.room.id !== invitation.room.id)] }),
+    );
     this.pruneTimer = setInterval(() => {
       const typing = pruneTyping(this.state.typing, this.now());
       if (typing !== this.state.typing) this.update({ typing });
@@ -193,6 +202,7 @@ export class ChatController {
       // First connect: the socket now is in all my rooms, so history loaded from here on merges with
       // live messages without a gap. A reconnect the server could not recover: missed messages are
       // only in history, so every room catches up (and rooms I was added to meanwhile appear).
+      void this.refreshInvitations();
       await this.refreshRooms();
       const active = this.state.activeRoomId;
       const order = [...this.state.rooms].sort((a, b) => Number(b.id === active) - Number(a.id === active));
@@ -417,11 +427,31 @@ export class ChatController {
     return room;
   }
 
-  /** Adds a user to a room I am in (the way into a private room). */
+  /** Invites a user to a room I am in (the way into a private room); it joins when it accepts. */
   async invite(roomId: string, username: string): Promise<void> {
-    const room = await this.options.api.invite(roomId, username);
-    this.update({ rooms: this.state.rooms.map((r) => (r.id === room.id ? room : r)) });
-    if (roomId === this.state.activeRoomId) void this.loadPresence(roomId);
+    await this.options.api.invite(roomId, username);
+  }
+
+  /** Accepts an invitation: the room joins my list (the server also sends `room:joined`). */
+  async acceptInvitation(roomId: string): Promise<Room> {
+    const room = await this.options.api.acceptInvitation(roomId);
+    this.update({ invitations: this.state.invitations.filter((i) => i.room.id !== roomId) });
+    this.addRoom(room);
+    return room;
+  }
+
+  /** Declines an invitation: it goes, and I never join. */
+  async declineInvitation(roomId: string): Promise<void> {
+    await this.options.api.declineInvitation(roomId);
+    this.update({ invitations: this.state.invitations.filter((i) => i.room.id !== roomId) });
+  }
+
+  private async refreshInvitations(): Promise<void> {
+    try {
+      this.update({ invitations: await this.options.api.invitations() });
+    } catch {
+      // Best effort: new ones still arrive as events, and the next reconnect asks again.
+    }
   }
 
   /** Opens (or creates) the direct conversation with a user. */
