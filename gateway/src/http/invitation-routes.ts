@@ -1,6 +1,6 @@
 import { idSchema, type InvitationsResponse, type RoomResponse } from '@chat/protocol';
 import { Router } from 'express';
-import { AppError } from '../errors';
+import { AppError } from '@chat/service-kit';
 import type { RoomEvents } from '../realtime/types';
 import type { InvitationRepository } from '../store/invitations';
 import type { RoomRepository } from '../store/rooms';

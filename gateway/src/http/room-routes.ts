@@ -10,7 +10,7 @@ import {
   usernameBodySchema,
 } from '@chat/protocol';
 import { type Request, Router } from 'express';
-import { AppError } from '../errors';
+import { AppError } from '@chat/service-kit';
 import type { RoomEvents } from '../realtime/socket-server';
 import type { InvitationRepository } from '../store/invitations';
 import type { MessageHistory } from '../store/messages';

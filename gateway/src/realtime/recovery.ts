@@ -1,8 +1,8 @@
 import { createAdapter } from '@socket.io/redis-streams-adapter';
 import type { Redis } from 'ioredis';
 import { roomChannel, type SocketData, userChannel } from '@chat/protocol';
+import type { Logger } from '@chat/service-kit';
 import type { GatewayConfig } from '../config';
-import type { Logger } from '../logger';
 import type { RoomRepository } from '../store/rooms';
 import type { UserRepository } from '../store/users';
 import { createMissedMessages } from './missed-messages';

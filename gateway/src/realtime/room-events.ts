@@ -1,5 +1,5 @@
 import { roomChannel, userChannel } from '@chat/protocol';
-import type { Logger } from '../logger';
+import type { Logger } from '@chat/service-kit';
 import type { Recovery } from './recovery';
 import type { ChatServer, RoomEvents } from './types';
 
