@@ -42,7 +42,14 @@ async function main(): Promise<void> {
   const rooms = createRoomRepository(db);
   const invitations = createInvitationRepository(db, rooms);
   const history = createMessageHistory(db);
-  const tokens = createTokenService(config.JWT_SECRET, config.JWT_TTL_SECONDS);
+  const tokens = createTokenService(
+    {
+      user: [config.JWT_SECRET, config.JWT_SECRET_PREVIOUS].filter((k): k is string => Boolean(k)),
+      // Without a key of their own, service tokens fall back to JWT_SECRET: still their own issuer and audience.
+      service: [config.SERVICE_TOKEN_SECRET ?? config.JWT_SECRET, config.SERVICE_TOKEN_SECRET_PREVIOUS].filter((k): k is string => Boolean(k)),
+    },
+    config.JWT_TTL_SECONDS,
+  );
   const bus = createKafkaMessageBus(kafka, { topic: config.KAFKA_MESSAGES_TOPIC, sendTimeoutMs: config.KAFKA_SEND_TIMEOUT_MS }, metrics, moduleLogger(logger, 'message-bus'));
   const claims = createMessageClaims(redis, {
     prefix: config.REDIS_KEY_PREFIX,

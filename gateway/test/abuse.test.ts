@@ -10,6 +10,7 @@
 //   malformed, oversized and NUL-byte socket sends; a 40-message burst over the per-user limit.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import type { AuthResponse, ChatMessage, ErrorCode, Room } from '@chat/protocol';
 import jwt from 'jsonwebtoken';
@@ -210,6 +211,30 @@ describe('tokens', () => {
     await closed;
     const refused = await handshakeError(user.token);
     expect(refused.data).toEqual(errorOf('UNAUTHORIZED').error);
+  });
+});
+
+describe('service tokens', () => {
+  it('refuses role "service" on any token not signed with the service key, issuer and audience', async () => {
+    const user = await newUser();
+    const sub = user.user.id;
+    const name = user.user.username;
+    const service = { issuer: 'chat-platform', audience: 'chat-service' };
+    const cases: [string, string][] = [
+      ['role service signed with the user-token secret, no audience', sign({ name, role: 'service' }, { subject: sub, expiresIn: 60 })],
+      ['role service with the service audience but the user-token secret', sign({ name, role: 'service' }, { subject: sub, expiresIn: 60, ...service })],
+      ['role service with the user audience and secret', sign({ name, role: 'service' }, { subject: sub, expiresIn: 60, issuer: 'chat-gateway', audience: 'chat-user' })],
+      ['a user token without issuer and audience', sign({ name }, { subject: sub, expiresIn: 60 })],
+      ['the service key with the user audience', sign({ name }, { subject: sub, expiresIn: 60, secret: system.env.SERVICE_TOKEN_SECRET, issuer: 'chat-gateway', audience: 'chat-user' })],
+    ];
+    for (const [what, token] of cases) {
+      const refused = await handshakeError(token);
+      probe(`handshake: ${what}`, refused.message === 'UNAUTHORIZED');
+      expect([what, refused.message]).toEqual([what, 'UNAUTHORIZED']);
+    }
+    // The real thing still works: the service key, issuer and audience.
+    const genuine = sign({ name, role: 'service' }, { subject: sub, expiresIn: 60, secret: system.env.SERVICE_TOKEN_SECRET, ...service });
+    (await connect(genuine)).close();
   });
 });
 
@@ -611,6 +636,59 @@ describe('smaller holes', () => {
     expect((await call('POST', `/api/invitations/${room.id}/decline`, { token: other.token })).status).toBe(204);
     expect((await call('GET', `/api/rooms/${room.id}/messages`, { token: other.token })).status).toBe(403);
     expect((await call('POST', `/api/invitations/${room.id}/accept`, { token: other.token })).status).toBe(404);
+  });
+});
+
+describe('the edge (nginx in front of a gateway)', () => {
+  let edge: TestSystem;
+  beforeAll(async () => {
+    edge = await startSystem({ gateways: 1, persister: false, env: { REGISTER_RATE_LIMIT: '30' } });
+  }, 120_000);
+  afterAll(async () => {
+    await edge?.stop();
+  });
+
+  it('keys the sign-up limit on the address nginx saw: a rotated X-Forwarded-For does not reset it', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 40; i++) {
+      const result = await api(edge.baseUrl, 'POST', '/api/auth/register', {
+        headers: { 'x-forwarded-for': `203.0.113.${i + 1}` },
+        body: { username: `xff${i}${crypto.randomBytes(3).toString('hex')}`, password: 'long enough password' },
+      });
+      statuses.push(result.status);
+    }
+    probe('40 sign-ups past a limit of 30 with a rotated X-Forwarded-For', statuses.filter((s) => s === 201).length <= 30);
+    expect(statuses.filter((s) => s === 201)).toHaveLength(30);
+    expect(statuses.slice(30)).toEqual(Array(10).fill(429));
+  });
+
+  it('cuts a request whose body trickles in: 408 within seconds, not a connection held for minutes', async () => {
+    const { port, hostname } = new URL(edge.baseUrl);
+    const started = Date.now();
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = net.connect(Number(port), hostname, () => {
+        socket.write(`POST /api/auth/login HTTP/1.1\r\nHost: ${hostname}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"username":`);
+      });
+      let text = '';
+      socket.on('data', (chunk) => void (text += String(chunk)));
+      socket.on('close', () => resolve(text));
+      socket.on('error', reject);
+      setTimeout(() => (socket.destroy(), reject(new Error('still open after 30 s'))), 30_000).unref();
+    });
+    probe('a request body trickled in slowly', Date.now() - started < 20_000);
+    expect(Date.now() - started).toBeLessThan(20_000);
+    expect(answer).toMatch(/^HTTP\/1\.1 408/);
+  }, 40_000);
+
+  it('serves the web app with a strict CSP, Referrer-Policy and Permissions-Policy on every page', async () => {
+    for (const page of ['/', '/some/client/route']) {
+      const response = await fetch(`${edge.baseUrl}${page}`);
+      const csp = response.headers.get('content-security-policy') ?? '';
+      for (const directive of ["default-src 'self'", "script-src 'self'", "connect-src 'self'", "frame-ancestors 'none'", "object-src 'none'"]) expect(csp).toContain(directive);
+      expect(csp).not.toMatch(/unsafe-inline|unsafe-eval/);
+      expect(response.headers.get('referrer-policy')).toBe('no-referrer');
+      expect(response.headers.get('permissions-policy')).toMatch(/camera=\(\)/);
+    }
   });
 });
 

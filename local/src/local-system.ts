@@ -6,6 +6,7 @@ import { ensureInstalled } from './installer';
 import { dataRoot, repoRoot } from './paths';
 import { assertPortFree } from './ports';
 import { runningPid, startProcess, stopProcess } from './processes';
+import { localSecrets } from './secrets';
 import { nginxProcess } from './services/nginx';
 import { migrate, type ServicesConfig, startServices, stopServices } from './stack';
 
@@ -69,6 +70,8 @@ export async function up(log: (line: string) => void = console.log): Promise<voi
 
   const common = {
     ...env,
+    // Generated on the first start and kept in .data/local: no secret of the repository is ever used.
+    ...localSecrets(path.join(dataRoot, 'local')),
     NODE_ENV: process.env.NODE_ENV ?? 'development',
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
     CORS_ORIGIN: `http://localhost:${c.httpPort}`,
