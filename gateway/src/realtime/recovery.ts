@@ -88,7 +88,11 @@ export function createRecovery(redis: Redis, config: GatewayConfig, log: Logger,
       const held = socket.recovered && typeof pid === 'string' ? restores.get(pid) : undefined;
       if (!held) return;
       // Each packet is [event, ...args, stream offset]: the client keeps the offset for its next recovery.
-      for (const packet of held.missedPackets) (socket.emit as (...args: unknown[]) => boolean)(...packet);
+      for (const packet of held.missedPackets) {
+        (socket.emit as (...args: unknown[]) => boolean)(...packet);
+        const message = packet[0] === 'message:new' ? (packet[1] as { id?: unknown } | undefined) : undefined;
+        if (typeof message?.id === 'string') held.sent.add(message.id);
+      }
       held.missedPackets = [];
     },
     async replayMissed(socket) {
@@ -96,12 +100,16 @@ export function createRecovery(redis: Redis, config: GatewayConfig, log: Logger,
       const pid: unknown = socket.handshake.auth?.pid;
       if (typeof offset !== 'string') return; // a first connection: the client loads history
       let from = offset;
+      let sent = new Set<string>();
       if (socket.recovered && typeof pid === 'string') {
-        from = restores.get(pid)?.upTo ?? offset;
+        const held = restores.get(pid);
+        from = held?.upTo ?? offset;
+        sent = held?.sent ?? sent;
         restores.delete(pid);
       }
       try {
-        for (const message of await missed.since(from, socket.rooms)) socket.emit('message:new', message);
+        // What the restore already sent is not sent twice (the stream read can overlap it).
+        for (const message of await missed.since(from, socket.rooms)) if (!sent.has(message.id)) socket.emit('message:new', message);
       } catch (error) {
         // Best effort: the client still has history; a Redis hiccup must not cost it the connection.
         log.warn({ err: error, userId: socket.data.user.id }, 'could not replay missed messages');
@@ -142,6 +150,8 @@ const userOf = (session: StoredSession) => (session.data as Partial<SocketData> 
 interface HeldRestore {
   missedPackets: unknown[][];
   upTo: string;
+  /** Ids of the messages `sendHeldBack` sent. */
+  sent: Set<string>;
 }
 
 interface RestoreChecks {
@@ -176,7 +186,7 @@ function checkedRestores<
       const session = await restore(pid, offset);
       if (!session || !(await checks.stillValid(session))) return null;
       const last = session.missedPackets.at(-1)?.at(-1);
-      checks.restores.set(pid, { missedPackets: session.missedPackets, upTo: typeof last === 'string' ? last : offset });
+      checks.restores.set(pid, { missedPackets: session.missedPackets, upTo: typeof last === 'string' ? last : offset, sent: new Set() });
       // A handshake that refuses the socket never takes it: do not keep it past any handshake's time.
       setTimeout(() => checks.restores.delete(pid), HELD_RESTORE_MS).unref();
       return { ...session, missedPackets: [] };
