@@ -41,7 +41,16 @@ export async function ensureBotUser(db: PrismaClient, name: string, create: bool
 /** How long one service token is valid; a new one is signed at every (re)connection. */
 const TOKEN_TTL_SECONDS = 3600;
 
-/** A gateway token for the bot with `role: "service"`, signed with the gateways' secret (HS256). */
+/**
+ * A gateway token for the bot with `role: "service"`, signed (HS256) with the service tokens' own key
+ * (SERVICE_TOKEN_SECRET) and their own issuer and audience: the gateway accepts `role: "service"` only so.
+ */
 export function signServiceToken(bot: PublicUser, secret: string): string {
-  return jwt.sign({ name: bot.username, role: 'service' }, secret, { algorithm: 'HS256', subject: bot.id, expiresIn: TOKEN_TTL_SECONDS });
+  return jwt.sign({ name: bot.username, role: 'service' }, secret, {
+    algorithm: 'HS256',
+    subject: bot.id,
+    expiresIn: TOKEN_TTL_SECONDS,
+    issuer: 'chat-platform',
+    audience: 'chat-service',
+  });
 }

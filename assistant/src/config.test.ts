@@ -5,6 +5,7 @@ const base = {
   DATABASE_URL: 'postgresql://chat:chat@127.0.0.1:5432/chat',
   REDIS_URL: 'redis://127.0.0.1:6379',
   KAFKA_BROKERS: '127.0.0.1:9092',
+  JWT_SECRET: 'a-random-secret-of-at-least-32-characters!',
   GATEWAY_URL: 'http://127.0.0.1:8080',
   ASSISTANT_URL: 'http://localhost:11434/',
 };
@@ -37,6 +38,7 @@ describe('parseConfig', () => {
   });
 
   it('refuses the development JWT secret in production', () => {
-    expect(() => parseConfig({ ...base, NODE_ENV: 'production' })).toThrow(/JWT_SECRET/);
+    expect(() => parseConfig({ ...base, JWT_SECRET: undefined, NODE_ENV: 'production' })).toThrow(/JWT_SECRET/);
+    expect(() => parseConfig({ ...base, JWT_SECRET: undefined })).toThrow(/JWT_SECRET/);
   });
 });

@@ -27,8 +27,10 @@ export const assistantEnvironment = z
     KAFKA_SESSION_TIMEOUT_MS: env.int(6000, 300_000).default(30_000),
     /** Where the worker connects as a Socket.IO client: the ingress, nginx or one gateway. */
     GATEWAY_URL: z.url({ protocol: /^https?$/ }),
-    /** The gateways' HS256 secret: the worker signs its own service token with it. */
+    /** The gateways' HS256 secret: signs the worker's service token when SERVICE_TOKEN_SECRET is unset. */
     JWT_SECRET: z.string().min(32, 'must be at least 32 characters').default(DEV_JWT_SECRET),
+    /** The service tokens' own key (the gateways' SERVICE_TOKEN_SECRET): the worker signs its token with it. */
+    SERVICE_TOKEN_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
     /** Port of /healthz, /readyz and /metrics. */
     ASSISTANT_PORT: env.int(1, 65535).default(3200),
     /** The bot's username and the word after `@` that asks it. */
@@ -58,8 +60,9 @@ export const assistantEnvironment = z
     ASSISTANT_CREATE_USER: env.flag().default(true),
   })
   .superRefine((e, ctx) => {
-    if (e.NODE_ENV === 'production' && e.JWT_SECRET === DEV_JWT_SECRET) {
-      ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'the development default is refused in production: set the gateways\' secret' });
+    // Published, so anyone could forge the worker's token: only the test harness may use it.
+    if (e.NODE_ENV !== 'test' && e.JWT_SECRET === DEV_JWT_SECRET && e.SERVICE_TOKEN_SECRET === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['SERVICE_TOKEN_SECRET'], message: 'missing, and JWT_SECRET is the published default: set the gateways\' service-token secret' });
     }
   });
 

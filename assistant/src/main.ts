@@ -35,7 +35,7 @@ async function main(): Promise<void> {
 
   const bot = await ensureBotUser(prisma, config.ASSISTANT_NAME, config.ASSISTANT_CREATE_USER);
   log.info({ botId: bot.id, name: bot.username, api: config.ASSISTANT_API, model: config.ASSISTANT_MODEL }, 'assistant identity ready');
-  const replies = connectGateway({ url: config.GATEWAY_URL, token: () => signServiceToken(bot, config.JWT_SECRET), logger });
+  const replies = connectGateway({ url: config.GATEWAY_URL, token: () => signServiceToken(bot, config.SERVICE_TOKEN_SECRET ?? config.JWT_SECRET), logger });
   const context = createRoomContext(prisma);
   const shutdownSignal = new AbortController();
   const responder = new Responder({

@@ -1,4 +1,4 @@
-import { LIMITS, type MessageRecord, type PublicUser } from '@chat/protocol';
+import { cutText, LIMITS, type MessageRecord, type PublicUser, toWellFormed } from '@chat/protocol';
 import { type Logger, moduleLogger } from '@chat/service-kit';
 import { type ReplyChannel, ReplyRefusedError } from './gateway-client';
 import type { AssistantMetrics } from './metrics';
@@ -142,7 +142,8 @@ export class Responder {
   private async deliver(record: MessageRecord, text: string): Promise<void> {
     // Models can emit control characters, which no chat message may contain.
     const clean = text.replace(CONTROL_CHARS, '');
-    const body = clean.length > LIMITS.bodyMax ? `${clean.slice(0, LIMITS.bodyMax - 1)}…` : clean;
+    // Cut by grapheme: slicing code units split emoji into lone surrogates, which no message may hold.
+    const body = cutText(toWellFormed(clean), LIMITS.bodyMax);
     await this.deps.replies.send({ roomId: record.roomId, body, clientMsgId: replyIdOf(record.id) });
   }
 }

@@ -2,7 +2,7 @@
 // behind nginx, Kafka, Redis, Postgres and the persister, and the assistant worker from its build output.
 import crypto from 'node:crypto';
 import type { AssistantStreamEvent, ChatMessage, FeaturesResponse, MessageRecord, MessagesResponse, Room } from '@chat/protocol';
-import { api, type ChatSocket, collect, connectSocket, eventually, nextEvent, registerUser, startSystem, testKafka, type TestSystem } from '@chat/testing';
+import { api, type ChatSocket, collect, connectSocket, eventually, inviteAndAccept, nextEvent, registerUser, startSystem, testKafka, type TestSystem } from '@chat/testing';
 import { Client } from 'pg';
 import { REPLIES, replyIdOf } from '../src/responder';
 import { FakeModel, ollamaAnswer, ollamaHead, ollamaLine } from './fake-model';
@@ -71,7 +71,7 @@ async function roomOfTwo() {
   const created = await api<{ room: Room }>(system.baseUrl, 'POST', '/api/rooms', { token: alice.token, body: { name: 'ask the bot', visibility: 'private' } });
   expect(created.status).toBe(201);
   const room = created.body.room;
-  expect((await api(system.baseUrl, 'POST', `/api/rooms/${room.id}/members`, { token: alice.token, body: { username: bob.user.username } })).status).toBe(200);
+  await inviteAndAccept(system.baseUrl, alice.token, room.id, bob);
   return { alice, bob, room, aliceSocket: await connect(alice.token, 'g1'), bobSocket: await connect(bob.token, 'g2') };
 }
 

@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Client } from 'pg';
-import { createTokenService, DEV_JWT_SECRET } from '@chat/gateway';
+import { createTokenService } from '@chat/gateway';
+import { localConfig, localSecrets } from '@chat/local';
 
 /**
  * Benchmark users, rooms and memberships, written straight into PostgreSQL. Signing up through the API
@@ -30,9 +31,9 @@ export interface Population {
   rooms: BenchRoom[];
 }
 
-/** Mints tokens the gateway accepts: JWT_SECRET from the environment, else the development default. */
-export function tokenMinter(secret = process.env.JWT_SECRET ?? DEV_JWT_SECRET) {
-  return createTokenService(secret, 24 * 3600);
+/** Mints tokens the local system's gateways accept: with its own secret (generated on its first start). */
+export function tokenMinter(secret = localSecrets(localConfig().services.dir).JWT_SECRET) {
+  return createTokenService({ user: [secret], service: [] }, 24 * 3600);
 }
 
 /**

@@ -1,15 +1,14 @@
-import { type ClientToServerEvents, type ErrorCode, RETRIABLE_CODES } from '@chat/protocol';
+import { type ClientToServerEvents, type ErrorCode, RETRIABLE_CODES, SEND_ACK_TIMEOUT_MS } from '@chat/protocol';
 import type { ChatSocket } from './chat-socket';
 
 /**
- * How long a request waits for its ack by default, in ms. Shorter than the gateway's own deadline for
- * a send (`KAFKA_SEND_TIMEOUT_MS`, default 10 000 ms), so a client whose ack was lost (a gateway that
- * died mid-send, a stuck connection) resends on a fresh connection before the old attempt would have
- * been answered at all. A resend carries the same clientMsgId, so an early resend is safe: the gateway
- * acks the message claimed first. A deployment that raises the gateway's deadline need not change
- * this; one that lowers it below this should pass a shorter `ackTimeoutMs`.
+ * How long a request waits for its ack by default, in ms: the protocol's SEND_ACK_TIMEOUT_MS. The
+ * gateway's own deadline for a send (`KAFKA_SEND_TIMEOUT_MS`) is capped below it with a margin, so a
+ * client hears UNAVAILABLE rather than a silence; a wait that still runs out means the ack was lost (a
+ * gateway that died mid-send, a stuck connection), and the resend on a fresh connection carries the same
+ * clientMsgId, so the gateway acks the message claimed first.
  */
-export const DEFAULT_ACK_TIMEOUT_MS = 8_000;
+export const DEFAULT_ACK_TIMEOUT_MS = SEND_ACK_TIMEOUT_MS;
 
 /** Client-to-server events that are answered by an ack. */
 export type AckedEvent = {

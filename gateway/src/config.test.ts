@@ -1,12 +1,13 @@
 import { ConfigError } from '@chat/service-kit';
 import { DEV_JWT_SECRET, parseConfig } from './config';
 
-const base = { DATABASE_URL: 'postgresql://u:p@localhost:5432/chat', REDIS_URL: 'redis://localhost:6379', KAFKA_BROKERS: 'a:9092, b:9092' };
+const secret = 'a-random-secret-of-at-least-32-characters!';
+const base = { JWT_SECRET: secret, DATABASE_URL: 'postgresql://u:p@localhost:5432/chat', REDIS_URL: 'redis://localhost:6379', KAFKA_BROKERS: 'a:9092, b:9092' };
 
 describe('gateway configuration', () => {
   it('applies the documented defaults and parses lists and numbers', () => {
     const config = parseConfig(base);
-    expect(config).toMatchObject({ PORT: 3000, KAFKA_BROKERS: ['a:9092', 'b:9092'], JWT_SECRET: DEV_JWT_SECRET, RECOVERY_WINDOW_MS: 120_000 });
+    expect(config).toMatchObject({ PORT: 3000, KAFKA_BROKERS: ['a:9092', 'b:9092'], JWT_SECRET: secret, RECOVERY_WINDOW_MS: 120_000 });
     expect(Object.isFrozen(config)).toBe(true);
   });
 
@@ -21,8 +22,18 @@ describe('gateway configuration', () => {
     expect(() => parseConfig({ ...base, KAFKA_BROKERS: 'no-port' })).toThrow(/KAFKA_BROKERS: each broker must be host:port/);
   });
 
-  it('refuses the development JWT secret in production', () => {
-    expect(() => parseConfig({ ...base, NODE_ENV: 'production' })).toThrow(/JWT_SECRET: the development default is refused in production/);
-    expect(parseConfig({ ...base, NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(40) }).NODE_ENV).toBe('production');
+  it.each(['production', 'development', undefined])('refuses a missing or published JWT secret with NODE_ENV=%s', (mode) => {
+    expect(() => parseConfig({ ...base, NODE_ENV: mode, JWT_SECRET: undefined })).toThrow(/JWT_SECRET: missing or a published default/);
+    expect(() => parseConfig({ ...base, NODE_ENV: mode, JWT_SECRET: DEV_JWT_SECRET })).toThrow(/JWT_SECRET: missing or a published default/);
+    expect(() => parseConfig({ ...base, NODE_ENV: mode, JWT_SECRET_PREVIOUS: DEV_JWT_SECRET })).toThrow(/JWT_SECRET_PREVIOUS/);
+    expect(parseConfig({ ...base, NODE_ENV: mode }).JWT_SECRET).toBe(secret);
+  });
+
+  it('accepts the published secret only in the test harness', () => {
+    expect(parseConfig({ ...base, NODE_ENV: 'test', JWT_SECRET: undefined }).JWT_SECRET).toBe(DEV_JWT_SECRET);
+  });
+
+  it('refuses a service-token key equal to the user-token key', () => {
+    expect(() => parseConfig({ ...base, SERVICE_TOKEN_SECRET: secret })).toThrow(/SERVICE_TOKEN_SECRET: must differ/);
   });
 });

@@ -1,9 +1,17 @@
-import { TOPICS, usernameSchema } from '@chat/protocol';
+import { SEND_ACK_MARGIN_MS, SEND_ACK_TIMEOUT_MS, TOPICS, usernameSchema } from '@chat/protocol';
 import { env, loadEnvironment, parseEnvironment } from '@chat/service-kit';
 import { z } from 'zod';
 
-/** The JWT secret of .env.example: fine on a laptop, refused in production. */
+/** The JWT secret of .env.example: published, so accepted only by the test harness (NODE_ENV=test). */
 export const DEV_JWT_SECRET = 'dev-only-secret-change-me-dev-only-secret';
+
+/**
+ * Secrets anyone can read (in this repository, its history, or its docs): whoever knows one forges any
+ * token. Refused in every mode but the test harness, as is a missing secret.
+ */
+export const PUBLISHED_SECRETS: readonly string[] = [DEV_JWT_SECRET, 'change-me', 'secret', 'changeme'];
+
+const secret = z.string().min(32, 'must be at least 32 characters');
 
 const { int } = env;
 
@@ -26,13 +34,29 @@ export const gatewayEnvironment = z
     KAFKA_MESSAGES_TOPIC: z.string().default(TOPICS.messages),
     KAFKA_MESSAGES_PARTITIONS: int(1, 10_000).default(12),
     KAFKA_CREATE_TOPICS: env.flag().default(true),
-    /** How long a send may wait for Kafka before it is answered UNAVAILABLE. */
-    KAFKA_SEND_TIMEOUT_MS: int(100).default(10_000),
-    JWT_SECRET: z.string().min(32, 'must be at least 32 characters').default(DEV_JWT_SECRET),
+    /**
+     * How long a send may wait for Kafka before it is answered UNAVAILABLE: well inside the client's own
+     * wait (SEND_ACK_TIMEOUT_MS), so that clients get the answer instead of timing out before it.
+     */
+    KAFKA_SEND_TIMEOUT_MS: int(100, SEND_ACK_TIMEOUT_MS - SEND_ACK_MARGIN_MS).default(6_000),
+    /** Signs people's tokens. Missing or published: refused (npm start generates one into .data/local). */
+    JWT_SECRET: secret.default(DEV_JWT_SECRET),
+    /** The secret before a rotation: still verifies the tokens it signed until they expire; never signs. */
+    JWT_SECRET_PREVIOUS: secret.optional(),
+    /**
+     * The service tokens' own key (the assistant's `role: "service"` tokens, audience `chat-service`):
+     * a leaked user-token secret cannot forge one. Unset: JWT_SECRET signs them too (npm start sets both).
+     */
+    SERVICE_TOKEN_SECRET: secret.optional(),
+    SERVICE_TOKEN_SECRET_PREVIOUS: secret.optional(),
     JWT_TTL_SECONDS: int(60).default(86_400),
     CORS_ORIGIN: z.string().default('http://localhost:8080'),
-    /** Express "trust proxy": which hops may set X-Forwarded-For (rate limits key on the client address). */
-    TRUST_PROXY: z.string().default('loopback, linklocal, uniquelocal'),
+    /**
+     * Express "trust proxy": exactly the hops that may set X-Forwarded-For (rate limits key on the client
+     * address). The edge (nginx, the ingress) sets it from the address it saw; trusting whole private
+     * ranges let any client there rotate the header. Local: loopback; compose: the proxy's network.
+     */
+    TRUST_PROXY: z.string().default('loopback'),
     MESSAGE_RATE_LIMIT: int(1).default(30),
     MESSAGE_RATE_WINDOW_MS: int(100).default(10_000),
     LOGIN_RATE_LIMIT: int(1).default(10),
@@ -45,8 +69,15 @@ export const gatewayEnvironment = z
     ASSISTANT_NAME: z.union([z.literal(''), usernameSchema]).default(''),
   })
   .superRefine((env, ctx) => {
-    if (env.NODE_ENV === 'production' && env.JWT_SECRET === DEV_JWT_SECRET) {
-      ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'the development default is refused in production: set a random secret' });
+    if (env.NODE_ENV === 'test') return;
+    for (const key of ['JWT_SECRET', 'JWT_SECRET_PREVIOUS', 'SERVICE_TOKEN_SECRET', 'SERVICE_TOKEN_SECRET_PREVIOUS'] as const) {
+      const value = env[key];
+      if (value !== undefined && PUBLISHED_SECRETS.includes(value)) {
+        ctx.addIssue({ code: 'custom', path: [key], message: 'missing or a published default, which anyone can forge tokens with: set a random one (openssl rand -base64 32)' });
+      }
+    }
+    if (env.SERVICE_TOKEN_SECRET !== undefined && env.SERVICE_TOKEN_SECRET === env.JWT_SECRET) {
+      ctx.addIssue({ code: 'custom', path: ['SERVICE_TOKEN_SECRET'], message: 'must differ from JWT_SECRET: service tokens have a key of their own' });
     }
   });
 

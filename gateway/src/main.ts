@@ -12,6 +12,7 @@ import { createMetrics } from './metrics';
 import { createSocketServer } from './realtime/socket-server';
 import { createMessageClaims } from './redis/message-claims';
 import { createRateLimiter } from './redis/rate-limiter';
+import { createInvitationRepository } from './store/invitations';
 import { createMessageHistory } from './store/messages';
 import { createRoomRepository } from './store/rooms';
 import { createUserRepository } from './store/users';
@@ -39,8 +40,16 @@ async function main(): Promise<void> {
 
   const users = createUserRepository(db);
   const rooms = createRoomRepository(db);
+  const invitations = createInvitationRepository(db, rooms);
   const history = createMessageHistory(db);
-  const tokens = createTokenService(config.JWT_SECRET, config.JWT_TTL_SECONDS);
+  const tokens = createTokenService(
+    {
+      user: [config.JWT_SECRET, config.JWT_SECRET_PREVIOUS].filter((k): k is string => Boolean(k)),
+      // Without a key of their own, service tokens fall back to JWT_SECRET: still their own issuer and audience.
+      service: [config.SERVICE_TOKEN_SECRET ?? config.JWT_SECRET, config.SERVICE_TOKEN_SECRET_PREVIOUS].filter((k): k is string => Boolean(k)),
+    },
+    config.JWT_TTL_SECONDS,
+  );
   const bus = createKafkaMessageBus(kafka, { topic: config.KAFKA_MESSAGES_TOPIC, sendTimeoutMs: config.KAFKA_SEND_TIMEOUT_MS }, metrics, moduleLogger(logger, 'message-bus'));
   const claims = createMessageClaims(redis, {
     prefix: config.REDIS_KEY_PREFIX,
@@ -75,6 +84,7 @@ async function main(): Promise<void> {
     tokens,
     users,
     rooms,
+    invitations,
     history,
     roomEvents,
     readiness,
@@ -84,6 +94,7 @@ async function main(): Promise<void> {
     // Many people can share one address (an office, a carrier's NAT): ten times the per-account limit.
     loginAddressLimiter: createRateLimiter(redis, 'login-address', config.LOGIN_RATE_LIMIT * 10, config.LOGIN_RATE_WINDOW_MS, config.REDIS_KEY_PREFIX),
     registerLimiter: createRateLimiter(redis, 'register', config.REGISTER_RATE_LIMIT, config.REGISTER_RATE_WINDOW_MS, config.REDIS_KEY_PREFIX),
+    assistantName: config.ASSISTANT_NAME,
   });
 
   await bus.connect();

@@ -10,12 +10,14 @@
 //   malformed, oversized and NUL-byte socket sends; a 40-message burst over the per-user limit.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import type { AuthResponse, ChatMessage, ErrorCode, Room } from '@chat/protocol';
 import jwt from 'jsonwebtoken';
 import { Client } from 'pg';
 import WebSocket from 'ws';
-import { api, type ApiResult, type ChatSocket, connectSocket, createSocket, eventually, nextEvent, registerUser, startSystem, type TestSystem } from '@chat/testing';
+import { Redis } from 'ioredis';
+import { api, type ApiResult, type ChatSocket, collect, connectSocket, createSocket, eventually, inviteAndAccept, nextEvent, registerUser, startSystem, type TestSystem } from '@chat/testing';
 
 const WEB_ORIGIN = 'https://chat.example.test';
 /** Messages per user per 10 s here. */
@@ -38,6 +40,17 @@ beforeAll(async () => {
 afterAll(async () => {
   await system?.stop();
 });
+
+/**
+ * Every hostile input the suite tried, and the ones the system accepted: each case records its probes
+ * (and asserts on them); the summary prints the count, and the last case proves that none was accepted.
+ */
+const hostile = { tried: 0, accepted: [] as string[] };
+function probe(what: string, refused: boolean): void {
+  hostile.tried += 1;
+  if (!refused) hostile.accepted.push(what);
+}
+afterAll(() => console.log(`abuse summary: ${hostile.tried} hostile inputs tried, ${hostile.accepted.length} accepted${hostile.accepted.length ? `: ${hostile.accepted.join('; ')}` : ''}`));
 
 /** Every answer the suite got, and every secret it handled: checked against each other at the end. */
 const answers: string[] = [];
@@ -109,7 +122,7 @@ let bystanders: { a: ChatSocket; b: ChatSocket; room: Room };
 beforeAll(async () => {
   const [a, b] = [await newUser(), await newUser()];
   const room = (await call<{ room: Room }>('POST', '/api/rooms', { token: a.token, body: { name: 'bystanders', visibility: 'private' } })).body.room;
-  await call('POST', `/api/rooms/${room.id}/members`, { token: a.token, body: { username: b.user.username } });
+  await inviteAndAccept(url, a.token, room.id, b);
   bystanders = { a: await connectSocket(url, a.token), b: await connectSocket(url, b.token), room };
 }, 30_000);
 
@@ -165,8 +178,10 @@ describe('tokens', () => {
     ];
     for (const [what, token] of cases) {
       const rest = await call('GET', '/api/me', { token });
+      probe(`REST token: ${what}`, rest.status === 401);
       expect([what, rest.status, rest.body]).toEqual([what, 401, errorOf('UNAUTHORIZED')]);
       const refused = await handshakeError(token);
+      probe(`handshake token: ${what}`, refused.message === 'UNAUTHORIZED');
       expect([what, refused.message, refused.data]).toEqual([what, 'UNAUTHORIZED', errorOf('UNAUTHORIZED').error]);
     }
     const expired = await call<{ error: { message: string } }>('GET', '/api/me', { token: cases[0]![1] });
@@ -181,6 +196,7 @@ describe('tokens', () => {
   ])('refuses an Authorization header with %s', async (_, header) => {
     const user = await newUser();
     const result = await call('GET', '/api/rooms', { headers: { authorization: header(user.token) } });
+    probe(`Authorization header with ${_}`, result.status === 401);
     expect(result.status).toBe(401);
     expect(result.body).toEqual(errorOf('UNAUTHORIZED'));
   });
@@ -195,6 +211,30 @@ describe('tokens', () => {
     await closed;
     const refused = await handshakeError(user.token);
     expect(refused.data).toEqual(errorOf('UNAUTHORIZED').error);
+  });
+});
+
+describe('service tokens', () => {
+  it('refuses role "service" on any token not signed with the service key, issuer and audience', async () => {
+    const user = await newUser();
+    const sub = user.user.id;
+    const name = user.user.username;
+    const service = { issuer: 'chat-platform', audience: 'chat-service' };
+    const cases: [string, string][] = [
+      ['role service signed with the user-token secret, no audience', sign({ name, role: 'service' }, { subject: sub, expiresIn: 60 })],
+      ['role service with the service audience but the user-token secret', sign({ name, role: 'service' }, { subject: sub, expiresIn: 60, ...service })],
+      ['role service with the user audience and secret', sign({ name, role: 'service' }, { subject: sub, expiresIn: 60, issuer: 'chat-gateway', audience: 'chat-user' })],
+      ['a user token without issuer and audience', sign({ name }, { subject: sub, expiresIn: 60 })],
+      ['the service key with the user audience', sign({ name }, { subject: sub, expiresIn: 60, secret: system.env.SERVICE_TOKEN_SECRET, issuer: 'chat-gateway', audience: 'chat-user' })],
+    ];
+    for (const [what, token] of cases) {
+      const refused = await handshakeError(token);
+      probe(`handshake: ${what}`, refused.message === 'UNAUTHORIZED');
+      expect([what, refused.message]).toEqual([what, 'UNAUTHORIZED']);
+    }
+    // The real thing still works: the service key, issuer and audience.
+    const genuine = sign({ name, role: 'service' }, { subject: sub, expiresIn: 60, secret: system.env.SERVICE_TOKEN_SECRET, ...service });
+    (await connect(genuine)).close();
   });
 });
 
@@ -245,7 +285,7 @@ describe('authorization', () => {
   it('a member who left can no longer send from a socket that was open when they left', async () => {
     const { owner, room } = await privateRoom();
     const guest = await newUser();
-    await call('POST', `/api/rooms/${room.id}/members`, { token: owner.token, body: { username: guest.user.username } });
+    await inviteAndAccept(url, owner.token, room.id, guest);
     const socket = await connect(guest.token);
     const joined = await send(socket, room.id, 'I am in');
     expect(joined).toMatchObject({ ok: true });
@@ -266,9 +306,10 @@ describe('input', () => {
     ['an escape sequence in a room name', { name: '\u001b[31mred', visibility: 'public' }],
     ['a prototype-polluting key', JSON.parse('{"name":"room","visibility":"public","__proto__":{"admin":true}}')],
     ['an array body', [{ name: 'room', visibility: 'public' }]],
-  ])('rejects a room with %s as VALIDATION', async (_, body) => {
+  ])('rejects a room with %s as VALIDATION', async (what, body) => {
     const user = await newUser();
     const result = await call('POST', '/api/rooms', { token: user.token, body });
+    probe(`room with ${what}`, result.status === 400);
     expect([result.status, result.body]).toEqual([400, errorOf('VALIDATION')]);
   });
 
@@ -322,6 +363,7 @@ describe('input', () => {
     const accepted = acks.filter((a) => a.ok).length;
     const limited = acks.filter((a) => !a.ok && a.error?.code === 'RATE_LIMITED').length;
     console.log(`flood: 10000 sends acked in ${Date.now() - started} ms, ${accepted} accepted, ${limited} RATE_LIMITED; bystander latencies ${latencies.join(', ')} ms`);
+    probe('10,000 rapid sends past the rate limit', accepted <= MESSAGE_RATE_LIMIT);
     expect(accepted).toBeLessThanOrEqual(MESSAGE_RATE_LIMIT);
     expect(accepted + limited).toBe(10_000);
     expect(Math.max(...latencies)).toBeLessThan(2_000);
@@ -335,6 +377,7 @@ describe('input', () => {
       statuses.push(result.status);
     }
     expect(statuses.slice(0, 50).every((s) => s === 401)).toBe(true);
+    probe('password spray past the per-address limit', statuses.slice(50).every((s) => s === 429));
     expect(statuses.slice(50)).toEqual([429, 429, 429, 429, 429]);
   });
 
@@ -343,6 +386,7 @@ describe('input', () => {
     const attempts = await Promise.all(
       Array.from({ length: 20 }, (_, i) => call('POST', '/api/auth/register', { body: { username: i % 2 ? base.toUpperCase() : base, password: `password number ${i}` } })),
     );
+    probe('20 racing registrations of one name', attempts.filter((r) => r.status === 201).length === 1);
     expect(attempts.filter((r) => r.status === 201)).toHaveLength(1);
     expect(attempts.filter((r) => r.status === 409).map((r) => r.body)).toEqual(Array(19).fill(errorOf('CONFLICT')));
     for (const r of attempts) if (r.status === 201) secrets.add((r.body as AuthResponse).token);
@@ -428,6 +472,227 @@ describe('output', () => {
   });
 });
 
+describe('recovered sessions', () => {
+  /**
+   * A socket that saw one broadcast in `room` (recovery replays from the last one a client saw), then
+   * lost its connection the way a phone loses its network: Socket.IO keeps its session for recovery.
+   */
+  async function droppedSocket(token: string, roomId: string, sender: ChatSocket) {
+    const socket = createSocket(url, token, { reconnection: false });
+    sockets.push(socket);
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', () => resolve());
+      socket.once('connect_error', reject);
+    });
+    const seen = collect(socket, 'message:new');
+    const body = `seen before the drop ${crypto.randomUUID()}`;
+    expect(await send(sender, roomId, body)).toMatchObject({ ok: true });
+    await eventually(async () => seen.length, (n) => n === 1, 5_000, 'the first delivery');
+    const dropped = new Promise((resolve) => socket.once('disconnect', resolve));
+    (socket.io.engine as unknown as { close(): void }).close();
+    await dropped;
+    return { socket, seen };
+  }
+
+  /** Reconnects a dropped socket (with its session id and offset): connected, or the refusal. */
+  async function comeBack(socket: ChatSocket): Promise<{ connected: true; recovered: boolean } | { connected: false; error: Error & { data?: unknown } }> {
+    socket.connect();
+    return new Promise((resolve) => {
+      socket.once('connect', () => resolve({ connected: true, recovered: socket.recovered }));
+      socket.once('connect_error', (error) => resolve({ connected: false, error }));
+    });
+  }
+
+  async function sharedRoom() {
+    const [owner, guest] = [await newUser(), await newUser()];
+    const room = (await call<{ room: Room }>('POST', '/api/rooms', { token: owner.token, body: { name: 'recovery', visibility: 'public' } })).body.room;
+    expect((await call('POST', `/api/rooms/${room.id}/join`, { token: guest.token })).status).toBe(200);
+    return { owner, guest, room, ownerSocket: await connect(owner.token) };
+  }
+
+  it('a deleted account cannot recover its session: refused, and nothing of its rooms reaches it', async () => {
+    const { owner, guest, room, ownerSocket } = await sharedRoom();
+    const { socket, seen } = await droppedSocket(guest.token, room.id, ownerSocket);
+    expect((await call('DELETE', '/api/me', { token: guest.token })).status).toBe(204);
+    expect(await send(ownerSocket, room.id, 'after the account was deleted')).toMatchObject({ ok: true });
+    const back = await comeBack(socket);
+    probe('recovering the session of a deleted account', !back.connected);
+    expect(back).toMatchObject({ connected: false, error: { message: 'UNAUTHORIZED' } });
+    expect(seen.map((m) => m.body)).not.toContain('after the account was deleted');
+    void owner;
+  });
+
+  it('a user who left a room while away does not get it back by recovering: no delivery, no send', async () => {
+    const { guest, room, ownerSocket } = await sharedRoom();
+    const { socket, seen } = await droppedSocket(guest.token, room.id, ownerSocket);
+    expect((await call('POST', `/api/rooms/${room.id}/leave`, { token: guest.token })).status).toBe(204);
+    const back = await comeBack(socket);
+    expect(back).toEqual({ connected: true, recovered: false });
+    const body = `after the leave ${crypto.randomUUID()}`;
+    expect(await send(ownerSocket, room.id, body)).toMatchObject({ ok: true });
+    const refused = await send(socket, room.id, 'I left, but I am still here');
+    probe('sending into a room left while away', !refused.ok);
+    expect(refused).toEqual({ ok: false, ...errorOf('FORBIDDEN') });
+    // The owner's message went out before the refused send was answered: had it been delivered, it is here.
+    probe('receiving a room left while away', !seen.some((m) => m.body === body));
+    expect(seen.map((m) => m.body)).not.toContain(body);
+  });
+
+  it('a user added to a room while away reconnects into it: it receives and sends there', async () => {
+    const { guest, room, ownerSocket } = await sharedRoom();
+    const { socket } = await droppedSocket(guest.token, room.id, ownerSocket);
+    const other = (await call<{ room: Room }>('POST', '/api/rooms', { token: (await newUser()).token, body: { name: 'joined while away', visibility: 'public' } })).body.room;
+    expect((await call('POST', `/api/rooms/${other.id}/join`, { token: guest.token })).status).toBe(200);
+    const back = await comeBack(socket);
+    expect(back).toEqual({ connected: true, recovered: false });
+    expect(await send(socket, other.id, 'hello, new room')).toMatchObject({ ok: true });
+  });
+
+  it('a recovered session is ended with the account: its Redis session keys are gone after DELETE /api/me', async () => {
+    const { guest, room, ownerSocket } = await sharedRoom();
+    await droppedSocket(guest.token, room.id, ownerSocket);
+    const prefix = system.env.REDIS_KEY_PREFIX!;
+    const redis = new Redis(system.env.REDIS_URL!);
+    try {
+      const indexed = await eventually(() => redis.smembers(`${prefix}sio:user-sessions:${guest.user.id}`), (pids) => pids.length === 1, 5_000, 'the session indexed');
+      expect(await redis.exists(`${prefix}sio:session:${indexed[0]}`)).toBe(1);
+      expect((await call('DELETE', '/api/me', { token: guest.token })).status).toBe(204);
+      await eventually(() => redis.exists(`${prefix}sio:session:${indexed[0]}`), (n) => n === 0, 5_000, 'the session deleted');
+    } finally {
+      redis.disconnect();
+    }
+  });
+});
+
+describe('messages the persister would refuse', () => {
+  it.each([
+    ['a lone high surrogate', '\ud800'],
+    ['a lone low surrogate inside text', 'broken \udc00 text'],
+    ['a surrogate pair cut in half at the end', 'emoji \ud83d'],
+  ])('refuses %s in a body as VALIDATION, so that nothing acked is dead-lettered', async (what, body) => {
+    const user = await newUser();
+    const room = (await call<{ room: Room }>('POST', '/api/rooms', { token: user.token, body: { name: 'unicode', visibility: 'private' } })).body.room;
+    const socket = await connect(user.token);
+    const ack = await send(socket, room.id, body);
+    probe(`a body with ${what}`, !ack.ok);
+    expect(ack).toEqual({ ok: false, ...errorOf('VALIDATION') });
+  });
+});
+
+describe('smaller holes', () => {
+  it('answers CONFLICT to a clientMsgId reused in another room instead of acking the first room’s message', async () => {
+    const user = await newUser();
+    const [one, two] = [
+      (await call<{ room: Room }>('POST', '/api/rooms', { token: user.token, body: { name: 'one', visibility: 'private' } })).body.room,
+      (await call<{ room: Room }>('POST', '/api/rooms', { token: user.token, body: { name: 'two', visibility: 'private' } })).body.room,
+    ];
+    const socket = await connect(user.token);
+    const clientMsgId = crypto.randomUUID();
+    expect(await socket.timeout(10_000).emitWithAck('message:send', { roomId: one.id, body: 'for room one', clientMsgId })).toMatchObject({ ok: true });
+    const reused = await socket.timeout(10_000).emitWithAck('message:send', { roomId: two.id, body: 'for room two', clientMsgId });
+    probe('a clientMsgId reused in another room', !reused.ok);
+    expect(reused).toEqual({ ok: false, ...errorOf('CONFLICT') });
+  });
+
+  it.each([
+    ['a right-to-left override', 'invoice\u202Efdp.exe'],
+    ['a left-to-right isolate', 'name\u2066hidden\u2069'],
+    ['a right-to-left mark', 'room\u200F'],
+  ])('refuses a room name with %s as VALIDATION', async (what, name) => {
+    const user = await newUser();
+    const result = await call('POST', '/api/rooms', { token: user.token, body: { name, visibility: 'public' } });
+    probe(`room name with ${what}`, result.status === 400);
+    expect([result.status, result.body]).toEqual([400, errorOf('VALIDATION')]);
+  });
+
+  it.each(['assistant', 'Assistant', 'ADMIN', 'system'])('refuses to register the reserved name %s', async (username) => {
+    const result = await call('POST', '/api/auth/register', { body: { username, password: 'long enough password' } });
+    probe(`registering the reserved name ${username}`, result.status === 409);
+    expect([result.status, result.body]).toEqual([409, errorOf('CONFLICT')]);
+  });
+
+  it('an invitation adds nobody: the invitee is a member only after accepting, and nobody else can accept it', async () => {
+    const [owner, invitee, mallory] = [await newUser(), await newUser(), await newUser()];
+    const room = (await call<{ room: Room }>('POST', '/api/rooms', { token: owner.token, body: { name: 'by invitation', visibility: 'private' } })).body.room;
+    const inviteeSocket = await connect(invitee.token);
+    const announced = nextEvent(inviteeSocket, 'invitation:new', (i) => i.room.id === room.id, 5_000);
+    const invited = await call<{ invitation: { room: Room } }>('POST', `/api/rooms/${room.id}/members`, { token: owner.token, body: { username: invitee.user.username } });
+    expect(invited.status).toBe(201);
+    expect((await announced).inviter).toEqual(owner.user);
+    const beforeAccepting = await call('GET', `/api/rooms/${room.id}/messages`, { token: invitee.token });
+    probe('reading a private room one was only invited to', beforeAccepting.status === 403);
+    expect(beforeAccepting.status).toBe(403);
+    expect(await send(inviteeSocket, room.id, 'not yet')).toEqual({ ok: false, ...errorOf('FORBIDDEN') });
+    const stolen = await call('POST', `/api/invitations/${room.id}/accept`, { token: mallory.token });
+    probe("accepting someone else's invitation", stolen.status === 404);
+    expect([stolen.status, stolen.body]).toEqual([404, errorOf('NOT_FOUND')]);
+    const joined = nextEvent(inviteeSocket, 'room:joined', (r) => r.id === room.id, 5_000);
+    expect((await call('POST', `/api/invitations/${room.id}/accept`, { token: invitee.token })).status).toBe(200);
+    await joined;
+    expect(await send(inviteeSocket, room.id, 'now I am in')).toMatchObject({ ok: true });
+    // Declined: gone, and no membership.
+    const other = await newUser();
+    await call('POST', `/api/rooms/${room.id}/members`, { token: owner.token, body: { username: other.user.username } });
+    expect((await call('POST', `/api/invitations/${room.id}/decline`, { token: other.token })).status).toBe(204);
+    expect((await call('GET', `/api/rooms/${room.id}/messages`, { token: other.token })).status).toBe(403);
+    expect((await call('POST', `/api/invitations/${room.id}/accept`, { token: other.token })).status).toBe(404);
+  });
+});
+
+describe('the edge (nginx in front of a gateway)', () => {
+  let edge: TestSystem;
+  beforeAll(async () => {
+    edge = await startSystem({ gateways: 1, persister: false, env: { REGISTER_RATE_LIMIT: '30' } });
+  }, 120_000);
+  afterAll(async () => {
+    await edge?.stop();
+  });
+
+  it('keys the sign-up limit on the address nginx saw: a rotated X-Forwarded-For does not reset it', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 40; i++) {
+      const result = await api(edge.baseUrl, 'POST', '/api/auth/register', {
+        headers: { 'x-forwarded-for': `203.0.113.${i + 1}` },
+        body: { username: `xff${i}${crypto.randomBytes(3).toString('hex')}`, password: 'long enough password' },
+      });
+      statuses.push(result.status);
+    }
+    probe('40 sign-ups past a limit of 30 with a rotated X-Forwarded-For', statuses.filter((s) => s === 201).length <= 30);
+    expect(statuses.filter((s) => s === 201)).toHaveLength(30);
+    expect(statuses.slice(30)).toEqual(Array(10).fill(429));
+  });
+
+  it('cuts a request whose body trickles in within seconds, not a connection held for minutes', async () => {
+    const { port, hostname } = new URL(edge.baseUrl);
+    const started = Date.now();
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = net.connect(Number(port), hostname, () => {
+        socket.write(`POST /api/auth/login HTTP/1.1\r\nHost: ${hostname}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"username":`);
+      });
+      let text = '';
+      socket.on('data', (chunk) => void (text += String(chunk)));
+      socket.on('close', () => resolve(text));
+      socket.on('error', reject);
+      setTimeout(() => (socket.destroy(), reject(new Error('still open after 30 s'))), 30_000).unref();
+    });
+    probe('a request body trickled in slowly', Date.now() - started < 20_000);
+    expect(Date.now() - started).toBeLessThan(20_000);
+    // nginx ends it with 408 in its log and, as a rule, closes without writing an answer.
+    expect(answer === '' || /^HTTP\/1\.1 408/.test(answer)).toBe(true);
+  }, 40_000);
+
+  it('serves the web app with a strict CSP, Referrer-Policy and Permissions-Policy on every page', async () => {
+    for (const page of ['/', '/some/client/route']) {
+      const response = await fetch(`${edge.baseUrl}${page}`);
+      const csp = response.headers.get('content-security-policy') ?? '';
+      for (const directive of ["default-src 'self'", "script-src 'self'", "connect-src 'self'", "frame-ancestors 'none'", "object-src 'none'"]) expect(csp).toContain(directive);
+      expect(csp).not.toMatch(/unsafe-inline|unsafe-eval/);
+      expect(response.headers.get('referrer-policy')).toBe('no-referrer');
+      expect(response.headers.get('permissions-policy')).toMatch(/camera=\(\)/);
+    }
+  });
+});
+
 describe('secrets', () => {
   it('no answer of the suite and no line of the logs holds a token, a password, a hash or a stack trace', async () => {
     expect(secrets.size).toBeGreaterThan(20);
@@ -454,5 +719,12 @@ describe('secrets', () => {
       expect(forbidden.filter((s) => log.includes(s))).toEqual([]);
       expect(log).not.toMatch(/\$argon2/);
     }
+  });
+});
+
+describe('summary', () => {
+  it('accepted none of the hostile inputs it tried', () => {
+    expect(hostile.tried).toBeGreaterThan(30);
+    expect(hostile.accepted).toEqual([]);
   });
 });

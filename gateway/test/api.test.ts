@@ -133,8 +133,15 @@ describe('rooms', () => {
     const unknown = await api(url, 'POST', `/api/rooms/${room.id}/members`, { token: owner.token, body: { username: name() } });
     expect(unknown.status).toBe(404);
 
-    const invited = await api<{ room: Room }>(url, 'POST', `/api/rooms/${room.id}/members`, { token: owner.token, body: { username: guest.user.username } });
-    expect(invited.body.room.memberCount).toBe(2);
+    // An invitation is not a membership: the guest is in only after accepting.
+    const invited = await api<{ invitation: { room: Room; inviter: unknown } }>(url, 'POST', `/api/rooms/${room.id}/members`, { token: owner.token, body: { username: guest.user.username } });
+    expect([invited.status, invited.body.invitation.inviter]).toEqual([201, owner.user]);
+    expect((await api(url, 'GET', `/api/rooms/${room.id}/messages`, { token: guest.token })).status).toBe(403);
+    const pending = await api<{ invitations: { room: Room }[] }>(url, 'GET', '/api/invitations', { token: guest.token });
+    expect(pending.body.invitations.map((i) => i.room.id)).toEqual([room.id]);
+    const accepted = await api<{ room: Room }>(url, 'POST', `/api/invitations/${room.id}/accept`, { token: guest.token });
+    expect([accepted.status, accepted.body.room.memberCount]).toEqual([200, 2]);
+    expect((await api(url, 'POST', `/api/invitations/${room.id}/accept`, { token: guest.token })).status).toBe(404);
     expect((await api(url, 'GET', `/api/rooms/${room.id}/messages`, { token: guest.token })).status).toBe(200);
     expect((await api(url, 'POST', `/api/rooms/${room.id}/leave`, { token: guest.token })).status).toBe(204);
     expect((await api(url, 'GET', `/api/rooms/${room.id}/messages`, { token: guest.token })).status).toBe(403);

@@ -15,6 +15,7 @@ import {
   type ChatClient,
   connectClient,
   eventually,
+  inviteAndAccept,
   joinAsMember,
   longestAckGap,
   registerUser,
@@ -106,8 +107,7 @@ async function startTraffic(label: string): Promise<Traffic> {
     const created = await api<{ room: Room }>(url, 'POST', '/api/rooms', { token: owner.token, body: { name: `${label} of ${owner.user.username}`, visibility: 'private' } });
     if (created.status !== 201) throw new Error(`create room: ${created.status}`);
     for (const member of [m1!, m2!]) {
-      const invited = await api(url, 'POST', `/api/rooms/${created.body.room.id}/members`, { token: owner.token, body: { username: member.user.username } });
-      if (invited.status !== 200) throw new Error(`invite: ${invited.status}`);
+      await inviteAndAccept(url, owner.token, created.body.room.id, member);
     }
     rooms.push(created.body.room);
   }

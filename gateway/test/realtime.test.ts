@@ -2,7 +2,7 @@
 import crypto from 'node:crypto';
 import type { ChatMessage, Room } from '@chat/protocol';
 import { Client } from 'pg';
-import { api, type ChatSocket, collect, connectSocket, createSocket, eventually, nextEvent, registerUser, startSystem, type TestSystem } from '@chat/testing';
+import { api, type ChatSocket, collect, connectSocket, createSocket, eventually, inviteAndAccept, nextEvent, registerUser, startSystem, type TestSystem } from '@chat/testing';
 
 let system: TestSystem;
 let db: Client;
@@ -40,8 +40,7 @@ async function roomOfTwo(visibility: 'public' | 'private' = 'private') {
   const bob = await registerUser(system.baseUrl);
   const created = await api<{ room: Room }>(system.baseUrl, 'POST', '/api/rooms', { token: alice.token, body: { name: 'two of us', visibility } });
   expect(created.status).toBe(201);
-  const invited = await api(system.baseUrl, 'POST', `/api/rooms/${created.body.room.id}/members`, { token: alice.token, body: { username: bob.user.username } });
-  expect(invited.status).toBe(200);
+  await inviteAndAccept(system.baseUrl, alice.token, created.body.room.id, bob);
   return { alice, bob, room: created.body.room };
 }
 

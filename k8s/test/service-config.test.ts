@@ -77,7 +77,10 @@ function interpolate(value: unknown, dotEnv: Record<string, string>): string {
   });
 }
 
-/** Each compose service's environment, interpolated from .env.example (the README: cp .env.example .env). */
+/**
+ * Each compose service's environment, interpolated from .env.example with the one step the README adds
+ * (cp .env.example .env, then set JWT_SECRET: the published one is refused).
+ */
 function composeEnvironments(): ServiceEnvironment[] {
   const dotEnv = Object.fromEntries(
     readFileSync(path.join(repoRoot, '.env.example'), 'utf8')
@@ -85,6 +88,7 @@ function composeEnvironments(): ServiceEnvironment[] {
       .filter((line) => /^[A-Z0-9_]+=/.test(line))
       .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
   );
+  dotEnv.JWT_SECRET = RUNTIME_VALUES.JWT_SECRET!;
   const compose = parseYaml(readFileSync(path.join(repoRoot, 'docker-compose.yml'), 'utf8'), { merge: true });
   const shared = Object.keys(compose['x-service-env']);
   const services: [string, string][] = [['gateway-1', 'gateway'], ['gateway-2', 'gateway'], ['gateway-3', 'gateway'], ['persister', 'persister'], ['assistant', 'assistant']];

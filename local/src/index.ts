@@ -10,3 +10,4 @@ export * from './local-system';
 export * from './supervisor';
 export { renderNginxConfig, nginxProcess, type NginxOptions } from './services/nginx';
 export { redisPing } from './services/redis';
+export { localSecrets, type LocalSecrets } from './secrets';

@@ -8,6 +8,7 @@ import { localConfig } from './local-config';
 import { repoRoot } from './paths';
 import { assertPortFree } from './ports';
 import { type ManagedProcess, runningPid, startProcess, stopProcess } from './processes';
+import { localSecrets } from './secrets';
 import { nginxProcess } from './services/nginx';
 import { migrate, type ServicesEnv, servicesEnv, startServices, stopServices } from './stack';
 import { readRestartState, Supervisor } from './supervisor';
@@ -71,6 +72,8 @@ type LocalConfig = ReturnType<typeof localConfig>;
 function appEnvironment(c: LocalConfig, services: ServicesEnv) {
   return {
     ...services,
+    // Generated on the first start and kept in the data folder: no secret of the repository is ever used.
+    ...localSecrets(c.services.dir),
     NODE_ENV: c.nodeEnv,
     LOG_LEVEL: c.logLevel,
     CORS_ORIGIN: `http://localhost:${c.httpPort}`,

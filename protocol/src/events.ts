@@ -1,5 +1,5 @@
 import type { ErrorBody } from './errors';
-import type { ChatMessage, PublicUser, Room } from './models';
+import type { ChatMessage, Invitation, PublicUser, Room } from './models';
 import type { AssistantStreamInput, SendMessageInput } from './schemas';
 
 /** Every client-to-server event that can fail answers through an ack of this shape. */
@@ -44,6 +44,8 @@ export interface ServerToClientEvents {
   'presence:diff': (event: PresenceDiffEvent) => void;
   'room:joined': (room: Room) => void;
   'room:left': (event: RoomLeftEvent) => void;
+  /** Someone invited me to a room: I join it only by accepting (POST /api/invitations/:roomId/accept). */
+  'invitation:new': (invitation: Invitation) => void;
   'assistant:stream': (event: AssistantStreamEvent) => void;
 }
 

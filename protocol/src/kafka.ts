@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { LIMITS } from './limits';
+import { storedBodySchema } from './text';
 
 /** Topic names, shared by the gateway (producer), the persister (consumer) and the manifests. */
 export const TOPICS = {
@@ -17,7 +18,8 @@ export const messageRecordSchema = z.strictObject({
   roomId: z.uuid(),
   senderId: z.uuid(),
   senderUsername: z.string().min(1).max(LIMITS.usernameMax),
-  body: z.string().min(LIMITS.bodyMin).max(LIMITS.bodyMax),
+  /** The very schema the gateway's send schema ends in: what was acked is what can be stored. */
+  body: storedBodySchema,
   clientMsgId: z.string().min(1).max(LIMITS.clientMsgIdMax),
   createdAt: z.iso.datetime(),
 });

@@ -57,3 +57,22 @@ export interface FeaturesResponse {
   /** The room assistant, answering messages that start with `@<name>`; null when it is off. */
   assistant: { name: string } | null;
 }
+
+/**
+ * A pending invitation to a room (`GET /api/invitations`, the `invitation:new` event). The invitee is
+ * not a member until it accepts; declining (or the room's deletion) removes it.
+ */
+export interface Invitation {
+  room: Room;
+  inviter: PublicUser;
+  /** ISO 8601, UTC. */
+  createdAt: string;
+}
+
+export interface InvitationResponse {
+  invitation: Invitation;
+}
+
+export interface InvitationsResponse {
+  invitations: Invitation[];
+}

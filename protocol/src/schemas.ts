@@ -1,9 +1,6 @@
 import { z } from 'zod';
 import { LIMITS } from './limits';
-
-/** C0 control characters except tab and newline, and DEL: never part of a chat message or a name. */
-// eslint-disable-next-line no-control-regex
-const CONTROL_CHARS = /[\u0000-\u0008\u000b-\u001f\u007f]/;
+import { BIDI_CONTROLS, CONTROL_CHARS, normalizeBody, storedBodySchema, unstorableTextProblem } from './text';
 
 export const usernameSchema = z
   .string()
@@ -27,7 +24,9 @@ export const roomNameSchema = z
   .trim()
   .min(LIMITS.roomNameMin, `room name must be ${LIMITS.roomNameMin}-${LIMITS.roomNameMax} characters`)
   .max(LIMITS.roomNameMax, `room name must be ${LIMITS.roomNameMin}-${LIMITS.roomNameMax} characters`)
-  .refine((s) => !CONTROL_CHARS.test(s), 'room name must not contain control characters');
+  .refine((s) => !CONTROL_CHARS.test(s), 'room name must not contain control characters')
+  .refine((s) => !BIDI_CONTROLS.test(s), 'room name must not contain bidirectional control characters')
+  .refine((s) => unstorableTextProblem(s) === undefined, 'room name must be well-formed Unicode without NUL');
 
 export const createRoomSchema = z.strictObject({
   name: roomNameSchema,
@@ -43,17 +42,11 @@ export const historyQuerySchema = z.strictObject({
 });
 export type HistoryQuery = z.infer<typeof historyQuerySchema>;
 
-/** Message bodies: trimmed, Windows newlines folded, 1-4000 characters, no control characters. */
-export const messageBodySchema = z
-  .string()
-  .transform((s) => s.replace(/\r\n?/g, '\n').trim())
-  .pipe(
-    z
-      .string()
-      .min(LIMITS.bodyMin, 'message must not be empty')
-      .max(LIMITS.bodyMax, `message must be at most ${LIMITS.bodyMax} characters`)
-      .refine((s) => !CONTROL_CHARS.test(s), 'message must not contain control characters'),
-  );
+/**
+ * Message bodies: Windows newlines folded, trimmed, then exactly what the persister stores
+ * (`storedBodySchema`, which the Kafka record schema uses too: text.ts).
+ */
+export const messageBodySchema = z.string().transform(normalizeBody).pipe(storedBodySchema);
 
 /** Chosen by the client, unique per user; a resend with the same value is the same message. */
 export const clientMsgIdSchema = z

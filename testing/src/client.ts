@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import { type ChatClient, type ChatClientOptions, type ChatSocket, createChatClient, createChatSocket } from '@chat/client';
-import type { AuthResponse, ErrorResponse, ServerToClientEvents } from '@chat/protocol';
+import type { AuthResponse, ErrorResponse, Room, ServerToClientEvents } from '@chat/protocol';
 
 export type { ChatClient, ChatSocket };
 
@@ -155,4 +155,16 @@ export async function eventually<T>(read: () => Promise<T>, done: (value: T) => 
     last = await read();
   }
   return last;
+}
+
+/**
+ * Brings `invitee` into a room the way people do: a member invites it, it accepts. Throws naming the
+ * step that failed; returns the room as the invitee sees it.
+ */
+export async function inviteAndAccept(baseUrl: string, inviterToken: string, roomId: string, invitee: { token: string; user: { username: string } }): Promise<Room> {
+  const invited = await api(baseUrl, 'POST', `/api/rooms/${roomId}/members`, { token: inviterToken, body: { username: invitee.user.username } });
+  if (invited.status !== 201) throw new Error(`invite ${invitee.user.username}: ${invited.status} ${JSON.stringify(invited.body)}`);
+  const accepted = await api<{ room: Room }>(baseUrl, 'POST', `/api/invitations/${roomId}/accept`, { token: invitee.token });
+  if (accepted.status !== 200) throw new Error(`accept: ${accepted.status} ${JSON.stringify(accepted.body)}`);
+  return accepted.body.room;
 }

@@ -128,6 +128,7 @@ export async function startSystem(options: TestSystemOptions = {}): Promise<Test
     ...(options.assistant ? { ASSISTANT_NAME: options.assistant.env.ASSISTANT_NAME ?? 'assistant' } : {}),
     REDIS_KEY_PREFIX: uniqueRedisPrefix(),
     JWT_SECRET: `test-secret-${name}-0123456789abcdef`,
+    SERVICE_TOKEN_SECRET: `test-service-secret-${name}-0123456789abcdef`,
     SHUTDOWN_GRACE_MS: '2000',
     ...options.env,
   };

@@ -1,11 +1,18 @@
-import { createSecretKey } from 'node:crypto';
+import { createSecretKey, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { idSchema, type PublicUser, type SocketRole } from '@chat/protocol';
 import { AppError } from '@chat/service-kit';
 
+/** Who issues and who may present a token: a token of one kind is never accepted as the other. */
+export const TOKEN_KINDS = {
+  user: { issuer: 'chat-gateway', audience: 'chat-user' },
+  service: { issuer: 'chat-platform', audience: 'chat-service' },
+} as const;
+
 /**
- * Claims the gateway puts in its tokens: `sub` is the user id, `name` the username. Platform workers
- * (the assistant) sign their own tokens with the same secret and add `role: "service"`.
+ * Claims of a token: `sub` is the user id, `name` the username. The gateway signs people's tokens
+ * (audience `chat-user`) with JWT_SECRET; platform workers (the assistant) sign theirs with a key of
+ * their own, SERVICE_TOKEN_SECRET, with audience `chat-service` and `role: "service"`.
  */
 interface TokenClaims {
   sub: string;
@@ -24,20 +31,50 @@ export interface TokenService {
   verify(token: string | undefined): VerifiedToken;
 }
 
-export function createTokenService(secret: string, ttlSeconds: number): TokenService {
-  // A KeyObject made once: given a string, jsonwebtoken first tries to parse it as a PEM public key on
+/** The keys of one kind of token: the first signs; every one verifies (the others: before a rotation). */
+export interface TokenKeys {
+  user: string[];
+  /** Empty: service tokens are refused. */
+  service: string[];
+}
+
+export function createTokenService(keys: TokenKeys, ttlSeconds: number): TokenService {
+  // KeyObjects made once: given a string, jsonwebtoken first tries to parse it as a PEM public key on
   // every verify, and that failed parse (an exception) cost ~1.3 ms of CPU per request and handshake.
-  const key = createSecretKey(Buffer.from(secret, 'utf8'));
+  const userKeys = keys.user.map((k) => createSecretKey(Buffer.from(k, 'utf8')));
+  const serviceKeys = keys.service.map((k) => createSecretKey(Buffer.from(k, 'utf8')));
+  const signing = userKeys[0];
+  if (!signing) throw new Error('a token service needs at least one user-token key');
+
+  /** The claims of a token of this kind, or the error of the last key tried. */
+  const verifyWith = (token: string, candidates: KeyObject[], kind: keyof typeof TOKEN_KINDS): jwt.JwtPayload => {
+    let failure: unknown = new Error('no key');
+    for (const key of candidates) {
+      try {
+        // Pinning the algorithm rejects "alg: none" and algorithm-confusion tokens; issuer and audience
+        // keep a token of one kind from passing as the other.
+        const decoded = jwt.verify(token, key, { algorithms: ['HS256'], ...TOKEN_KINDS[kind] });
+        if (typeof decoded === 'string') throw new Error('payload is not an object');
+        return decoded;
+      } catch (error) {
+        failure = error;
+        if (!(error instanceof jwt.JsonWebTokenError) || error.message !== 'invalid signature') break;
+      }
+    }
+    throw failure;
+  };
+
   return {
-    issue: (user) => jwt.sign({ name: user.username } satisfies Omit<TokenClaims, 'sub'>, key, { algorithm: 'HS256', subject: user.id, expiresIn: ttlSeconds }),
+    issue: (user) =>
+      jwt.sign({ name: user.username } satisfies Omit<TokenClaims, 'sub'>, signing, { algorithm: 'HS256', subject: user.id, expiresIn: ttlSeconds, ...TOKEN_KINDS.user }),
     verify(token) {
       if (!token) throw new AppError('UNAUTHORIZED', 'missing token: log in first');
+      // Which kind it claims to be decides the keys; the signature and audience then must agree.
+      const unverified = jwt.decode(token);
+      const kind = unverified && typeof unverified === 'object' && unverified.aud === TOKEN_KINDS.service.audience ? 'service' : 'user';
       let claims: jwt.JwtPayload;
       try {
-        // Pinning the algorithm rejects "alg: none" and algorithm-confusion tokens.
-        const decoded = jwt.verify(token, key, { algorithms: ['HS256'] });
-        if (typeof decoded === 'string') throw new Error('payload is not an object');
-        claims = decoded;
+        claims = verifyWith(token, kind === 'service' ? serviceKeys : userKeys, kind);
       } catch (error) {
         const expired = error instanceof jwt.TokenExpiredError;
         throw new AppError('UNAUTHORIZED', expired ? 'token expired: log in again' : 'invalid token', { cause: error });
@@ -46,7 +83,10 @@ export function createTokenService(secret: string, ttlSeconds: number): TokenSer
       // signed token with another subject made the lookup fail with INTERNAL; found by the abuse suite).
       const subject = idSchema.safeParse(claims.sub);
       if (!subject.success || typeof claims.name !== 'string') throw new AppError('UNAUTHORIZED', 'invalid token');
-      return { id: subject.data, username: claims.name, role: claims.role === 'service' ? 'service' : 'user' };
+      // A people's token never names a role: one that does was not made by a gateway.
+      if (kind === 'user' && claims.role !== undefined) throw new AppError('UNAUTHORIZED', 'invalid token');
+      if (kind === 'service' && claims.role !== 'service') throw new AppError('UNAUTHORIZED', 'invalid token');
+      return { id: subject.data, username: claims.name, role: kind === 'service' ? 'service' : 'user' };
     },
   };
 }

@@ -7,6 +7,7 @@ import type { GatewayConfig } from '../config';
 import type { Metrics } from '../metrics';
 import type { UserRepository } from '../store/users';
 import { type AuthRouteDeps, authRoutes } from './auth-routes';
+import { invitationRoutes } from './invitation-routes';
 import { authenticate, authenticatedUser } from './authenticate';
 import { HTTP_STATUS } from './http-status';
 import { type RoomRouteDeps, roomRoutes } from './room-routes';
@@ -52,6 +53,7 @@ export function createApp(deps: AppDeps): express.Express {
     res.status(204).end();
   });
   app.use('/api', roomRoutes(deps));
+  app.use('/api', invitationRoutes(deps));
   app.use('/api', () => {
     throw new AppError('NOT_FOUND', 'no such API route');
   });

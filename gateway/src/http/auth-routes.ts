@@ -1,4 +1,4 @@
-import { credentialsSchema, type AuthResponse } from '@chat/protocol';
+import { credentialsSchema, type AuthResponse, RESERVED_USERNAMES } from '@chat/protocol';
 import { Router } from 'express';
 import { AppError } from '@chat/service-kit';
 import { dummyHash, hashPassword, verifyPassword } from '../auth/passwords';
@@ -16,6 +16,8 @@ export interface AuthRouteDeps {
   loginAddressLimiter: RateLimiter;
   /** Registrations, keyed by client address. */
   registerLimiter: RateLimiter;
+  /** The room assistant's name (ASSISTANT_NAME), reserved beside RESERVED_USERNAMES; empty for none. */
+  assistantName: string;
 }
 
 const tooMany = (retryAfterMs: number, what: string) =>
@@ -24,11 +26,14 @@ const tooMany = (retryAfterMs: number, what: string) =>
 /** POST /api/auth/register and /api/auth/login. */
 export function authRoutes(deps: AuthRouteDeps): Router {
   const router = Router();
+  const reserved = new Set([...RESERVED_USERNAMES, deps.assistantName.toLowerCase()].filter(Boolean));
 
   router.post('/register', async (req, res) => {
     const { username, password } = parse(credentialsSchema, req.body);
     const limit = await deps.registerLimiter.hit(req.ip ?? 'unknown');
     if (!limit.allowed) throw tooMany(limit.retryAfterMs, 'sign-ups from this address');
+    // Answered like a taken name: it is one, held for the platform.
+    if (reserved.has(username.toLowerCase())) throw new AppError('CONFLICT', 'that username is reserved');
     const user = await deps.users.create(username, await hashPassword(password));
     res.status(201).json({ token: deps.tokens.issue(user), user } satisfies AuthResponse);
   });

@@ -1,5 +1,6 @@
 import {
   createRoomSchema,
+  type InvitationResponse,
   historyQuerySchema,
   idSchema,
   type MembersResponse,
@@ -11,6 +12,7 @@ import {
 import { type Request, Router } from 'express';
 import { AppError } from '@chat/service-kit';
 import type { RoomEvents } from '../realtime/socket-server';
+import type { InvitationRepository } from '../store/invitations';
 import type { MessageHistory } from '../store/messages';
 import type { RoomRepository } from '../store/rooms';
 import type { UserRepository } from '../store/users';
@@ -22,6 +24,7 @@ export interface RoomRouteDeps {
   users: UserRepository;
   history: MessageHistory;
   roomEvents: RoomEvents;
+  invitations: InvitationRepository;
 }
 
 const NOT_A_MEMBER = () => new AppError('FORBIDDEN', 'you are not a member of this room');
@@ -75,16 +78,20 @@ export function roomRoutes(deps: RoomRouteDeps): Router {
     res.json({ room } satisfies RoomResponse);
   });
 
+  // An invitation, not a membership: the invitee accepts or declines it (invitation-routes.ts). Adding
+  // people directly let anyone pull anyone into a room.
   router.post('/rooms/:roomId/members', async (req, res) => {
     const room = await memberRoom(req);
+    const inviter = authenticatedUser(req);
     const { username } = parse(usernameBodySchema, req.body);
     if (room.visibility === 'direct') throw new AppError('VALIDATION', 'a direct conversation cannot have more members: create a room');
     const invitee = await deps.users.findByUsername(username);
     if (!invitee) throw new AppError('NOT_FOUND', `no user named ${username}`);
-    if (await deps.rooms.addMember(room.id, invitee.id)) {
-      deps.roomEvents.joined(invitee.id, (await deps.rooms.get(room.id, invitee.id))!);
-    }
-    res.json({ room: (await deps.rooms.get(room.id, authenticatedUser(req).id))! } satisfies RoomResponse);
+    if (!(await deps.invitations.invite(room.id, inviter, invitee.id))) throw new AppError('CONFLICT', `${invitee.username} is already a member`);
+    const invitation = await deps.invitations.find(room.id, invitee.id);
+    if (!invitation) throw new AppError('CONFLICT', `${invitee.username} is already a member`);
+    deps.roomEvents.invited(invitee.id, invitation);
+    res.status(201).json({ invitation } satisfies InvitationResponse);
   });
 
   router.get('/rooms/:roomId/members', async (req, res) => {

@@ -1,23 +1,36 @@
 import { createAdapter } from '@socket.io/redis-streams-adapter';
 import type { Redis } from 'ioredis';
+import { roomChannel, type SocketData, userChannel } from '@chat/protocol';
 import type { Logger } from '@chat/service-kit';
 import type { GatewayConfig } from '../config';
+import type { RoomRepository } from '../store/rooms';
+import type { UserRepository } from '../store/users';
 import { createMissedMessages } from './missed-messages';
 import type { ChatServer, ChatSocket } from './types';
 
+/** How long a restore's held-back packets wait for the handshake to let the socket in. */
+const HELD_RESTORE_MS = 30_000;
 /** Most stream entries read to replay one reconnecting socket's missed messages. */
 const REPLAY_MAX_ENTRIES = 5_000;
 
 /** How a reconnecting client gets what it missed: Socket.IO's session restore, then a replay from the stream. */
 export interface Recovery {
-  /** The Redis streams adapter for the Server's options, remembering how far each restore replayed. */
+  /** The Redis streams adapter for the Server's options, checking every restore (see `checkedRestores`). */
   adapter: (nsp: unknown) => unknown;
   /**
-   * After a reconnection, once the socket is in its rooms: the messages the client may have missed,
-   * from the stream (see missed-messages.ts). A recovered socket got everything up to the end of its
-   * restore from Socket.IO, so the replay starts there; a socket without a session, at its own offset.
+   * Sends a recovered socket the packets its restored session missed, held back until the handshake
+   * re-authenticated it. Call synchronously on connection, before anything else is sent to it, so they
+   * come first and in order, as Socket.IO itself would have sent them.
+   */
+  sendHeldBack(socket: ChatSocket): void;
+  /**
+   * After a reconnection, once the socket is in its rooms: the messages it may have missed, from the
+   * stream (see missed-messages.ts), starting where the restore ended; a socket without a session, at
+   * its own offset.
    */
   replayMissed(socket: ChatSocket): Promise<void>;
+  /** Ends every recovery session of the user (account deleted, left or removed from a room). */
+  forgetSessions(userId: string): Promise<void>;
   /**
    * Broadcasts between gateways pass through the Redis stream: what was broadcast while this gateway's
    * connection to Redis was down (or lost with a restarted Redis) never reached its sockets. When the
@@ -26,40 +39,86 @@ export interface Recovery {
   reconnectClientsWhenRedisReturns(io: ChatServer): void;
 }
 
-export function createRecovery(redis: Redis, config: GatewayConfig, log: Logger): Recovery {
+export interface RecoveryDeps {
+  users: Pick<UserRepository, 'findById'>;
+  rooms: Pick<RoomRepository, 'memberRoomIds'>;
+}
+
+export function createRecovery(redis: Redis, config: GatewayConfig, log: Logger, deps: RecoveryDeps): Recovery {
   const prefix = config.REDIS_KEY_PREFIX;
   const streamName = `${prefix}socket.io`;
+  const sessionKeyPrefix = `${prefix}sio:session:`;
+  /** Per user: the private ids of its recovery sessions, so that they can be ended with the account. */
+  const userSessionsKey = (userId: string) => `${prefix}sio:user-sessions:${userId}`;
   const missed = createMissedMessages(redis, streamName, REPLAY_MAX_ENTRIES);
-  /** Per restored session (its private id): the last stream entry Socket.IO replayed to it. */
-  const restoredUpTo = new Map<string, string>();
-  const adapter = rememberingRestores(
-    createAdapter(redis, {
-      streamName,
-      channelPrefix: `${prefix}socket.io`,
-      sessionKeyPrefix: `${prefix}sio:session:`,
-      maxLen: config.REDIS_STREAM_MAXLEN,
-      onlyPlaintext: true,
-    }),
-    restoredUpTo,
+  const restores = new Map<string, HeldRestore>();
+  const adapter = checkedRestores(
+    createAdapter(redis, { streamName, channelPrefix: `${prefix}socket.io`, sessionKeyPrefix, maxLen: config.REDIS_STREAM_MAXLEN, onlyPlaintext: true }),
+    {
+      restores,
+      async stillValid(session) {
+        const user = userOf(session);
+        if (!user) return false;
+        if (!(await deps.users.findById(user.id))) return false;
+        // Rooms re-derived from the database: a session restores only the rooms the user is in now. Any
+        // change (left, removed, invited while away) means no recovery: the client reloads its rooms and
+        // history, and the handshake joins what the database says.
+        const now = new Set([session.sid, userChannel(user.id), ...(await deps.rooms.memberRoomIds(user.id)).map(roomChannel)]);
+        return session.rooms.length === now.size && session.rooms.every((room) => now.has(room));
+      },
+      remember(session) {
+        const user = userOf(session);
+        if (!user) return;
+        const key = userSessionsKey(user.id);
+        const ttlSeconds = Math.max(1, Math.ceil(config.RECOVERY_WINDOW_MS / 1000));
+        redis
+          .multi()
+          .sadd(key, session.pid)
+          .expire(key, ttlSeconds)
+          .exec()
+          .catch((error: unknown) => log.warn({ err: error, userId: user.id }, 'could not index a recovery session'));
+      },
+    },
   );
 
   return {
     adapter,
+    sendHeldBack(socket) {
+      const pid: unknown = socket.handshake.auth?.pid;
+      const held = socket.recovered && typeof pid === 'string' ? restores.get(pid) : undefined;
+      if (!held) return;
+      // Each packet is [event, ...args, stream offset]: the client keeps the offset for its next recovery.
+      for (const packet of held.missedPackets) {
+        (socket.emit as (...args: unknown[]) => boolean)(...packet);
+        const message = packet[0] === 'message:new' ? (packet[1] as { id?: unknown } | undefined) : undefined;
+        if (typeof message?.id === 'string') held.sent.add(message.id);
+      }
+      held.missedPackets = [];
+    },
     async replayMissed(socket) {
       const offset: unknown = socket.handshake.auth?.offset;
       const pid: unknown = socket.handshake.auth?.pid;
       if (typeof offset !== 'string') return; // a first connection: the client loads history
       let from = offset;
+      let sent = new Set<string>();
       if (socket.recovered && typeof pid === 'string') {
-        from = restoredUpTo.get(pid) ?? offset;
-        restoredUpTo.delete(pid);
+        const held = restores.get(pid);
+        from = held?.upTo ?? offset;
+        sent = held?.sent ?? sent;
+        restores.delete(pid);
       }
       try {
-        for (const message of await missed.since(from, socket.rooms)) socket.emit('message:new', message);
+        // What the restore already sent is not sent twice (the stream read can overlap it).
+        for (const message of await missed.since(from, socket.rooms)) if (!sent.has(message.id)) socket.emit('message:new', message);
       } catch (error) {
         // Best effort: the client still has history; a Redis hiccup must not cost it the connection.
         log.warn({ err: error, userId: socket.data.user.id }, 'could not replay missed messages');
       }
+    },
+    async forgetSessions(userId) {
+      const key = userSessionsKey(userId);
+      const pids = await redis.smembers(key);
+      await redis.del(key, ...pids.map((pid) => `${sessionKeyPrefix}${pid}`));
     },
     reconnectClientsWhenRedisReturns(io) {
       let lostRedis = false;
@@ -75,25 +134,62 @@ export function createRecovery(redis: Redis, config: GatewayConfig, log: Logger)
   };
 }
 
+/** A session as the adapter stores it (Socket.IO's `Session`). */
+interface StoredSession {
+  sid: string;
+  pid: string;
+  rooms: string[];
+  data: unknown;
+  missedPackets: unknown[][];
+}
+
+/** The user a stored session belongs to (its socket's `data`). */
+const userOf = (session: StoredSession) => (session.data as Partial<SocketData> | undefined)?.user;
+
+/** What a restore held back until the handshake let the socket in, and the last stream entry it read. */
+interface HeldRestore {
+  missedPackets: unknown[][];
+  upTo: string;
+  /** Ids of the messages `sendHeldBack` sent. */
+  sent: Set<string>;
+}
+
+interface RestoreChecks {
+  restores: Map<string, HeldRestore>;
+  /** Whether the session's user still exists and its rooms are still the user's rooms. */
+  stillValid(session: StoredSession): Promise<boolean>;
+  /** Called when a session is persisted (a socket disconnected): indexes it under its user. */
+  remember(session: StoredSession): void;
+}
+
 /**
- * Wraps the adapter factory so that each successful session restore records the last stream entry it
- * replayed (Socket.IO appends each replayed packet's entry id to its arguments), for `replayMissed`.
+ * Wraps the adapter factory so that a restore can never hand a client what it may no longer have.
+ * Socket.IO restores a session before any middleware runs and writes its missed packets to the
+ * transport at once: a deleted account, or one that left a room while away, got them unchecked.
+ * Here a restore whose user is gone or whose rooms changed finds no session; one that is still valid
+ * restores the socket's id and data but holds its missed packets back (`replayMissed` sends them once
+ * the handshake has re-authenticated the socket). Each restore records the last stream entry it read.
  */
-function rememberingRestores<A extends { restoreSession(pid: string, offset: string): Promise<{ missedPackets: unknown[][] } | null> }>(
-  factory: (nsp: unknown) => A,
-  restoredUpTo: Map<string, string>,
-): (nsp: unknown) => A {
+function checkedRestores<
+  A extends { restoreSession(pid: string, offset: string): Promise<StoredSession | null>; persistSession(session: StoredSession): void },
+>(factory: (nsp: unknown) => A, checks: RestoreChecks): (nsp: unknown) => A {
   // Socket.IO calls the factory with `new`: an arrow function cannot be, a function returning an object can.
   return function (nsp: unknown) {
     const adapter = factory(nsp);
     const restore = adapter.restoreSession.bind(adapter);
+    const persist = adapter.persistSession.bind(adapter);
+    adapter.persistSession = (session) => {
+      persist(session);
+      checks.remember(session);
+    };
     adapter.restoreSession = async (pid, offset) => {
       const session = await restore(pid, offset);
-      if (session) {
-        const last = session.missedPackets.at(-1)?.at(-1);
-        restoredUpTo.set(pid, typeof last === 'string' ? last : offset);
-      }
-      return session;
+      if (!session || !(await checks.stillValid(session))) return null;
+      const last = session.missedPackets.at(-1)?.at(-1);
+      checks.restores.set(pid, { missedPackets: session.missedPackets, upTo: typeof last === 'string' ? last : offset, sent: new Set() });
+      // A handshake that refuses the socket never takes it: do not keep it past any handshake's time.
+      setTimeout(() => checks.restores.delete(pid), HELD_RESTORE_MS).unref();
+      return { ...session, missedPackets: [] };
     };
     return adapter;
   };

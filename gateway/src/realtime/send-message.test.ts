@@ -18,13 +18,19 @@ function memoryClaims(limit = 100): MessageClaims & { stored: Map<string, { mess
     stored,
     async claim(message): Promise<ClaimResult> {
       const existing = stored.get(message.clientMsgId);
+      if (existing && existing.message.roomId !== message.roomId) return { kind: 'conflict' };
+      if (existing?.committed) return { kind: 'existing', ...existing };
+      if (count >= limit) return { kind: 'limited', retryAfterMs: 1500 };
+      count += 1;
       if (existing) return { kind: 'existing', ...existing };
-      if (++count > limit) return { kind: 'limited', retryAfterMs: 1500 };
       stored.set(message.clientMsgId, { message, committed: false });
       return { kind: 'new' };
     },
     async commit(message) {
       stored.set(message.clientMsgId, { message, committed: true });
+    },
+    async release() {
+      count = Math.max(0, count - 1);
     },
   };
 }

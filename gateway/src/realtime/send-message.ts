@@ -55,6 +55,10 @@ export async function sendMessage(
   if (claim.kind === 'limited') {
     throw new AppError('RATE_LIMITED', `too many messages: wait ${Math.ceil(claim.retryAfterMs / 1000)} s`, { retryAfterMs: claim.retryAfterMs });
   }
+  if (claim.kind === 'conflict') {
+    // Acking the other room's message would tell the client its message went here: it did not.
+    throw new AppError('CONFLICT', 'this clientMsgId was already used for a message in another room: use a new one');
+  }
   if (claim.kind === 'existing') {
     message = claim.message;
     if (claim.committed) {
@@ -63,7 +67,13 @@ export async function sendMessage(
     }
   }
 
-  await deps.bus.publish(toRecord(message));
+  try {
+    await deps.bus.publish(toRecord(message));
+  } catch (error) {
+    // Not sent, so not counted: the client's retry (same clientMsgId) is counted when it gets through.
+    deps.claims.release(message).catch((releaseError: unknown) => deps.log.warn({ err: releaseError, messageId: message.id }, 'could not release a rate-limit count'));
+    throw error;
+  }
   deps.claims.commit(message).catch((error: unknown) => deps.log.warn({ err: error, messageId: message.id }, 'could not mark message as committed'));
   deps.broadcast(message);
   deps.metrics.messages.inc({ result: claim.kind === 'new' ? 'accepted' : 'duplicate' });

@@ -28,7 +28,7 @@ const SERVICE_RATE_FACTOR = 100;
 /** The Socket.IO server: wires the handshake, recovery, presence, room events and one handler per event. */
 export function createSocketServer(httpServer: http.Server, deps: SocketServerDeps): { io: ChatServer; roomEvents: RoomEvents } {
   const { config, log, metrics } = deps;
-  const recovery = createRecovery(deps.redis, config, log);
+  const recovery = createRecovery(deps.redis, config, log, deps);
   const io: ChatServer = new Server(httpServer, {
     path: '/socket.io',
     cors: { origin: config.CORS_ORIGIN, credentials: true },
@@ -36,7 +36,9 @@ export function createSocketServer(httpServer: http.Server, deps: SocketServerDe
     // A draining gateway takes no new connection, not even one a proxy sends over a kept-alive upstream
     // connection: refused at the transport, the client's own reconnection tries again, elsewhere.
     allowRequest: (_req, callback) => callback(deps.isDraining() ? 'draining' : null, !deps.isDraining()),
-    connectionStateRecovery: { maxDisconnectionDuration: config.RECOVERY_WINDOW_MS, skipMiddlewares: true },
+    // Every connection passes the handshake, recovered ones too: a restored session brought back a deleted
+    // account and rooms the user had left (recovery.ts checks the restore itself as well).
+    connectionStateRecovery: { maxDisconnectionDuration: config.RECOVERY_WINDOW_MS, skipMiddlewares: false },
     adapter: recovery.adapter as never,
   });
 
@@ -56,12 +58,15 @@ export function createSocketServer(httpServer: http.Server, deps: SocketServerDe
 
   io.on('connection', (socket) => {
     metrics.connections.inc();
+    recovery.sendHeldBack(socket);
     const user = socket.data.user;
     const isService = socket.data.role === 'service';
-    // A recovered socket is back in the rooms of its session. Any other joins now, in the tick in which
-    // Socket.IO sent the client its CONNECT: no broadcast can come between.
-    const roomIds = takeHandshakeRooms(socket);
-    const ready = socket.recovered ? Promise.resolve() : Promise.resolve(socket.join([userChannel(user.id), ...roomIds.map(roomChannel)]));
+    // Joins the rooms the handshake read from the database now, in the tick in which Socket.IO sent the
+    // client its CONNECT: no broadcast can come between. A recovered socket is in its session's rooms,
+    // which recovery.ts found equal to these; any other room it still had is left.
+    const rooms = new Set([socket.id, userChannel(user.id), ...takeHandshakeRooms(socket).map(roomChannel)]);
+    for (const room of socket.rooms) if (!rooms.has(room)) socket.leave(room);
+    const ready = Promise.resolve(socket.join([...rooms]));
     const conn: Connection = {
       socket,
       user,
@@ -87,5 +92,5 @@ export function createSocketServer(httpServer: http.Server, deps: SocketServerDe
     socket.on('disconnect', () => metrics.connections.dec());
   });
 
-  return { io, roomEvents: createRoomEvents(io) };
+  return { io, roomEvents: createRoomEvents(io, recovery, log) };
 }

@@ -1,6 +1,6 @@
 import type { Server, Socket } from 'socket.io';
 import type { Redis } from 'ioredis';
-import type { ClientToServerEvents, InterServerEvents, Room, ServerToClientEvents, SocketData } from '@chat/protocol';
+import type { ClientToServerEvents, InterServerEvents, Invitation, Room, ServerToClientEvents, SocketData } from '@chat/protocol';
 import type { Logger } from '@chat/service-kit';
 import type { TokenService } from '../auth/tokens';
 import type { GatewayConfig } from '../config';
@@ -29,6 +29,8 @@ export interface SocketServerDeps {
 export interface RoomEvents {
   joined(userId: string, room: Room): void;
   left(userId: string, roomId: string): void;
+  /** The user was invited to a room (not a member until it accepts). */
+  invited(userId: string, invitation: Invitation): void;
   /** The account is gone: its open sockets are closed, so they can no longer send with a token that outlived it. */
   accountDeleted(userId: string): void;
 }

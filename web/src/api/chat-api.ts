@@ -4,6 +4,9 @@ import type {
   Credentials,
   CreateRoomInput,
   FeaturesResponse,
+  Invitation,
+  InvitationResponse,
+  InvitationsResponse,
   MeResponse,
   MembersResponse,
   MessagesResponse,
@@ -80,8 +83,16 @@ export function createChatApi(options: ApiClientOptions) {
     leaveRoom: async (roomId: string): Promise<void> => {
       await request<void>('POST', `${room(roomId)}/leave`);
     },
-    invite: async (roomId: string, username: string): Promise<Room> =>
-      (await request<RoomResponse>('POST', `${room(roomId)}/members`, { username })).room,
+    /** Invites a user to a room of mine: it joins only by accepting. */
+    invite: async (roomId: string, username: string): Promise<Invitation> =>
+      (await request<InvitationResponse>('POST', `${room(roomId)}/members`, { username })).invitation,
+    /** My pending invitations. */
+    invitations: async (): Promise<Invitation[]> => (await request<InvitationsResponse>('GET', '/api/invitations')).invitations,
+    acceptInvitation: async (roomId: string): Promise<Room> =>
+      (await request<RoomResponse>('POST', `/api/invitations/${encodeURIComponent(roomId)}/accept`)).room,
+    declineInvitation: async (roomId: string): Promise<void> => {
+      await request<void>('POST', `/api/invitations/${encodeURIComponent(roomId)}/decline`);
+    },
     members: async (roomId: string): Promise<PublicUser[]> =>
       (await request<MembersResponse>('GET', `${room(roomId)}/members`)).members,
     openDirect: async (username: string): Promise<Room> =>

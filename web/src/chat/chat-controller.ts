@@ -96,6 +96,7 @@ export class ChatController {
     connection.on('presence:diff', (diff) => commit((state) => receivePresenceDiff(state, diff)));
     connection.on('room:joined', (room) => this.rooms.add(room));
     connection.on('room:left', ({ roomId }) => this.rooms.remove(roomId));
+    connection.on('invitation:new', (invitation) => this.rooms.invited(invitation));
     this.pruneTimer = setInterval(() => {
       commit((state) => ({ typing: pruneTyping(state.typing, this.now()), streaming: pruneReplies(state.streaming, this.now()) }));
     }, 1_000);
@@ -125,6 +126,7 @@ export class ChatController {
       // First connect: the socket now is in all my rooms, so history loaded from here on merges with
       // live messages without a gap. A reconnect the server could not recover: missed messages are
       // only in history, so every room catches up (and rooms I was added to meanwhile appear).
+      void this.rooms.refreshInvitations();
       await this.rooms.refresh();
       const { rooms, activeRoomId } = this.store.getState();
       const order = [...rooms].sort((a, b) => Number(b.id === activeRoomId) - Number(a.id === activeRoomId));
@@ -203,6 +205,14 @@ export class ChatController {
 
   invite(roomId: string, username: string): Promise<void> {
     return this.rooms.invite(roomId, username);
+  }
+
+  acceptInvitation(roomId: string): Promise<Room> {
+    return this.rooms.acceptInvitation(roomId);
+  }
+
+  declineInvitation(roomId: string): Promise<void> {
+    return this.rooms.declineInvitation(roomId);
   }
 
   /** Opens (or creates) the direct conversation with a user. */

@@ -1,4 +1,4 @@
-import type { PublicUser, Room } from '@chat/protocol';
+import type { Invitation, PublicUser, Room } from '@chat/protocol';
 import type { StreamingReplies } from './assistant-replies';
 import type { Timeline } from './timeline';
 import type { TypingState } from './typing';
@@ -12,6 +12,8 @@ export interface ChatState {
   readonly me: PublicUser;
   readonly rooms: readonly Room[];
   readonly roomsLoaded: boolean;
+  /** Rooms I was invited to: I join one only by accepting. */
+  readonly invitations: readonly Invitation[];
   readonly timelines: Readonly<Record<string, Timeline>>;
   readonly loadingOlder: Readonly<Record<string, boolean>>;
   /**
@@ -40,6 +42,7 @@ export function initialChatState(me: PublicUser, readMarkers: ReadMarkers): Chat
     me,
     rooms: [],
     roomsLoaded: false,
+    invitations: [],
     timelines: {},
     loadingOlder: {},
     historyError: {},

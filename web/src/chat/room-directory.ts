@@ -1,4 +1,4 @@
-import type { Room } from '@chat/protocol';
+import type { Invitation, Room } from '@chat/protocol';
 import type { ChatApi } from '../api/chat-api';
 import type { RealtimeConnection } from '../realtime/realtime-connection';
 import type { ChatStore } from './chat-store';
@@ -58,11 +58,40 @@ export class RoomDirectory {
     return this.added(await this.api.openDirect(username));
   }
 
-  /** Adds a user to a room I am in (the way into a private room). */
+  /** Invites a user to a room I am in (the way into a private room); it joins when it accepts. */
   async invite(roomId: string, username: string): Promise<void> {
-    const room = await this.api.invite(roomId, username);
-    this.store.commit((state) => ({ rooms: state.rooms.map((r) => (r.id === room.id ? room : r)) }));
-    if (roomId === this.store.getState().activeRoomId) void this.loadPresence(roomId);
+    await this.api.invite(roomId, username);
+  }
+
+  /** My pending invitations (best effort: new ones still arrive as events, and the next reconnect asks again). */
+  async refreshInvitations(): Promise<void> {
+    try {
+      this.store.commit({ invitations: await this.api.invitations() });
+    } catch {
+      // See above.
+    }
+  }
+
+  /** An invitation that arrived live: shown once per room, newest first. */
+  invited(invitation: Invitation): void {
+    this.store.commit((state) => ({ invitations: [invitation, ...state.invitations.filter((i) => i.room.id !== invitation.room.id)] }));
+  }
+
+  /** Accepts an invitation: the room joins my list (the server also sends `room:joined`). */
+  async acceptInvitation(roomId: string): Promise<Room> {
+    const room = await this.api.acceptInvitation(roomId);
+    this.dropInvitation(roomId);
+    return this.added(room);
+  }
+
+  /** Declines an invitation: it goes, and I never join. */
+  async declineInvitation(roomId: string): Promise<void> {
+    await this.api.declineInvitation(roomId);
+    this.dropInvitation(roomId);
+  }
+
+  private dropInvitation(roomId: string): void {
+    this.store.commit((state) => ({ invitations: state.invitations.filter((i) => i.room.id !== roomId) }));
   }
 
   async leave(roomId: string): Promise<void> {

@@ -88,6 +88,14 @@ function ChatLayout({ controller, onLogout }: { controller: ChatController; onLo
         onBrowseRooms={() => setDialog('browse')}
         onDirectMessage={() => setDialog('direct')}
         onLogout={onLogout}
+        invitations={state.invitations}
+        onAcceptInvitation={(roomId) =>
+          controller.acceptInvitation(roomId).then(
+            (room) => navigate(room.id),
+            (error: unknown) => setActionError(errorText(error)),
+          )
+        }
+        onDeclineInvitation={(roomId) => controller.declineInvitation(roomId).catch((error: unknown) => setActionError(errorText(error)))}
       />
       <main className="main">
         {(state.notice || actionError) && (

@@ -54,7 +54,7 @@ export function MessageItem({ entry, startsGroup, mine, onRetry, onDiscard }: Me
           {formatTime(date)}
         </span>
       )}
-      <div className="message__body">
+      <div className="message__body" dir="auto">
         <MessageBody body={entry.body} />
       </div>
       {mine && entry.status === 'pending' && (

@@ -1,5 +1,6 @@
-import type { PublicUser, Room } from '@chat/protocol';
+import type { Invitation, PublicUser, Room } from '@chat/protocol';
 import { formatUnread } from '../chat/unread';
+import { InvitationList } from './invitation-list';
 import { roomHref } from './use-hash-route';
 
 /** What the sidebar shows and what it can start. */
@@ -13,6 +14,10 @@ export interface SidebarProps {
   onBrowseRooms: () => void;
   onDirectMessage: () => void;
   onLogout: () => void;
+  /** Pending invitations, shown above the rooms with Accept and Decline (none: nothing shown). */
+  invitations?: readonly Invitation[];
+  onAcceptInvitation?: (roomId: string) => void;
+  onDeclineInvitation?: (roomId: string) => void;
 }
 
 /** A padlock drawn inline: emoji fonts are not on every system (a missing one shows an empty box). */
@@ -66,6 +71,11 @@ export function Sidebar(props: SidebarProps) {
         </button>
       </div>
       <nav className="sidebar__nav" aria-label="Rooms">
+        <InvitationList
+          invitations={props.invitations ?? []}
+          onAccept={(roomId) => props.onAcceptInvitation?.(roomId)}
+          onDecline={(roomId) => props.onDeclineInvitation?.(roomId)}
+        />
         <div className="sidebar__section-head">
           <h2 id="rooms-heading">Rooms</h2>
           <button type="button" className="icon-button" onClick={props.onCreateRoom} aria-label="Create room" title="Create room">
