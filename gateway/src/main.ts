@@ -12,13 +12,20 @@ import { createKafkaMessageBus, ensureTopic } from './message-bus';
 import { createMetrics } from './metrics';
 import { createSocketServer } from './realtime/socket-server';
 import { createMessageClaims } from './store/message-claims';
+import { createLiveMessages } from './store/live-messages';
 import { createMessageHistory } from './store/messages';
 import { createRateLimiter } from './store/rate-limiter';
 import { createRoomRepository } from './store/rooms';
+import { createStoredStateLoader } from './store/stored-state';
 import { createUserRepository } from './store/users';
 
 /** How long resends of one clientMsgId are recognized in Redis (the database's unique key covers the rest). */
 const DEDUPE_WINDOW_MS = 15 * 60_000;
+/**
+ * How long a message's live state (what edits, deletions, reactions and replies need) stays in Redis
+ * after its last change: far beyond the persister's lag, after which PostgreSQL has every applied change.
+ */
+const LIVE_MESSAGE_TTL_MS = 30 * 60_000;
 
 async function main(): Promise<void> {
   let config;
@@ -58,6 +65,9 @@ async function main(): Promise<void> {
     rateLimit: config.MESSAGE_RATE_LIMIT,
     rateWindowMs: config.MESSAGE_RATE_WINDOW_MS,
   });
+  const live = createLiveMessages(redis, { prefix: config.REDIS_KEY_PREFIX, ttlMs: LIVE_MESSAGE_TTL_MS, loadStored: createStoredStateLoader(db) });
+  // Edits, deletions and reactions: twice the send budget (reactions are toggled), in the same window.
+  const changeLimiter = createRateLimiter(redis, 'change', config.MESSAGE_RATE_LIMIT * 2, config.MESSAGE_RATE_WINDOW_MS, config.REDIS_KEY_PREFIX);
   const readiness = createReadiness([
     { name: 'postgres', check: () => db.$queryRaw`SELECT 1` },
     { name: 'redis', check: () => redis.ping() },
@@ -75,7 +85,7 @@ async function main(): Promise<void> {
     tokens,
     users,
     rooms,
-    send: { claims, bus, metrics, log: log.child({ module: 'send' }) },
+    send: { claims, bus, live, changeLimiter, metrics, log: log.child({ module: 'send' }) },
     metrics,
     log: log.child({ module: 'socket' }),
     isDraining: () => readiness.draining,

@@ -1,6 +1,6 @@
-import { messageRecordSchema } from '@chat/protocol';
+import { type MessageEvent, parseMessageEvent } from '@chat/protocol';
 
-/** One row of the `messages` table, as the persister writes it. */
+/** One row of the `messages` table as a `message.sent` event creates it. */
 export interface MessageRow {
   id: string;
   roomId: string;
@@ -10,20 +10,31 @@ export interface MessageRow {
   clientMsgId: string;
   /** ISO 8601 instant in UTC, as the gateway assigned it (Postgres rounds it to milliseconds). */
   createdAt: string;
+  /** The thread's top-level message for a reply; null otherwise. */
+  parentId: string | null;
 }
 
-/** A record is either a row to write or a reason why it can never be written. */
-export type DecodeResult = { ok: true; row: MessageRow } | { ok: false; problem: RecordProblem; reason: string };
+/** A record is either an event to apply or a reason why it can never be applied. */
+export type DecodeResult = { ok: true; event: MessageEvent } | { ok: false; problem: RecordProblem; reason: string };
 
 /** Why a record was refused, as a bounded label for metrics (the reason text has the details). */
 export type RecordProblem = 'empty_value' | 'invalid_json' | 'schema_violation' | 'unstorable_text';
 
-const TEXT_FIELDS = ['senderUsername', 'body', 'clientMsgId'] as const;
+/** The text fields of each kind that reach Postgres. */
+const TEXT_FIELDS: Record<MessageEvent['kind'], readonly string[]> = {
+  'message.sent': ['senderUsername', 'body', 'clientMsgId'],
+  'message.edited': ['body'],
+  'message.deleted': [],
+  'reaction.added': ['emoji'],
+  'reaction.removed': ['emoji'],
+};
 
 /**
- * Turns the value of a messages-topic record into a row, or names why it can never be stored: no
- * value, invalid JSON, a schema violation, or text Postgres refuses or would alter (a NUL character,
- * a lone UTF-16 surrogate, a calendar date that does not exist). Pure and synchronous.
+ * Turns the value of a messages-topic record (version 1 or any kind of version 2) into the event to
+ * apply, or names why it can never be stored: no value, invalid JSON, a schema violation (an unknown
+ * version or kind too: kept in the dead-letter topic for a later persister), or text Postgres refuses
+ * or would alter (a NUL character, a lone UTF-16 surrogate, a calendar date that does not exist).
+ * Pure and synchronous.
  */
 export function decodeRecord(value: Buffer | null): DecodeResult {
   if (value === null || value.length === 0) return { ok: false, problem: 'empty_value', reason: 'empty value: a message record must carry JSON' };
@@ -33,30 +44,34 @@ export function decodeRecord(value: Buffer | null): DecodeResult {
   } catch (error) {
     return { ok: false, problem: 'invalid_json', reason: `invalid JSON: ${(error as Error).message}` };
   }
-  const parsed = messageRecordSchema.safeParse(json);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(record)'}: ${issue.message}`);
-    return { ok: false, problem: 'schema_violation', reason: `schema violation: ${issues.join('; ')}` };
-  }
-  const record = parsed.data;
-  for (const field of TEXT_FIELDS) {
+  const parsed = parseMessageEvent(json);
+  if (!parsed.ok) return { ok: false, problem: 'schema_violation', reason: `schema violation: ${parsed.issues.join('; ')}` };
+  const event = parsed.event;
+  for (const field of TEXT_FIELDS[event.kind]) {
+    const text = (event as unknown as Record<string, string>)[field]!;
     // Postgres text cannot hold U+0000 (SQLSTATE 22021 would fail the whole batch).
-    if (record[field].includes('\u0000')) return { ok: false, problem: 'unstorable_text', reason: `unstorable text: ${field} contains a NUL character` };
+    if (text.includes('\u0000')) return { ok: false, problem: 'unstorable_text', reason: `unstorable text: ${field} contains a NUL character` };
     // A lone surrogate would be silently replaced by U+FFFD on the way to UTF-8: refuse rather than alter.
-    if (!record[field].isWellFormed()) return { ok: false, problem: 'unstorable_text', reason: `unstorable text: ${field} is not well-formed Unicode (lone surrogate)` };
+    if (!text.isWellFormed()) return { ok: false, problem: 'unstorable_text', reason: `unstorable text: ${field} is not well-formed Unicode (lone surrogate)` };
   }
-  if (!isRealInstant(record.createdAt)) return { ok: false, problem: 'schema_violation', reason: `schema violation: createdAt: ${record.createdAt} is not a date that exists` };
+  if (!isRealInstant(event.at)) {
+    const field = event.kind === 'message.sent' ? 'createdAt' : 'at';
+    return { ok: false, problem: 'schema_violation', reason: `schema violation: ${field}: ${event.at} is not a date that exists` };
+  }
+  return { ok: true, event };
+}
+
+/** The row a `message.sent` event creates. */
+export function rowOf(event: Extract<MessageEvent, { kind: 'message.sent' }>): MessageRow {
   return {
-    ok: true,
-    row: {
-      id: record.id,
-      roomId: record.roomId,
-      senderId: record.senderId,
-      senderUsername: record.senderUsername,
-      body: record.body,
-      clientMsgId: record.clientMsgId,
-      createdAt: record.createdAt,
-    },
+    id: event.messageId,
+    roomId: event.roomId,
+    senderId: event.actorId,
+    senderUsername: event.senderUsername,
+    body: event.body,
+    clientMsgId: event.clientMsgId,
+    createdAt: event.at,
+    parentId: event.parentId,
   };
 }
 

@@ -4,3 +4,4 @@ export * from './models';
 export * from './schemas';
 export * from './events';
 export * from './kafka';
+export * from './emoji';

@@ -4,7 +4,7 @@ import type { GatewayConfig } from '../config';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
 import type { EventBudget } from './event-budget';
-import type { SendMessageDeps } from './send-message';
+import type { ChangeMessageDeps } from './change-message';
 import type { ChatServer, ChatSocket } from './types';
 
 /** One connected socket, as every event handler sees it. */
@@ -30,7 +30,8 @@ export interface HandlerDeps {
   config: GatewayConfig;
   metrics: Metrics;
   log: Logger;
-  send: SendMessageDeps;
+  /** The message path: sends and changes. */
+  send: ChangeMessageDeps;
 }
 
 /** An event's ack: a failure is counted, logged when unexpected, and answered with its stable code. */

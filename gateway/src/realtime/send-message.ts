@@ -1,29 +1,38 @@
-import { describeIssue, type ChatMessage, type MessageRecord, type PublicUser, sendMessageSchema } from '@chat/protocol';
+import { describeIssue, type ChatMessage, freshMessageFields, type MessageSentEvent, type PublicUser, sendMessageSchema } from '@chat/protocol';
 import { AppError } from '../errors';
 import type { Logger } from '../logger';
 import type { MessageBus } from '../message-bus';
 import type { Metrics } from '../metrics';
 import { newId } from '../store/ids';
+import { type LiveMessages, toChatMessage } from '../store/live-messages';
 import type { MessageClaims } from '../store/message-claims';
 
 export interface SendMessageDeps {
   claims: MessageClaims;
   bus: MessageBus;
+  /** Live message state (Redis, falling back to PostgreSQL): threads, edits and reactions read it. */
+  live: LiveMessages;
   /** Delivers a durable message to every member online, on every gateway (and to the sender). */
   broadcast: (message: ChatMessage) => void;
+  /** Delivers a changed message (`message:updated`) the same way. */
+  broadcastUpdate: (message: ChatMessage) => void;
   metrics: Metrics;
   log: Logger;
 }
 
-export const toRecord = (m: ChatMessage): MessageRecord => ({
-  v: 1,
-  id: m.id,
+/** The `message.sent` event of a message (its id is the event's). */
+export const toSentEvent = (m: ChatMessage): MessageSentEvent => ({
+  v: 2,
+  kind: 'message.sent',
+  eventId: m.id,
+  messageId: m.id,
   roomId: m.roomId,
-  senderId: m.sender.id,
+  actorId: m.sender.id,
+  at: m.createdAt,
   senderUsername: m.sender.username,
   body: m.body,
   clientMsgId: m.clientMsgId,
-  createdAt: m.createdAt,
+  parentId: m.parentId,
 });
 
 /**
@@ -31,6 +40,8 @@ export const toRecord = (m: ChatMessage): MessageRecord => ({
  * durable in Kafka, and only then broadcast it and hand it back for the ack. A resend with the same
  * clientMsgId gets the message claimed first (same id), so retries never create a second message; if the
  * first attempt never reached Kafka, the resend produces it (the persister dedupes by id either way).
+ * A reply (`parentId`) joins the thread of the top-level message in the same room; the parent's new
+ * reply count goes out as `message:updated`.
  */
 export async function sendMessage(
   deps: SendMessageDeps,
@@ -45,8 +56,9 @@ export async function sendMessage(
   const { roomId, body, clientMsgId } = parsed.data;
   // Not revealing whether a room exists: a room one is not in is forbidden, existing or not.
   if (!isMember(roomId)) throw new AppError('FORBIDDEN', 'you are not a member of this room');
+  const threadId = parsed.data.parentId === undefined ? null : await threadOf(deps, roomId, parsed.data.parentId);
 
-  let message: ChatMessage = { id: newId(), roomId, body, clientMsgId, sender, createdAt: new Date().toISOString() };
+  let message: ChatMessage = { id: newId(), roomId, body, clientMsgId, sender, createdAt: new Date().toISOString(), ...freshMessageFields(threadId) };
   let claim;
   try {
     claim = await deps.claims.claim(message, rateLimit);
@@ -57,16 +69,43 @@ export async function sendMessage(
     throw new AppError('RATE_LIMITED', `too many messages: wait ${Math.ceil(claim.retryAfterMs / 1000)} s`, { retryAfterMs: claim.retryAfterMs });
   }
   if (claim.kind === 'existing') {
-    message = claim.message;
+    // A claim written by a gateway of the previous version has none of the living-message fields.
+    message = { ...freshMessageFields(), ...claim.message };
     if (claim.committed) {
       deps.metrics.messages.inc({ result: 'duplicate' });
       return message;
     }
   }
 
-  await deps.bus.publish(toRecord(message));
-  deps.claims.commit(message).catch((error: unknown) => deps.log.warn({ err: error, messageId: message.id }, 'could not mark message as committed'));
+  await deps.bus.publish(toSentEvent(message));
+  // Awaited: an edit or a reaction right after the ack (on any gateway) must find the message live.
+  await Promise.all([deps.claims.commit(message), deps.live.create(message)]).catch((error: unknown) =>
+    deps.log.warn({ err: error, messageId: message.id }, 'could not record the durable message in Redis'),
+  );
   deps.broadcast(message);
   deps.metrics.messages.inc({ result: claim.kind === 'new' ? 'accepted' : 'duplicate' });
+  if (message.parentId !== null) await announceReply(deps, message);
   return message;
+}
+
+/** The top-level message whose thread a reply to `parentId` joins; NOT_FOUND unless it stands in the room. */
+async function threadOf(deps: SendMessageDeps, roomId: string, parentId: string): Promise<string> {
+  let parent;
+  try {
+    parent = await deps.live.load(parentId);
+  } catch (error) {
+    throw new AppError('UNAVAILABLE', 'the thread could not be read right now; retry with the same clientMsgId', { cause: error });
+  }
+  if (!parent || parent.state.roomId !== roomId || parent.state.deletedAt !== null) throw new AppError('NOT_FOUND', 'no message to reply to in this room');
+  return parent.state.parentId ?? parent.state.id;
+}
+
+/** The thread's parent, counted once more, to every member; best effort (the reply itself is durable). */
+async function announceReply(deps: SendMessageDeps, reply: ChatMessage): Promise<void> {
+  try {
+    const parent = await deps.live.apply(reply.parentId!, { op: 'reply', replyId: reply.id, at: reply.createdAt, present: true });
+    if (parent?.changed) deps.broadcastUpdate(toChatMessage(parent));
+  } catch (error) {
+    deps.log.warn({ err: error, messageId: reply.id }, 'could not update the thread parent');
+  }
 }
