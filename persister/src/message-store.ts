@@ -48,9 +48,13 @@ export class PostgresMessageStore implements MessageStore {
     if (events.length === 0) return 0;
     const of = <K extends MessageEvent['kind']>(...kinds: K[]) => events.filter((e): e is Of<K> => (kinds as string[]).includes(e.kind));
     const sent = of('message.sent').map(rowOf);
-    const edits = newestBy(of('message.edited'), (e) => e.messageId);
-    const reactions = newestBy(of('reaction.added', 'reaction.removed'), (e) => `${e.messageId} ${e.emoji} ${e.actorId}`);
     const deletes = newestBy(of('message.deleted'), (e) => e.messageId);
+    const deletedAt = new Map(deletes.map((e) => [e.messageId, e.eventId]));
+    // An edit after a deletion in the same batch (only a replay writes one) must not touch the tombstone: the statements
+    // run by kind, edits before deletions, so it is left out here (across batches, deleted_at guards).
+    const afterDeletion = (e: { messageId: string; eventId: string }) => (deletedAt.get(e.messageId) ?? '\uffff') < e.eventId;
+    const edits = newestBy(of('message.edited').filter((e) => !afterDeletion(e)), (e) => e.messageId);
+    const reactions = newestBy(of('reaction.added', 'reaction.removed'), (e) => `${e.messageId} ${e.emoji} ${e.actorId}`);
     const p = this.prisma;
     const statements = [
       // Offsets are committed once this resolves, so the commit must be durable whatever the server's

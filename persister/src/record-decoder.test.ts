@@ -59,7 +59,7 @@ describe('decodeRecord', () => {
   it.each([
     ['a missing field', { ...valid(), body: undefined }, 'body'],
     ['an id that is not a UUID', { ...valid(), id: 'not-a-uuid' }, 'id'],
-    ['an unknown version', { ...valid(), v: 2 }, 'v'],
+    ['an unknown version', { ...valid(), v: 3 }, 'v'],
     ['an empty body', { ...valid(), body: '' }, 'body'],
     ['a body over the limit', { ...valid(), body: 'x'.repeat(4001) }, 'body'],
     ['an extra field', { ...valid(), admin: true }, '(record)'],

@@ -1,4 +1,4 @@
-import type { Ack, ChatMessage, PublicUser, SendMessageInput, ServerToClientEvents } from '@chat/protocol';
+import type { Ack, ChatMessage, EditMessageInput, MessageRefInput, PublicUser, ReactionInput, SendMessageInput, ServerToClientEvents } from '@chat/protocol';
 import { connectChatSocket, type ChatSocket } from './chat-socket';
 
 /**
@@ -14,6 +14,12 @@ export interface RealtimeConnection {
   onUnauthorized(listener: () => void): void;
   /** Sends a message; rejects when no ack arrives within `timeoutMs`. */
   sendMessage(input: SendMessageInput, timeoutMs: number): Promise<Ack<{ message: ChatMessage }>>;
+  /** Edits one of my messages; rejects when no ack arrives within `timeoutMs`. */
+  editMessage(input: EditMessageInput, timeoutMs: number): Promise<Ack<{ message: ChatMessage }>>;
+  /** Deletes one of my messages (a tombstone for everyone). */
+  deleteMessage(input: MessageRefInput, timeoutMs: number): Promise<Ack>;
+  /** Adds (`add`) or takes back my reaction. */
+  react(input: ReactionInput, add: boolean, timeoutMs: number): Promise<Ack>;
   startTyping(roomId: string): void;
   /** Who of the room's members is online; rejects when no ack arrives within `timeoutMs`. */
   listPresence(roomId: string, timeoutMs: number): Promise<Ack<{ online: PublicUser[] }>>;
@@ -43,6 +49,9 @@ export function socketConnection(socket: ChatSocket): RealtimeConnection {
         if (error.message === 'UNAUTHORIZED') listener();
       }),
     sendMessage: (input, timeoutMs) => socket.timeout(timeoutMs).emitWithAck('message:send', input),
+    editMessage: (input, timeoutMs) => socket.timeout(timeoutMs).emitWithAck('message:edit', input),
+    deleteMessage: (input, timeoutMs) => socket.timeout(timeoutMs).emitWithAck('message:delete', input),
+    react: (input, add, timeoutMs) => socket.timeout(timeoutMs).emitWithAck(add ? 'reaction:add' : 'reaction:remove', input),
     startTyping: (roomId) => {
       // Typing signals are worth nothing late: never buffer them while disconnected.
       if (socket.connected) socket.emit('typing:start', { roomId });

@@ -1,4 +1,4 @@
-import type { Ack, ChatMessage, PublicUser, SendMessageInput, ServerToClientEvents } from '@chat/protocol';
+import type { Ack, ChatMessage, EditMessageInput, MessageRefInput, PublicUser, ReactionInput, SendMessageInput, ServerToClientEvents } from '@chat/protocol';
 import type { RealtimeConnection } from '../realtime/realtime-connection';
 
 /** A RealtimeConnection the test drives by hand: it delivers server events and decides every ack. */
@@ -36,6 +36,24 @@ export class FakeConnection implements RealtimeConnection {
   startTyping(roomId: string): void {
     this.typing.push(roomId);
   }
+  /** Changes asked for (edit, delete, react), in order; answered ok. */
+  readonly changes: { event: string; input: unknown }[] = [];
+
+  async editMessage(input: EditMessageInput): Promise<Ack<{ message: ChatMessage }>> {
+    this.changes.push({ event: 'message:edit', input });
+    return { ok: false, error: { code: 'NOT_FOUND', message: 'the fake knows no messages' } };
+  }
+
+  async deleteMessage(input: MessageRefInput): Promise<Ack> {
+    this.changes.push({ event: 'message:delete', input });
+    return { ok: true };
+  }
+
+  async react(input: ReactionInput, add: boolean): Promise<Ack> {
+    this.changes.push({ event: add ? 'reaction:add' : 'reaction:remove', input });
+    return { ok: true };
+  }
+
   async listPresence(): Promise<Ack<{ online: PublicUser[] }>> {
     return { ok: true, online: this.online };
   }
