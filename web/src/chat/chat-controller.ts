@@ -12,6 +12,7 @@ import type { ChatApi } from '../api/chat-api';
 import type { RealtimeConnection } from '../realtime/realtime-connection';
 import { fetchMissedMessages } from './catch-up';
 import { newClientMsgId } from './client-msg-id';
+import { MessageActions } from './message-actions';
 import {
   EMPTY_TIMELINE,
   addPending,
@@ -105,7 +106,11 @@ export class ChatController {
   private readonly now: () => number;
   private readonly markersKey: string;
 
+  /** Edit, delete, react and reply, and the open threads (a store of its own). */
+  readonly messages: MessageActions;
+
   constructor(private readonly options: ChatControllerOptions) {
+    this.messages = new MessageActions({ connection: options.connection, api: options.api });
     this.now = options.now ?? Date.now;
     this.markersKey = `chat.read.${options.me.id}`;
     this.state = {
@@ -141,6 +146,7 @@ export class ChatController {
     connection.onDisconnect(() => this.update({ connection: 'reconnecting' }));
     connection.onUnauthorized(() => this.options.onUnauthorized());
     connection.on('message:new', (message) => {
+      if (this.messages.receive(message)) return; // a reply: it lives in its thread
       this.receive([message]);
       this.seenOnline(message.sender);
       const streaming = settleReply(this.state.streaming, message);
@@ -158,6 +164,9 @@ export class ChatController {
     connection.on('presence', ({ user, status }) =>
       this.update({ online: { ...this.state.online, [user.id]: status === 'online' } }),
     );
+    connection.on('message:updated', ({ message }) => {
+      if (!this.messages.receive(message)) this.setTimeline(message.roomId, mergeMessages(this.timeline(message.roomId), [message]));
+    });
     connection.on('room:joined', (room) => this.addRoom(room));
     connection.on('room:left', ({ roomId }) => this.removeRoom(roomId));
     this.pruneTimer = setInterval(() => {
@@ -174,6 +183,9 @@ export class ChatController {
       if (!this.stopped) connection.open();
     });
   }
+
+  /** Shows an edited top-level message at once (its broadcast follows). */
+  readonly showEdited = (message: ChatMessage): void => this.setTimeline(message.roomId, mergeMessages(this.timeline(message.roomId), [message]));
 
   /** Closes the socket and stops the timers (log out, or the component unmounting). */
   stop(): void {

@@ -43,7 +43,8 @@ export interface Timeline {
 
 export const EMPTY_TIMELINE: Timeline = { entries: [], historyLoaded: false, hasOlder: true };
 
-const sentEntry = (message: ChatMessage, key = message.id): TimelineEntry => ({
+/** A sent message as a timeline row (`key` keeps the row of its pending form). */
+export const sentEntry = (message: ChatMessage, key = message.id): TimelineEntry => ({
   key,
   id: message.id,
   clientMsgId: message.clientMsgId,
