@@ -8,7 +8,7 @@ import {
   reactionSchema,
 } from '@chat/protocol';
 import type { z } from 'zod';
-import { AppError } from '../errors';
+import { AppError } from '@chat/service-kit';
 import { newId } from '../store/ids';
 import { hasReaction, type LiveChange, type LiveView, toChatMessage } from '../store/live-messages';
 import type { RateLimiter } from '../store/rate-limiter';

@@ -1,6 +1,5 @@
 import { describeIssue, type ChatMessage, freshMessageFields, type MessageSentEvent, type PublicUser, sendMessageSchema } from '@chat/protocol';
-import { AppError } from '../errors';
-import type { Logger } from '../logger';
+import { AppError, type Logger } from '@chat/service-kit';
 import type { MessageBus } from '../message-bus';
 import type { Metrics } from '../metrics';
 import { newId } from '../store/ids';

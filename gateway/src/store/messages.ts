@@ -1,6 +1,6 @@
 import type { PrismaClient } from '@chat/db';
 import { type ChatMessage, REACTION_USERS_MAX, type Reaction } from '@chat/protocol';
-import { AppError } from '../errors';
+import { AppError } from '@chat/service-kit';
 
 /** Which page of a room's history: top-level messages, or with `parentId` one thread's replies. */
 export interface HistoryPageQuery {

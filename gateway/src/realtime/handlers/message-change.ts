@@ -1,5 +1,5 @@
 import type { Ack } from '@chat/protocol';
-import { AppError } from '../../errors';
+import { AppError } from '@chat/service-kit';
 import { answerFailure, type Connection, type HandlerDeps } from '../connection';
 
 /**
