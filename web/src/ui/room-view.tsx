@@ -79,73 +79,73 @@ export function RoomView(props: RoomViewProps) {
   };
   return (
     <MessageActionsContext.Provider value={actions}>
-    <div className={`room-layout${threadId ? ' room-layout--thread' : ''}`}>
-    <section className="room" aria-labelledby="room-title">
-      <header className="room__header">
-        <a className="room__back" href="#/" aria-label="Back to rooms">
-          ‹
-        </a>
-        <div className="room__title">
-          <h1 id="room-title">{title}</h1>
-          <p className="room__subtitle">
-            {room.visibility === 'direct'
-              ? 'Direct message'
-              : `${room.visibility === 'private' ? 'Private' : 'Public'} room · ${memberCount} ${
-                  memberCount === 1 ? 'member' : 'members'
-                }`}
-            <span className="room__subtitle-online"> · {onlineMembers.length} online</span>
-          </p>
-        </div>
-        <div className="room__online" role="group" aria-label="Online now">
-          <span className="room__online-count">{onlineMembers.length} online</span>
-          <ul className="room__online-list">
-            {onlineMembers.map((user) => (
-              <li key={user.id}>
-                <span className="presence-dot presence-dot--online" aria-hidden="true" />
-                {user.username}
-                {user.id === me.id && <span className="muted"> (you)</span>}
-              </li>
-            ))}
-          </ul>
-        </div>
-        <div className="room__actions">
-          {room.visibility !== 'direct' && (
-            <button type="button" className="button button--small" onClick={props.onInvite}>
-              Invite
-            </button>
-          )}
-          <button type="button" className="button button--small" onClick={props.onLeave}>
-            Leave
-          </button>
-        </div>
-      </header>
-      <MessageList
-        roomId={room.id}
-        timeline={timeline}
-        myUserId={me.id}
-        loadingOlder={props.loadingOlder}
-        historyError={props.historyError}
-        onLoadOlder={props.onLoadOlder}
-        onRetry={props.onRetry}
-        onDiscard={props.onDiscard}
-      />
-      <div className="typing" aria-live="polite">
-        {describeTyping(typing)}
+      <div className={`room-layout${threadId ? ' room-layout--thread' : ''}`}>
+        <section className="room" aria-labelledby="room-title">
+          <header className="room__header">
+            <a className="room__back" href="#/" aria-label="Back to rooms">
+              ‹
+            </a>
+            <div className="room__title">
+              <h1 id="room-title">{title}</h1>
+              <p className="room__subtitle">
+                {room.visibility === 'direct'
+                  ? 'Direct message'
+                  : `${room.visibility === 'private' ? 'Private' : 'Public'} room · ${memberCount} ${
+                      memberCount === 1 ? 'member' : 'members'
+                    }`}
+                <span className="room__subtitle-online"> · {onlineMembers.length} online</span>
+              </p>
+            </div>
+            <div className="room__online" role="group" aria-label="Online now">
+              <span className="room__online-count">{onlineMembers.length} online</span>
+              <ul className="room__online-list">
+                {onlineMembers.map((user) => (
+                  <li key={user.id}>
+                    <span className="presence-dot presence-dot--online" aria-hidden="true" />
+                    {user.username}
+                    {user.id === me.id && <span className="muted"> (you)</span>}
+                  </li>
+                ))}
+              </ul>
+            </div>
+            <div className="room__actions">
+              {room.visibility !== 'direct' && (
+                <button type="button" className="button button--small" onClick={props.onInvite}>
+                  Invite
+                </button>
+              )}
+              <button type="button" className="button button--small" onClick={props.onLeave}>
+                Leave
+              </button>
+            </div>
+          </header>
+          <MessageList
+            roomId={room.id}
+            timeline={timeline}
+            myUserId={me.id}
+            loadingOlder={props.loadingOlder}
+            historyError={props.historyError}
+            onLoadOlder={props.onLoadOlder}
+            onRetry={props.onRetry}
+            onDiscard={props.onDiscard}
+          />
+          <div className="typing" aria-live="polite">
+            {describeTyping(typing)}
+          </div>
+          <Composer key={room.id} roomName={title} assistantName={props.assistantName} onSend={props.onSend} onTyping={props.onTyping} onEditLast={editLast} />
+        </section>
+        {threadId && props.messages && (
+          <ThreadPanel
+            key={threadId}
+            roomId={room.id}
+            parentId={threadId}
+            parent={timeline.entries.find((e) => e.id === threadId)}
+            me={me}
+            messages={props.messages}
+            onClose={() => setThreadId(undefined)}
+          />
+        )}
       </div>
-      <Composer key={room.id} roomName={title} assistantName={props.assistantName} onSend={props.onSend} onTyping={props.onTyping} onEditLast={editLast} />
-    </section>
-    {threadId && props.messages && (
-      <ThreadPanel
-        key={threadId}
-        roomId={room.id}
-        parentId={threadId}
-        parent={timeline.entries.find((e) => e.id === threadId)}
-        me={me}
-        messages={props.messages}
-        onClose={() => setThreadId(undefined)}
-      />
-    )}
-    </div>
     </MessageActionsContext.Provider>
   );
 }
