@@ -10,8 +10,8 @@ import {
 import type { z } from 'zod';
 import { AppError } from '@chat/service-kit';
 import { newId } from '../store/ids';
-import { hasReaction, type LiveChange, type LiveView, toChatMessage } from '../store/live-messages';
-import type { RateLimiter } from '../store/rate-limiter';
+import { hasReaction, type LiveChange, type LiveView, toChatMessage } from '../redis/live-messages';
+import type { RateLimiter } from '../redis/rate-limiter';
 import type { SendMessageDeps } from './send-message';
 
 /** What a change needs beyond the send path: the per-user budget of changes, shared by every gateway. */

@@ -3,8 +3,8 @@ import { AppError, type Logger } from '@chat/service-kit';
 import type { MessageBus } from '../message-bus';
 import type { Metrics } from '../metrics';
 import { newId } from '../store/ids';
-import { type LiveMessages, toChatMessage } from '../store/live-messages';
-import type { MessageClaims } from '../store/message-claims';
+import { type LiveMessages, toChatMessage } from '../redis/live-messages';
+import type { MessageClaims } from '../redis/message-claims';
 
 export interface SendMessageDeps {
   claims: MessageClaims;

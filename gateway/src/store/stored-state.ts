@@ -1,5 +1,5 @@
 import type { PrismaClient } from '@chat/db';
-import type { LiveMessage, StoredState } from './live-messages';
+import type { LiveMessage, StoredState } from '../redis/live-messages';
 
 interface StateRow {
   id: string;

@@ -1,11 +1,10 @@
 import { type ChatMessage, describeIssue, messageBodySchema, type Reaction } from '@chat/protocol';
 import type { ChatApi } from '../api/chat-api';
+import { compareMessageIds } from '@chat/client';
 import type { RealtimeConnection } from '../realtime/realtime-connection';
+import type { ChatState } from './chat-state';
 import { newClientMsgId } from './client-msg-id';
-import { compareMessageIds } from './message-order';
-
-/** How long a change waits for its ack before it is reported as failed. */
-export const CHANGE_TIMEOUT_MS = 10_000;
+import { EMPTY_TIMELINE, mergeMessages } from './timeline';
 /** Replies loaded when a thread opens (the newest ones). */
 export const THREAD_PAGE = 100;
 
@@ -16,6 +15,13 @@ export interface ThreadState {
   replies: readonly ChatMessage[];
   loaded: boolean;
   error?: string;
+}
+
+/** A changed top-level message (`message:updated`, an edit's ack) merged into its room's timeline. */
+export function timelineUpdate(state: ChatState, message: ChatMessage): Partial<ChatState> {
+  const current = state.timelines[message.roomId] ?? EMPTY_TIMELINE;
+  const timeline = mergeMessages(current, [message]);
+  return timeline === current ? {} : { timelines: { ...state.timelines, [message.roomId]: timeline } };
 }
 
 /** Keeps the newer of two states of one message (a lower live revision lost a race between gateways). */
@@ -73,7 +79,7 @@ export class MessageActions {
   async reply(roomId: string, parentId: string, text: string): Promise<string | undefined> {
     const parsed = messageBodySchema.safeParse(text);
     if (!parsed.success) return describeIssue(parsed.error);
-    const ack = await this.ask(() => this.o.connection.sendMessage({ roomId, parentId, body: parsed.data, clientMsgId: newClientMsgId() }, CHANGE_TIMEOUT_MS));
+    const ack = await this.ask(() => this.o.connection.sendMessage({ roomId, parentId, body: parsed.data, clientMsgId: newClientMsgId() }));
     if (typeof ack === 'string') return ack;
     if (ack.ok) this.receive(ack.message);
     return undefined;
@@ -83,7 +89,7 @@ export class MessageActions {
   async edit(messageId: string, text: string, onEdited: (message: ChatMessage) => void): Promise<string | undefined> {
     const parsed = messageBodySchema.safeParse(text);
     if (!parsed.success) return describeIssue(parsed.error);
-    const ack = await this.ask(() => this.o.connection.editMessage({ messageId, body: parsed.data }, CHANGE_TIMEOUT_MS));
+    const ack = await this.ask(() => this.o.connection.editMessage({ messageId, body: parsed.data }));
     if (typeof ack === 'string') return ack;
     if (ack.ok && !this.receive(ack.message)) onEdited(ack.message);
     return undefined;
@@ -91,26 +97,23 @@ export class MessageActions {
 
   /** Deletes one of my messages; resolves with a problem to show, or undefined. */
   async remove(messageId: string): Promise<string | undefined> {
-    const ack = await this.ask(() => this.o.connection.deleteMessage({ messageId }, CHANGE_TIMEOUT_MS));
+    const ack = await this.ask(() => this.o.connection.deleteMessage({ messageId }));
     return typeof ack === 'string' ? ack : undefined;
   }
 
   /** Adds my `emoji` reaction, or takes it back when I have it already. */
   async toggleReaction(message: { id: string; reactions: readonly Reaction[] }, emoji: string, myId: string): Promise<string | undefined> {
     const mine = message.reactions.some((r) => r.emoji === emoji && r.userIds.includes(myId));
-    const ack = await this.ask(() => this.o.connection.react({ messageId: message.id, emoji }, !mine, CHANGE_TIMEOUT_MS));
+    const ack = await this.ask(() => this.o.connection.react({ messageId: message.id, emoji }, !mine));
     return typeof ack === 'string' ? ack : undefined;
   }
 
-  /** Runs one request; the ack when answered ok, or the problem as text. */
-  private async ask<T extends { ok: boolean }>(request: () => Promise<T>): Promise<T | string> {
-    try {
-      const ack = await request();
-      if (!ack.ok) return (ack as unknown as { error: { message: string } }).error.message;
-      return ack;
-    } catch {
-      return 'No answer from the server: check your connection and try again.';
-    }
+  /** Runs one request (it never rejects: a missing ack is TIMEOUT); the ack when ok, or the problem as text. */
+  private async ask<R extends { ok: boolean }>(request: () => Promise<R>): Promise<Extract<R, { ok: true }> | string> {
+    const ack = await request();
+    if (ack.ok) return ack as Extract<R, { ok: true }>;
+    const { error } = ack as unknown as { error: { code: string; message: string } };
+    return error.code === 'TIMEOUT' ? 'No answer from the server: check your connection and try again.' : error.message;
   }
 
   private set(thread: ThreadState): void {

@@ -1,18 +1,20 @@
+import type { AckResult, ConnectInfo } from '@chat/client';
 import type { Ack, ChatMessage, EditMessageInput, MessageRefInput, PublicUser, ReactionInput, SendMessageInput, ServerToClientEvents } from '@chat/protocol';
 import type { RealtimeConnection } from '../realtime/realtime-connection';
 
 /** A RealtimeConnection the test drives by hand: it delivers server events and decides every ack. */
 export class FakeConnection implements RealtimeConnection {
   private readonly handlers = new Map<string, (payload: never) => void>();
-  private readonly connectListeners: ((info: { recovered: boolean }) => void)[] = [];
+  private readonly connectListeners: ((info: ConnectInfo) => void)[] = [];
+  private connections = 0;
   private readonly disconnectListeners: (() => void)[] = [];
   private readonly unauthorizedListeners: (() => void)[] = [];
   readonly sent: SendMessageInput[] = [];
   readonly typing: string[] = [];
   opened = false;
   closed = false;
-  /** Answers each `message:send`; the default accepts it as the next message. */
-  answerSend: (input: SendMessageInput) => Promise<Ack<{ message: ChatMessage }>> = async () => {
+  /** Answers each `message:send` (a rejection stands for a link that failed under the send). */
+  answerSend: (input: SendMessageInput) => Promise<AckResult<'message:send'>> = async () => {
     throw new Error('answerSend not set');
   };
   online: PublicUser[] = [];
@@ -20,7 +22,7 @@ export class FakeConnection implements RealtimeConnection {
   on<E extends keyof ServerToClientEvents>(event: E, listener: ServerToClientEvents[E]): void {
     this.handlers.set(event, listener as (payload: never) => void);
   }
-  onConnect(listener: (info: { recovered: boolean }) => void): void {
+  onConnect(listener: (info: ConnectInfo) => void): void {
     this.connectListeners.push(listener);
   }
   onDisconnect(listener: () => void): void {
@@ -29,7 +31,7 @@ export class FakeConnection implements RealtimeConnection {
   onUnauthorized(listener: () => void): void {
     this.unauthorizedListeners.push(listener);
   }
-  sendMessage(input: SendMessageInput): Promise<Ack<{ message: ChatMessage }>> {
+  sendMessage(input: SendMessageInput): Promise<AckResult<'message:send'>> {
     this.sent.push(input);
     return this.answerSend(input);
   }
@@ -39,17 +41,17 @@ export class FakeConnection implements RealtimeConnection {
   /** Changes asked for (edit, delete, react), in order; answered ok. */
   readonly changes: { event: string; input: unknown }[] = [];
 
-  async editMessage(input: EditMessageInput): Promise<Ack<{ message: ChatMessage }>> {
+  async editMessage(input: EditMessageInput): Promise<AckResult<'message:edit'>> {
     this.changes.push({ event: 'message:edit', input });
     return { ok: false, error: { code: 'NOT_FOUND', message: 'the fake knows no messages' } };
   }
 
-  async deleteMessage(input: MessageRefInput): Promise<Ack> {
+  async deleteMessage(input: MessageRefInput): Promise<AckResult<'message:delete'>> {
     this.changes.push({ event: 'message:delete', input });
     return { ok: true };
   }
 
-  async react(input: ReactionInput, add: boolean): Promise<Ack> {
+  async react(input: ReactionInput, add: boolean): Promise<AckResult<'reaction:add'>> {
     this.changes.push({ event: add ? 'reaction:add' : 'reaction:remove', input });
     return { ok: true };
   }
@@ -71,7 +73,8 @@ export class FakeConnection implements RealtimeConnection {
     handler(...args);
   }
   connect(recovered = false): void {
-    for (const listener of this.connectListeners) listener({ recovered });
+    const first = ++this.connections === 1;
+    for (const listener of this.connectListeners) listener({ first, recovered });
   }
   disconnect(): void {
     for (const listener of this.disconnectListeners) listener();
