@@ -1,5 +1,5 @@
 import type { AckResult, ConnectInfo } from '@chat/client';
-import type { Ack, ChatMessage, EditMessageInput, MessageRefInput, PublicUser, ReactionInput, SendMessageInput, ServerToClientEvents } from '@chat/protocol';
+import type { Ack, EditMessageInput, MessageRefInput, PublicUser, ReactionInput, SendMessageInput, ServerToClientEvents } from '@chat/protocol';
 import type { RealtimeConnection } from '../realtime/realtime-connection';
 
 /** A RealtimeConnection the test drives by hand: it delivers server events and decides every ack. */
