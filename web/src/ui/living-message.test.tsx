@@ -29,7 +29,7 @@ function renderLiving(m: ReturnType<typeof message>, api = actions()) {
       </ol>
     </MessageActionsContext.Provider>,
   );
-  return { api, item: screen.getByRole('listitem') };
+  return { api, item: screen.getAllByRole('listitem')[0]! };
 }
 
 describe('Markdown in messages', () => {
