@@ -13,11 +13,12 @@ import { machineDescription, renderReport } from './report';
 import type { ScenarioContext, ScenarioResult } from './scenario';
 import { runConnectionsScenario } from './scenarios/connections';
 import { runHistoryScenario } from './scenarios/history';
+import { runIdleScenario } from './scenarios/idle';
 import { runPersisterScenario } from './scenarios/persister';
 import { runRoomScenario } from './scenarios/rooms';
 import { ensureSystem } from './system';
 
-const SCENARIOS = ['fan-out', 'big-room', 'connections', 'persister', 'history'] as const;
+const SCENARIOS = ['fan-out', 'big-room', 'connections', 'persister', 'history', 'trickle', 'idle'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 /** Sizes of the full run (the issue's targets) and of --quick (the whole run in under two minutes). */
@@ -27,26 +28,32 @@ const PRESETS = {
     'fanout-rooms': 100,
     'fanout-room-size': 20,
     'fanout-rates': '2000,20000',
+    'bigroom-rooms': 10,
     'bigroom-size': 1000,
-    'bigroom-rate': 10000,
+    'bigroom-rate': 50000,
     connections: 20000,
     'persister-rows': 500000,
     'history-messages': 1000000,
-    'history-rate': 500,
+    'history-rate': 1000,
     'history-seconds': 30,
+    'trickle-seconds': 60,
+    'idle-seconds': 30,
   },
   quick: {
     duration: 8,
     'fanout-rooms': 40,
     'fanout-room-size': 20,
     'fanout-rates': '2000,8000',
+    'bigroom-rooms': 1,
     'bigroom-size': 1000,
     'bigroom-rate': 5000,
     connections: 2000,
     'persister-rows': 50000,
     'history-messages': 1000000,
-    'history-rate': 500,
+    'history-rate': 1000,
     'history-seconds': 4,
+    'trickle-seconds': 10,
+    'idle-seconds': 10,
   },
 } as const;
 
@@ -58,13 +65,19 @@ const HELP = `npm run bench -- [flags]
   --fanout-rooms N         rooms of the fan-out scenario                             (full ${PRESETS.full['fanout-rooms']}, quick ${PRESETS.quick['fanout-rooms']})
   --fanout-room-size N     members per room, each sending in turn                    (${PRESETS.full['fanout-room-size']})
   --fanout-rates LIST      deliveries/s to run one after the other                   (full ${PRESETS.full['fanout-rates']}, quick ${PRESETS.quick['fanout-rates']})
-  --bigroom-size N         members of the big room                                   (${PRESETS.full['bigroom-size']})
-  --bigroom-rate N         deliveries/s in the big room                              (full ${PRESETS.full['bigroom-rate']}, quick ${PRESETS.quick['bigroom-rate']})
+  --bigroom-rooms N        big rooms at once                                         (full ${PRESETS.full['bigroom-rooms']}, quick ${PRESETS.quick['bigroom-rooms']})
+  --bigroom-size N         members of each big room                                  (${PRESETS.full['bigroom-size']})
+  --bigroom-rate N         deliveries/s over all big rooms                           (full ${PRESETS.full['bigroom-rate']}, quick ${PRESETS.quick['bigroom-rate']})
   --connections N          idle authenticated sockets to open                        (full ${PRESETS.full.connections}, quick ${PRESETS.quick.connections})
   --persister-rows N       backlog the persister drains                              (full ${PRESETS.full['persister-rows']}, quick ${PRESETS.quick['persister-rows']})
+  --persister-batch-max N  PERSISTER_BATCH_MAX of the drained persister              (its default)
   --history-messages N     messages in the history room (seeded once, then reused)   (${PRESETS.full['history-messages']})
   --history-rate N         history requests per second                               (${PRESETS.full['history-rate']})
   --history-seconds S      duration of the history load                              (full ${PRESETS.full['history-seconds']}, quick ${PRESETS.quick['history-seconds']})
+  --trickle-seconds S      duration of the 100 messages/s trickle                    (full ${PRESETS.full['trickle-seconds']}, quick ${PRESETS.quick['trickle-seconds']})
+  --idle-seconds S         duration of the idle measurement                          (full ${PRESETS.full['idle-seconds']}, quick ${PRESETS.quick['idle-seconds']})
+  --socket-gateways LIST   pin fan-out and big-room sockets to these gateways, e.g. g1 (the others then
+                           only read the room traffic: the scaling measurement)
   --out FILE               where to write the JSON report (default .data/bench/<time>.json)
 
 The system's own settings come from the environment when the benchmark starts it, e.g.
@@ -77,6 +90,8 @@ async function main(): Promise<number> {
       quick: { type: 'boolean', default: false },
       scenarios: { type: 'string', default: SCENARIOS.join(',') },
       out: { type: 'string' },
+      'persister-batch-max': { type: 'string' },
+      'socket-gateways': { type: 'string' },
       ...Object.fromEntries(Object.keys(PRESETS.full).map((k) => [k, { type: 'string' as const }])),
     },
   });
@@ -105,21 +120,32 @@ async function main(): Promise<number> {
   try {
     const removed = await removeLeftovers(db, HISTORY_ROOM_NAME);
     if (removed > 0) log(`removed ${removed} users and rooms an interrupted earlier run left behind`);
+    const socketGateways = values['socket-gateways']?.split(',').filter(Boolean);
+    const unknownGateways = socketGateways?.filter((g) => !system.gateways.some((s) => s.id === g)) ?? [];
+    if (unknownGateways.length > 0) throw new Error(`--socket-gateways: no gateway ${unknownGateways.join(', ')} (there are ${system.gateways.map((g) => g.id).join(', ')})`);
     const run: Record<Scenario, () => Promise<ScenarioResult>> = {
+      // Each scenario is judged against its row of issue 19's table (docs/performance.md).
       'fan-out': () =>
         runRoomScenario(
           ctx,
           'fan-out',
-          { rooms: int('fanout-rooms'), roomSize: int('fanout-room-size'), deliveriesPerSecond: flag('fanout-rates').split(',').map(Number), durationSeconds: int('duration') },
-          [
-            { atLeastDeliveriesPerSecond: 2000, p99Ms: 25 },
-            { atLeastDeliveriesPerSecond: 20000, p99Ms: 100 },
-          ],
+          { rooms: int('fanout-rooms'), roomSize: int('fanout-room-size'), deliveriesPerSecond: flag('fanout-rates').split(',').map(Number), durationSeconds: int('duration'), socketGateways },
+          { deliveries: { atLeastPerSecond: 20_000, p99Ms: 100 } },
         ),
-      'big-room': () => runRoomScenario(ctx, 'big-room', { rooms: 1, roomSize: int('bigroom-size'), deliveriesPerSecond: [int('bigroom-rate')], durationSeconds: int('duration') }, []),
+      'big-room': () =>
+        runRoomScenario(
+          ctx,
+          'big-room',
+          { rooms: int('bigroom-rooms'), roomSize: int('bigroom-size'), deliveriesPerSecond: [int('bigroom-rate')], durationSeconds: int('duration'), socketGateways },
+          { deliveries: { atLeastPerSecond: 50_000, p99Ms: 150 }, connectSeconds: 3 },
+        ),
       connections: () => runConnectionsScenario(ctx, { sockets: int('connections') }),
-      persister: () => runPersisterScenario(ctx, { rows: int('persister-rows') }),
+      persister: () => runPersisterScenario(ctx, { rows: int('persister-rows'), batchMax: values['persister-batch-max'] ? Number(values['persister-batch-max']) : undefined }),
       history: () => runHistoryScenario(ctx, { messages: int('history-messages'), requestsPerSecond: int('history-rate'), seconds: int('history-seconds') }),
+      // 100 messages/s: 10 rooms of 10, 1,000 deliveries/s.
+      trickle: () =>
+        runRoomScenario(ctx, 'trickle', { rooms: 10, roomSize: 10, deliveriesPerSecond: [1_000], durationSeconds: int('trickle-seconds') }, { cpuPercent: { persister: 10, kafka: 10 } }),
+      idle: () => runIdleScenario(ctx, { seconds: int('idle-seconds') }),
     };
     for (const name of SCENARIOS.filter((s) => chosen.includes(s))) results.push(await run[name]());
   } finally {

@@ -1,153 +1,75 @@
-import fs from 'node:fs';
+import { type ChildProcess, fork } from 'node:child_process';
+import path from 'node:path';
+import type { MachineUsage, ProcessUsage, WatchedProcess } from './proc-stats';
+import type { SamplerCommand, SamplerReport } from './sampler-process';
 
-/** A process to watch, with all its descendants (PostgreSQL backends, nginx workers). */
-export interface WatchedProcess {
-  name: string;
-  pid: number;
+export type { MachineUsage, ProcessUsage, WatchedProcess } from './proc-stats';
+
+/** How often the sampler reads memory; CPU comes from cumulative counters and needs no sampling. */
+const INTERVAL_MS = 1_000;
+
+let child: ChildProcess | undefined;
+let nextWindow = 0;
+const waiting = new Map<string, (report: SamplerReport) => void>();
+const key = (kind: SamplerReport['kind'], window: number) => `${kind}:${window}`;
+
+/** The one sampler process of this benchmark run, started on first use. */
+function sampler(): ChildProcess {
+  if (child && child.connected) return child;
+  const started = fork(path.join(__dirname, 'sampler-process.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  started.on('message', (report: SamplerReport) => {
+    waiting.get(key(report.kind, report.window))?.(report);
+    waiting.delete(key(report.kind, report.window));
+  });
+  started.on('exit', (code) => {
+    for (const resolve of waiting.values()) resolve({ kind: 'usage', window: -1, processes: [], machine: { busyPercent: Number.NaN, otherPercent: Number.NaN, cores: 0 } });
+    waiting.clear();
+    if (code) process.stderr.write(`the benchmark's sampler process exited with code ${code}\n`);
+  });
+  // It must not keep the benchmark alive, nor outlive it (it exits when the IPC channel closes).
+  started.unref();
+  started.channel?.unref();
+  child = started;
+  return started;
 }
 
-/** What one process tree used over a sampling window. */
-export interface ProcessUsage {
-  name: string;
-  pid: number;
-  /** CPU time over the window as a percentage of one core (200 = both cores of this machine). */
-  cpuPercent: number;
-  /** Highest proportional set size seen (shared pages split between sharers), in MiB. */
-  peakPssMiB: number;
-}
-
-export interface MachineUsage {
-  /** Busy time of all cores over the window, as a percentage of one core. */
-  busyPercent: number;
-  /** Busy time not spent by the watched processes: other work on this shared machine. */
-  otherPercent: number;
-  cores: number;
-}
-
-const TICKS_PER_SECOND = 100; // USER_HZ on Linux
-
-/** utime+stime (clock ticks) and parent pid of every process, read from /proc/<pid>/stat. */
-function readStats(): Map<number, { ppid: number; ticks: number }> {
-  const stats = new Map<number, { ppid: number; ticks: number }>();
-  for (const entry of fs.readdirSync('/proc')) {
-    const pid = Number(entry);
-    if (!Number.isInteger(pid)) continue;
-    try {
-      const text = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-      // The command name may hold spaces and parentheses: fields start after the last ')'.
-      const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-      stats.set(pid, { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) });
-    } catch {
-      // the process ended between readdir and read
-    }
-  }
-  return stats;
-}
-
-/** Proportional set size of one process in KiB (0 if it is gone). */
-export function pssKiB(pid: number): number {
+/** Sends a command and resolves with the sampler's answer of that kind (the channel holds the benchmark open meanwhile). */
+async function ask(command: SamplerCommand, answer: SamplerReport['kind']): Promise<SamplerReport> {
+  const running = sampler();
+  running.channel?.ref();
   try {
-    const match = /^Pss:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
-    return match ? Number(match[1]) : 0;
-  } catch {
-    return 0;
+    return await new Promise<SamplerReport>((resolve) => {
+      waiting.set(key(answer, command.window), resolve);
+      running.send(command);
+    });
+  } finally {
+    if (waiting.size === 0) running.channel?.unref();
   }
 }
 
-function machineTicks(): { busy: number; cores: number } {
-  const lines = fs.readFileSync('/proc/stat', 'utf8').split('\n');
-  const [, ...values] = lines[0]!.trim().split(/\s+/).map(Number);
-  const idle = (values[3] ?? 0) + (values[4] ?? 0);
-  const total = values.slice(0, 8).reduce((a, b) => a + b, 0);
-  return { busy: total - idle, cores: lines.filter((l) => /^cpu\d/.test(l)).length };
+/** The sampler's own process: its CPU is reported on a line of its own, outside the load generator's. */
+export function samplerProcess(): WatchedProcess {
+  return { name: 'sampler', pid: sampler().pid! };
 }
 
 /**
- * Samples CPU and memory of process trees from /proc while a scenario runs. CPU is the difference of
- * cumulative counters between start and stop (exact, whatever the interval); memory is sampled, so the
- * peak is the highest of the samples.
+ * Samples CPU and memory of process trees from a separate process while a scenario runs, so that
+ * the measuring costs the load generator's event loop nothing.
  */
 export class ProcessSampler {
-  private timer: NodeJS.Timeout | undefined;
-  private readonly peakPss = new Map<string, number>();
-  private startTicks = new Map<string, number>();
-  private startMachine = machineTicks();
-  private startedAt = 0;
-  // Ticks of descendants seen during the window that ended before it did (short-lived backends).
-  private readonly lastSeen = new Map<string, Map<number, number>>();
+  private readonly window = nextWindow++;
 
-  constructor(
-    private readonly targets: readonly WatchedProcess[],
-    private readonly intervalMs = 500,
-  ) {}
+  constructor(private readonly targets: readonly WatchedProcess[]) {}
 
-  start(): void {
-    this.startedAt = performance.now();
-    this.startMachine = machineTicks();
-    const stats = readStats();
-    this.startTicks = new Map(this.targets.map((t) => [t.name, this.treeTicks(t, stats)]));
-    this.sample(stats);
-    this.timer = setInterval(() => this.sample(readStats()), this.intervalMs);
+  /** Resolves once the sampler has read the window's first counters: the window starts then, not when asked. */
+  async start(): Promise<void> {
+    await ask({ kind: 'start', window: this.window, targets: [...this.targets], intervalMs: INTERVAL_MS }, 'started');
   }
 
-  /** Stops sampling and returns each tree's usage and the machine's, over the window since start(). */
-  stop(): { processes: ProcessUsage[]; machine: MachineUsage } {
-    clearInterval(this.timer);
-    const stats = readStats();
-    this.sample(stats);
-    const seconds = (performance.now() - this.startedAt) / 1000;
-    const percent = (ticks: number) => Math.round((ticks / TICKS_PER_SECOND / seconds) * 1000) / 10;
-    const processes = this.targets.map((t) => ({
-      name: t.name,
-      pid: t.pid,
-      cpuPercent: percent(this.treeTicks(t, stats) - (this.startTicks.get(t.name) ?? 0)),
-      peakPssMiB: Math.round((this.peakPss.get(t.name) ?? 0) / 102.4) / 10,
-    }));
-    const end = machineTicks();
-    const busyPercent = percent(end.busy - this.startMachine.busy);
-    const ours = processes.reduce((sum, p) => sum + p.cpuPercent, 0);
-    return { processes, machine: { busyPercent, otherPercent: Math.max(0, Math.round((busyPercent - ours) * 10) / 10), cores: end.cores } };
+  /** Stops sampling and resolves with each tree's usage and the machine's, over the window since start(). */
+  async stop(): Promise<{ processes: ProcessUsage[]; machine: MachineUsage }> {
+    const report = await ask({ kind: 'stop', window: this.window }, 'usage');
+    if (report.kind !== 'usage') throw new Error('the sampler answered stop with something else');
+    return { processes: report.processes, machine: report.machine };
   }
-
-  /** CPU ticks of a tree: live members now, plus the last ticks seen of members that have exited. */
-  private treeTicks(target: WatchedProcess, stats: Map<number, { ppid: number; ticks: number }>): number {
-    const seen = this.lastSeen.get(target.name) ?? new Map<number, number>();
-    this.lastSeen.set(target.name, seen);
-    for (const pid of descendants(target.pid, stats)) seen.set(pid, stats.get(pid)!.ticks);
-    let total = 0;
-    for (const ticks of seen.values()) total += ticks;
-    return total;
-  }
-
-  private sample(stats: Map<number, { ppid: number; ticks: number }>): void {
-    for (const t of this.targets) {
-      this.treeTicks(t, stats);
-      const pss = descendants(t.pid, stats).reduce((sum, pid) => sum + pssKiB(pid), 0);
-      this.peakPss.set(t.name, Math.max(this.peakPss.get(t.name) ?? 0, pss));
-    }
-  }
-}
-
-/** Proportional set size of a process and its descendants, in KiB. */
-export function treePssKiB(pid: number): number {
-  return descendants(pid, readStats()).reduce((sum, p) => sum + pssKiB(p), 0);
-}
-
-/** The pid and every process below it. */
-function descendants(root: number, stats: Map<number, { ppid: number; ticks: number }>): number[] {
-  if (!stats.has(root)) return [];
-  const children = new Map<number, number[]>();
-  for (const [pid, s] of stats) {
-    const list = children.get(s.ppid);
-    if (list) list.push(pid);
-    else children.set(s.ppid, [pid]);
-  }
-  const out: number[] = [];
-  const stack = [root];
-  while (stack.length > 0) {
-    const pid = stack.pop()!;
-    out.push(pid);
-    stack.push(...(children.get(pid) ?? []));
-  }
-  return out;
 }

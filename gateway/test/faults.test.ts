@@ -5,7 +5,9 @@
 // send that failed during the outage succeeds when the client retries it with the same clientMsgId.
 // Each scenario prints one row of figures (scenario, sent, acked, delivered, persisted, lost, duplicated,
 // recovery time); the whole table is printed again at the end.
+import { Supervisor } from '@chat/local';
 import type { ChatMessage, PublicUser, Room } from '@chat/protocol';
+import { PROBES } from '@chat/service-kit';
 import { Redis } from 'ioredis';
 import { Client } from 'pg';
 import {
@@ -396,4 +398,45 @@ describe('fault injection under steady traffic', () => {
     expect(member.catchUps).toBe(1);
     await finish(traffic, '7. offline > recovery window, history catch-up', Date.now() - backAt);
   }, 120_000);
+
+  it('8. SIGSTOP of a gateway: nginx answers its pinned REST calls from the other one at once, the liveness probe restarts it, its clients catch up', async () => {
+    const traffic = await startTraffic('hung gateway');
+    const [g1] = system.gateways;
+    const frozen = g1!.pid()!;
+    const { token } = await registerUser(system.baseUrl); // before: a POST is never resent to another gateway
+    // The kubelet's part, with the Kubernetes probe's settings (the local supervisor of `npm start`).
+    const supervisor = new Supervisor([{ name: g1!.name, pid: () => g1!.pid(), start: () => g1!.start(), kill: () => g1!.kill(), livenessUrl: `${g1!.url}${PROBES.liveness.path}` }], {
+      liveness: PROBES.liveness,
+    });
+    supervisor.start();
+    try {
+      const faultAt = Date.now();
+      process.kill(frozen, 'SIGSTOP');
+      // A client pinned to the hung gateway gets its REST answer from the other one within nginx's
+      // 5 s upstream timeout (it waited over 20 s before), and the system stays ready.
+      const pinnedAt = Date.now();
+      const pinned = await api(system.baseUrl, 'GET', '/api/me', { token, headers: { cookie: 'chat_gw=g1' } });
+      const pinnedMs = Date.now() - pinnedAt;
+      expect([pinned.status, pinned.headers.get('x-gateway-id')]).toEqual([200, 'g2']);
+      expect(pinnedMs).toBeLessThan(7_000);
+      expect((await api(system.baseUrl, 'GET', '/readyz')).status).toBe(200);
+      // Recovered: the liveness probe failed its threshold, the hung process was killed and started
+      // again, and the sender that was on g1 is acknowledged again.
+      await eventually(async () => supervisor.restarts.get(g1!.name) ?? 0, (n) => n === 1, 60_000, 'the supervisor restarted g1');
+      const backAt = await firstAckAfter([traffic.senders[0]!], faultAt);
+      const livenessBudgetMs = PROBES.liveness.periodSeconds * PROBES.liveness.failureThreshold * 1000;
+      console.log(`8. pinned GET answered in ${pinnedMs} ms; g1 restarted ${Math.round((Date.now() - faultAt) / 1000)} s after SIGSTOP (liveness budget ${livenessBudgetMs / 1000} s)`);
+      expect(g1!.pid()).not.toBe(frozen);
+      await Promise.all(traffic.senders.map((s) => s.ackedMore(10)));
+      await routedTo('g1');
+      await finish(traffic, '8. SIGSTOP gateway g1', backAt - faultAt);
+    } finally {
+      supervisor.stop();
+      try {
+        process.kill(frozen, 'SIGCONT'); // only if a check failed before the restart
+      } catch {
+        // gone, as it should be
+      }
+    }
+  }, 150_000);
 });

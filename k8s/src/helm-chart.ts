@@ -81,15 +81,16 @@ function valuesSchema(): Record<string, unknown> {
         : { type: 'object', properties: Object.fromEntries(Object.entries(node as object).map(([key, child]) => [key, toSchema(child)])) };
     return toSchema(tree);
   };
-  const prodStrings = stringsOf('prod') as { properties: Record<string, Record<string, any>> };
+  type SchemaNode = { type?: string; properties?: Record<string, unknown>; additionalProperties?: boolean; [key: string]: unknown };
+  const prodStrings = stringsOf('prod') as { properties: Record<string, SchemaNode> };
   // Structured values join the tree of string values (gateway.resources beside ..., placement.*).
-  const properties: Record<string, Record<string, any>> = { ...prodStrings.properties };
+  const properties: Record<string, SchemaNode> = { ...prodStrings.properties };
   for (const structured of HELM_STRUCTURED_VALUES) {
     const [head, tail] = structured.path.split('.') as [string, string | undefined];
     if (tail === undefined) properties[head] = structured.schema;
     else {
       const node = (properties[head] ??= { type: 'object', properties: {} });
-      node.properties[tail] = structured.schema;
+      node.properties = { ...node.properties, [tail]: structured.schema };
       node.additionalProperties = false;
     }
   }

@@ -23,6 +23,8 @@ const fromResourcesValue = (v: ResourcesValue): ContainerResources => ({
   ephemeralStorageLimit: v.limits['ephemeral-storage'],
 });
 
+// The objects are free-form JSON here: the paths below are the Kubernetes API's.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyManifest = Manifest & Record<string, any>;
 const named = (manifests: readonly Manifest[], kind: string, name: string) =>
   manifests.filter((m) => m.kind === kind && m.metadata.name === name) as AnyManifest[];

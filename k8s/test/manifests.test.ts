@@ -26,7 +26,7 @@ const environments: [string, Manifest[]][] = [
 /** Every object kind per environment: the README's "manifests per environment" note states this list. */
 const KINDS = {
   dev: ['ClusterIssuer', 'ConfigMap', 'Deployment', 'HorizontalPodAutoscaler', 'Ingress', 'Job', 'Kafka', 'KafkaNodePool', 'KafkaTopic', 'Namespace', 'NetworkPolicy', 'PodDisruptionBudget', 'Service', 'StatefulSet'],
-  prod: ['ClientTrafficPolicy', 'ClusterIssuer', 'ConfigMap', 'Deployment', 'EnvoyProxy', 'ExternalSecret', 'Gateway', 'GatewayClass', 'HTTPRoute', 'Job', 'Kafka', 'KafkaNodePool', 'KafkaTopic', 'Namespace', 'NetworkPolicy', 'PodDisruptionBudget', 'PrometheusRule', 'ScaledObject', 'Service', 'ServiceMonitor'],
+  prod: ['ClientTrafficPolicy', 'ClusterIssuer', 'ConfigMap', 'Deployment', 'EnvoyProxy', 'ExternalSecret', 'Gateway', 'GatewayClass', 'HTTPRoute', 'Job', 'Kafka', 'KafkaNodePool', 'KafkaTopic', 'Namespace', 'NetworkPolicy', 'PodDisruptionBudget', 'PodMonitor', 'PrometheusRule', 'ScaledObject', 'Service', 'ServiceMonitor'],
 };
 
 describe('synthesized manifests', () => {
@@ -271,6 +271,20 @@ describe('synthesized manifests', () => {
     expect(topics.map((t) => t.spec.topicName).sort()).toEqual([KAFKA_TOPICS.deadLetter, KAFKA_TOPICS.messages].sort());
     for (const topic of topics) expect(topic.apiVersion).toBe(STRIMZI_API_VERSION);
     expect(find(manifests, 'ConfigMap', 'chat-config').data.KAFKA_BROKERS).toBe('chat-kafka-kafka-bootstrap.chat.svc:9092');
+  });
+
+  test('prod exports Kafka metrics (JMX exporter, Kafka Exporter) to Prometheus, runs Cruise Control, and ships the dashboards', () => {
+    const kafka = find(prod, 'Kafka', 'chat-kafka');
+    const ref = kafka.spec.kafka.metricsConfig.valueFrom.configMapKeyRef;
+    expect(find(prod, 'ConfigMap', ref.name).data[ref.key]).toContain('kafka_server_');
+    expect(kafka.spec.cruiseControl).toEqual({});
+    expect(kafka.spec.kafkaExporter).toBeDefined();
+    expect(find(prod, 'PodMonitor', 'chat-kafka').spec.podMetricsEndpoints[0].port).toBe('tcp-prometheus');
+    const boards = prod.filter((m: any) => m.kind === 'ConfigMap' && m.metadata.labels?.grafana_dashboard === '1') as any[];
+    expect(boards.map((b) => b.metadata.name).sort()).toEqual(['dashboard-chat-gateway', 'dashboard-chat-kafka', 'dashboard-chat-persister', 'dashboard-chat-postgres']);
+    const gateway = JSON.parse(boards.find((b) => b.metadata.name === 'dashboard-chat-gateway').data['chat-gateway.json']);
+    const exprs = JSON.stringify(gateway.panels.map((p: any) => p.targets));
+    for (const metric of ['chat_gateway_connections', 'chat_gateway_messages_total', 'chat_gateway_send_seconds', 'eventloop_lag', 'chat_gateway_errors_total']) expect(exprs).toContain(metric);
   });
 
   test('prod replicates Kafka three ways and writes with min.insync.replicas 2', () => {

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { assistantEnvironment } from '@chat/assistant';
 import { gatewayEnvironment } from '@chat/gateway';
 import { persisterEnvironment } from '@chat/persister';
-import { type EnvironmentSchema, parseEnvironment, unknownVariables } from '@chat/service-kit';
+import { type EnvironmentSchema, parseEnvironment, PROBES, unknownVariables } from '@chat/service-kit';
 import { parse as parseYaml } from 'yaml';
 import { type AssistantSettings, devConfig, type Manifest, prodConfig, synthManifests } from '../src';
 import { find, repoRoot } from './support';
@@ -16,6 +16,8 @@ const SCHEMAS: Record<string, EnvironmentSchema> = { gateway: gatewayEnvironment
 /** Stand-ins for the values Kubernetes fills in at run time (Secret keys, the pod name). */
 const RUNTIME_VALUES: Record<string, string> = {
   DATABASE_URL: 'postgresql://chat:secret@chat-postgres:5432/chat',
+  // Prod: ElastiCache with TLS and its AUTH token, from the secret store.
+  REDIS_URL: 'rediss://:auth-token@chat-prod-valkey.cache.amazonaws.com:6379',
   JWT_SECRET: 'a-production-secret-of-at-least-32-characters',
   ASSISTANT_API_KEY: 'sk-test',
   GATEWAY_ID: 'chat-gateway-7d9f8-abcde',
@@ -117,5 +119,23 @@ describe('the environments the platform generates', () => {
   test('a misspelt variable is caught', () => {
     const [, gateway] = cases.find(([name]) => name === 'Kubernetes prod gateway')!;
     expect(unreadVariables({ ...gateway, environment: { ...gateway.environment, MESAGE_RATE_LIMIT: '5' } })).toEqual(['MESAGE_RATE_LIMIT']);
+  });
+});
+
+describe('the probes of the services', () => {
+  // The local supervisor applies PROBES.liveness as a kubelet applies the Deployment's: they must agree.
+  test.each(['chat-gateway', 'chat-persister', 'chat-assistant'])('%s declares the liveness and readiness settings of PROBES', (name) => {
+    const container = find(synthManifests(prodConfig({ assistant })), 'Deployment', name).spec.template.spec.containers[0];
+    for (const [probe, settings] of [
+      [container.livenessProbe, PROBES.liveness],
+      [container.readinessProbe, PROBES.readiness],
+    ] as const) {
+      expect(probe).toMatchObject({
+        httpGet: { path: settings.path },
+        periodSeconds: settings.periodSeconds,
+        timeoutSeconds: settings.timeoutSeconds,
+        failureThreshold: settings.failureThreshold,
+      });
+    }
   });
 });

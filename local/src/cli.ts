@@ -3,17 +3,18 @@
 import { LocalStackError } from './errors';
 import { ensureInstalled } from './installer';
 import { localConfig } from './local-config';
-import { down, status, up } from './local-system';
+import { down, status, supervise, up } from './local-system';
 import { startServices, stopServices } from './stack';
 
 const USAGE = `usage: npm run services -- <command>
   up                 install what is missing, build, start every service and the app (npm start)
   down               stop everything up started (npm stop)
-  status             which processes run
+  status             which processes run, and how often the supervisor restarted each
   install            install PostgreSQL, Redis, nginx, Java, Maven and Kafka's jars if missing
   install --for-tests  also Chromium and the Go tools the tests use
   services:start     start only PostgreSQL, Redis and Kafka
-  services:stop      stop only PostgreSQL, Redis and Kafka`;
+  services:stop      stop only PostgreSQL, Redis and Kafka
+  supervise          restart services that exit or stop answering (up starts it; runs until SIGTERM)`;
 
 async function main(argv: string[]): Promise<void> {
   const [command, ...flags] = argv;
@@ -23,8 +24,13 @@ async function main(argv: string[]): Promise<void> {
     case 'down':
       return down();
     case 'status':
-      for (const s of await status()) console.log(`${s.name.padEnd(12)} ${s.pid ? `running (pid ${s.pid})` : 'stopped'}`);
+      for (const s of await status()) {
+        const restarts = s.restarts === undefined ? '' : `, ${s.restarts} restart${s.restarts === 1 ? '' : 's'}`;
+        console.log(`${s.name.padEnd(12)} ${s.pid ? `running (pid ${s.pid})` : 'stopped'}${restarts}`);
+      }
       return;
+    case 'supervise':
+      return supervise();
     case 'install':
       ensureInstalled({ forTests: flags.includes('--for-tests') });
       return;

@@ -7,5 +7,6 @@ export * from './stack';
 export * from './apps';
 export * from './local-config';
 export * from './local-system';
+export * from './supervisor';
 export { renderNginxConfig, nginxProcess, type NginxOptions } from './services/nginx';
 export { redisPing } from './services/redis';

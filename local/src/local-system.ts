@@ -1,14 +1,16 @@
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
+import { PROBES } from '@chat/service-kit';
 import { appProcess, httpOk } from './apps';
 import { LocalStackError } from './errors';
 import { ensureInstalled } from './installer';
 import { localConfig } from './local-config';
 import { repoRoot } from './paths';
 import { assertPortFree } from './ports';
-import { runningPid, startProcess, stopProcess } from './processes';
+import { type ManagedProcess, runningPid, startProcess, stopProcess } from './processes';
 import { nginxProcess } from './services/nginx';
-import { migrate, startServices, stopServices } from './stack';
+import { migrate, type ServicesEnv, servicesEnv, startServices, stopServices } from './stack';
+import { readRestartState, Supervisor } from './supervisor';
 
 /** The workspaces the local system runs (their dependencies are built with them). */
 const RUNNABLE = ['gateway', 'persister', 'assistant'];
@@ -36,22 +38,10 @@ export async function up(log: (line: string) => void = console.log): Promise<voi
   const env = await startServices(c.services, log);
   log(migrate(env.DATABASE_URL).trim());
 
-  const common = {
-    ...env,
-    NODE_ENV: c.nodeEnv,
-    LOG_LEVEL: c.logLevel,
-    CORS_ORIGIN: `http://localhost:${c.httpPort}`,
-    // The gateways announce the assistant (GET /api/features) exactly when it runs.
-    ASSISTANT_NAME: c.assistant ? c.assistant.name : '',
-  };
-  const apps = [
-    appProcess({ app: 'persister', name: 'persister', dir: c.appsDir, port: c.persisterPort, env: { ...common, PERSISTER_PORT: String(c.persisterPort) } }),
-    ...c.gateways.map((g) =>
-      appProcess({ app: 'gateway', name: `gateway-${g.id}`, dir: c.appsDir, port: g.port, env: { ...common, PORT: String(g.port), HOST: '127.0.0.1', GATEWAY_ID: g.id } }),
-    ),
-  ];
-  for (const [p, port] of apps.map((p, i) => [p, i === 0 ? c.persisterPort : c.gateways[i - 1]!.port] as const)) {
-    if (runningPid(p) === undefined) await assertPortFree(port, p.name);
+  const common = appEnvironment(c, env);
+  const apps = appProcesses(c, common).filter((p) => p.name !== 'assistant');
+  for (const p of apps) {
+    if (runningPid(p) === undefined) await assertPortFree(p.port, p.name);
   }
   // One at a time: on two cores, parallel starts only slow each other down.
   for (const p of apps) {
@@ -64,24 +54,99 @@ export async function up(log: (line: string) => void = console.log): Promise<voi
   if (!(await httpOk(c.httpPort))) throw new LocalStackError(`http://localhost:${c.httpPort}/readyz is not 200 after start`);
   if (c.assistant) {
     // After nginx: the worker is a Socket.IO client of the gateways, through it like a browser.
-    const p = appProcess({
-      app: 'assistant',
-      name: 'assistant',
-      dir: c.appsDir,
-      port: c.assistantPort,
-      env: { ...common, ASSISTANT_PORT: String(c.assistantPort), GATEWAY_URL: `http://127.0.0.1:${c.httpPort}` },
-    });
+    const p = appProcesses(c, common).find((a) => a.name === 'assistant')!;
     if (runningPid(p) === undefined) await assertPortFree(c.assistantPort, p.name);
     const result = await startProcess(p);
     log(`assistant ${result.started ? 'started' : 'already running'} (pid ${result.pid}), answering @${common.ASSISTANT_NAME} with ${c.assistant.model} at ${c.assistant.url}`);
   }
+  const supervisor = supervisorProcess(c);
+  const supervised = await startProcess(supervisor);
+  log(`supervisor ${supervised.started ? 'started' : 'already running'} (pid ${supervised.pid}): restarts a service that exits or stops answering ${PROBES.liveness.path}`);
   log(`the chat is up at http://localhost:${c.httpPort}/ (ready in ${((Date.now() - started) / 1000).toFixed(0)} s); \`npm stop\` stops it`);
+}
+
+type LocalConfig = ReturnType<typeof localConfig>;
+
+/** What every service of the local system runs with: the services' addresses and the shared settings. */
+function appEnvironment(c: LocalConfig, services: ServicesEnv) {
+  return {
+    ...services,
+    NODE_ENV: c.nodeEnv,
+    LOG_LEVEL: c.logLevel,
+    CORS_ORIGIN: `http://localhost:${c.httpPort}`,
+    // The gateways announce the assistant (GET /api/features) exactly when it runs.
+    ASSISTANT_NAME: c.assistant ? c.assistant.name : '',
+  };
+}
+
+/** The platform's own processes, with the port each answers on (the assistant only when configured). */
+function appProcesses(c: LocalConfig, common: Record<string, string>): (ManagedProcess & { port: number })[] {
+  return [
+    { ...appProcess({ app: 'persister', name: 'persister', dir: c.appsDir, port: c.persisterPort, env: { ...common, PERSISTER_PORT: String(c.persisterPort) } }), port: c.persisterPort },
+    ...c.gateways.map((g) => ({
+      ...appProcess({ app: 'gateway', name: `gateway-${g.id}`, dir: c.appsDir, port: g.port, env: { ...common, PORT: String(g.port), HOST: '127.0.0.1', GATEWAY_ID: g.id } }),
+      port: g.port,
+    })),
+    ...(c.assistant
+      ? [
+          {
+            ...appProcess({
+              app: 'assistant',
+              name: 'assistant',
+              dir: c.appsDir,
+              port: c.assistantPort,
+              env: { ...common, ASSISTANT_PORT: String(c.assistantPort), GATEWAY_URL: `http://127.0.0.1:${c.httpPort}` },
+            }),
+            port: c.assistantPort,
+          },
+        ]
+      : []),
+  ];
+}
+
+/** The supervisor, itself a detached process of the local system (`npm run services -- supervise`). */
+function supervisorProcess(c: LocalConfig): ManagedProcess {
+  return {
+    name: 'supervisor',
+    dir: c.appsDir,
+    command: process.execPath,
+    args: [require.resolve('tsx/cli'), path.join(repoRoot, 'local', 'src', 'cli.ts'), 'supervise'],
+    cwd: repoRoot,
+    isReady: async () => true,
+  };
+}
+
+/**
+ * Runs until SIGTERM: watches the persister, the gateways and the assistant like a kubelet (see
+ * Supervisor), restarting them with the environment `up` gave them. Started by `up`, stopped by `down`.
+ */
+export async function supervise(log: (line: string) => void = console.log): Promise<void> {
+  const c = localConfig();
+  const common = appEnvironment(c, servicesEnv(c.services));
+  const supervisor = new Supervisor(
+    appProcesses(c, common).map((p) => ({
+      name: p.name,
+      pid: () => runningPid(p),
+      start: () => startProcess(p),
+      kill: () => stopProcess(p, 0),
+      livenessUrl: `http://127.0.0.1:${p.port}${PROBES.liveness.path}`,
+    })),
+    { stateDir: c.appsDir, onEvent: (e) => log(`${new Date().toISOString()} ${e.name} ${e.kind} (restarts ${e.restarts}) ${e.detail ?? ''}`) },
+  );
+  supervisor.start();
+  log(`supervising ${appProcesses(c, common).map((p) => p.name).join(', ')} (liveness every ${PROBES.liveness.periodSeconds} s, ${PROBES.liveness.failureThreshold} failures)`);
+  await new Promise<void>((resolve) => {
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => resolve());
+  });
+  supervisor.stop();
 }
 
 /** Stops everything `up` started; leaves no process behind. */
 export async function down(log: (line: string) => void = console.log): Promise<void> {
   const c = localConfig();
   const stopped: string[] = [];
+  // First, so that it does not restart what is being stopped.
+  if (await stopProcess({ name: 'supervisor', dir: c.appsDir })) stopped.push('supervisor');
   if (await stopProcess({ name: 'nginx', dir: path.join(c.services.dir, 'nginx') })) stopped.push('nginx');
   for (const name of ['assistant', ...c.gateways.map((g) => `gateway-${g.id}`), 'persister']) {
     if (await stopProcess({ name, dir: c.appsDir })) stopped.push(name);
@@ -90,12 +155,14 @@ export async function down(log: (line: string) => void = console.log): Promise<v
   log(stopped.length ? `stopped ${stopped.join(', ')}` : 'nothing was running');
 }
 
-/** One line per process of the local system: running or not, and whether it answers. */
-export async function status(): Promise<{ name: string; pid?: number }[]> {
+/** One line per process of the local system: running or not, and how often the supervisor restarted it. */
+export async function status(): Promise<{ name: string; pid?: number; restarts?: number }[]> {
   const c = localConfig();
-  const entries = [
-    ...['postgres', 'redis', 'kafka', 'nginx'].map((name) => ({ name, dir: path.join(c.services.dir, name) })),
-    ...['persister', ...c.gateways.map((g) => `gateway-${g.id}`), ...(c.assistant ? ['assistant'] : [])].map((name) => ({ name, dir: c.appsDir })),
-  ];
-  return entries.map((e) => ({ name: e.name, pid: runningPid(e) }));
+  const services = ['postgres', 'redis', 'kafka', 'nginx'].map((name) => ({ name, pid: runningPid({ name, dir: path.join(c.services.dir, name) }) }));
+  const apps = ['persister', ...c.gateways.map((g) => `gateway-${g.id}`), ...(c.assistant ? ['assistant'] : [])].map((name) => ({
+    name,
+    pid: runningPid({ name, dir: c.appsDir }),
+    restarts: readRestartState(c.appsDir, name).restarts,
+  }));
+  return [...services, ...apps, { name: 'supervisor', pid: runningPid({ name: 'supervisor', dir: c.appsDir }) }];
 }

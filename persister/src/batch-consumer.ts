@@ -18,7 +18,7 @@ export interface BatchConsumerOptions {
 }
 
 /*
- * Fetch tuning, measured with persister/bench/drain.ts on 2 cores: chat records are ~300-600 bytes,
+ * Fetch tuning, measured with `npm run bench -- --scenarios persister` on 2 cores: chat records are ~300-600 bytes,
  * so 2 MiB per partition gives batches of a few thousand rows (about one PERSISTER_BATCH_MAX INSERT)
  * and a fetch response of at most 16 MiB bounds memory per broker. Two partitions at once let
  * Postgres write one batch while Node.js decodes the next; more only adds contention on two cores.

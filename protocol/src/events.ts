@@ -5,10 +5,15 @@ import type { AssistantStreamInput, EditMessageInput, MessageRefInput, ReactionI
 /** Every client-to-server event that can fail answers through an ack of this shape. */
 export type Ack<T extends object = object> = ({ ok: true } & T) | { ok: false; error: ErrorBody };
 
-export interface PresenceEvent {
-  user: PublicUser;
-  status: 'online' | 'offline';
-}
+/**
+ * Who of a room came online (first socket anywhere) or went offline (last socket gone) since the last
+ * diff, batched per room per interval. A large room's diff carries only counts: ask `presence:list`
+ * for who is online when the room is shown. Diffs are states, not counts: applying one twice changes
+ * nothing, and a gateway may repeat that someone is online.
+ */
+export type PresenceDiffEvent =
+  | { roomId: string; large?: undefined; online: PublicUser[]; offline: PublicUser[] }
+  | { roomId: string; large: true; cameOnline: number; wentOffline: number };
 
 export interface TypingEvent {
   roomId: string;
@@ -43,7 +48,7 @@ export interface ServerToClientEvents {
   /** The whole message after an edit, a deletion, a reaction change or a new reply in its thread. */
   'message:updated': (event: MessageUpdatedEvent) => void;
   typing: (event: TypingEvent) => void;
-  presence: (event: PresenceEvent) => void;
+  'presence:diff': (event: PresenceDiffEvent) => void;
   'room:joined': (room: Room) => void;
   'room:left': (event: RoomLeftEvent) => void;
   'assistant:stream': (event: AssistantStreamEvent) => void;

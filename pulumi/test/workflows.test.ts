@@ -12,7 +12,7 @@ import { ciSubjects } from '../src/ci-access';
 import { filesUnder, goTool, REPO_ROOT, repoPathExists } from './support/repo-files';
 
 // Workflow files are untyped YAML.
-type Workflow = { on: Record<string, unknown>; permissions?: Record<string, string>; jobs: Record<string, any> };  
+type Workflow = { name?: string; on: Record<string, unknown>; permissions?: Record<string, string>; jobs: Record<string, any> };  
 
 const WORKFLOWS = '.github/workflows';
 const read = (name: string) => readFileSync(path.join(REPO_ROOT, WORKFLOWS, name), 'utf8');
@@ -107,7 +107,7 @@ test('a release waits for ci on the same commit: it runs only after a successful
   const release = workflow('release.yml');
   expect(release.on.workflow_run).toEqual({ workflows: ['ci'], types: ['completed'], branches: ['main'] });
   expect(release.on.push).toBeUndefined();
-  expect(workflow('ci.yml').name).toBe('ci');
+  expect((workflow('ci.yml') as Workflow & { name: string }).name).toBe('ci');
   for (const job of Object.values(release.jobs)) {
     expect(job.if ?? '').toContain("github.event.workflow_run.conclusion == 'success'");
     const checkout = job.steps.find((s: { uses?: string }) => s.uses?.startsWith('actions/checkout'));

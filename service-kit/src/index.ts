@@ -6,5 +6,6 @@ export * from './dependency-errors';
 export * from './kafka-log';
 export * from './logger';
 export * from './probe-server';
+export * from './probe-settings';
 export * from './readiness';
 export * from './shutdown';

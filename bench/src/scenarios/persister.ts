@@ -18,10 +18,12 @@ export interface PersisterOptions {
   rows: number;
   /** Partitions of the backlog topic (the messages topic's default). */
   partitions?: number;
+  /** PERSISTER_BATCH_MAX of the persister started for it (unset: the persister's default). */
+  batchMax?: number;
 }
 
-/** The issue's target: rows/s, and the least fraction of raw COPY's rate on the same machine. */
-const TARGET = { rowsPerSecond: 100_000, ofCopy: 0.2 };
+/** The issue's target: the least fraction of raw COPY's rate on the same machine. */
+const TARGET = { ofCopy: 0.6 };
 
 /** Chat-shaped records: 500 rooms (keys, so partitions), 2,000 senders, UUIDv7 ids like the gateway's. */
 function backlog(n: number): MessageRecord[] {
@@ -91,6 +93,7 @@ export async function runPersisterScenario(ctx: ScenarioContext, o: PersisterOpt
         KAFKA_GROUP_ID: `${name}-persister`,
         KAFKA_CREATE_TOPICS: 'false',
         PERSISTER_PORT: String(port),
+        ...(o.batchMax ? { PERSISTER_BATCH_MAX: String(o.batchMax) } : {}),
       },
       stdio: ['ignore', 'inherit', 'inherit'],
     });
@@ -136,7 +139,7 @@ export async function runPersisterScenario(ctx: ScenarioContext, o: PersisterOpt
     if (stored.distinct !== stored.n) failures.push(`persister: ${stored.n - stored.distinct} rows stored twice`);
     return {
       scenario: 'persister',
-      parameters: { rows: o.rows, partitions: o.partitions ?? 12 },
+      parameters: { rows: o.rows, partitions: o.partitions ?? 12, batchMax: o.batchMax ?? 'default' },
       measurements: [
         {
           label: 'Kafka -> PostgreSQL drain of the backlog',
@@ -145,10 +148,12 @@ export async function runPersisterScenario(ctx: ScenarioContext, o: PersisterOpt
             'drain s': fmt(drain.value, 2),
             'rows/s': fmt(drainRate),
             'INSERT time (summed over partitions) s': `${fmt(insert.persister_insert_duration_seconds_sum ?? 0, 2)} in ${insert.persister_insert_duration_seconds_count ?? 0} statements`,
+            'persister CPU per 1,000 rows ms': fmt((((drain.processes.find((p) => p.name === 'persister (bench)')?.cpuPercent ?? 0) / 100) * drain.value * 1e6) / o.rows, 1),
             'start to ready ms': fmt(readyMs),
             'stored / distinct': `${fmt(stored.n)} / ${fmt(stored.distinct)}`,
           },
           processes: drain.processes,
+          generator: drain.generator,
           machine: drain.machine,
           details: { drainSeconds: drain.value, drainRate, readyMs, insert, stored },
         },
@@ -156,15 +161,17 @@ export async function runPersisterScenario(ctx: ScenarioContext, o: PersisterOpt
           label: 'raw COPY of the same rows (same PostgreSQL, table with the same indexes)',
           figures: { 'COPY s': fmt(copy.value, 2), 'rows/s': fmt(copyRate), 'persister / COPY': fmt(drainRate / copyRate, 2) },
           processes: copy.processes,
+          generator: copy.generator,
           machine: copy.machine,
           details: { copySeconds: copy.value, copyRate, ratio: drainRate / copyRate },
         },
       ],
       targets: [
         {
-          target: `>= ${fmt(TARGET.rowsPerSecond)} rows/s and >= ${TARGET.ofCopy} of raw COPY`,
-          actual: `${fmt(drainRate)} rows/s, ${fmt(drainRate / copyRate, 2)} of COPY (${fmt(copyRate)} rows/s)`,
-          met: drainRate >= TARGET.rowsPerSecond && drainRate / copyRate >= TARGET.ofCopy,
+          target: `persister drain >= ${TARGET.ofCopy} of raw COPY`,
+          actual: `${fmt(drainRate / copyRate, 2)} of COPY (${fmt(drainRate)} against ${fmt(copyRate)} rows/s)`,
+          met: drainRate / copyRate >= TARGET.ofCopy,
+          measurement: 'raw COPY of the same rows (same PostgreSQL, table with the same indexes)',
         },
       ],
       failures,

@@ -53,7 +53,7 @@ export function createSocketServer(httpServer: http.Server, deps: SocketServerDe
 
   const takeHandshakeRooms = installHandshake(io, deps);
   recovery.reconnectClientsWhenRedisReturns(io);
-  const announcePresence = createPresence(io, deps.rooms);
+  const presence = createPresence(io, log);
   const broadcast = (message: ChatMessage) => io.to(roomChannel(message.roomId)).emit('message:new', message);
   const broadcastUpdate = (message: ChatMessage) => io.to(roomChannel(message.roomId)).emit('message:updated', { message });
   const handlerDeps: HandlerDeps = { io, config, metrics, log, send: { ...deps.send, broadcast, broadcastUpdate } };
@@ -76,12 +76,10 @@ export function createSocketServer(httpServer: http.Server, deps: SocketServerDe
       ready,
       lastTyping: new Map(),
     };
-    // Presence is best effort: counting the user's sockets asks every gateway, and one that is shutting
-    // down may not answer. That must not cost the connection: a client does not undo a server disconnect.
     ready
       .then(() => recovery.replayMissed(socket))
-      .then(() => announcePresence(user, 'online'))
-      .catch((error: unknown) => log.warn({ err: error, userId: user.id }, 'could not announce presence'));
+      .then(() => socket.connected && presence.changed(user, 'opened', socket.rooms))
+      .catch((error: unknown) => log.warn({ err: error, userId: user.id }, 'could not replay missed messages'));
 
     handleMessageSend(conn, handlerDeps);
     handleMessageEdit(conn, handlerDeps);
@@ -91,10 +89,9 @@ export function createSocketServer(httpServer: http.Server, deps: SocketServerDe
     handlePresenceList(conn, handlerDeps);
     handleAssistantStream(conn, handlerDeps);
 
-    socket.on('disconnect', () => {
-      metrics.connections.dec();
-      announcePresence(user, 'offline').catch((error: unknown) => log.warn({ err: error }, 'presence update failed'));
-    });
+    // The socket's rooms are still known while it is disconnecting, and gone by 'disconnect'.
+    socket.on('disconnecting', () => presence.changed(user, 'closed', socket.rooms));
+    socket.on('disconnect', () => metrics.connections.dec());
   });
 
   return { io, roomEvents: createRoomEvents(io) };

@@ -16,6 +16,13 @@ export interface NginxOptions {
   webRoot: string;
 }
 
+/**
+ * How long nginx leaves a gateway alone after one failed or timed-out request (max_fails=1): long enough
+ * that a hung gateway costs one slow request per window, not one per request; short enough that a
+ * restarted one gets its clients back within seconds.
+ */
+const FAIL_TIMEOUT_S = 5;
+
 const MIME_TYPES = ['/etc/nginx/mime.types', '/usr/local/etc/nginx/mime.types', '/opt/homebrew/etc/nginx/mime.types'];
 
 const hasIpv6Loopback = (): boolean => {
@@ -29,7 +36,7 @@ const hasIpv6Loopback = (): boolean => {
 /** Renders nginx/local.conf.template for these gateways. */
 export function renderNginxConfig(o: NginxOptions): string {
   if (o.gateways.length === 0) throw new LocalStackError('nginx needs at least one gateway');
-  const server = (port: number, backup = false) => `    server 127.0.0.1:${port} max_fails=1 fail_timeout=2s${backup ? ' backup' : ''};`;
+  const server = (port: number, backup = false) => `    server 127.0.0.1:${port} max_fails=1 fail_timeout=${FAIL_TIMEOUT_S}s${backup ? ' backup' : ''};`;
   const pinned = o.gateways
     .map((g) =>
       [

@@ -15,7 +15,6 @@ import {
   GIT_REPOSITORY,
   GIT_REVISION,
   chartsFor,
-  PLATFORM_CHARTS,
   type Environment,
   type PlatformChart,
 } from './catalog';

@@ -297,13 +297,24 @@ describe('ChatController', () => {
     expect(connection.typing).toEqual([ROOM_ID, ROOM_ID]);
   });
 
-  it('knows who of the open room is online from presence:list and presence events', async () => {
+  it('knows who of the open room is online from presence:list and presence diffs', async () => {
     await started();
     connection.online = [ann];
     controller.openRoom(ROOM_ID);
     await until(() => controller.getState().members[ROOM_ID] !== undefined);
     expect(controller.getState().online[bob.id]).toBe(false);
-    connection.serverSends('presence', { user: bob, status: 'online' });
+    connection.serverSends('presence:diff', { roomId: ROOM_ID, online: [bob], offline: [] });
+    expect(controller.getState().online[bob.id]).toBe(true);
+    connection.serverSends('presence:diff', { roomId: ROOM_ID, online: [], offline: [bob] });
+    expect(controller.getState().online[bob.id]).toBe(false);
+  });
+
+  it("keeps presence as it was on a large room's diff, which carries only counts", async () => {
+    await started();
+    connection.online = [ann, bob];
+    controller.openRoom(ROOM_ID);
+    await until(() => controller.getState().members[ROOM_ID] !== undefined);
+    connection.serverSends('presence:diff', { roomId: ROOM_ID, large: true, cameOnline: 0, wentOffline: 1 });
     expect(controller.getState().online[bob.id]).toBe(true);
   });
 
@@ -315,7 +326,7 @@ describe('ChatController', () => {
     expect(controller.getState().online[bob.id]).toBe(false);
     connection.serverSends('message:new', message(4));
     expect(controller.getState().online[bob.id]).toBe(true);
-    connection.serverSends('presence', { user: bob, status: 'offline' });
+    connection.serverSends('presence:diff', { roomId: ROOM_ID, online: [], offline: [bob] });
     connection.serverSends('typing', { roomId: ROOM_ID, user: bob });
     expect(controller.getState().online[bob.id]).toBe(true);
   });

@@ -6,7 +6,7 @@ import type { ChatState } from './chat-state';
 import { initialChatState } from './chat-state';
 import { ChatStore } from './chat-store';
 import { HistoryLoader } from './history-loader';
-import { receiveMessages, receivePresence, receiveStreamPiece, receiveTyping, markRead } from './incoming-events';
+import { receiveMessages, receivePresenceDiff, receiveStreamPiece, receiveTyping, markRead } from './incoming-events';
 import { MessageActions, timelineUpdate } from './message-actions';
 import { Outbox } from './outbox';
 import { MARKER_WRITE_DELAY_MS, ReadMarkerStorage } from './read-marker-storage';
@@ -103,7 +103,8 @@ export class ChatController {
     });
     connection.on('assistant:stream', (event) => commit((state) => receiveStreamPiece(state, event, this.now())));
     connection.on('typing', (event) => commit((state) => receiveTyping(state, event, this.now())));
-    connection.on('presence', (event) => commit((state) => receivePresence(state, event)));
+    // A large room's diff has only counts: its members' presence is listed when the room is shown.
+    connection.on('presence:diff', (diff) => commit((state) => receivePresenceDiff(state, diff)));
     connection.on('room:joined', (room) => this.rooms.add(room));
     connection.on('room:left', ({ roomId }) => this.rooms.remove(roomId));
     this.pruneTimer = setInterval(() => {

@@ -1,4 +1,4 @@
-import type { AssistantStreamEvent, ChatMessage, PresenceEvent, PublicUser, TypingEvent } from '@chat/protocol';
+import type { AssistantStreamEvent, ChatMessage, PresenceDiffEvent, PublicUser, TypingEvent } from '@chat/protocol';
 import { applyPiece, settleReply } from './assistant-replies';
 import type { ChatState } from './chat-state';
 import { EMPTY_TIMELINE, mergeMessages, newestId, type Timeline } from './timeline';
@@ -57,9 +57,12 @@ export function receiveTyping(state: ChatState, { roomId, user }: TypingEvent, n
   return { typing: addTyping(state.typing, roomId, user, now), online: seenOnline(state.online, user) };
 }
 
-export function receivePresence(state: ChatState, { user, status }: PresenceEvent): Partial<ChatState> {
-  const isOnline = status === 'online';
-  return state.online[user.id] === isOnline ? {} : { online: { ...state.online, [user.id]: isOnline } };
+/** A room's batched presence changes; a large room's (counts only) changes nothing here. */
+export function receivePresenceDiff(state: ChatState, diff: PresenceDiffEvent): Partial<ChatState> {
+  if (diff.large) return {};
+  const changes = [...diff.online.map((u) => [u.id, true] as const), ...diff.offline.filter((u) => u.id !== state.me.id).map((u) => [u.id, false] as const)];
+  if (changes.every(([id, isOnline]) => state.online[id] === isOnline)) return {};
+  return { online: { ...state.online, ...Object.fromEntries(changes) } };
 }
 
 export function receiveStreamPiece(state: ChatState, event: AssistantStreamEvent, now: number): Partial<ChatState> {
