@@ -116,7 +116,7 @@ describe('message actions in the browser', () => {
     await waitForMessage(bob.page, 'meet at 5');
     await composer.click();
     await composer.press('ArrowUp');
-    const editor = ann.page.getByLabel('Edit message');
+    const editor = ann.page.getByRole('textbox', { name: 'Edit message' });
     await editor.fill('meet at 6');
     await editor.press('Enter');
     await row(bob.page, 'meet at 6').getByText('(edited)').waitFor();
