@@ -1,4 +1,4 @@
-import { messageRecordSchema, type MessageRecord } from '@chat/protocol';
+import { type MessageRecord, parseMessageEvent, sentAsV1 } from '@chat/protocol';
 import { type Logger, moduleLogger } from '@chat/service-kit';
 import type { Consumer, Kafka } from 'kafkajs';
 
@@ -71,14 +71,16 @@ export class PromptConsumer {
     await this.consumer.run({
       partitionsConsumedConcurrently: this.options.concurrency,
       eachMessage: async ({ message, partition, heartbeat }) => {
-        const parsed = messageRecordSchema.safeParse(parseJson(message.value?.toString('utf8')));
-        // A malformed record is the persister's to dead-letter; it asks nothing of the assistant.
-        if (!parsed.success) return void this.log.debug({ partition, offset: message.offset }, 'skipping a record that is not a message');
+        const parsed = parseMessageEvent(parseJson(message.value?.toString('utf8')));
+        // A malformed record is the persister's to dead-letter; it asks nothing of the assistant. Nor do
+        // edits, deletions and reactions: only a sent message can be a prompt.
+        if (!parsed.ok || parsed.event.kind !== 'message.sent') return void this.log.debug({ partition, offset: message.offset }, 'skipping a record that is not a sent message');
+        const record = sentAsV1(parsed.event);
         // A model can think for longer than the session timeout before its first token: heartbeats go on
         // meanwhile, or the group would take the partition away mid-answer and hand the prompt to another member.
         const beat = setInterval(() => void heartbeat().catch(() => undefined), this.heartbeatMs);
         try {
-          await handle(parsed.data);
+          await handle(record);
         } finally {
           clearInterval(beat);
         }

@@ -1,4 +1,4 @@
-import type { ChatMessage } from '@chat/protocol';
+import { type ChatMessage, freshMessageFields } from '@chat/protocol';
 import { fetchMissedMessages } from './catch-up';
 import { compareMessageIds } from './message-order';
 
@@ -10,6 +10,7 @@ const message = (n: number): ChatMessage => ({
   roomId: '0190b000-0000-7000-8000-000000000001',
   body: `message ${n}`,
   clientMsgId: `c${n}`,
+  ...freshMessageFields(),
   sender: { id: '0190a000-0000-7000-8000-00000000000b', username: 'bob' },
   createdAt: new Date(Date.UTC(2026, 10, 27, 12, 0, n)).toISOString(),
 });

@@ -10,15 +10,22 @@ import { createApp } from './http/app';
 import { createKafkaMessageBus, ensureTopic } from './message-bus';
 import { createMetrics } from './metrics';
 import { createSocketServer } from './realtime/socket-server';
+import { createLiveMessages } from './redis/live-messages';
 import { createMessageClaims } from './redis/message-claims';
 import { createRateLimiter } from './redis/rate-limiter';
 import { createInvitationRepository } from './store/invitations';
 import { createMessageHistory } from './store/messages';
 import { createRoomRepository } from './store/rooms';
+import { createStoredStateLoader } from './store/stored-state';
 import { createUserRepository } from './store/users';
 
 /** How long resends of one clientMsgId are recognized in Redis (the database's unique key covers the rest). */
 const DEDUPE_WINDOW_MS = 15 * 60_000;
+/**
+ * How long a message's live state (what edits, deletions, reactions and replies need) stays in Redis
+ * after its last change: far beyond the persister's lag, after which PostgreSQL has every applied change.
+ */
+const LIVE_MESSAGE_TTL_MS = 30 * 60_000;
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -57,6 +64,9 @@ async function main(): Promise<void> {
     rateLimit: config.MESSAGE_RATE_LIMIT,
     rateWindowMs: config.MESSAGE_RATE_WINDOW_MS,
   });
+  const live = createLiveMessages(redis, { prefix: config.REDIS_KEY_PREFIX, ttlMs: LIVE_MESSAGE_TTL_MS, loadStored: createStoredStateLoader(db) });
+  // Edits, deletions and reactions: twice the send budget (reactions are toggled), in the same window.
+  const changeLimiter = createRateLimiter(redis, 'change', config.MESSAGE_RATE_LIMIT * 2, config.MESSAGE_RATE_WINDOW_MS, config.REDIS_KEY_PREFIX);
   const readiness = createReadiness([
     { name: 'postgres', check: () => db.$queryRaw`SELECT 1` },
     { name: 'redis', check: () => redis.ping() },
@@ -74,7 +84,7 @@ async function main(): Promise<void> {
     tokens,
     users,
     rooms,
-    send: { claims, bus, metrics, log: moduleLogger(logger, 'send') },
+    send: { claims, bus, live, changeLimiter, metrics, log: moduleLogger(logger, 'send') },
     metrics,
     log: moduleLogger(logger, 'socket'),
     isDraining: () => readiness.draining,

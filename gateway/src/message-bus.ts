@@ -1,12 +1,15 @@
 import { CompressionTypes, type Kafka, Partitioners, type Producer } from 'kafkajs';
-import type { MessageRecord } from '@chat/protocol';
+import type { MessageEvent } from '@chat/protocol';
 import { AppError, type Logger } from '@chat/service-kit';
 import type { Metrics } from './metrics';
 
 /** Where accepted messages go to become durable. The gateway answers a send only after `publish` resolved. */
 export interface MessageBus {
-  /** Resolves once the record is acknowledged by all in-sync replicas; rejects with UNAVAILABLE otherwise. */
-  publish(record: MessageRecord): Promise<void>;
+  /**
+   * Every record of the messages topic goes through here, keyed by its roomId (one room, one partition,
+   * one order). Resolves once it is acknowledged by all in-sync replicas; rejects with UNAVAILABLE otherwise.
+   */
+  publish(record: MessageEvent): Promise<void>;
   /** Connects the producer now (it would otherwise connect on the first publish). */
   connect(): Promise<void>;
   /** True while the producer is connected. */
@@ -24,7 +27,7 @@ export interface KafkaMessageBusOptions {
 }
 
 interface Pending {
-  record: MessageRecord;
+  record: MessageEvent;
   resolve: () => void;
   reject: (error: AppError) => void;
 }

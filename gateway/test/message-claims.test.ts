@@ -1,7 +1,7 @@
 // The claims script against the real Redis: what counts against a sender's rate limit, and what a
 // clientMsgId reused in another room gets.
 import crypto from 'node:crypto';
-import type { ChatMessage } from '@chat/protocol';
+import { type ChatMessage, freshMessageFields } from '@chat/protocol';
 import { Redis } from 'ioredis';
 import { testServices, uniqueRedisPrefix } from '@chat/testing';
 import { createMessageClaims } from '../src/redis/message-claims';
@@ -12,6 +12,7 @@ afterAll(() => redis?.disconnect());
 
 const sender = { id: crypto.randomUUID(), username: 'sender' };
 const message = (roomId: string, clientMsgId: string = crypto.randomUUID()): ChatMessage => ({
+  ...freshMessageFields(),
   id: crypto.randomUUID(),
   roomId,
   body: 'hello',

@@ -4,7 +4,8 @@ import { BatchProcessor, type ConsumedRecord, type PartitionContext } from './ba
 import type { DeadLetter, DeadLetterPublisher } from './dead-letter-publisher';
 import type { MessageStore } from './message-store';
 import { createMetrics } from './metrics';
-import type { MessageRow } from './record-decoder';
+import type { MessageEvent } from '@chat/protocol';
+import { type MessageRow, rowOf } from './record-decoder';
 
 // In-memory twins of the seams: the logic above them is tested here, the real Postgres and Kafka
 // behind them in persister/test.
@@ -24,7 +25,8 @@ class MemoryStore implements MessageStore {
 
   constructor(private readonly journal: string[]) {}
 
-  async insert(rows: readonly MessageRow[]): Promise<number> {
+  async apply(events: readonly MessageEvent[]): Promise<number> {
+    const rows = events.flatMap((e) => (e.kind === 'message.sent' ? [rowOf(e)] : []));
     const failure = this.failures.shift();
     if (failure) throw failure();
     if (rows.some((r) => this.poison.has(r.body))) throw refused();

@@ -3,7 +3,8 @@ import { AppError, classifyDependencyError, dependencyErrorFacts, describeDepend
 import type { DeadLetter, DeadLetterPublisher } from './dead-letter-publisher';
 import type { MessageStore } from './message-store';
 import type { PersisterMetrics } from './metrics';
-import { decodeRecord, type MessageRow, type RecordProblem } from './record-decoder';
+import type { MessageEvent } from '@chat/protocol';
+import { decodeRecord, type RecordProblem } from './record-decoder';
 import { RetryAbortedError, retryWhileTransient } from './retry';
 
 /** One record of a partition, as Kafka delivered it. */
@@ -15,7 +16,7 @@ export interface ConsumedRecord {
 }
 
 /** A consumed record with its decoding. */
-type Decoded = { ok: true; record: ConsumedRecord; row: MessageRow } | { ok: false; record: ConsumedRecord; problem: RecordProblem; reason: string };
+type Decoded = { ok: true; record: ConsumedRecord; event: MessageEvent } | { ok: false; record: ConsumedRecord; problem: RecordProblem; reason: string };
 type Valid = Extract<Decoded, { ok: true }>;
 
 /** What the processor needs from the consumer for the partition in hand. */
@@ -36,7 +37,7 @@ export interface BatchProcessorOptions {
   deadLetters: DeadLetterPublisher;
   metrics: PersisterMetrics;
   logger: Logger;
-  /** Most records handled (and rows written) per INSERT; the offset is committed after each chunk. */
+  /** Most records handled per transaction; the offset is committed after each chunk. */
   batchMax: number;
   /** Longest wait between two attempts while Postgres is unavailable, in milliseconds. */
   retryMaxMs: number;
@@ -44,8 +45,10 @@ export interface BatchProcessorOptions {
 
 /**
  * The persister's unit of work: a run of records from one partition, in offset order. Per chunk of at
- * most `batchMax` records: decode, write the rows in one INSERT (retrying while Postgres is down,
- * isolating refused rows one by one), dead-letter what can never be stored, then commit the chunk's
+ * most `batchMax` records: decode (every kind of event, both record versions), apply them in one
+ * transaction (retrying while Postgres is down, isolating refused records one by one; applying is
+ * idempotent, so a chunk re-read after a crash converges on the same rows), dead-letter what can never
+ * be stored, then commit the chunk's
  * last offset. Nothing is committed before it is in Postgres or in the dead-letter topic.
  */
 export class BatchProcessor {
@@ -79,7 +82,9 @@ export class BatchProcessor {
       }
       const { messages } = this.options.metrics;
       messages.inc({ result: 'inserted' }, written.inserted);
-      messages.inc({ result: 'duplicate' }, valid.length - written.refused.length - written.inserted);
+      const sends = valid.filter((d) => d.event.kind === 'message.sent').length;
+      messages.inc({ result: 'duplicate' }, Math.max(sends - written.refusedSends - written.inserted, 0));
+      messages.inc({ result: 'change' }, valid.length - sends - (written.refused.length - written.refusedSends));
       messages.inc({ result: 'dead_lettered' }, letters.length);
 
       await context.commit(chunk[chunk.length - 1]!.offset);
@@ -95,31 +100,33 @@ export class BatchProcessor {
   private async write(
     valid: Valid[],
     context: PartitionContext,
-  ): Promise<{ inserted: number; refused: { record: ConsumedRecord; reason: string }[] } | undefined> {
-    if (valid.length === 0) return { inserted: 0, refused: [] };
-    const whole = await this.insertRetrying(valid.map((d) => d.row), context);
+  ): Promise<{ inserted: number; refused: { record: ConsumedRecord; reason: string }[]; refusedSends: number } | undefined> {
+    if (valid.length === 0) return { inserted: 0, refused: [], refusedSends: 0 };
+    const whole = await this.insertRetrying(valid.map((d) => d.event), context);
     if (whole === 'stopped') return undefined;
-    if (whole.ok) return { inserted: whole.inserted, refused: [] };
+    if (whole.ok) return { inserted: whole.inserted, refused: [], refusedSends: 0 };
 
     this.log.warn({ topic: context.topic, partition: context.partition, rows: valid.length, error: describeDependencyError(whole.error) }, 'batch refused by Postgres; inserting row by row to isolate the bad rows');
     let inserted = 0;
     const refused: { record: ConsumedRecord; reason: string }[] = [];
+    let refusedSends = 0;
     for (const d of valid) {
-      const single = await this.insertRetrying([d.row], context);
+      const single = await this.insertRetrying([d.event], context);
       if (single === 'stopped') return undefined;
       if (single.ok) inserted += single.inserted;
       else {
         const sqlState = dependencyErrorFacts(single.error).sqlState ?? 'unknown';
         this.options.metrics.errors.inc({ code: 'VALIDATION', reason: sqlState });
         refused.push({ record: d.record, reason: `refused by Postgres: ${describeDependencyError(single.error)}` });
+        if (d.event.kind === 'message.sent') refusedSends += 1;
       }
     }
-    return { inserted, refused };
+    return { inserted, refused, refusedSends };
   }
 
   /** One INSERT, retried for as long as Postgres is unavailable; a data error is returned, not thrown. */
   private async insertRetrying(
-    rows: MessageRow[],
+    events: MessageEvent[],
     context: PartitionContext,
   ): Promise<{ ok: true; inserted: number } | { ok: false; error: unknown } | 'stopped'> {
     const { metrics } = this.options;
@@ -128,9 +135,9 @@ export class BatchProcessor {
         async () => {
           const stopTimer = metrics.insertSeconds.startTimer();
           try {
-            const inserted = await this.options.store.insert(rows);
+            const inserted = await this.options.store.apply(events);
             stopTimer();
-            metrics.batchSize.observe(rows.length);
+            metrics.batchSize.observe(events.length);
             metrics.databaseUp.set(1);
             return { ok: true as const, inserted };
           } catch (error) {

@@ -1,7 +1,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
-/** What happened to one record of the messages topic. */
-export type MessageResult = 'inserted' | 'duplicate' | 'dead_lettered';
+/** Outcome of a consumed record: a new message, a message stored already, a change (edit, deletion, reaction) applied, or dead-lettered. */
+export type MessageResult = 'inserted' | 'duplicate' | 'change' | 'dead_lettered';
 
 /** The persister's Prometheus metrics, on a registry of their own (served at /metrics). */
 export interface PersisterMetrics {
@@ -53,7 +53,7 @@ export function createMetrics(): PersisterMetrics {
     databaseUp: new Gauge({ name: 'persister_database_up', help: '1 while inserts succeed, 0 while waiting for Postgres to come back', registers }),
   };
   // Results appear at 0 from the start, so rate() queries work before the first dead letter.
-  for (const result of ['inserted', 'duplicate', 'dead_lettered'] satisfies MessageResult[]) metrics.messages.inc({ result }, 0);
+  for (const result of ['inserted', 'duplicate', 'change', 'dead_lettered'] satisfies MessageResult[]) metrics.messages.inc({ result }, 0);
   metrics.databaseUp.set(1);
   return metrics;
 }

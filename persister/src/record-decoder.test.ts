@@ -14,18 +14,22 @@ const valid = () => ({
 const encode = (value: unknown) => Buffer.from(JSON.stringify(value));
 
 describe('decodeRecord', () => {
-  it('turns a valid record into a row with every field', () => {
+  it('turns a valid version-1 record into the message.sent event it meant, every field kept', () => {
     const record = valid();
     expect(decodeRecord(encode(record))).toEqual({
       ok: true,
-      row: {
-        id: record.id,
+      event: {
+        v: 2,
+        kind: 'message.sent',
+        eventId: record.id,
+        messageId: record.id,
         roomId: record.roomId,
-        senderId: record.senderId,
+        actorId: record.senderId,
         senderUsername: 'alice',
         body: 'hello, world',
         clientMsgId: 'c-1',
-        createdAt: '2026-11-27T10:11:12.345Z',
+        at: '2026-11-27T10:11:12.345Z',
+        parentId: null,
       },
     });
   });
@@ -33,7 +37,7 @@ describe('decodeRecord', () => {
   it('keeps non-ASCII text and emoji as they are', () => {
     const record = { ...valid(), body: 'grüße 👋 — 你好' };
     const result = decodeRecord(encode(record));
-    expect(result.ok && result.row.body).toBe('grüße 👋 — 你好');
+    expect(result.ok && result.event.kind === 'message.sent' && result.event.body).toBe('grüße 👋 — 你好');
   });
 
   it('accepts 29 February of a leap year', () => {
@@ -55,7 +59,7 @@ describe('decodeRecord', () => {
   it.each([
     ['a missing field', { ...valid(), body: undefined }, 'body'],
     ['an id that is not a UUID', { ...valid(), id: 'not-a-uuid' }, 'id'],
-    ['an unknown version', { ...valid(), v: 2 }, 'v'],
+    ['an unknown version', { ...valid(), v: 3 }, 'v'],
     ['an empty body', { ...valid(), body: '' }, 'body'],
     ['a body over the limit', { ...valid(), body: 'x'.repeat(4001) }, 'body'],
     ['an extra field', { ...valid(), admin: true }, '(record)'],
@@ -79,5 +83,22 @@ describe('decodeRecord', () => {
     const result = decodeRecord(encode({ ...valid(), body: 'broken \ud800 text' }));
     expect(result).toMatchObject({ ok: false, problem: 'unstorable_text' });
     expect(!result.ok && result.reason).toContain('body');
+  });
+});
+
+describe('decodeRecord, version 2', () => {
+  const base = () => ({ v: 2, eventId: randomUUID(), roomId: randomUUID(), actorId: randomUUID(), at: '2026-12-01T10:00:00.000Z', messageId: randomUUID() });
+
+  it('reads every kind of the envelope', () => {
+    for (const extra of [{ kind: 'message.edited', body: 'new' }, { kind: 'message.deleted' }, { kind: 'reaction.added', emoji: '👍' }, { kind: 'reaction.removed', emoji: '👍' }]) {
+      const result = decodeRecord(encode({ ...base(), ...extra }));
+      expect(result.ok && result.event.kind).toBe(extra.kind);
+    }
+  });
+
+  it('refuses an edit whose body Postgres cannot store, and a kind this persister does not know (kept for a later one)', () => {
+    expect(decodeRecord(encode({ ...base(), kind: 'message.edited', body: 'a\u0000b' }))).toMatchObject({ ok: false, problem: 'unstorable_text' });
+    expect(decodeRecord(encode({ ...base(), kind: 'read.marked' }))).toMatchObject({ ok: false, problem: 'schema_violation' });
+    expect(decodeRecord(encode({ ...base(), kind: 'message.deleted', at: '2026-02-30T00:00:00.000Z' }))).toMatchObject({ ok: false, problem: 'schema_violation', reason: expect.stringContaining('at: ') });
   });
 });

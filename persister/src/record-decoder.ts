@@ -1,6 +1,6 @@
-import { messageRecordSchema, unstorableTextProblem } from '@chat/protocol';
+import { type MessageEvent, parseMessageEvent, unstorableTextProblem } from '@chat/protocol';
 
-/** One row of the `messages` table, as the persister writes it. */
+/** One row of the `messages` table as a `message.sent` event creates it. */
 export interface MessageRow {
   id: string;
   roomId: string;
@@ -10,20 +10,22 @@ export interface MessageRow {
   clientMsgId: string;
   /** ISO 8601 instant in UTC, as the gateway assigned it (Postgres rounds it to milliseconds). */
   createdAt: string;
+  /** The thread's top-level message for a reply; null otherwise. */
+  parentId: string | null;
 }
 
-/** A record is either a row to write or a reason why it can never be written. */
-export type DecodeResult = { ok: true; row: MessageRow } | { ok: false; problem: RecordProblem; reason: string };
+/** A record is either an event to apply or a reason why it can never be applied. */
+export type DecodeResult = { ok: true; event: MessageEvent } | { ok: false; problem: RecordProblem; reason: string };
 
 /** Why a record was refused, as a bounded label for metrics (the reason text has the details). */
 export type RecordProblem = 'empty_value' | 'invalid_json' | 'schema_violation' | 'unstorable_text';
 
-const TEXT_FIELDS = ['senderUsername', 'body', 'clientMsgId'] as const;
-
 /**
- * Turns the value of a messages-topic record into a row, or names why it can never be stored: no
- * value, invalid JSON, a schema violation, or text Postgres refuses or would alter (a NUL character,
- * a lone UTF-16 surrogate, a calendar date that does not exist). Pure and synchronous.
+ * Turns the value of a messages-topic record (version 1 or any kind of version 2) into the event to
+ * apply, or names why it can never be stored: no value, invalid JSON, a schema violation (an unknown
+ * version or kind too: kept in the dead-letter topic for a later persister), or text Postgres refuses
+ * or would alter (a NUL character, a lone UTF-16 surrogate, a calendar date that does not exist).
+ * Pure and synchronous.
  */
 export function decodeRecord(value: Buffer | null): DecodeResult {
   if (value === null || value.length === 0) return { ok: false, problem: 'empty_value', reason: 'empty value: a message record must carry JSON' };
@@ -36,30 +38,32 @@ export function decodeRecord(value: Buffer | null): DecodeResult {
   // Text PostgreSQL cannot store is named as such (a metric label of its own), before the schema, which
   // refuses it too (protocol/src/text.ts: the same check the gateway's send schema makes).
   if (typeof json === 'object' && json !== null) {
-    for (const field of TEXT_FIELDS) {
-      const text: unknown = (json as Record<string, unknown>)[field];
+    for (const [field, text] of Object.entries(json as Record<string, unknown>)) {
       const problem = typeof text === 'string' ? unstorableTextProblem(text) : undefined;
       if (problem) return { ok: false, problem: 'unstorable_text', reason: `unstorable text: ${field} ${problem}` };
     }
   }
-  const parsed = messageRecordSchema.safeParse(json);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(record)'}: ${issue.message}`);
-    return { ok: false, problem: 'schema_violation', reason: `schema violation: ${issues.join('; ')}` };
+  const parsed = parseMessageEvent(json);
+  if (!parsed.ok) return { ok: false, problem: 'schema_violation', reason: `schema violation: ${parsed.issues.join('; ')}` };
+  const event = parsed.event;
+  if (!isRealInstant(event.at)) {
+    const field = event.kind === 'message.sent' ? 'createdAt' : 'at';
+    return { ok: false, problem: 'schema_violation', reason: `schema violation: ${field}: ${event.at} is not a date that exists` };
   }
-  const record = parsed.data;
-  if (!isRealInstant(record.createdAt)) return { ok: false, problem: 'schema_violation', reason: `schema violation: createdAt: ${record.createdAt} is not a date that exists` };
+  return { ok: true, event };
+}
+
+/** The row a `message.sent` event creates. */
+export function rowOf(event: Extract<MessageEvent, { kind: 'message.sent' }>): MessageRow {
   return {
-    ok: true,
-    row: {
-      id: record.id,
-      roomId: record.roomId,
-      senderId: record.senderId,
-      senderUsername: record.senderUsername,
-      body: record.body,
-      clientMsgId: record.clientMsgId,
-      createdAt: record.createdAt,
-    },
+    id: event.messageId,
+    roomId: event.roomId,
+    senderId: event.actorId,
+    senderUsername: event.senderUsername,
+    body: event.body,
+    clientMsgId: event.clientMsgId,
+    createdAt: event.at,
+    parentId: event.parentId,
   };
 }
 

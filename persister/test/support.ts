@@ -39,7 +39,7 @@ export async function produce(producer: Producer, topic: string, records: (Messa
 }
 
 /** The row as the persister stored it, with createdAt back in ISO form: the shape it writes. */
-export type StoredRow = MessageRow;
+export type StoredRow = Omit<MessageRow, 'parentId'>;
 
 /** Read access to one test database. */
 export class MessagesTable {

@@ -1,6 +1,6 @@
 import type { ErrorBody } from './errors';
 import type { ChatMessage, Invitation, PublicUser, Room } from './models';
-import type { AssistantStreamInput, SendMessageInput } from './schemas';
+import type { AssistantStreamInput, EditMessageInput, MessageRefInput, ReactionInput, SendMessageInput } from './schemas';
 
 /** Every client-to-server event that can fail answers through an ack of this shape. */
 export type Ack<T extends object = object> = ({ ok: true } & T) | { ok: false; error: ErrorBody };
@@ -18,6 +18,10 @@ export type PresenceDiffEvent =
 export interface TypingEvent {
   roomId: string;
   user: PublicUser;
+}
+
+export interface MessageUpdatedEvent {
+  message: ChatMessage;
 }
 
 export interface RoomLeftEvent {
@@ -39,7 +43,10 @@ export type SocketRole = 'user' | 'service';
 
 /** Events the server sends to browsers. */
 export interface ServerToClientEvents {
+  /** A new message (top-level or a reply: see `parentId`), once durable. */
   'message:new': (message: ChatMessage) => void;
+  /** The whole message after an edit, a deletion, a reaction change or a new reply in its thread. */
+  'message:updated': (event: MessageUpdatedEvent) => void;
   typing: (event: TypingEvent) => void;
   'presence:diff': (event: PresenceDiffEvent) => void;
   'room:joined': (room: Room) => void;
@@ -52,6 +59,14 @@ export interface ServerToClientEvents {
 /** Events browsers send to the server. */
 export interface ClientToServerEvents {
   'message:send': (input: SendMessageInput, ack: (result: Ack<{ message: ChatMessage }>) => void) => void;
+  /** The sender only: FORBIDDEN for someone else's message, NOT_FOUND for an unknown or deleted one. */
+  'message:edit': (input: EditMessageInput, ack: (result: Ack<{ message: ChatMessage }>) => void) => void;
+  /** The sender only (room owners and admins once rooms have roles): the message becomes a tombstone. */
+  'message:delete': (input: MessageRefInput, ack: (result: Ack) => void) => void;
+  /** Any member: one reaction per (user, message, emoji); adding twice is a no-op. */
+  'reaction:add': (input: ReactionInput, ack: (result: Ack) => void) => void;
+  /** Takes one's own reaction back; removing one that is not there is a no-op. */
+  'reaction:remove': (input: ReactionInput, ack: (result: Ack) => void) => void;
   'typing:start': (input: { roomId: string }) => void;
   /** Who of the room's members is online now. */
   'presence:list': (input: { roomId: string }, ack: (result: Ack<{ online: PublicUser[] }>) => void) => void;

@@ -5,3 +5,4 @@ export * from './schemas';
 export * from './events';
 export * from './kafka';
 export * from './text';
+export * from './emoji';

@@ -8,22 +8,140 @@ export const TOPICS = {
   deadLetter: 'chat.messages.dlq.v1',
 } as const;
 
+const text = (max: number) => z.string().min(1).max(max);
+/** The very schema the gateway's send schema ends in: what was acked is what can be stored. */
+const body = storedBodySchema;
+
 /**
- * The value of one record on the messages topic (JSON). The key is the roomId, so one room's
- * messages stay in one partition, in order. Versioned so that a later shape can live beside it.
+ * Version 1 of a messages-topic record (JSON): one sent message, nothing else. Gateways before the
+ * event envelope wrote these; the persister still applies them (as `message.sent`) so that a topic
+ * holding both kinds replays to the same rows. The key is the roomId, like every record on the topic.
  */
-export const messageRecordSchema = z.strictObject({
+export const messageRecordV1Schema = z.strictObject({
   v: z.literal(1),
   id: z.uuid(),
   roomId: z.uuid(),
   senderId: z.uuid(),
-  senderUsername: z.string().min(1).max(LIMITS.usernameMax),
-  /** The very schema the gateway's send schema ends in: what was acked is what can be stored. */
-  body: storedBodySchema,
-  clientMsgId: z.string().min(1).max(LIMITS.clientMsgIdMax),
+  senderUsername: text(LIMITS.usernameMax),
+  body,
+  clientMsgId: text(LIMITS.clientMsgIdMax),
   createdAt: z.iso.datetime(),
 });
-export type MessageRecord = z.infer<typeof messageRecordSchema>;
+export type MessageRecordV1 = z.infer<typeof messageRecordV1Schema>;
+/** The version-1 names, kept for the producers of v1 records (tests, benchmarks) and older readers. */
+export const messageRecordSchema = messageRecordV1Schema;
+export type MessageRecord = MessageRecordV1;
+
+/**
+ * What every version-2 record carries: `eventId` (a UUIDv7, time-ordered: the version that decides
+ * between two edits, or an add and a remove of one reaction, whatever order they are applied in),
+ * the room (also the record key), who did it and when (ISO 8601, UTC, milliseconds).
+ * Readers ignore fields they do not know: a later gateway may add optional fields within version 2;
+ * a change of meaning takes a new `v`.
+ */
+const envelope = {
+  v: z.literal(2),
+  eventId: z.uuid(),
+  roomId: z.uuid(),
+  actorId: z.uuid(),
+  at: z.iso.datetime(),
+};
+
+/** A new message (`messageId` equals `eventId`; `at` is its createdAt; the actor is the sender). */
+export const messageSentEventSchema = z.object({
+  ...envelope,
+  kind: z.literal('message.sent'),
+  messageId: z.uuid(),
+  senderUsername: text(LIMITS.usernameMax),
+  body,
+  clientMsgId: text(LIMITS.clientMsgIdMax),
+  /** The top-level message whose thread this reply is in; null for a top-level message. */
+  parentId: z.uuid().nullable().default(null),
+});
+
+/** The sender replaced the body (`at` is the new editedAt). The edit with the greatest eventId wins. */
+export const messageEditedEventSchema = z.object({ ...envelope, kind: z.literal('message.edited'), messageId: z.uuid(), body });
+
+/** The message became a tombstone (`at` is its deletedAt): body emptied, reactions gone, edits refused from then on. */
+export const messageDeletedEventSchema = z.object({ ...envelope, kind: z.literal('message.deleted'), messageId: z.uuid() });
+
+/** The actor reacted with `emoji` (a normalized emoji, never a shortcode). */
+export const reactionAddedEventSchema = z.object({ ...envelope, kind: z.literal('reaction.added'), messageId: z.uuid(), emoji: text(64) });
+
+/** The actor took their `emoji` reaction back. */
+export const reactionRemovedEventSchema = z.object({ ...envelope, kind: z.literal('reaction.removed'), messageId: z.uuid(), emoji: text(64) });
+
+/**
+ * Every kind of record on the messages topic, version 2: one discriminated union on `kind`.
+ * Kinds planned next (read markers `read.marked`, moderation `moderation.*`, attachments on
+ * `message.sent`) join this union; a reader that meets a kind it does not know yet dead-letters the
+ * record (kept, replayable once the reader is upgraded) instead of dropping it.
+ */
+export const messageEventSchema = z.discriminatedUnion('kind', [
+  messageSentEventSchema,
+  messageEditedEventSchema,
+  messageDeletedEventSchema,
+  reactionAddedEventSchema,
+  reactionRemovedEventSchema,
+]);
+export type MessageEvent = z.infer<typeof messageEventSchema>;
+export type MessageEventKind = MessageEvent['kind'];
+export type MessageSentEvent = Extract<MessageEvent, { kind: 'message.sent' }>;
+export type MessageEditedEvent = Extract<MessageEvent, { kind: 'message.edited' }>;
+export type MessageDeletedEvent = Extract<MessageEvent, { kind: 'message.deleted' }>;
+export type ReactionEvent = Extract<MessageEvent, { kind: 'reaction.added' | 'reaction.removed' }>;
+/** What a producer writes: `parentId` may be left out of a send. */
+export type MessageEventInput = z.input<typeof messageEventSchema>;
+
+/** A version-1 record as the `message.sent` event it always meant. */
+export function upgradeV1(record: MessageRecordV1): MessageSentEvent {
+  return {
+    v: 2,
+    kind: 'message.sent',
+    eventId: record.id,
+    messageId: record.id,
+    roomId: record.roomId,
+    actorId: record.senderId,
+    at: record.createdAt,
+    senderUsername: record.senderUsername,
+    body: record.body,
+    clientMsgId: record.clientMsgId,
+    parentId: null,
+  };
+}
+
+/** A sent message in the version-1 shape (for readers that only care about sends, like the assistant). */
+export function sentAsV1(event: MessageSentEvent): MessageRecordV1 {
+  return {
+    v: 1,
+    id: event.messageId,
+    roomId: event.roomId,
+    senderId: event.actorId,
+    senderUsername: event.senderUsername,
+    body: event.body,
+    clientMsgId: event.clientMsgId,
+    createdAt: event.at,
+  };
+}
+
+/** Outcome of {@link parseMessageEvent}: the event, or the problems as readable lines. */
+export type ParsedMessageEvent = { ok: true; event: MessageEvent } | { ok: false; issues: string[] };
+
+/**
+ * Reads one record value (already parsed JSON) of either version as a version-2 event. Pure; the
+ * persister adds the checks only the database cares about (NUL characters, impossible dates).
+ */
+export function parseMessageEvent(json: unknown): ParsedMessageEvent {
+  const version = (json as { v?: unknown } | null)?.v;
+  const parsed = version === 1 ? messageRecordV1Schema.safeParse(json) : messageEventSchema.safeParse(json);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(record)'}: ${issue.message}`);
+    if (version !== 1 && version !== 2) issues.unshift(`v: unknown record version ${JSON.stringify(version)}`);
+    return { ok: false, issues };
+  }
+  const data = parsed.data;
+  return { ok: true, event: data.v === 1 ? upgradeV1(data) : data };
+}
 
 /** Headers put on a dead-lettered record, beside the original key and value. */
 export const DEAD_LETTER_HEADERS = {

@@ -15,7 +15,24 @@ export interface Room {
   memberCount: number;
 }
 
-/** A stored chat message. `id` is a UUIDv7: ids sort in the order the gateway accepted the messages. */
+/** One emoji's reactions on a message. */
+export interface Reaction {
+  /** The emoji (a shortcode is stored as the emoji it names). */
+  emoji: string;
+  /** Exactly how many people reacted with it. */
+  count: number;
+  /** Who, earliest first, at most {@link REACTION_USERS_MAX} of them. */
+  userIds: string[];
+}
+
+/** `reactions[].userIds` carries at most this many ids (`count` stays exact). */
+export const REACTION_USERS_MAX = 50;
+
+/**
+ * A chat message as every answer and event carries it. `id` is a UUIDv7: ids sort in the order the
+ * gateway accepted the messages. A message lives: edits set `editedAt`, a deletion leaves a tombstone
+ * (`deletedAt` set, `body` empty, no reactions) that clients show in place and then fold away.
+ */
 export interface ChatMessage {
   id: string;
   roomId: string;
@@ -24,6 +41,29 @@ export interface ChatMessage {
   sender: PublicUser;
   /** ISO 8601, UTC, millisecond precision. */
   createdAt: string;
+  /** The top-level message whose thread this reply is in; null for a top-level message. */
+  parentId: string | null;
+  /** When the body was last edited; null when never. */
+  editedAt: string | null;
+  /** When the message was deleted (a tombstone); null while it stands. */
+  deletedAt: string | null;
+  /** Replies in this message's thread that are not deleted (0 for a reply). */
+  replyCount: number;
+  /** When the newest reply of the thread was sent; null without replies. */
+  lastReplyAt: string | null;
+  /** Reactions, by emoji, in the order they were first added. Empty on a tombstone. */
+  reactions: Reaction[];
+  /**
+   * The live revision: grows with every change a gateway applies. A client holding a higher revision
+   * of a message ignores a `message:updated` with a lower one (two gateways' broadcasts can cross).
+   * Absent in history pages (the stored state is the newest there).
+   */
+  revision?: number;
+}
+
+/** The living-message fields of a message just sent: never edited, no replies, no reactions. */
+export function freshMessageFields(parentId: string | null = null): Pick<ChatMessage, 'parentId' | 'editedAt' | 'deletedAt' | 'replyCount' | 'lastReplyAt' | 'reactions'> {
+  return { parentId, editedAt: null, deletedAt: null, replyCount: 0, lastReplyAt: null, reactions: [] };
 }
 
 export interface AuthResponse {
@@ -47,7 +87,7 @@ export interface MembersResponse {
   members: PublicUser[];
 }
 
-/** A page of history, oldest first. */
+/** A page of history, oldest first (top-level messages, or one thread's replies with `?parentId=`). */
 export interface MessagesResponse {
   messages: ChatMessage[];
 }

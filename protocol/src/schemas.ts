@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { normalizeEmoji } from './emoji';
 import { LIMITS } from './limits';
 import { BIDI_CONTROLS, CONTROL_CHARS, normalizeBody, storedBodySchema, unstorableTextProblem } from './text';
 
@@ -36,10 +37,18 @@ export type CreateRoomInput = z.infer<typeof createRoomSchema>;
 
 export const usernameBodySchema = z.strictObject({ username: usernameSchema });
 
-export const historyQuerySchema = z.strictObject({
-  before: idSchema.optional(),
-  limit: z.coerce.number().int().min(1).max(LIMITS.historyPageMax).default(LIMITS.historyPageDefault),
-});
+/**
+ * `GET /api/rooms/:id/messages`: top-level messages, or with `parentId` one thread's replies; the page
+ * ends just before `before` (or at the newest), or is centred on `around` (that message included).
+ */
+export const historyQuerySchema = z
+  .strictObject({
+    before: idSchema.optional(),
+    around: idSchema.optional(),
+    parentId: idSchema.optional(),
+    limit: z.coerce.number().int().min(1).max(LIMITS.historyPageMax).default(LIMITS.historyPageDefault),
+  })
+  .refine((q) => !(q.before && q.around), 'before and around cannot be combined');
 export type HistoryQuery = z.infer<typeof historyQuerySchema>;
 
 /**
@@ -59,8 +68,32 @@ export const sendMessageSchema = z.strictObject({
   roomId: idSchema,
   body: messageBodySchema,
   clientMsgId: clientMsgIdSchema,
+  /** A reply: the message (of the same room) whose thread it joins; a reply to a reply joins the same thread. */
+  parentId: idSchema.optional(),
 });
 export type SendMessageInput = z.input<typeof sendMessageSchema>;
+
+/** `message:edit`: the sender replaces the body (same rules as a send). */
+export const editMessageSchema = z.strictObject({ messageId: idSchema, body: messageBodySchema });
+export type EditMessageInput = z.input<typeof editMessageSchema>;
+
+/** `message:delete`: the message to turn into a tombstone. */
+export const messageRefSchema = z.strictObject({ messageId: idSchema });
+export type MessageRefInput = z.input<typeof messageRefSchema>;
+
+/** One Unicode emoji or a shipped `:shortcode:`, normalized to the emoji (see emoji.ts). */
+export const emojiSchema = z.string().transform((value, ctx) => {
+  const emoji = normalizeEmoji(value);
+  if (emoji === undefined) {
+    ctx.addIssue({ code: 'custom', message: 'emoji must be one emoji or a known :shortcode:' });
+    return z.NEVER;
+  }
+  return emoji;
+});
+
+/** `reaction:add` / `reaction:remove`. */
+export const reactionSchema = z.strictObject({ messageId: idSchema, emoji: emojiSchema });
+export type ReactionInput = z.input<typeof reactionSchema>;
 
 export const roomRefSchema = z.strictObject({ roomId: idSchema });
 

@@ -3,7 +3,7 @@ import { type Logger, toAppError } from '@chat/service-kit';
 import type { GatewayConfig } from '../config';
 import type { Metrics } from '../metrics';
 import type { EventBudget } from './event-budget';
-import type { SendMessageDeps } from './send-message';
+import type { ChangeMessageDeps } from './change-message';
 import type { ChatServer, ChatSocket } from './types';
 
 /** One connected socket, as every event handler sees it. */
@@ -29,7 +29,8 @@ export interface HandlerDeps {
   config: GatewayConfig;
   metrics: Metrics;
   log: Logger;
-  send: SendMessageDeps;
+  /** The message path: sends and changes. */
+  send: ChangeMessageDeps;
 }
 
 /** An event's ack: a failure is counted, logged when unexpected, and answered with its stable code. */

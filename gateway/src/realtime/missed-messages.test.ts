@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { ChatMessage } from '@chat/protocol';
+import { type ChatMessage, freshMessageFields } from '@chat/protocol';
 import { createMissedMessages } from './missed-messages';
 
 const message = (id: string, roomId: string): ChatMessage => ({
@@ -9,7 +9,9 @@ const message = (id: string, roomId: string): ChatMessage => ({
   clientMsgId: `c${id}`,
   sender: { id: 'u1', username: 'ann' },
   createdAt: '2026-11-27T00:00:00.000Z',
+  ...freshMessageFields(),
 });
+const news = (...messages: ChatMessage[]) => messages.map((m) => ['message:new', m]);
 
 /** A stream entry as the Redis streams adapter writes a broadcast (plaintext JSON data). */
 const broadcast = (id: string, event: string, payload: unknown, rooms: string[], nsp = '/', type = '3'): [string, string[]] => [
@@ -51,8 +53,15 @@ describe('missed messages from the Socket.IO stream', () => {
       broadcast('107-0', 'message:new', a2, ['room:A', 'room:C']),
     ]);
     const missed = createMissedMessages(redis, 'stream', 100);
-    expect(await missed.since('100-0', new Set(['room:A']))).toEqual([a, a2]);
-    expect(await missed.since('100-0', new Set(['room:A', 'room:B']))).toEqual([a, b, a2]);
+    expect(await missed.since('100-0', new Set(['room:A']))).toEqual(news(a, a2));
+    expect(await missed.since('100-0', new Set(['room:A', 'room:B']))).toEqual(news(a, b, a2));
+  });
+
+  it('replays message:updated broadcasts too, in stream order among the new messages', async () => {
+    const a = message('m1', 'A');
+    const edited = { message: { ...a, body: 'edited', editedAt: '2026-11-27T00:00:01.000Z', revision: 1 } };
+    const { redis } = fakeRedis([broadcast('101-0', 'message:new', a, ['room:A']), broadcast('102-0', 'message:updated', edited, ['room:A']), broadcast('103-0', 'message:updated', edited, ['room:B'])]);
+    expect(await createMissedMessages(redis, 'stream', 100).since('100-0', new Set(['room:A']))).toEqual([['message:new', a], ['message:updated', edited]]);
   });
 
   it('reads page by page up to its limit, and ignores an offset that is not a stream id', async () => {

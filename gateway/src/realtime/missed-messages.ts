@@ -1,5 +1,8 @@
 import type { Redis } from 'ioredis';
-import type { ChatMessage } from '@chat/protocol';
+import type { ChatMessage, MessageUpdatedEvent } from '@chat/protocol';
+
+/** A broadcast to replay, as the event name and payload it was sent with. */
+export type MissedEvent = ['message:new', ChatMessage] | ['message:updated', MessageUpdatedEvent];
 
 /** Entries read per XRANGE call. */
 const PAGE = 500;
@@ -22,10 +25,11 @@ const OFFSET = /^\d+-\d+$/;
  */
 export interface MissedMessages {
   /**
-   * The `message:new` payloads for any of `rooms` broadcast after `offset` (exclusive), oldest first,
-   * reading at most `maxEntries` stream entries. Empty for an offset that is not a stream id.
+   * The `message:new` and `message:updated` broadcasts to any of `rooms` after `offset` (exclusive),
+   * oldest first, reading at most `maxEntries` stream entries. Empty for an offset that is not a stream id.
+   * (Edits, deletions and reactions must reach a reconnecting client as surely as messages do.)
    */
-  since(offset: unknown, rooms: ReadonlySet<string>): Promise<ChatMessage[]>;
+  since(offset: unknown, rooms: ReadonlySet<string>): Promise<MissedEvent[]>;
 }
 
 interface StoredBroadcast {
@@ -38,14 +42,14 @@ export function createMissedMessages(redis: Redis, streamName: string, maxEntrie
   return {
     async since(offset, rooms) {
       if (typeof offset !== 'string' || !OFFSET.test(offset)) return [];
-      const found: ChatMessage[] = [];
+      const found: MissedEvent[] = [];
       let start = `(${offset}`;
       for (let read = 0; read < maxEntries; ) {
         const entries = await redis.xrange(streamName, start, '+', 'COUNT', Math.min(PAGE, maxEntries - read));
         for (const [id, fields] of entries) {
           start = `(${id}`;
-          const message = messageOf(fields, rooms);
-          if (message) found.push(message);
+          const missedEvent = eventOf(fields, rooms);
+          if (missedEvent) found.push(missedEvent);
         }
         read += entries.length;
         if (entries.length < PAGE) break;
@@ -55,8 +59,8 @@ export function createMissedMessages(redis: Redis, streamName: string, maxEntrie
   };
 }
 
-/** The chat message of one stream entry, if it is a `message:new` broadcast to one of `rooms`. */
-function messageOf(fields: string[], rooms: ReadonlySet<string>): ChatMessage | undefined {
+/** The event of one stream entry, if it is a `message:new` or `message:updated` broadcast to one of `rooms`. */
+function eventOf(fields: string[], rooms: ReadonlySet<string>): MissedEvent | undefined {
   const field = (name: string) => {
     const i = fields.indexOf(name);
     return i >= 0 && i % 2 === 0 ? fields[i + 1] : undefined;
@@ -70,6 +74,6 @@ function messageOf(fields: string[], rooms: ReadonlySet<string>): ChatMessage | 
     return undefined;
   }
   const [event, payload] = broadcast.packet?.data ?? [];
-  if (event !== 'message:new' || !broadcast.opts?.rooms?.some((room) => rooms.has(room))) return undefined;
-  return payload as ChatMessage;
+  if ((event !== 'message:new' && event !== 'message:updated') || !broadcast.opts?.rooms?.some((room) => rooms.has(room))) return undefined;
+  return [event, payload] as MissedEvent;
 }

@@ -109,7 +109,12 @@ export function createRecovery(redis: Redis, config: GatewayConfig, log: Logger,
       }
       try {
         // What the restore already sent is not sent twice (the stream read can overlap it).
-        for (const message of await missed.since(from, socket.rooms)) if (!sent.has(message.id)) socket.emit('message:new', message);
+        for (const [event, payload] of await missed.since(from, socket.rooms)) {
+          // Narrowed one by one for the typed emit.
+          if (event === 'message:new') {
+            if (!sent.has(payload.id)) socket.emit(event, payload);
+          } else socket.emit(event, payload);
+        }
       } catch (error) {
         // Best effort: the client still has history; a Redis hiccup must not cost it the connection.
         log.warn({ err: error, userId: socket.data.user.id }, 'could not replay missed messages');

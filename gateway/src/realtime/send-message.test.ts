@@ -1,10 +1,11 @@
 // The send path's decisions, above the seams (claims store, message bus), with in-memory twins.
 // The real Redis and Kafka paths are proven in gateway/test/realtime.test.ts.
-import type { ChatMessage, MessageRecord } from '@chat/protocol';
+import type { ChatMessage, MessageEvent } from '@chat/protocol';
 import { AppError } from '@chat/service-kit';
 import pino from 'pino';
 import type { MessageBus } from '../message-bus';
 import { createMetrics } from '../metrics';
+import type { LiveMessages } from '../redis/live-messages';
 import type { ClaimResult, MessageClaims } from '../redis/message-claims';
 import { sendMessage, type SendMessageDeps } from './send-message';
 
@@ -36,12 +37,15 @@ function memoryClaims(limit = 100): MessageClaims & { stored: Map<string, { mess
 }
 
 function deps(bus: Partial<MessageBus> = {}, claims = memoryClaims()) {
-  const published: MessageRecord[] = [];
+  const published: MessageEvent[] = [];
   const broadcasts: ChatMessage[] = [];
   const d: SendMessageDeps = {
     claims,
     bus: { publish: async (r) => void published.push(r), connect: async () => undefined, isConnected: () => true, close: async () => undefined, ...bus },
+    // Threads are proven against the real Redis (gateway/test/message-events.test.ts); here: top-level sends.
+    live: { create: async () => undefined, load: async () => undefined, apply: async () => undefined } satisfies LiveMessages,
     broadcast: (m) => void broadcasts.push(m),
+    broadcastUpdate: () => undefined,
     metrics: createMetrics('test'),
     log: pino({ level: 'silent' }),
   };
@@ -57,7 +61,7 @@ describe('sendMessage', () => {
     const message = await sendMessage(d, sender, member, input());
     expect(message).toMatchObject({ roomId, body: 'hello', clientMsgId: 'c1', sender });
     expect(message.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7/);
-    expect(published).toEqual([expect.objectContaining({ v: 1, id: message.id, senderId: sender.id, body: 'hello' })]);
+    expect(published).toEqual([expect.objectContaining({ v: 2, kind: 'message.sent', messageId: message.id, actorId: sender.id, body: 'hello', parentId: null })]);
     expect(broadcasts).toEqual([message]);
   });
 
@@ -71,14 +75,14 @@ describe('sendMessage', () => {
 
   it('a retry after a failed publish produces the same message (same id) and succeeds', async () => {
     let fail = true;
-    const published: MessageRecord[] = [];
+    const published: MessageEvent[] = [];
     const { d } = deps({ publish: async (r) => (fail ? Promise.reject(new AppError('UNAVAILABLE', 'down')) : void published.push(r)) });
     await expect(sendMessage(d, sender, member, input())).rejects.toMatchObject({ code: 'UNAVAILABLE' });
     const firstId = [...(d.claims as ReturnType<typeof memoryClaims>).stored.values()][0]!.message.id;
     fail = false;
     const message = await sendMessage(d, sender, member, input());
     expect(message.id).toBe(firstId);
-    expect(published.map((r) => r.id)).toEqual([firstId]);
+    expect(published.map((r) => r.messageId)).toEqual([firstId]);
   });
 
   it('acks a resend of a committed message without publishing it again', async () => {
@@ -95,6 +99,7 @@ describe('sendMessage', () => {
     await expect(sendMessage(d, sender, () => false, input())).rejects.toMatchObject({ code: 'FORBIDDEN' });
     await expect(sendMessage(d, sender, member, input({ body: '' }))).rejects.toMatchObject({ code: 'VALIDATION' });
     await expect(sendMessage(d, sender, member, { roomId })).rejects.toMatchObject({ code: 'VALIDATION' });
+    await expect(sendMessage(d, sender, member, input({ parentId: roomId }))).rejects.toMatchObject({ code: 'NOT_FOUND' });
     await sendMessage(d, sender, member, input());
     await expect(sendMessage(d, sender, member, input({ clientMsgId: 'c2' }))).rejects.toMatchObject({ code: 'RATE_LIMITED', retryAfterMs: 1500 });
     expect(published).toHaveLength(1);

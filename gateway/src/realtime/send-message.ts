@@ -1,28 +1,37 @@
-import { describeIssue, type ChatMessage, type MessageRecord, type PublicUser, sendMessageSchema } from '@chat/protocol';
+import { describeIssue, type ChatMessage, freshMessageFields, type MessageSentEvent, type PublicUser, sendMessageSchema } from '@chat/protocol';
 import { AppError, type Logger } from '@chat/service-kit';
 import type { MessageBus } from '../message-bus';
 import type { Metrics } from '../metrics';
 import { newId } from '../store/ids';
+import { type LiveMessages, toChatMessage } from '../redis/live-messages';
 import type { MessageClaims } from '../redis/message-claims';
 
 export interface SendMessageDeps {
   claims: MessageClaims;
   bus: MessageBus;
+  /** Live message state (Redis, falling back to PostgreSQL): threads, edits and reactions read it. */
+  live: LiveMessages;
   /** Delivers a durable message to every member online, on every gateway (and to the sender). */
   broadcast: (message: ChatMessage) => void;
+  /** Delivers a changed message (`message:updated`) the same way. */
+  broadcastUpdate: (message: ChatMessage) => void;
   metrics: Metrics;
   log: Logger;
 }
 
-export const toRecord = (m: ChatMessage): MessageRecord => ({
-  v: 1,
-  id: m.id,
+/** The `message.sent` event of a message (its id is the event's). */
+export const toSentEvent = (m: ChatMessage): MessageSentEvent => ({
+  v: 2,
+  kind: 'message.sent',
+  eventId: m.id,
+  messageId: m.id,
   roomId: m.roomId,
-  senderId: m.sender.id,
+  actorId: m.sender.id,
+  at: m.createdAt,
   senderUsername: m.sender.username,
   body: m.body,
   clientMsgId: m.clientMsgId,
-  createdAt: m.createdAt,
+  parentId: m.parentId,
 });
 
 /**
@@ -30,6 +39,8 @@ export const toRecord = (m: ChatMessage): MessageRecord => ({
  * durable in Kafka, and only then broadcast it and hand it back for the ack. A resend with the same
  * clientMsgId gets the message claimed first (same id), so retries never create a second message; if the
  * first attempt never reached Kafka, the resend produces it (the persister dedupes by id either way).
+ * A reply (`parentId`) joins the thread of the top-level message in the same room; the parent's new
+ * reply count goes out as `message:updated`.
  */
 export async function sendMessage(
   deps: SendMessageDeps,
@@ -44,8 +55,9 @@ export async function sendMessage(
   const { roomId, body, clientMsgId } = parsed.data;
   // Not revealing whether a room exists: a room one is not in is forbidden, existing or not.
   if (!isMember(roomId)) throw new AppError('FORBIDDEN', 'you are not a member of this room');
+  const threadId = parsed.data.parentId === undefined ? null : await threadOf(deps, roomId, parsed.data.parentId);
 
-  let message: ChatMessage = { id: newId(), roomId, body, clientMsgId, sender, createdAt: new Date().toISOString() };
+  let message: ChatMessage = { id: newId(), roomId, body, clientMsgId, sender, createdAt: new Date().toISOString(), ...freshMessageFields(threadId) };
   let claim;
   try {
     claim = await deps.claims.claim(message, rateLimit);
@@ -60,7 +72,8 @@ export async function sendMessage(
     throw new AppError('CONFLICT', 'this clientMsgId was already used for a message in another room: use a new one');
   }
   if (claim.kind === 'existing') {
-    message = claim.message;
+    // A claim written by a gateway of the previous version has none of the living-message fields.
+    message = { ...freshMessageFields(), ...claim.message };
     if (claim.committed) {
       deps.metrics.messages.inc({ result: 'duplicate' });
       return message;
@@ -68,14 +81,40 @@ export async function sendMessage(
   }
 
   try {
-    await deps.bus.publish(toRecord(message));
+    await deps.bus.publish(toSentEvent(message));
   } catch (error) {
     // Not sent, so not counted: the client's retry (same clientMsgId) is counted when it gets through.
     deps.claims.release(message).catch((releaseError: unknown) => deps.log.warn({ err: releaseError, messageId: message.id }, 'could not release a rate-limit count'));
     throw error;
   }
-  deps.claims.commit(message).catch((error: unknown) => deps.log.warn({ err: error, messageId: message.id }, 'could not mark message as committed'));
+  // Awaited: an edit or a reaction right after the ack (on any gateway) must find the message live.
+  await Promise.all([deps.claims.commit(message), deps.live.create(message)]).catch((error: unknown) =>
+    deps.log.warn({ err: error, messageId: message.id }, 'could not record the durable message in Redis'),
+  );
   deps.broadcast(message);
   deps.metrics.messages.inc({ result: claim.kind === 'new' ? 'accepted' : 'duplicate' });
+  if (message.parentId !== null) await announceReply(deps, message);
   return message;
+}
+
+/** The top-level message whose thread a reply to `parentId` joins; NOT_FOUND unless it stands in the room. */
+async function threadOf(deps: SendMessageDeps, roomId: string, parentId: string): Promise<string> {
+  let parent;
+  try {
+    parent = await deps.live.load(parentId);
+  } catch (error) {
+    throw new AppError('UNAVAILABLE', 'the thread could not be read right now; retry with the same clientMsgId', { cause: error });
+  }
+  if (!parent || parent.state.roomId !== roomId || parent.state.deletedAt !== null) throw new AppError('NOT_FOUND', 'no message to reply to in this room');
+  return parent.state.parentId ?? parent.state.id;
+}
+
+/** The thread's parent, counted once more, to every member; best effort (the reply itself is durable). */
+async function announceReply(deps: SendMessageDeps, reply: ChatMessage): Promise<void> {
+  try {
+    const parent = await deps.live.apply(reply.parentId!, { op: 'reply', replyId: reply.id, at: reply.createdAt, present: true });
+    if (parent?.changed) deps.broadcastUpdate(toChatMessage(parent));
+  } catch (error) {
+    deps.log.warn({ err: error, messageId: reply.id }, 'could not update the thread parent');
+  }
 }

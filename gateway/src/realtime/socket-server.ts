@@ -4,8 +4,11 @@ import { type ChatMessage, roomChannel, userChannel } from '@chat/protocol';
 import type { Connection, HandlerDeps } from './connection';
 import { EventBudget } from './event-budget';
 import { handleAssistantStream } from './handlers/assistant-stream';
+import { handleMessageDelete } from './handlers/message-delete';
+import { handleMessageEdit } from './handlers/message-edit';
 import { handleMessageSend } from './handlers/message-send';
 import { handlePresenceList } from './handlers/presence-list';
+import { handleReactionChanges } from './handlers/reaction-change';
 import { handleTyping } from './handlers/typing';
 import { installHandshake } from './handshake';
 import { createPresence } from './presence';
@@ -54,7 +57,8 @@ export function createSocketServer(httpServer: http.Server, deps: SocketServerDe
   recovery.reconnectClientsWhenRedisReturns(io);
   const presence = createPresence(io, log);
   const broadcast = (message: ChatMessage) => io.to(roomChannel(message.roomId)).emit('message:new', message);
-  const handlerDeps: HandlerDeps = { io, config, metrics, log, send: { ...deps.send, broadcast } };
+  const broadcastUpdate = (message: ChatMessage) => io.to(roomChannel(message.roomId)).emit('message:updated', { message });
+  const handlerDeps: HandlerDeps = { io, config, metrics, log, send: { ...deps.send, broadcast, broadcastUpdate } };
 
   io.on('connection', (socket) => {
     metrics.connections.inc();
@@ -83,6 +87,9 @@ export function createSocketServer(httpServer: http.Server, deps: SocketServerDe
       .catch((error: unknown) => log.warn({ err: error, userId: user.id }, 'could not replay missed messages'));
 
     handleMessageSend(conn, handlerDeps);
+    handleMessageEdit(conn, handlerDeps);
+    handleMessageDelete(conn, handlerDeps);
+    handleReactionChanges(conn, handlerDeps);
     handleTyping(conn);
     handlePresenceList(conn, handlerDeps);
     handleAssistantStream(conn, handlerDeps);

@@ -7,7 +7,7 @@ import type { GatewayConfig } from '../config';
 import type { Metrics } from '../metrics';
 import type { RoomRepository } from '../store/rooms';
 import type { UserRepository } from '../store/users';
-import type { SendMessageDeps } from './send-message';
+import type { ChangeMessageDeps } from './change-message';
 
 export type ChatServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 export type ChatSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
@@ -18,7 +18,7 @@ export interface SocketServerDeps {
   tokens: TokenService;
   users: UserRepository;
   rooms: RoomRepository;
-  send: Omit<SendMessageDeps, 'broadcast'>;
+  send: Omit<ChangeMessageDeps, 'broadcast' | 'broadcastUpdate'>;
   metrics: Metrics;
   log: Logger;
   /** True from SIGTERM on: new connections are refused so that clients go to another gateway. */

@@ -103,5 +103,10 @@ export function createChatApi(options: ApiClientOptions) {
       if (before) query.set('before', before);
       return (await request<MessagesResponse>('GET', `${room(roomId)}/messages?${query}`)).messages;
     },
+    /** The newest `limit` replies of a thread, oldest first. */
+    thread: async (roomId: string, parentId: string, limit: number): Promise<ChatMessage[]> => {
+      const query = new URLSearchParams({ limit: String(limit), parentId });
+      return (await request<MessagesResponse>('GET', `${room(roomId)}/messages?${query}`)).messages;
+    },
   };
 }

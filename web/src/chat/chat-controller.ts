@@ -1,4 +1,4 @@
-import type { PublicUser, Room } from '@chat/protocol';
+import type { ChatMessage, PublicUser, Room } from '@chat/protocol';
 import type { ChatApi } from '../api/chat-api';
 import type { RealtimeConnection } from '../realtime/realtime-connection';
 import { pruneReplies } from './assistant-replies';
@@ -7,6 +7,7 @@ import { initialChatState } from './chat-state';
 import { ChatStore } from './chat-store';
 import { HistoryLoader } from './history-loader';
 import { receiveMessages, receivePresenceDiff, receiveStreamPiece, receiveTyping, markRead } from './incoming-events';
+import { MessageActions, timelineUpdate } from './message-actions';
 import { Outbox } from './outbox';
 import { MARKER_WRITE_DELAY_MS, ReadMarkerStorage } from './read-marker-storage';
 import { RoomDirectory } from './room-directory';
@@ -56,7 +57,11 @@ export class ChatController {
   private readonly now: () => number;
   private readonly reading = (state: ChatState, roomId: string) => this.visible && roomId === state.activeRoomId;
 
+  /** Edit, delete, react and reply, and the open threads (a store of its own). */
+  readonly messages: MessageActions;
+
   constructor(private readonly options: ChatControllerOptions) {
+    this.messages = new MessageActions({ connection: options.connection, api: options.api });
     this.now = options.now ?? Date.now;
     this.markers = new ReadMarkerStorage(options.storage, options.me.id, options.markerWriteDelayMs ?? MARKER_WRITE_DELAY_MS);
     this.store = new ChatStore(initialChatState(options.me, this.markers.load()));
@@ -89,7 +94,13 @@ export class ChatController {
       commit({ connection: 'reconnecting' });
     });
     connection.onUnauthorized(() => this.options.onUnauthorized());
-    connection.on('message:new', (message) => commit((state) => receiveMessages(state, [message], this.reading)));
+    connection.on('message:new', (message) => {
+      if (this.messages.receive(message)) return; // a reply: it lives in its thread
+      commit((state) => receiveMessages(state, [message], this.reading));
+    });
+    connection.on('message:updated', ({ message }) => {
+      if (!this.messages.receive(message)) commit((state) => timelineUpdate(state, message));
+    });
     connection.on('assistant:stream', (event) => commit((state) => receiveStreamPiece(state, event, this.now())));
     connection.on('typing', (event) => commit((state) => receiveTyping(state, event, this.now())));
     // A large room's diff has only counts: its members' presence is listed when the room is shown.
@@ -108,6 +119,9 @@ export class ChatController {
       if (!this.stopped) connection.open();
     });
   }
+
+  /** Shows an edited top-level message at once (its broadcast follows). */
+  readonly showEdited = (message: ChatMessage): void => this.store.commit((state) => timelineUpdate(state, message));
 
   /** Closes the socket, stops the timers and writes what is pending (log out, or the component unmounting). */
   stop(): void {

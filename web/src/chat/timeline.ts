@@ -1,4 +1,4 @@
-import type { ChatMessage, ErrorBody, PublicUser } from '@chat/protocol';
+import type { ChatMessage, ErrorBody, PublicUser, Reaction } from '@chat/protocol';
 import { compareMessageIds } from '@chat/client';
 
 /** Where one message of mine is on its way to the server. Messages of others are always `sent`. */
@@ -22,6 +22,13 @@ export interface TimelineEntry {
   status: DeliveryStatus;
   /** Why the last attempt failed (only when `status` is `failed`). */
   error?: ErrorBody;
+  /** The living-message fields, once sent (see ChatMessage). */
+  editedAt?: string | null;
+  deletedAt?: string | null;
+  replyCount?: number;
+  lastReplyAt?: string | null;
+  reactions?: readonly Reaction[];
+  revision?: number;
 }
 
 /** The messages of one room that this tab knows, and where its history stands. */
@@ -36,7 +43,8 @@ export interface Timeline {
 
 export const EMPTY_TIMELINE: Timeline = { entries: [], historyLoaded: false, hasOlder: true };
 
-const sentEntry = (message: ChatMessage, key = message.id): TimelineEntry => ({
+/** A sent message as a timeline row (`key` keeps the row of its pending form). */
+export const sentEntry = (message: ChatMessage, key = message.id): TimelineEntry => ({
   key,
   id: message.id,
   clientMsgId: message.clientMsgId,
@@ -45,7 +53,30 @@ const sentEntry = (message: ChatMessage, key = message.id): TimelineEntry => ({
   sender: message.sender,
   createdAt: message.createdAt,
   status: 'sent',
+  editedAt: message.editedAt ?? null,
+  deletedAt: message.deletedAt ?? null,
+  replyCount: message.replyCount ?? 0,
+  lastReplyAt: message.lastReplyAt ?? null,
+  reactions: message.reactions ?? [],
+  revision: message.revision,
 });
+
+/**
+ * Whether `message` says nothing newer than what `entry` shows: a lower live revision (two gateways'
+ * broadcasts crossed), or the same state again (ack and broadcast, a replay after recovery).
+ */
+export function isStale(entry: TimelineEntry, message: ChatMessage): boolean {
+  if (entry.revision !== undefined && message.revision !== undefined && message.revision < entry.revision) return true;
+  return (
+    entry.body === message.body &&
+    entry.createdAt === message.createdAt &&
+    (entry.editedAt ?? null) === (message.editedAt ?? null) &&
+    (entry.deletedAt ?? null) === (message.deletedAt ?? null) &&
+    (entry.replyCount ?? 0) === (message.replyCount ?? 0) &&
+    (entry.lastReplyAt ?? null) === (message.lastReplyAt ?? null) &&
+    JSON.stringify(entry.reactions ?? []) === JSON.stringify(message.reactions ?? [])
+  );
+}
 
 /** The key of a message written in this tab, before the server gave it an id. */
 export const localKey = (clientMsgId: string): string => `local:${clientMsgId}`;
@@ -74,8 +105,7 @@ export function mergeMessages(timeline: Timeline, messages: readonly ChatMessage
     const existing = indexById.get(message.id);
     if (existing !== undefined) {
       const current = entries[existing] as TimelineEntry;
-      // The same message again (ack and broadcast, replay after recovery): nothing new to show.
-      if (current.body === message.body && current.createdAt === message.createdAt) continue;
+      if (isStale(current, message)) continue;
       entries[existing] = sentEntry(message, current.key);
       changed = true;
       continue;

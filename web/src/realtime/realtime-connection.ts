@@ -1,5 +1,5 @@
 import { type AckResult, type ChatClient, type ConnectInfo, createChatClient } from '@chat/client';
-import type { SendMessageInput, ServerToClientEvents } from '@chat/protocol';
+import type { EditMessageInput, MessageRefInput, ReactionInput, SendMessageInput, ServerToClientEvents } from '@chat/protocol';
 
 /**
  * What the chat logic needs from the real-time link, narrow enough that tests can drive the logic
@@ -14,6 +14,12 @@ export interface RealtimeConnection {
   onUnauthorized(listener: () => void): void;
   /** One attempt of a send: the typed ack, or TIMEOUT when none came within the client's ack timeout. */
   sendMessage(input: SendMessageInput): Promise<AckResult<'message:send'>>;
+  /** Edits one of my messages (one attempt: TIMEOUT when no ack came). */
+  editMessage(input: EditMessageInput): Promise<AckResult<'message:edit'>>;
+  /** Deletes one of my messages (a tombstone for everyone). */
+  deleteMessage(input: MessageRefInput): Promise<AckResult<'message:delete'>>;
+  /** Adds (`add`) or takes back my reaction. */
+  react(input: ReactionInput, add: boolean): Promise<AckResult<'reaction:add'>>;
   startTyping(roomId: string): void;
   /** Who of the room's members is online. */
   listPresence(roomId: string): Promise<AckResult<'presence:list'>>;
@@ -31,6 +37,9 @@ export function clientConnection(client: ChatClient): RealtimeConnection {
     onUnauthorized: (listener) => client.onUnauthorized(listener),
     // One attempt: the UI shows a failed send and lets the user retry it (with the same clientMsgId).
     sendMessage: (input) => client.request('message:send', input),
+    editMessage: (input) => client.request('message:edit', input),
+    deleteMessage: (input) => client.request('message:delete', input),
+    react: (input, add) => client.request(add ? 'reaction:add' : 'reaction:remove', input),
     startTyping: (roomId) => client.signal('typing:start', { roomId }),
     listPresence: (roomId) => client.request('presence:list', { roomId }),
     open: () => client.open(),

@@ -1,4 +1,4 @@
-import type { ChatMessage, PublicUser, Room } from '@chat/protocol';
+import { type ChatMessage, freshMessageFields, type PublicUser, type Room } from '@chat/protocol';
 
 /** Users of the tests. */
 export const ann: PublicUser = { id: '0190a000-0000-7000-8000-00000000000a', username: 'ann' };
@@ -19,6 +19,7 @@ export function message(n: number, overrides: Partial<ChatMessage> = {}): ChatMe
     clientMsgId: `c${n}`,
     sender: bob,
     createdAt: new Date(Date.UTC(2026, 10, 27, 12, 0, n)).toISOString(),
+    ...freshMessageFields(),
     ...overrides,
   };
 }

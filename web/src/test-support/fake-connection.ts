@@ -1,5 +1,5 @@
 import type { AckResult, ConnectInfo } from '@chat/client';
-import type { Ack, PublicUser, SendMessageInput, ServerToClientEvents } from '@chat/protocol';
+import type { Ack, EditMessageInput, MessageRefInput, PublicUser, ReactionInput, SendMessageInput, ServerToClientEvents } from '@chat/protocol';
 import type { RealtimeConnection } from '../realtime/realtime-connection';
 
 /** A RealtimeConnection the test drives by hand: it delivers server events and decides every ack. */
@@ -38,6 +38,24 @@ export class FakeConnection implements RealtimeConnection {
   startTyping(roomId: string): void {
     this.typing.push(roomId);
   }
+  /** Changes asked for (edit, delete, react), in order; answered ok. */
+  readonly changes: { event: string; input: unknown }[] = [];
+
+  async editMessage(input: EditMessageInput): Promise<AckResult<'message:edit'>> {
+    this.changes.push({ event: 'message:edit', input });
+    return { ok: false, error: { code: 'NOT_FOUND', message: 'the fake knows no messages' } };
+  }
+
+  async deleteMessage(input: MessageRefInput): Promise<AckResult<'message:delete'>> {
+    this.changes.push({ event: 'message:delete', input });
+    return { ok: true };
+  }
+
+  async react(input: ReactionInput, add: boolean): Promise<AckResult<'reaction:add'>> {
+    this.changes.push({ event: add ? 'reaction:add' : 'reaction:remove', input });
+    return { ok: true };
+  }
+
   async listPresence(): Promise<Ack<{ online: PublicUser[] }>> {
     return { ok: true, online: this.online };
   }

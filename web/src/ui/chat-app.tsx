@@ -131,6 +131,9 @@ function ChatLayout({ controller, onLogout }: { controller: ChatController; onLo
             onTyping={() => controller.notifyTyping(activeRoom.id)}
             onRetry={(clientMsgId) => controller.retry(activeRoom.id, clientMsgId)}
             onDiscard={(clientMsgId) => controller.discard(activeRoom.id, clientMsgId)}
+            messages={controller.messages}
+            members={state.members[activeRoom.id]}
+            onEdited={controller.showEdited}
             onInvite={() => setDialog('invite')}
             onLeave={() => {
               controller.leaveRoom(activeRoom.id).then(

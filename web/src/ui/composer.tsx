@@ -14,10 +14,12 @@ export interface ComposerProps {
   onSend: (text: string) => string | undefined;
   /** Called on each edit that leaves text in the box (the caller throttles the typing signal). */
   onTyping: () => void;
+  /** Up-arrow in an empty box: edit my last message. */
+  onEditLast?: () => void;
 }
 
 /** The message box: Enter sends, Shift+Enter starts a new line. */
-export function Composer({ roomName, assistantName, onSend, onTyping }: ComposerProps) {
+export function Composer({ roomName, assistantName, onSend, onTyping, onEditLast }: ComposerProps) {
   const [text, setText] = useState('');
   const [problem, setProblem] = useState<string>();
   const input = useRef<HTMLTextAreaElement>(null);
@@ -41,6 +43,11 @@ export function Composer({ roomName, assistantName, onSend, onTyping }: Composer
   };
 
   const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
+    if (event.key === 'ArrowUp' && text === '' && onEditLast) {
+      event.preventDefault();
+      onEditLast();
+      return;
+    }
     // isComposing: Enter that confirms an IME candidate (Japanese, Chinese, ...) must not send.
     if (event.key === 'Enter' && !event.shiftKey && !event.nativeEvent.isComposing) {
       event.preventDefault();

@@ -1,7 +1,14 @@
-import type { CSSProperties } from 'react';
+import { type CSSProperties, useContext, useRef, useState } from 'react';
 import type { TimelineEntry } from '../chat/timeline';
 import { formatFullTime, formatTime } from './format-time';
-import { MessageBody } from './message-body';
+import { MessageActionsContext } from './message-actions-context';
+import { MessageEditor, MessageToolbar, ReactionChips, ThreadSummary } from './message-extras';
+import { MessageMarkdown } from './message-markdown';
+
+/** A tombstone older than this is not shown at all (a fresh one shows "message deleted", then folds away). */
+const TOMBSTONE_SHOWN_MS = 60_000;
+/** How long a touch must rest on a message to show its actions. */
+const LONG_PRESS_MS = 500;
 
 /** What a message row needs besides its entry. */
 export interface MessageItemProps {
@@ -12,6 +19,8 @@ export interface MessageItemProps {
   mine: boolean;
   onRetry: (clientMsgId: string) => void;
   onDiscard: (clientMsgId: string) => void;
+  /** In a thread panel: no "reply" action, no reply summary. */
+  inThread?: boolean;
 }
 
 /** A hue from the username, so each person keeps one colour everywhere. */
@@ -31,8 +40,14 @@ function Avatar({ username }: { username: string }) {
 }
 
 /** One message: sender and time (first of a group), the text, and for mine, where its delivery stands. */
-export function MessageItem({ entry, startsGroup, mine, onRetry, onDiscard }: MessageItemProps) {
+export function MessageItem({ entry, startsGroup, mine, onRetry, onDiscard, inThread = false }: MessageItemProps) {
+  const actions = useContext(MessageActionsContext);
+  const [touched, setTouched] = useState(false);
+  const press = useRef<ReturnType<typeof setTimeout>>(undefined);
   const date = new Date(entry.createdAt);
+  if (entry.deletedAt && Date.now() - new Date(entry.deletedAt).getTime() > TOMBSTONE_SHOWN_MS) return null;
+  const target = entry.id ? { id: entry.id, roomId: entry.roomId, reactions: entry.reactions ?? [] } : undefined;
+  const editing = target !== undefined && actions?.editingId === target.id;
   const time = (
     <time dateTime={entry.createdAt} title={formatFullTime(date)}>
       {formatTime(date)}
@@ -40,8 +55,13 @@ export function MessageItem({ entry, startsGroup, mine, onRetry, onDiscard }: Me
   );
   return (
     <li
-      className={`message${startsGroup ? ' message--first' : ''}${mine ? ' message--mine' : ''} message--${entry.status}`}
+      className={`message${startsGroup ? ' message--first' : ''}${mine ? ' message--mine' : ''} message--${entry.status}${entry.deletedAt ? ' message--deleted' : ''}${touched ? ' message--touched' : ''}`}
       data-status={entry.status}
+      data-message-id={entry.id}
+      onTouchStart={() => (press.current = setTimeout(() => setTouched(true), LONG_PRESS_MS))}
+      onTouchEnd={() => clearTimeout(press.current)}
+      onTouchMove={() => clearTimeout(press.current)}
+      onMouseLeave={() => setTouched(false)}
       aria-label={startsGroup ? undefined : `${entry.sender.username} at ${formatTime(date)}`}
     >
       {startsGroup && <Avatar username={entry.sender.username} />}
@@ -54,9 +74,24 @@ export function MessageItem({ entry, startsGroup, mine, onRetry, onDiscard }: Me
           {formatTime(date)}
         </span>
       )}
-      <div className="message__body" dir="auto">
-        <MessageBody body={entry.body} />
-      </div>
+      {entry.deletedAt ? (
+        <div className="message__body message__tombstone">message deleted</div>
+      ) : editing ? (
+        <MessageEditor messageId={target.id} body={entry.body} />
+      ) : (
+        <div className="message__body" dir="auto">
+          <MessageMarkdown body={entry.body} />
+          {entry.editedAt && (
+            <span className="message__edited muted" title={`edited ${formatFullTime(new Date(entry.editedAt))}`}>
+              {' '}
+              (edited)
+            </span>
+          )}
+        </div>
+      )}
+      {target && !entry.deletedAt && <ReactionChips message={target} />}
+      {target && !inThread && !entry.deletedAt && <ThreadSummary messageId={target.id} replyCount={entry.replyCount ?? 0} lastReplyAt={entry.lastReplyAt ?? null} />}
+      {target && !entry.deletedAt && !editing && <MessageToolbar message={target} mine={mine} inThread={inThread} />}
       {mine && entry.status === 'pending' && (
         <div className="message__status message__status--pending" role="status">
           Sending…

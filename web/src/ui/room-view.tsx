@@ -1,10 +1,14 @@
-import type { PublicUser, Room } from '@chat/protocol';
-import { useMemo } from 'react';
+import type { ChatMessage, PublicUser, Room } from '@chat/protocol';
+import { useMemo, useState } from 'react';
+import type { MessageActions } from '../chat/message-actions';
 import { type StreamingReplies, withStreamingReplies } from '../chat/assistant-replies';
 import type { Timeline } from '../chat/timeline';
 import { describeTyping } from '../chat/typing';
 import { Composer } from './composer';
+import { type MessageActionsApi, MessageActionsContext } from './message-actions-context';
 import { MessageList } from './message-list';
+import { ThreadPanel } from './thread-panel';
+import { roomHref } from './use-hash-route';
 
 /** What the room view shows and what it can ask for. */
 export interface RoomViewProps {
@@ -28,6 +32,36 @@ export interface RoomViewProps {
   onDiscard: (clientMsgId: string) => void;
   onInvite: () => void;
   onLeave: () => void;
+  /** Message actions and threads; without them rows show no actions. */
+  messages?: MessageActions;
+  /** The room's members (names of who reacted). */
+  members?: readonly PublicUser[];
+  /** Shows an edited top-level message at once. */
+  onEdited?: (message: ChatMessage) => void;
+}
+
+/** The message actions of one room, for its rows (see MessageActionsContext). */
+function useMessageActions(props: RoomViewProps, openThread: (id: string) => void): MessageActionsApi | undefined {
+  const [editingId, setEditing] = useState<string>();
+  const { messages, members, me, onEdited } = props;
+  return useMemo(() => {
+    if (!messages) return undefined;
+    const names = new Map((members ?? []).map((m) => [m.id, m.username]));
+    return {
+      myId: me.id,
+      nameOf: (id) => (id === me.id ? 'you' : (names.get(id) ?? 'someone')),
+      toggleReaction: (message, emoji) => void messages.toggleReaction(message, emoji, me.id),
+      openThread,
+      edit: (id, body) => messages.edit(id, body, (m) => onEdited?.(m)),
+      remove: (id) => messages.remove(id),
+      copyLink: (message) => {
+        const url = `${window.location.origin}${window.location.pathname}${roomHref(message.roomId)}?message=${message.id}`;
+        void navigator.clipboard?.writeText(url).catch(() => undefined);
+      },
+      editingId,
+      setEditing,
+    };
+  }, [messages, members, me.id, onEdited, openThread, editingId]);
 }
 
 /** One room: its header (name, who is online, actions), the messages, who is typing, and the composer. */
@@ -37,60 +71,81 @@ export function RoomView(props: RoomViewProps) {
   const title = room.visibility === 'direct' ? room.name : `# ${room.name}`;
   // The member list, once loaded, is fresher than the count the room list came with.
   const memberCount = Math.max(room.memberCount, props.memberCount ?? 0);
+  const [threadId, setThreadId] = useState<string>();
+  const actions = useMessageActions(props, setThreadId);
+  const editLast = () => {
+    const last = [...timeline.entries].reverse().find((e) => e.id && e.sender.id === me.id && !e.deletedAt);
+    if (last?.id) actions?.setEditing(last.id);
+  };
   return (
-    <section className="room" aria-labelledby="room-title">
-      <header className="room__header">
-        <a className="room__back" href="#/" aria-label="Back to rooms">
-          ‹
-        </a>
-        <div className="room__title">
-          <h1 id="room-title">{title}</h1>
-          <p className="room__subtitle">
-            {room.visibility === 'direct'
-              ? 'Direct message'
-              : `${room.visibility === 'private' ? 'Private' : 'Public'} room · ${memberCount} ${
-                  memberCount === 1 ? 'member' : 'members'
-                }`}
-            <span className="room__subtitle-online"> · {onlineMembers.length} online</span>
-          </p>
-        </div>
-        <div className="room__online" role="group" aria-label="Online now">
-          <span className="room__online-count">{onlineMembers.length} online</span>
-          <ul className="room__online-list">
-            {onlineMembers.map((user) => (
-              <li key={user.id}>
-                <span className="presence-dot presence-dot--online" aria-hidden="true" />
-                {user.username}
-                {user.id === me.id && <span className="muted"> (you)</span>}
-              </li>
-            ))}
-          </ul>
-        </div>
-        <div className="room__actions">
-          {room.visibility !== 'direct' && (
-            <button type="button" className="button button--small" onClick={props.onInvite}>
-              Invite
-            </button>
-          )}
-          <button type="button" className="button button--small" onClick={props.onLeave}>
-            Leave
-          </button>
-        </div>
-      </header>
-      <MessageList
-        roomId={room.id}
-        timeline={timeline}
-        myUserId={me.id}
-        loadingOlder={props.loadingOlder}
-        historyError={props.historyError}
-        onLoadOlder={props.onLoadOlder}
-        onRetry={props.onRetry}
-        onDiscard={props.onDiscard}
-      />
-      <div className="typing" aria-live="polite">
-        {describeTyping(typing)}
+    <MessageActionsContext.Provider value={actions}>
+      <div className={`room-layout${threadId ? ' room-layout--thread' : ''}`}>
+        <section className="room" aria-labelledby="room-title">
+          <header className="room__header">
+            <a className="room__back" href="#/" aria-label="Back to rooms">
+              ‹
+            </a>
+            <div className="room__title">
+              <h1 id="room-title">{title}</h1>
+              <p className="room__subtitle">
+                {room.visibility === 'direct'
+                  ? 'Direct message'
+                  : `${room.visibility === 'private' ? 'Private' : 'Public'} room · ${memberCount} ${
+                      memberCount === 1 ? 'member' : 'members'
+                    }`}
+                <span className="room__subtitle-online"> · {onlineMembers.length} online</span>
+              </p>
+            </div>
+            <div className="room__online" role="group" aria-label="Online now">
+              <span className="room__online-count">{onlineMembers.length} online</span>
+              <ul className="room__online-list">
+                {onlineMembers.map((user) => (
+                  <li key={user.id}>
+                    <span className="presence-dot presence-dot--online" aria-hidden="true" />
+                    {user.username}
+                    {user.id === me.id && <span className="muted"> (you)</span>}
+                  </li>
+                ))}
+              </ul>
+            </div>
+            <div className="room__actions">
+              {room.visibility !== 'direct' && (
+                <button type="button" className="button button--small" onClick={props.onInvite}>
+                  Invite
+                </button>
+              )}
+              <button type="button" className="button button--small" onClick={props.onLeave}>
+                Leave
+              </button>
+            </div>
+          </header>
+          <MessageList
+            roomId={room.id}
+            timeline={timeline}
+            myUserId={me.id}
+            loadingOlder={props.loadingOlder}
+            historyError={props.historyError}
+            onLoadOlder={props.onLoadOlder}
+            onRetry={props.onRetry}
+            onDiscard={props.onDiscard}
+          />
+          <div className="typing" aria-live="polite">
+            {describeTyping(typing)}
+          </div>
+          <Composer key={room.id} roomName={title} assistantName={props.assistantName} onSend={props.onSend} onTyping={props.onTyping} onEditLast={editLast} />
+        </section>
+        {threadId && props.messages && (
+          <ThreadPanel
+            key={threadId}
+            roomId={room.id}
+            parentId={threadId}
+            parent={timeline.entries.find((e) => e.id === threadId)}
+            me={me}
+            messages={props.messages}
+            onClose={() => setThreadId(undefined)}
+          />
+        )}
       </div>
-      <Composer key={room.id} roomName={title} assistantName={props.assistantName} onSend={props.onSend} onTyping={props.onTyping} />
-    </section>
+    </MessageActionsContext.Provider>
   );
 }

@@ -1,0 +1,135 @@
+/**
+ * Living messages in Chromium: two users on two gateways react (the chip appears on the other side),
+ * reply in a thread, edit, delete, and write Markdown, while markup stays inert. Screenshots of the
+ * reactions and of a thread go to artifacts/screenshots.
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { SCREENSHOT_DIR, collectPageErrors, contextOnGateway, launchBrowser, messageLog, sendMessage, signUp, startChat, uniqueUsername, waitForMessage } from './browser-support';
+
+const PASSWORD = 'correct horse battery';
+
+describe('message actions in the browser', () => {
+  let browser: Browser;
+  const contexts: BrowserContext[] = [];
+  let stopChat: (() => Promise<void>) | undefined;
+
+  beforeAll(async () => {
+    stopChat = await startChat();
+    browser = await launchBrowser();
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const context of contexts) await context.close();
+    await browser?.close();
+    await stopChat?.();
+  });
+
+  async function userOn(gateway: 'g1' | 'g2') {
+    const context = await contextOnGateway(browser, gateway);
+    contexts.push(context);
+    const page = await context.newPage();
+    return { page, errors: collectPageErrors(page) };
+  }
+
+  /** The row of the message whose text contains `text`. */
+  const row = (page: Page, text: string) => messageLog(page).getByRole('listitem').filter({ hasText: text }).first();
+
+  it('react, reply in a thread, edit, delete and Markdown, seen live by the other user; markup stays text', async () => {
+    const ann = await userOn('g1');
+    const bob = await userOn('g2');
+    const annName = uniqueUsername('ann');
+    const bobName = uniqueUsername('bob');
+    const roomName = `actions ${Date.now().toString(36)}`;
+    await signUp(ann.page, annName, PASSWORD);
+    await signUp(bob.page, bobName, PASSWORD);
+
+    await ann.page.getByRole('button', { name: 'Create room' }).click();
+    const createDialog = ann.page.getByRole('dialog', { name: 'Create a room' });
+    await createDialog.getByLabel('Room name').fill(roomName);
+    await createDialog.getByRole('button', { name: 'Create room' }).click();
+    await ann.page.getByRole('heading', { name: `# ${roomName}` }).waitFor();
+    await ann.page.getByRole('button', { name: 'Invite' }).click();
+    const inviteDialog = ann.page.getByRole('dialog', { name: `Invite to # ${roomName}` });
+    await inviteDialog.getByLabel('Username').fill(bobName);
+    await inviteDialog.getByRole('button', { name: 'Invite' }).click();
+    await inviteDialog.waitFor({ state: 'hidden' });
+    await bob.page.getByRole('link', { name: new RegExp(roomName) }).click();
+    await bob.page.getByRole('heading', { name: `# ${roomName}` }).waitFor();
+
+    // Markdown renders on both sides; raw HTML shows as typed and runs nothing.
+    await sendMessage(ann.page, 'release is **done** and `v2` ~~later~~');
+    for (const page of [ann.page, bob.page]) {
+      const strong = row(page, 'release is').locator('strong');
+      await strong.waitFor();
+      expect(await strong.textContent()).toBe('done');
+      expect(await row(page, 'release is').locator('code').textContent()).toBe('v2');
+      expect(await row(page, 'release is').locator('del').textContent()).toBe('later');
+    }
+    const injection = '<script>window.__pwned = 1</script> **<img src=x onerror="window.__pwned = 1">**';
+    await sendMessage(bob.page, injection);
+    await row(ann.page, '<script>').waitFor();
+    for (const page of [ann.page, bob.page]) {
+      expect(await page.evaluate(() => (window as { __pwned?: number }).__pwned)).toBeUndefined();
+      expect(await messageLog(page).locator('img, script').count()).toBe(0);
+    }
+
+    // Bob reacts through the picker; the chip appears on Ann's side, and clicking it adds hers.
+    const bobRow = row(bob.page, 'release is');
+    await bobRow.hover();
+    await bobRow.getByRole('button', { name: 'Add reaction' }).click();
+    await bob.page.getByPlaceholder('Search emoji').fill('tada');
+    await bob.page.getByRole('button', { name: 'React with tada' }).click();
+    const annChip = row(ann.page, 'release is').getByRole('button', { name: /^🎉 1/ });
+    await annChip.waitFor();
+    await annChip.click();
+    await row(bob.page, 'release is').getByRole('button', { name: /^🎉 2/ }).waitFor();
+    expect(await row(ann.page, 'release is').getByRole('button', { name: /^🎉 2/ }).getAttribute('aria-pressed')).toBe('true');
+    mkdirSync(SCREENSHOT_DIR, { recursive: true });
+    await ann.page.screenshot({ path: path.join(SCREENSHOT_DIR, 'reactions.png') });
+
+    // Bob replies in the thread; Ann sees the count under the message and the reply in the panel.
+    await bobRow.hover();
+    await bobRow.getByRole('button', { name: 'Reply in thread' }).click();
+    const bobThread = bob.page.getByRole('complementary', { name: 'Thread' });
+    await bobThread.getByLabel('Message', { exact: true }).fill('shipping it tonight');
+    await bobThread.getByLabel('Message', { exact: true }).press('Enter');
+    await bobThread.getByText('shipping it tonight').waitFor();
+    const summary = row(ann.page, 'release is').getByRole('button', { name: /1 reply/ });
+    await summary.waitFor();
+    await summary.click();
+    const annThread = ann.page.getByRole('complementary', { name: 'Thread' });
+    await annThread.getByText('shipping it tonight').waitFor();
+    await annThread.getByLabel('Message', { exact: true }).fill('great, thanks');
+    await annThread.getByLabel('Message', { exact: true }).press('Enter');
+    await bobThread.getByText('great, thanks').waitFor();
+    await row(bob.page, 'release is').getByRole('button', { name: /2 replies/ }).waitFor();
+    // Replies stay in their thread, not in the room's timeline.
+    expect(await messageLog(bob.page).getByText('shipping it tonight').count()).toBe(0);
+    await ann.page.screenshot({ path: path.join(SCREENSHOT_DIR, 'thread.png') });
+    await annThread.getByRole('button', { name: 'Close thread' }).click();
+
+    // Ann edits her last message with Up-arrow in the empty composer; Bob sees the new text, "(edited)".
+    const composer = ann.page.getByLabel('Message', { exact: true });
+    await sendMessage(ann.page, 'meet at 5');
+    await waitForMessage(bob.page, 'meet at 5');
+    await composer.click();
+    await composer.press('ArrowUp');
+    const editor = ann.page.getByRole('textbox', { name: 'Edit message' });
+    await editor.fill('meet at 6');
+    await editor.press('Enter');
+    await row(bob.page, 'meet at 6').getByText('(edited)').waitFor();
+
+    // Ann deletes it (after confirming); Bob's copy turns into "message deleted".
+    const annRow = row(ann.page, 'meet at 6');
+    await annRow.hover();
+    await annRow.getByRole('button', { name: 'Delete message' }).click();
+    await ann.page.getByRole('alertdialog').getByRole('button', { name: 'Delete' }).click();
+    await messageLog(bob.page).getByText('message deleted').waitFor();
+    expect(await messageLog(bob.page).getByText('meet at 6').count()).toBe(0);
+
+    expect(ann.errors).toEqual([]);
+    expect(bob.errors).toEqual([]);
+  }, 180_000);
+});

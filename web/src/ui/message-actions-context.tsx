@@ -1,0 +1,28 @@
+import type { Reaction } from '@chat/protocol';
+import { createContext } from 'react';
+
+/** A message as its actions need it. */
+export interface ActionTarget {
+  id: string;
+  roomId: string;
+  reactions: readonly Reaction[];
+}
+
+/** What message rows may do, provided by the room view (absent: rows show no actions). */
+export interface MessageActionsApi {
+  myId: string;
+  /** A member's name for "who reacted" (the id when unknown). */
+  nameOf(userId: string): string;
+  toggleReaction(message: ActionTarget, emoji: string): void;
+  /** Opens the thread of a top-level message. */
+  openThread(messageId: string): void;
+  /** Resolves with a problem to show, or undefined once done. */
+  edit(messageId: string, body: string): Promise<string | undefined>;
+  remove(messageId: string): Promise<string | undefined>;
+  copyLink(message: ActionTarget): void;
+  /** The message whose body is being edited in place, if any. */
+  editingId?: string;
+  setEditing(messageId: string | undefined): void;
+}
+
+export const MessageActionsContext = createContext<MessageActionsApi | undefined>(undefined);
