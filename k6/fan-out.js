@@ -6,7 +6,7 @@
 //   k6 run -e BASE_URL=https://chat.example.com -e ROOMS=20 -e ROOM_SIZE=20 -e RATE=0.5 -e DURATION=60s k6/fan-out.js
 //
 // Users: setup() signs up ROOMS x ROOM_SIZE users (k6-<run>-<n>) through the API and builds the rooms
-// (POST /api/rooms, POST /api/rooms/:id/members). Sign-ups are limited per client address
+// (POST /api/rooms, POST /api/rooms/:id/members, POST /api/invitations/:id/accept). Sign-ups are limited per client address
 // (REGISTER_RATE_LIMIT per REGISTER_RATE_WINDOW_MS, default 30 a minute): setup waits out 429s, or raise
 // the limit for the test. Sends are limited per user (MESSAGE_RATE_LIMIT per MESSAGE_RATE_WINDOW_MS,
 // default 30 per 10 s): keep RATE at or below 3.
@@ -91,8 +91,11 @@ export function setup() {
     if (room.status !== 201) fail(`room creation: ${room.status} ${room.body}`);
     const roomId = room.json('room.id');
     for (const u of users.slice(1)) {
+      // An invitation, which the invitee accepts: nobody is pulled into a private room.
       const res = api('POST', `/api/rooms/${roomId}/members`, { username: u.username }, users[0].token);
-      if (res.status !== 200) fail(`adding ${u.username}: ${res.status} ${res.body}`);
+      if (res.status !== 201) fail(`inviting ${u.username}: ${res.status} ${res.body}`);
+      const accepted = api('POST', `/api/invitations/${roomId}/accept`, {}, u.token);
+      if (accepted.status !== 200) fail(`accepting for ${u.username}: ${accepted.status} ${accepted.body}`);
     }
     for (const u of users) members.push({ token: u.token, roomId });
   }

@@ -3,7 +3,7 @@
 // recovery and history, and its dedupe of resends.
 import crypto from 'node:crypto';
 import type { ChatMessage, MessagesResponse, Room } from '@chat/protocol';
-import { api, createClient, eventually, openClient, registerUser, startSystem, type TestSystem } from '@chat/testing';
+import { api, createClient, eventually, inviteAndAccept, openClient, registerUser, startSystem, type TestSystem } from '@chat/testing';
 import { Client } from 'pg';
 import { type ChatClient, followRooms } from '../src';
 
@@ -26,7 +26,7 @@ afterAll(async () => {
 async function roomOfTwo() {
   const [owner, member] = await Promise.all([registerUser(system.baseUrl), registerUser(system.baseUrl)]);
   const created = await api<{ room: Room }>(system.baseUrl, 'POST', '/api/rooms', { token: owner!.token, body: { name: 'kit', visibility: 'private' } });
-  await api(system.baseUrl, 'POST', `/api/rooms/${created.body.room.id}/members`, { token: owner!.token, body: { username: member!.user.username } });
+  await inviteAndAccept(system.baseUrl, owner!.token, created.body.room.id, member!);
   return { owner: owner!, member: member!, room: created.body.room };
 }
 

@@ -3,7 +3,7 @@
 // gateway, is refused before anything is broadcast when it must be, and ends in PostgreSQL exactly once.
 import crypto from 'node:crypto';
 import type { ChatMessage, MessagesResponse, Room } from '@chat/protocol';
-import { api, type ChatSocket, collect, connectSocket, eventually, nextEvent, registerUser, startSystem, type TestSystem } from '@chat/testing';
+import { api, type ChatSocket, collect, connectSocket, eventually, inviteAndAccept, nextEvent, registerUser, startSystem, type TestSystem } from '@chat/testing';
 
 let system: TestSystem;
 
@@ -42,7 +42,7 @@ async function roomOfTwo() {
   const alice = await registerUser(system.baseUrl);
   const bob = await registerUser(system.baseUrl);
   const created = await api<{ room: Room }>(system.baseUrl, 'POST', '/api/rooms', { token: alice.token, body: { name: 'living messages', visibility: 'private' } });
-  await api(system.baseUrl, 'POST', `/api/rooms/${created.body.room.id}/members`, { token: alice.token, body: { username: bob.user.username } });
+  await inviteAndAccept(system.baseUrl, alice.token, created.body.room.id, bob);
   return { alice, bob, room: created.body.room };
 }
 

@@ -1,6 +1,6 @@
 // Presence through nginx and two gateways: batched diffs per room, counted across gateways.
 import type { PresenceDiffEvent, Room } from '@chat/protocol';
-import { api, type ChatSocket, collect, connectSocket, eventually, registerUser, startSystem, type TestSystem } from '@chat/testing';
+import { api, type ChatSocket, collect, connectSocket, eventually, inviteAndAccept, registerUser, startSystem, type TestSystem } from '@chat/testing';
 
 let system: TestSystem;
 
@@ -27,10 +27,7 @@ async function connect(token: string, gateway: string) {
 async function room(size: number) {
   const users = await Promise.all(Array.from({ length: size }, () => registerUser(system.baseUrl)));
   const created = await api<{ room: Room }>(system.baseUrl, 'POST', '/api/rooms', { token: users[0]!.token, body: { name: 'presence', visibility: 'private' } });
-  for (const u of users.slice(1)) {
-    const invited = await api(system.baseUrl, 'POST', `/api/rooms/${created.body.room.id}/members`, { token: users[0]!.token, body: { username: u.user.username } });
-    expect(invited.status).toBe(200);
-  }
+  for (const u of users.slice(1)) await inviteAndAccept(system.baseUrl, users[0]!.token, created.body.room.id, u);
   return { users, roomId: created.body.room.id };
 }
 

@@ -55,7 +55,8 @@ describe('message actions in the browser', () => {
     await inviteDialog.getByLabel('Username').fill(bobName);
     await inviteDialog.getByRole('button', { name: 'Invite' }).click();
     await inviteDialog.waitFor({ state: 'hidden' });
-    await bob.page.getByRole('link', { name: new RegExp(roomName) }).click();
+    // Bob joins by accepting the invitation (an invite no longer pulls anyone into a room).
+    await bob.page.getByRole('button', { name: `Accept invitation to ${roomName}` }).click();
     await bob.page.getByRole('heading', { name: `# ${roomName}` }).waitFor();
 
     // Markdown renders on both sides; raw HTML shows as typed and runs nothing.

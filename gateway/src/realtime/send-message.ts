@@ -87,11 +87,14 @@ export async function sendMessage(
     deps.claims.release(message).catch((releaseError: unknown) => deps.log.warn({ err: releaseError, messageId: message.id }, 'could not release a rate-limit count'));
     throw error;
   }
-  // Awaited: an edit or a reaction right after the ack (on any gateway) must find the message live.
-  await Promise.all([deps.claims.commit(message), deps.live.create(message)]).catch((error: unknown) =>
-    deps.log.warn({ err: error, messageId: message.id }, 'could not record the durable message in Redis'),
-  );
+  // The records are queued before the broadcast on the same Redis connection, so a member who sees the
+  // message finds it live; the broadcast itself goes out in the tick Kafka acknowledged. Waiting for the
+  // records first let a gateway's shutdown close Redis in between: the message was acked, and a resend
+  // found it committed, but nobody received it (the fault suite's rolling restart lost one that way).
+  const recorded = Promise.all([deps.claims.commit(message), deps.live.create(message)]);
   deps.broadcast(message);
+  // Awaited before the ack: an edit or a reaction right after it (on any gateway) must find the message live.
+  await recorded.catch((error: unknown) => deps.log.warn({ err: error, messageId: message.id }, 'could not record the durable message in Redis'));
   deps.metrics.messages.inc({ result: claim.kind === 'new' ? 'accepted' : 'duplicate' });
   if (message.parentId !== null) await announceReply(deps, message);
   return message;
