@@ -24,6 +24,8 @@ export function localConfig() {
     postgres: { port: num('LOCAL_POSTGRES_PORT', 5432), user: 'chat', password: 'chat', database: 'chat' },
     redis: { port: num('LOCAL_REDIS_PORT', 6379), persistent: true },
     kafka: { port: num('LOCAL_KAFKA_PORT', 9092), controllerPort: num('LOCAL_KAFKA_CONTROLLER_PORT', 9093) },
+    // Fixed development keys: the store listens on 127.0.0.1 only.
+    s3: { port: num('LOCAL_S3_PORT', 7070), accessKey: 'chat-local', secretKey: 'chat-local-secret-key', corsOrigin: `http://localhost:${num('LOCAL_HTTP_PORT', 8080)}` },
   };
   const firstGateway = num('LOCAL_GATEWAY_PORT', 3001);
   return {
@@ -56,7 +58,7 @@ export function build(log: (line: string) => void): void {
 }
 
 /**
- * Brings the whole system up: installs what is missing, builds, starts PostgreSQL, Redis and Kafka,
+ * Brings the whole system up: installs what is missing, builds, starts PostgreSQL, Redis, Kafka and the object store,
  * migrates the database, starts the persister, two gateways and nginx. Idempotent.
  */
 export async function up(log: (line: string) => void = console.log): Promise<void> {
@@ -72,6 +74,10 @@ export async function up(log: (line: string) => void = console.log): Promise<voi
     NODE_ENV: process.env.NODE_ENV ?? 'development',
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
     CORS_ORIGIN: `http://localhost:${c.httpPort}`,
+    S3_BUCKET: 'chat-files',
+    S3_CREATE_BUCKET: 'true',
+    // Browsers reach the store directly: presigned URLs name the address they can open.
+    S3_PUBLIC_ENDPOINT: `http://localhost:${c.services.s3!.port}`,
     // The gateways announce the assistant (GET /api/features) exactly when it runs.
     ASSISTANT_NAME: c.assistant ? process.env.ASSISTANT_NAME || 'assistant' : '',
   };
@@ -125,7 +131,7 @@ export async function down(log: (line: string) => void = console.log): Promise<v
 export async function status(): Promise<{ name: string; pid?: number }[]> {
   const c = localConfig();
   const entries = [
-    ...['postgres', 'redis', 'kafka', 'nginx'].map((name) => ({ name, dir: path.join(c.services.dir, name) })),
+    ...['postgres', 'redis', 'kafka', 'object-store', 'nginx'].map((name) => ({ name, dir: path.join(c.services.dir, name) })),
     ...['persister', ...c.gateways.map((g) => `gateway-${g.id}`), ...(c.assistant ? ['assistant'] : [])].map((name) => ({ name, dir: c.appsDir })),
   ];
   return entries.map((e) => ({ name: e.name, pid: runningPid(e) }));

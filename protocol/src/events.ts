@@ -1,5 +1,5 @@
 import type { ErrorBody } from './errors';
-import type { ChatMessage, PublicUser, Room } from './models';
+import type { AttachmentUpdatedEvent, ChatMessage, PublicUser, Room } from './models';
 import type { AssistantStreamInput, SendMessageInput } from './schemas';
 
 /** Every client-to-server event that can fail answers through an ack of this shape. */
@@ -40,6 +40,8 @@ export interface ServerToClientEvents {
   'room:joined': (room: Room) => void;
   'room:left': (event: RoomLeftEvent) => void;
   'assistant:stream': (event: AssistantStreamEvent) => void;
+  /** A file of a message changed (its thumbnail and size are known): update it in place. */
+  'attachment:updated': (event: AttachmentUpdatedEvent) => void;
 }
 
 /** Events browsers send to the server. */

@@ -7,6 +7,14 @@ export const TOPICS = {
   deadLetter: 'chat.messages.dlq.v1',
 } as const;
 
+/** A file as a message record carries it. */
+export const attachmentRecordSchema = z.strictObject({
+  id: z.uuid(),
+  name: z.string().min(1).max(LIMITS.fileNameMax),
+  size: z.number().int().min(1),
+  contentType: z.string().min(1).max(255),
+});
+
 /**
  * The value of one record on the messages topic (JSON). The key is the roomId, so one room's
  * messages stay in one partition, in order. Versioned so that a later shape can live beside it.
@@ -17,10 +25,13 @@ export const messageRecordSchema = z.strictObject({
   roomId: z.uuid(),
   senderId: z.uuid(),
   senderUsername: z.string().min(1).max(LIMITS.usernameMax),
-  body: z.string().min(LIMITS.bodyMin).max(LIMITS.bodyMax),
+  /** Empty only when the message carries files. */
+  body: z.string().max(LIMITS.bodyMax),
   clientMsgId: z.string().min(1).max(LIMITS.clientMsgIdMax),
   createdAt: z.iso.datetime(),
-});
+  /** The files of the message: metadata only, the bytes are in object storage. */
+  attachments: z.array(attachmentRecordSchema).max(LIMITS.attachmentsMax).optional(),
+}).refine((r) => r.body.length >= LIMITS.bodyMin || (r.attachments?.length ?? 0) > 0, { path: ['body'], message: 'empty message without files' });
 export type MessageRecord = z.infer<typeof messageRecordSchema>;
 
 /** Headers put on a dead-lettered record, beside the original key and value. */

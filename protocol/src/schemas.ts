@@ -43,17 +43,19 @@ export const historyQuerySchema = z.strictObject({
 });
 export type HistoryQuery = z.infer<typeof historyQuerySchema>;
 
-/** Message bodies: trimmed, Windows newlines folded, 1-4000 characters, no control characters. */
-export const messageBodySchema = z
+/** Message text: trimmed, Windows newlines folded, at most 4000 characters, no control characters; may be empty. */
+export const messageTextSchema = z
   .string()
   .transform((s) => s.replace(/\r\n?/g, '\n').trim())
   .pipe(
     z
       .string()
-      .min(LIMITS.bodyMin, 'message must not be empty')
       .max(LIMITS.bodyMax, `message must be at most ${LIMITS.bodyMax} characters`)
       .refine((s) => !CONTROL_CHARS.test(s), 'message must not contain control characters'),
   );
+
+/** Message bodies: message text of 1-4000 characters. */
+export const messageBodySchema = messageTextSchema.pipe(z.string().min(LIMITS.bodyMin, 'message must not be empty'));
 
 /** Chosen by the client, unique per user; a resend with the same value is the same message. */
 export const clientMsgIdSchema = z
@@ -62,12 +64,33 @@ export const clientMsgIdSchema = z
   .max(LIMITS.clientMsgIdMax)
   .regex(/^[A-Za-z0-9_-]+$/, 'clientMsgId may contain only letters, digits, "_" and "-"');
 
-export const sendMessageSchema = z.strictObject({
-  roomId: idSchema,
-  body: messageBodySchema,
-  clientMsgId: clientMsgIdSchema,
-});
+/** Files of a message: the ids of uploads the sender made into the same room (at most 10, no repeats). */
+export const attachmentIdsSchema = z
+  .array(idSchema)
+  .max(LIMITS.attachmentsMax, `a message may carry at most ${LIMITS.attachmentsMax} files`)
+  .refine((ids) => new Set(ids).size === ids.length, 'the same file is attached twice');
+
+export const sendMessageSchema = z
+  .strictObject({
+    roomId: idSchema,
+    /** May be empty when the message carries files. */
+    body: messageTextSchema,
+    clientMsgId: clientMsgIdSchema,
+    attachments: attachmentIdsSchema.optional(),
+  })
+  .refine((m) => m.body !== '' || (m.attachments?.length ?? 0) > 0, { path: ['body'], message: 'message must not be empty' });
 export type SendMessageInput = z.input<typeof sendMessageSchema>;
+
+/** `POST /api/rooms/:roomId/uploads`: the file the client is about to upload. */
+export const createUploadSchema = z.strictObject({
+  /** The file's name as the user's system has it; the server sanitises it. */
+  name: z.string().min(1, 'name must not be empty').max(1000, 'name is too long'),
+  /** Exact size in bytes: the upload URL accepts this many and no other. */
+  size: z.number().int().min(1, 'an empty file cannot be shared').max(Number.MAX_SAFE_INTEGER),
+  /** The declared MIME type: must be on the allow-list and match the file's first bytes. */
+  contentType: z.string().min(1).max(255).transform((s) => s.toLowerCase().split(';')[0]!.trim()),
+});
+export type CreateUploadInput = z.input<typeof createUploadSchema>;
 
 export const roomRefSchema = z.strictObject({ roomId: idSchema });
 

@@ -127,6 +127,9 @@ export async function startSystem(options: TestSystemOptions = {}): Promise<Test
     ASSISTANT_GROUP_ID: `${name}-assistant`,
     ...(options.assistant ? { ASSISTANT_NAME: options.assistant.env.ASSISTANT_NAME ?? 'assistant' } : {}),
     REDIS_KEY_PREFIX: uniqueRedisPrefix(),
+    // The suite's own bucket on the run's object store, made by the gateways at start.
+    S3_BUCKET: name.replace(/_/g, '-'),
+    S3_CREATE_BUCKET: 'true',
     JWT_SECRET: `test-secret-${name}-0123456789abcdef`,
     SHUTDOWN_GRACE_MS: '2000',
     ...options.env,
