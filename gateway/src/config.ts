@@ -7,6 +7,38 @@ export const DEV_JWT_SECRET = 'dev-only-secret-change-me-dev-only-secret';
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
+const optionalUrl = z.union([z.literal('').transform(() => undefined), z.url({ protocol: /^https?$/ })]).optional();
+
+/**
+ * Files: object storage and limits. With S3_ENDPOINT unset the gateway talks to AWS S3 of S3_REGION with
+ * the default credential chain (EKS Pod Identity or IRSA: no static keys in production).
+ */
+const FILES_CONFIG = {
+  /** An S3-compatible server (the local one); unset or empty: AWS S3. */
+  S3_ENDPOINT: optionalUrl,
+  /** The endpoint browsers reach the store at, when it differs from S3_ENDPOINT (presigned URLs name it). */
+  S3_PUBLIC_ENDPOINT: optionalUrl,
+  S3_REGION: z.string().min(1).default('us-east-1'),
+  S3_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name').default('chat-files'),
+  /** Path-style URLs (http://host/bucket/key): what local S3 servers need. */
+  S3_FORCE_PATH_STYLE: bool.default(false),
+  /** Static keys, for a local server only; both or neither. */
+  S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+  S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  /** Create the bucket at start-up when missing (local systems, tests); production's is Pulumi's. */
+  S3_CREATE_BUCKET: bool.default(false),
+  /** Largest file, in bytes (default 25 MB). */
+  FILE_MAX_BYTES: int(1).default(25 * 1024 * 1024),
+  /** Bytes of files one user may keep (default 1 GB). */
+  FILE_QUOTA_BYTES: int(1).default(1024 * 1024 * 1024),
+  /** How long an upload URL stays valid. */
+  FILE_UPLOAD_URL_TTL_SECONDS: int(1, 3600).default(600),
+  /** How long a download URL stays valid: short, since membership is checked only when it is made. */
+  FILE_DOWNLOAD_URL_TTL_SECONDS: int(1, 3600).default(60),
+  /** Uploads no message took are deleted by the sweep once this old (default 24 h). */
+  FILE_ORPHAN_AGE_MS: int(60_000).default(24 * 3600_000),
+};
+
 const schema = z
   .object({
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -42,8 +74,12 @@ const schema = z
     SHUTDOWN_GRACE_MS: int(0).default(10_000),
     /** The room assistant's name (`@name` prompts), announced by GET /api/features; empty = no assistant. */
     ASSISTANT_NAME: z.union([z.literal(''), usernameSchema]).default(''),
+    ...FILES_CONFIG,
   })
   .superRefine((env, ctx) => {
+    if (!env.S3_ACCESS_KEY_ID !== !env.S3_SECRET_ACCESS_KEY) {
+      ctx.addIssue({ code: 'custom', path: ['S3_ACCESS_KEY_ID'], message: 'set both S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY, or neither' });
+    }
     if (env.NODE_ENV === 'production' && env.JWT_SECRET === DEV_JWT_SECRET) {
       ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'the development default is refused in production: set a random secret' });
     }

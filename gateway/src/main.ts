@@ -5,6 +5,9 @@ import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import { createTokenService } from './auth/tokens';
 import { loadConfig } from './config';
+import { createFileLifecycle } from './files/file-lifecycle';
+import { createFileService } from './files/file-service';
+import { objectStoreFromConfig } from './files/object-store';
 import { createReadiness } from './health';
 import { createApp } from './http/app';
 import { createLogger } from './logger';
@@ -15,6 +18,7 @@ import { createMessageClaims } from './store/message-claims';
 import { createMessageHistory } from './store/messages';
 import { createRateLimiter } from './store/rate-limiter';
 import { createRoomRepository } from './store/rooms';
+import { createUploadRepository } from './store/uploads';
 import { createUserRepository } from './store/users';
 
 /** How long resends of one clientMsgId are recognized in Redis (the database's unique key covers the rest). */
@@ -47,6 +51,10 @@ async function main(): Promise<void> {
   });
   if (config.KAFKA_CREATE_TOPICS) await ensureTopic(kafka, config.KAFKA_MESSAGES_TOPIC, config.KAFKA_MESSAGES_PARTITIONS);
 
+  const store = objectStoreFromConfig(config);
+  // Not a readiness check: chat goes on while the store is away (file routes answer UNAVAILABLE meanwhile).
+  if (config.S3_CREATE_BUCKET) await store.ensureBucket();
+
   const users = createUserRepository(db);
   const rooms = createRoomRepository(db);
   const history = createMessageHistory(db);
@@ -58,6 +66,19 @@ async function main(): Promise<void> {
     rateLimit: config.MESSAGE_RATE_LIMIT,
     rateWindowMs: config.MESSAGE_RATE_WINDOW_MS,
   });
+  const uploads = createUploadRepository(db);
+  const files = createFileService({
+    store,
+    uploads,
+    isMember: (roomId, userId) => rooms.isMember(roomId, userId),
+    limits: {
+      maxBytes: config.FILE_MAX_BYTES,
+      quotaBytes: config.FILE_QUOTA_BYTES,
+      uploadUrlTtlSeconds: config.FILE_UPLOAD_URL_TTL_SECONDS,
+      downloadUrlTtlSeconds: config.FILE_DOWNLOAD_URL_TTL_SECONDS,
+    },
+  });
+  const fileLifecycle = createFileLifecycle(store, uploads);
   const readiness = createReadiness([
     { name: 'postgres', check: () => db.$queryRaw`SELECT 1` },
     { name: 'redis', check: () => redis.ping() },
@@ -75,7 +96,7 @@ async function main(): Promise<void> {
     tokens,
     users,
     rooms,
-    send: { claims, bus, metrics, log: log.child({ module: 'send' }) },
+    send: { claims, bus, metrics, log: log.child({ module: 'send' }), attachments: files },
     metrics,
     log: log.child({ module: 'socket' }),
     isDraining: () => readiness.draining,
@@ -86,6 +107,9 @@ async function main(): Promise<void> {
     users,
     rooms,
     history,
+    uploads,
+    files,
+    fileLifecycle,
     roomEvents,
     readiness,
     metrics,
@@ -115,6 +139,7 @@ async function main(): Promise<void> {
     while (io.engine.clientsCount > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
     await Promise.race([bus.close(), new Promise((resolve) => setTimeout(resolve, Math.max(deadline - Date.now(), 0)).unref())]);
     io.close();
+    store.close();
     await Promise.allSettled([db.$disconnect(), redis.quit()]);
     log.info('gateway stopped');
     process.exit(0);

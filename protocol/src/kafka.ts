@@ -14,6 +14,7 @@ export const attachmentRecordSchema = z.strictObject({
   size: z.number().int().min(1),
   contentType: z.string().min(1).max(255),
 });
+export type AttachmentRecord = z.infer<typeof attachmentRecordSchema>;
 
 /**
  * The value of one record on the messages topic (JSON). The key is the roomId, so one room's

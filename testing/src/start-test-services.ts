@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { freePort, isAlive, migrate, repoRoot, type ServicesConfig, startServices } from '@chat/local';
+import { freePort, isAlive, migrate, type ServicesConfig, startServices } from '@chat/local';
 import { publishTestServices, testRunsRoot } from './services';
 
 /**

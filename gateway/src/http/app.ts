@@ -8,11 +8,14 @@ import type { Readiness } from '../health';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
 import type { UserRepository } from '../store/users';
+import type { FileLifecycle } from '../files/file-lifecycle';
 import { type AuthRouteDeps, authRoutes } from './auth-routes';
 import { authenticate, authenticatedUser } from './authenticate';
+import { type FileRouteDeps, fileRoutes } from './file-routes';
 import { type RoomRouteDeps, roomRoutes } from './room-routes';
 
-export interface AppDeps extends AuthRouteDeps, RoomRouteDeps {
+export interface AppDeps extends AuthRouteDeps, RoomRouteDeps, FileRouteDeps {
+  fileLifecycle: FileLifecycle;
   config: GatewayConfig;
   tokens: TokenService;
   users: UserRepository;
@@ -54,11 +57,14 @@ export function createApp(deps: AppDeps): express.Express {
   app.get('/api/me', (req, res) => void res.json({ user: authenticatedUser(req) }));
   app.delete('/api/me', async (req, res) => {
     const { id } = authenticatedUser(req);
+    // The files first: once the account is gone nothing could name its objects any more.
+    await deps.fileLifecycle.deleteUserFiles(id);
     await deps.users.delete(id);
     deps.roomEvents.accountDeleted(id);
     res.status(204).end();
   });
   app.use('/api', roomRoutes(deps));
+  app.use('/api', fileRoutes(deps));
   app.use('/api', () => {
     throw new AppError('NOT_FOUND', 'no such API route');
   });

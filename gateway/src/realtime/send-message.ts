@@ -1,5 +1,6 @@
 import { describeIssue, type ChatMessage, type MessageRecord, type PublicUser, sendMessageSchema } from '@chat/protocol';
 import { AppError } from '../errors';
+import type { AttachmentGate } from '../files/file-service';
 import type { Logger } from '../logger';
 import type { MessageBus } from '../message-bus';
 import type { Metrics } from '../metrics';
@@ -13,6 +14,8 @@ export interface SendMessageDeps {
   broadcast: (message: ChatMessage) => void;
   metrics: Metrics;
   log: Logger;
+  /** Files: absent where a sender can attach none (messages with attachments are then refused). */
+  attachments?: AttachmentGate;
 }
 
 export const toRecord = (m: ChatMessage): MessageRecord => ({
@@ -24,7 +27,15 @@ export const toRecord = (m: ChatMessage): MessageRecord => ({
   body: m.body,
   clientMsgId: m.clientMsgId,
   createdAt: m.createdAt,
+  ...(m.attachments ? { attachments: m.attachments.map(({ id, name, size, contentType }) => ({ id, name, size, contentType })) } : {}),
 });
+
+/** The attachments a send names, checked (uploader, room, stored size and type, first bytes) before anything is claimed. */
+async function checkAttachments(deps: SendMessageDeps, sender: PublicUser, roomId: string, clientMsgId: string, ids: string[] | undefined) {
+  if (!ids || ids.length === 0) return undefined;
+  if (!deps.attachments) throw new AppError('VALIDATION', 'this sender cannot attach files');
+  return deps.attachments.verify(sender, roomId, clientMsgId, ids);
+}
 
 /**
  * The send path of DESIGN.md: validate, authorize, dedupe and rate-limit (one Redis round trip), make it
@@ -42,11 +53,12 @@ export async function sendMessage(
 ): Promise<ChatMessage> {
   const parsed = sendMessageSchema.safeParse(input);
   if (!parsed.success) throw new AppError('VALIDATION', describeIssue(parsed.error));
-  const { roomId, body, clientMsgId } = parsed.data;
+  const { roomId, body, clientMsgId, attachments: attachmentIds } = parsed.data;
   // Not revealing whether a room exists: a room one is not in is forbidden, existing or not.
   if (!isMember(roomId)) throw new AppError('FORBIDDEN', 'you are not a member of this room');
+  const attachments = await checkAttachments(deps, sender, roomId, clientMsgId, attachmentIds);
 
-  let message: ChatMessage = { id: newId(), roomId, body, clientMsgId, sender, createdAt: new Date().toISOString() };
+  let message: ChatMessage = { id: newId(), roomId, body, clientMsgId, sender, createdAt: new Date().toISOString(), ...(attachments ? { attachments } : {}) };
   let claim;
   try {
     claim = await deps.claims.claim(message, rateLimit);
@@ -64,6 +76,7 @@ export async function sendMessage(
     }
   }
 
+  if (attachmentIds?.length) await deps.attachments!.attach(sender, roomId, message.id, clientMsgId, attachmentIds);
   await deps.bus.publish(toRecord(message));
   deps.claims.commit(message).catch((error: unknown) => deps.log.warn({ err: error, messageId: message.id }, 'could not mark message as committed'));
   deps.broadcast(message);
