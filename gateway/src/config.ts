@@ -37,6 +37,8 @@ const FILES_CONFIG = {
   FILE_DOWNLOAD_URL_TTL_SECONDS: int(1, 3600).default(60),
   /** Uploads no message took are deleted by the sweep once this old (default 24 h). */
   FILE_ORPHAN_AGE_MS: int(60_000).default(24 * 3600_000),
+  /** The thumbnail worker's consumer group on the messages topic. */
+  THUMBNAIL_GROUP_ID: z.string().min(1).default('chat-thumbnails'),
 };
 
 const schema = z

@@ -13,6 +13,7 @@ import { createApp } from './http/app';
 import { createLogger } from './logger';
 import { createKafkaMessageBus, ensureTopic } from './message-bus';
 import { createMetrics } from './metrics';
+import { relayAttachmentUpdates } from './realtime/attachment-updates';
 import { createSocketServer } from './realtime/socket-server';
 import { createMessageClaims } from './store/message-claims';
 import { createMessageHistory } from './store/messages';
@@ -120,6 +121,7 @@ async function main(): Promise<void> {
     registerLimiter: createRateLimiter(redis, 'register', config.REGISTER_RATE_LIMIT, config.REGISTER_RATE_WINDOW_MS, config.REDIS_KEY_PREFIX),
   });
 
+  const stopRelay = await relayAttachmentUpdates(io, redis, config.REDIS_KEY_PREFIX, log.child({ module: 'attachments' }));
   await bus.connect();
   await new Promise<void>((resolve) => server.listen(config.PORT, config.HOST, resolve));
   log.info({ port: config.PORT }, 'gateway listening');
@@ -140,7 +142,7 @@ async function main(): Promise<void> {
     await Promise.race([bus.close(), new Promise((resolve) => setTimeout(resolve, Math.max(deadline - Date.now(), 0)).unref())]);
     io.close();
     store.close();
-    await Promise.allSettled([db.$disconnect(), redis.quit()]);
+    await Promise.allSettled([db.$disconnect(), redis.quit(), stopRelay()]);
     log.info('gateway stopped');
     process.exit(0);
   };

@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { ChatMessage, MessagesResponse, Room, UploadResponse } from '@chat/protocol';
 import { Client } from 'pg';
+import sharp from 'sharp';
 import { repoRoot } from '@chat/local';
 import { api, type ChatSocket, connectSocket, nextEvent, registerUser, startSystem, type TestSystem } from '@chat/testing';
 
@@ -23,6 +24,7 @@ beforeAll(async () => {
   system = await startSystem({
     gateways: 1,
     nginx: false,
+    thumbnails: true,
     env: { FILE_MAX_BYTES: String(MAX_BYTES), FILE_QUOTA_BYTES: String(QUOTA_BYTES), FILE_DOWNLOAD_URL_TTL_SECONDS: String(DOWNLOAD_TTL_S) },
   });
   db = new Client({ connectionString: system.databaseUrl });
@@ -149,6 +151,32 @@ async function waitForHistory(token: string, roomId: string, messageId: string):
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
+
+describe('thumbnails', () => {
+  it('the worker makes a WebP of at most 400 px, and members get the size and thumbnail live', async () => {
+    const { alice, bob, room } = await roomOfTwo();
+    const bobSocket = await connect(bob.token);
+    const aliceSocket = await connect(alice.token);
+    const photo = await sharp({ create: { width: 1200, height: 800, channels: 3, background: '#3366cc' } }).jpeg().toBuffer();
+    const fileId = await upload(alice.token, room.id, 'photo.jpg', photo, 'image/jpeg');
+    const updated = nextEvent(bobSocket, 'attachment:updated', (e) => e.attachment.id === fileId, 30_000);
+    const ack = await send(aliceSocket, room.id, 'holiday', [fileId]);
+    expect(ack.ok).toBe(true);
+    expect(await updated).toEqual({
+      roomId: room.id,
+      messageId: (ack as { message: ChatMessage }).message.id,
+      attachment: { id: fileId, name: 'photo.jpg', size: photo.length, contentType: 'image/jpeg', width: 1200, height: 800, thumbnail: true },
+    });
+    const redirect = await download(bob.token, fileId, '/thumbnail');
+    expect(redirect.status).toBe(302);
+    const thumbnail = await fetch(redirect.headers.get('location')!);
+    expect(thumbnail.headers.get('content-type')).toBe('image/webp');
+    const meta = await sharp(Buffer.from(await thumbnail.arrayBuffer())).metadata();
+    expect([meta.format, meta.width, meta.height]).toEqual(['webp', 400, 267]);
+    const stored = await waitForHistory(bob.token, room.id, (ack as { message: ChatMessage }).message.id);
+    expect(stored.attachments?.[0]).toMatchObject({ width: 1200, height: 800, thumbnail: true });
+  });
+});
 
 describe('who may read', () => {
   it('refuses a non-member, a logged-out user and a guessed id alike, checking membership on every request', async () => {

@@ -35,6 +35,7 @@ export function localConfig() {
       { id: 'g2', port: firstGateway + 1 },
     ],
     persisterPort: num('LOCAL_PERSISTER_PORT', 3100),
+    thumbnailsPort: num('LOCAL_THUMBNAILS_PORT', 3110),
     assistantPort: num('ASSISTANT_PORT', 3200),
     /** The room assistant runs only when a model endpoint is configured (ASSISTANT_URL). */
     assistant: Boolean(process.env.ASSISTANT_URL),
@@ -86,10 +87,16 @@ export async function up(log: (line: string) => void = console.log): Promise<voi
     ...c.gateways.map((g) =>
       appProcess({ app: 'gateway', name: `gateway-${g.id}`, dir: c.appsDir, port: g.port, env: { ...common, PORT: String(g.port), HOST: '127.0.0.1', GATEWAY_ID: g.id } }),
     ),
+    appProcess({ app: 'gateway', script: 'thumbnail-worker-main.js', name: 'thumbnails', dir: c.appsDir, port: c.thumbnailsPort, env: { ...common, PORT: String(c.thumbnailsPort), HOST: '127.0.0.1' } }),
   ];
-  for (const [p, port] of apps.map((p, i) => [p, i === 0 ? c.persisterPort : c.gateways[i - 1]!.port] as const)) {
-    if (runningPid(p) === undefined) await assertPortFree(port, p.name);
+  const ports = [c.persisterPort, ...c.gateways.map((g) => g.port), c.thumbnailsPort];
+  for (const [i, p] of apps.entries()) {
+    if (runningPid(p) === undefined) await assertPortFree(ports[i]!, p.name);
   }
+  // The local system's timer for the orphan sweep (production: a Kubernetes CronJob running the same script).
+  apps.push(
+    appProcess({ app: 'gateway', script: 'sweep-files-main.js', args: ['--every', String(3600_000)], name: 'file-sweep', dir: c.appsDir, port: 0, env: common, isReady: async () => true }),
+  );
   // One at a time: on two cores, parallel starts only slow each other down.
   for (const p of apps) {
     const result = await startProcess(p);
@@ -120,7 +127,7 @@ export async function down(log: (line: string) => void = console.log): Promise<v
   const c = localConfig();
   const stopped: string[] = [];
   if (await stopProcess({ name: 'nginx', dir: path.join(c.services.dir, 'nginx') })) stopped.push('nginx');
-  for (const name of ['assistant', ...c.gateways.map((g) => `gateway-${g.id}`), 'persister']) {
+  for (const name of ['assistant', 'file-sweep', 'thumbnails', ...c.gateways.map((g) => `gateway-${g.id}`), 'persister']) {
     if (await stopProcess({ name, dir: c.appsDir })) stopped.push(name);
   }
   stopped.push(...(await stopServices(c.services)));
@@ -132,7 +139,7 @@ export async function status(): Promise<{ name: string; pid?: number }[]> {
   const c = localConfig();
   const entries = [
     ...['postgres', 'redis', 'kafka', 'object-store', 'nginx'].map((name) => ({ name, dir: path.join(c.services.dir, name) })),
-    ...['persister', ...c.gateways.map((g) => `gateway-${g.id}`), ...(c.assistant ? ['assistant'] : [])].map((name) => ({ name, dir: c.appsDir })),
+    ...['persister', ...c.gateways.map((g) => `gateway-${g.id}`), 'thumbnails', 'file-sweep', ...(c.assistant ? ['assistant'] : [])].map((name) => ({ name, dir: c.appsDir })),
   ];
   return entries.map((e) => ({ name: e.name, pid: runningPid(e) }));
 }

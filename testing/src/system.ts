@@ -35,6 +35,8 @@ export interface TestSystem {
   baseUrl: string;
   gateways: (SystemProcess & { id: string })[];
   persister?: SystemProcess;
+  /** The thumbnail worker (only with the `thumbnails` option). */
+  thumbnails?: SystemProcess;
   /** The room assistant worker (only with the `assistant` option). */
   assistant?: SystemProcess;
   nginx?: SystemProcess;
@@ -70,6 +72,8 @@ export interface TestSystemOptions {
    * from it too (default `assistant`), so GET /api/features announces it. Default: no assistant.
    */
   assistant?: { env: Record<string, string> };
+  /** Start the thumbnail worker (gateway/dist/thumbnail-worker-main.js). Default false. */
+  thumbnails?: boolean;
 }
 
 function control(p: ManagedProcess, port: number): SystemProcess {
@@ -125,6 +129,7 @@ export async function startSystem(options: TestSystemOptions = {}): Promise<Test
     KAFKA_DLQ_TOPIC: deadLetter!,
     KAFKA_GROUP_ID: `${name}-persister`,
     ASSISTANT_GROUP_ID: `${name}-assistant`,
+    THUMBNAIL_GROUP_ID: `${name}-thumbnails`,
     ...(options.assistant ? { ASSISTANT_NAME: options.assistant.env.ASSISTANT_NAME ?? 'assistant' } : {}),
     REDIS_KEY_PREFIX: uniqueRedisPrefix(),
     // The suite's own bucket on the run's object store, made by the gateways at start.
@@ -157,6 +162,13 @@ export async function startSystem(options: TestSystemOptions = {}): Promise<Test
       await startProcess(p);
       system.persister = control(p, port);
       stopAll.push(system.persister.stop);
+    }
+    if (options.thumbnails) {
+      const port = await freePort();
+      const p = appProcess({ app: 'gateway', script: 'thumbnail-worker-main.js', name: 'thumbnails', dir, port, env: { ...env, PORT: String(port), HOST: '127.0.0.1' } });
+      await startProcess(p);
+      system.thumbnails = control(p, port);
+      stopAll.push(system.thumbnails.stop);
     }
     for (let i = 1; i <= (options.gateways ?? 2); i++) {
       const id = `g${i}`;

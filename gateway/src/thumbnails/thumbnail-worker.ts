@@ -1,0 +1,61 @@
+import { type AttachmentUpdatedEvent, messageRecordSchema } from '@chat/protocol';
+import type { Consumer } from 'kafkajs';
+import { thumbnailKey } from '../files/file-service';
+import { isImage } from '../files/file-types';
+import type { ObjectStore } from '../files/object-store';
+import type { Logger } from '../logger';
+import { toAttachment, type UploadRepository } from '../store/uploads';
+import { makeThumbnail } from './make-thumbnail';
+
+export interface ThumbnailWorkerDeps {
+  consumer: Consumer;
+  topic: string;
+  store: ObjectStore;
+  uploads: UploadRepository;
+  /** Tells the gateways (and so the room's members) that an attachment changed. */
+  announce: (event: AttachmentUpdatedEvent) => Promise<void>;
+  log: Logger;
+}
+
+/**
+ * Reads the messages topic (its own consumer group) and makes a thumbnail of every image attached to a
+ * message, then records the image's size and announces the change. Kafka is the trigger because it is
+ * where accepted messages are durable: a worker that was down catches up, and nothing here slows a send.
+ * An image that cannot be decoded is logged and passed over (its message keeps a file card). A new group
+ * starts at the beginning of the topic: uploads that have a thumbnail already are skipped cheaply.
+ */
+export async function runThumbnailWorker(deps: ThumbnailWorkerDeps): Promise<void> {
+  const { consumer, store, uploads, log } = deps;
+  await consumer.subscribe({ topic: deps.topic, fromBeginning: true });
+  await consumer.run({
+    eachMessage: async ({ message }) => {
+      let record;
+      try {
+        record = messageRecordSchema.parse(JSON.parse(message.value?.toString('utf8') ?? ''));
+      } catch {
+        return; // the persister dead-letters malformed records; nothing for thumbnails here
+      }
+      for (const attachment of record.attachments ?? []) {
+        if (!isImage(attachment.contentType)) continue;
+        const upload = await uploads.get(attachment.id);
+        if (!upload || upload.thumbnailKey) continue; // deleted since, or done before a redelivery
+        let thumbnail;
+        try {
+          thumbnail = await makeThumbnail(await store.read(upload.objectKey));
+        } catch (error) {
+          log.warn({ err: error, uploadId: upload.id }, 'image could not be decoded: no thumbnail');
+          continue;
+        }
+        const key = thumbnailKey(upload.objectKey);
+        await store.put(key, thumbnail.webp, 'image/webp');
+        const updated = await uploads.setImageInfo(upload.id, { width: thumbnail.width, height: thumbnail.height, thumbnailKey: key });
+        if (!updated) continue;
+        await deps.announce({ roomId: record.roomId, messageId: record.id, attachment: toAttachment(updated) });
+        log.info({ uploadId: upload.id, width: thumbnail.width, height: thumbnail.height, bytes: thumbnail.webp.length }, 'thumbnail made');
+      }
+    },
+  });
+}
+
+/** The Redis pub/sub channel of attachment updates: every gateway subscribes and tells its own sockets. */
+export const attachmentUpdatesChannel = (prefix: string): string => `${prefix}attachment-updated`;
