@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import type { PrismaClient } from '@chat/db';
 import type { PublicUser } from '@chat/protocol';
+import { AppError } from '@chat/service-kit';
 import jwt from 'jsonwebtoken';
 import { v7 } from 'uuid';
 
@@ -11,8 +12,8 @@ import { v7 } from 'uuid';
 const SERVICE_HASH_PREFIX = '!service-account:';
 
 /** The bot's account cannot be used: a person owns the name, or it is missing and may not be created. */
-export class BotIdentityError extends Error {
-  override readonly name = 'BotIdentityError';
+export class BotIdentityError extends AppError {
+  override name = 'BotIdentityError';
 }
 
 /**
@@ -30,9 +31,9 @@ export async function ensureBotUser(db: PrismaClient, name: string, create: bool
     await db.$executeRaw`INSERT INTO users (id, username, password_hash) VALUES (${v7()}::uuid, ${name}, ${hash}) ON CONFLICT DO NOTHING`;
     row = (await find())[0];
   }
-  if (!row) throw new BotIdentityError(`no user "${name}" and ASSISTANT_CREATE_USER is false`);
+  if (!row) throw new BotIdentityError('NOT_FOUND', `no user "${name}" and ASSISTANT_CREATE_USER is false`);
   if (!row.password_hash.startsWith(SERVICE_HASH_PREFIX)) {
-    throw new BotIdentityError(`the username "${name}" belongs to a person's account: choose another ASSISTANT_NAME`);
+    throw new BotIdentityError('CONFLICT', `the username "${name}" belongs to a person's account: choose another ASSISTANT_NAME`);
   }
   return { id: row.id, username: row.username };
 }

@@ -1,6 +1,6 @@
-import type { Ack, AssistantStreamInput, ChatMessage, ClientToServerEvents, SendMessageInput, ServerToClientEvents } from '@chat/protocol';
+import { type Ack, type AssistantStreamInput, type ChatMessage, type ClientToServerEvents, type ErrorCode, RETRIABLE_CODES, type SendMessageInput, type ServerToClientEvents } from '@chat/protocol';
+import { AppError, type Logger, moduleLogger } from '@chat/service-kit';
 import { io, type Socket } from 'socket.io-client';
-import type { Logger } from './logger';
 
 /** Where replies go: the room, through the gateways (so they take the platform's one durable send path). */
 export interface ReplyChannel {
@@ -30,23 +30,14 @@ export interface GatewayClientOptions {
 
 type GatewaySocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
-const RETRIABLE = new Set(['RATE_LIMITED', 'UNAVAILABLE', 'INTERNAL']);
-
-/** The gateways did not take a reply: `retriable` when trying later may help (they were away or busy). */
-export class ReplyRefusedError extends Error {
-  override readonly name = 'ReplyRefusedError';
-
-  constructor(
-    message: string,
-    readonly retriable: boolean,
-  ) {
-    super(message);
-  }
+/** The gateways did not take a reply: `retriable` (from the code) when trying later may help (they were away or busy). */
+export class ReplyRefusedError extends AppError {
+  override name = 'ReplyRefusedError';
 }
 
 /** Connects to the gateways as the bot (WebSocket) and keeps reconnecting for the process's life. */
 export function connectGateway(o: GatewayClientOptions): ReplyChannel {
-  const log = o.logger.child({ module: 'assistant.gateway' });
+  const log = moduleLogger(o.logger, 'gateway');
   const socket: GatewaySocket = io(o.url, {
     path: '/socket.io',
     transports: ['websocket'],
@@ -67,21 +58,22 @@ export function connectGateway(o: GatewayClientOptions): ReplyChannel {
     },
     async send(input) {
       let last = 'no attempt';
-      let retriable = true;
+      let code: ErrorCode = 'UNAVAILABLE';
       for (let attempt = 1; attempt <= attempts; attempt++) {
         try {
           const result = (await socket.timeout(ackTimeoutMs).emitWithAck('message:send', input)) as Ack<{ message: ChatMessage }>;
           if (result.ok) return result.message;
           last = `${result.error.code}: ${result.error.message}`;
-          retriable = RETRIABLE.has(result.error.code);
-          if (!retriable) break;
+          code = result.error.code;
+          if (!RETRIABLE_CODES.has(code)) break;
         } catch (error) {
+          code = 'UNAVAILABLE';
           last = `no ack within ${ackTimeoutMs} ms (${String(error)})`; // disconnected, or the gateway is slow: resend
         }
         log.warn({ roomId: input.roomId, clientMsgId: input.clientMsgId, attempt, reason: last }, 'reply not accepted yet; retrying');
         if (attempt < attempts) await new Promise((resolve) => setTimeout(resolve, Math.min(500 * 2 ** (attempt - 1), 8_000)));
       }
-      throw new ReplyRefusedError(`the gateway did not accept the reply: ${last}`, retriable);
+      throw new ReplyRefusedError(code, `the gateway did not accept the reply: ${last}`);
     },
     isConnected: () => socket.connected,
     close: () => void socket.close(),

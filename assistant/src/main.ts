@@ -1,13 +1,12 @@
-// The assistant worker: wires configuration, clients, the model, the consumer and the HTTP server, and
-// shuts them down in order on SIGTERM/SIGINT. See the README section "Room assistant".
+// The assistant worker: wires configuration, clients, the model, the consumer and the probe server,
+// and shuts them down in order on SIGTERM/SIGINT. See assistant/README.md.
 import { createPrisma } from '@chat/db';
+import { conditionCheck, createLogger, createProbeServer, createReadiness, kafkaLogCreator, listen, moduleLogger, onShutdown, runService } from '@chat/service-kit';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel as kafkaLogLevel } from 'kafkajs';
 import { ensureBotUser, signServiceToken } from './bot-identity';
 import { loadConfig } from './config';
 import { connectGateway } from './gateway-client';
-import { createHttpServer } from './http-server';
-import { createLogger } from './logger';
 import { createMetrics } from './metrics';
 import { createModelClient } from './model-client';
 import { PromptConsumer } from './prompt-consumer';
@@ -15,49 +14,60 @@ import { createPromptGuard } from './prompt-guard';
 import { Responder } from './responder';
 import { createRoomContext } from './room-context';
 
+/** The time SIGTERM leaves to stop answering and leave the group: inside Kubernetes' 30 s grace. */
+const SHUTDOWN_GRACE_MS = 20_000;
+
 async function main(): Promise<void> {
   const config = loadConfig();
-  const logger = createLogger(config.logLevel);
-  const log = logger.child({ module: 'assistant.main' });
+  const logger = createLogger({ service: 'assistant', level: config.LOG_LEVEL });
+  const log = moduleLogger(logger, 'main');
   const metrics = createMetrics();
 
-  const prisma = createPrisma({ url: config.databaseUrl, poolMax: Math.max(2, config.concurrency) });
-  const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 2, connectTimeout: 2_000 });
+  const prisma = createPrisma({ url: config.DATABASE_URL, poolMax: Math.max(2, config.ASSISTANT_CONCURRENCY) });
+  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2, connectTimeout: 2_000 });
   redis.on('error', (error) => log.warn({ err: error }, 'redis connection error'));
-  const kafkaLog = logger.child({ module: 'kafkajs' });
   const kafka = new Kafka({
-    clientId: config.kafka.clientId,
-    brokers: [...config.kafka.brokers],
+    clientId: config.KAFKA_CLIENT_ID,
+    brokers: [...config.KAFKA_BROKERS],
     logLevel: kafkaLogLevel.WARN,
-    logCreator: () => ({ namespace, level, log: entry }) => {
-      const { message, timestamp: _timestamp, logger: _name, ...fields } = entry;
-      kafkaLog[level <= kafkaLogLevel.ERROR ? 'error' : 'warn']({ namespace, ...fields }, message);
-    },
+    logCreator: kafkaLogCreator(logger),
   });
 
-  const bot = await ensureBotUser(prisma, config.name, config.createUser);
-  log.info({ botId: bot.id, name: bot.username, api: config.model.api, model: config.model.model }, 'assistant identity ready');
-  const replies = connectGateway({ url: config.gatewayUrl, token: () => signServiceToken(bot, config.jwtSecret), logger });
+  const bot = await ensureBotUser(prisma, config.ASSISTANT_NAME, config.ASSISTANT_CREATE_USER);
+  log.info({ botId: bot.id, name: bot.username, api: config.ASSISTANT_API, model: config.ASSISTANT_MODEL }, 'assistant identity ready');
+  const replies = connectGateway({ url: config.GATEWAY_URL, token: () => signServiceToken(bot, config.JWT_SECRET), logger });
   const context = createRoomContext(prisma);
   const shutdownSignal = new AbortController();
   const responder = new Responder({
     bot,
-    model: createModelClient(config.model),
-    guard: createPromptGuard(redis, { prefix: config.redis.keyPrefix, perUser: config.limits.perUser, perRoom: config.limits.perRoom, windowMs: config.limits.windowMs }),
+    model: createModelClient({
+      api: config.ASSISTANT_API,
+      url: config.ASSISTANT_URL,
+      model: config.ASSISTANT_MODEL,
+      apiKey: config.ASSISTANT_API_KEY,
+      timeoutMs: config.ASSISTANT_TIMEOUT_MS,
+      maxTokens: config.ASSISTANT_MAX_TOKENS,
+    }),
+    guard: createPromptGuard(redis, {
+      prefix: config.REDIS_KEY_PREFIX,
+      perUser: config.ASSISTANT_USER_RATE_LIMIT,
+      perRoom: config.ASSISTANT_ROOM_RATE_LIMIT,
+      windowMs: config.ASSISTANT_RATE_WINDOW_MS,
+    }),
     context,
     replies,
     metrics,
     logger,
-    contextMessages: config.contextMessages,
-    streamIntervalMs: config.streamIntervalMs,
-    timeoutMs: config.model.timeoutMs,
+    contextMessages: config.ASSISTANT_CONTEXT_MESSAGES,
+    streamIntervalMs: config.ASSISTANT_STREAM_INTERVAL_MS,
+    timeoutMs: config.ASSISTANT_TIMEOUT_MS,
   });
   const consumer = new PromptConsumer({
     kafka,
-    groupId: config.kafka.groupId,
-    topic: config.kafka.messagesTopic,
-    sessionTimeoutMs: config.kafka.sessionTimeoutMs,
-    concurrency: config.concurrency,
+    groupId: config.ASSISTANT_GROUP_ID,
+    topic: config.KAFKA_MESSAGES_TOPIC,
+    sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
+    concurrency: config.ASSISTANT_CONCURRENCY,
     handle: (record) => responder.handle(record, shutdownSignal.signal),
     logger,
     onFatal: (error) => {
@@ -66,44 +76,40 @@ async function main(): Promise<void> {
     },
   });
 
-  let stopping = false;
-  const isReady = async () => {
-    if (stopping || !consumer.isConsuming() || !replies.isConnected()) return false;
-    return Promise.race([
-      Promise.all([context.ping(), redis.ping()]).then(() => true, () => false),
-      new Promise<false>((resolve) => setTimeout(() => resolve(false), 1_000).unref()),
-    ]);
-  };
-  const server = createHttpServer({ isReady, registry: metrics.registry, logger });
-  await new Promise<void>((resolve) => server.listen(config.port, resolve));
-  log.info({ port: config.port, topic: config.kafka.messagesTopic, groupId: config.kafka.groupId }, 'assistant listening');
+  const readiness = createReadiness(
+    [
+      conditionCheck('kafka-group', () => consumer.isConsuming()),
+      conditionCheck('gateway', () => replies.isConnected()),
+      { name: 'postgres', check: () => context.ping() },
+      { name: 'redis', check: () => redis.ping() },
+    ],
+    { cacheMs: 0 },
+  );
+  const server = createProbeServer({ readiness, registry: metrics.registry, log: moduleLogger(logger, 'http') });
+  await listen(server, config.ASSISTANT_PORT);
+  log.info({ port: config.ASSISTANT_PORT, topic: config.KAFKA_MESSAGES_TOPIC, groupId: config.ASSISTANT_GROUP_ID }, 'assistant listening');
 
-  const shutdown = async (signal: NodeJS.Signals) => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, 'shutting down');
-    // Answers in progress stop now and are not committed: another worker answers them after the rebalance.
-    shutdownSignal.abort();
-    try {
-      await consumer.stop();
-      replies.close();
-      await Promise.allSettled([prisma.$disconnect(), redis.quit()]);
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
-      log.info('stopped');
-      process.exit(0);
-    } catch (error) {
-      log.error({ err: error }, 'shutdown failed');
-      process.exit(1);
-    }
-  };
-  process.once('SIGTERM', (signal) => void shutdown(signal));
-  process.once('SIGINT', (signal) => void shutdown(signal));
+  onShutdown({
+    log,
+    graceMs: SHUTDOWN_GRACE_MS,
+    steps: [
+      { name: 'drain', run: () => readiness.drain() },
+      // Answers in progress stop now and are not committed: another worker answers them after the rebalance.
+      { name: 'stop answering', run: () => shutdownSignal.abort() },
+      { name: 'leave the group', run: () => consumer.stop() },
+      { name: 'disconnect', run: () => Promise.allSettled([Promise.resolve(replies.close()), prisma.$disconnect(), redis.quit()]) },
+      {
+        name: 'close the probe server',
+        run: async () => {
+          const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+          server.closeAllConnections();
+          await closed;
+        },
+      },
+    ],
+  });
 
   await consumer.start();
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`assistant failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  process.exit(1);
-});
+runService('assistant', main);

@@ -1,3 +1,4 @@
+import { AppError } from '@chat/service-kit';
 import type { ModelApi } from './config';
 
 /** One turn of the conversation sent to the model. */
@@ -9,16 +10,16 @@ export interface ChatTurn {
 /** Why a model call failed: what the reply tells the room, and the metric label. */
 export type ModelFailure = 'timeout' | 'http' | 'protocol' | 'network';
 
-/** A model call that produced no (complete) answer. */
-export class ModelError extends Error {
-  override readonly name = 'ModelError';
+/** A model call that produced no (complete) answer: the model is a dependency, so UNAVAILABLE. */
+export class ModelError extends AppError {
+  override name = 'ModelError';
 
   constructor(
     readonly failure: ModelFailure,
     message: string,
     options: { cause?: unknown } = {},
   ) {
-    super(message, { cause: options.cause });
+    super('UNAVAILABLE', message, options);
   }
 }
 

@@ -1,6 +1,6 @@
 import { messageRecordSchema, type MessageRecord } from '@chat/protocol';
+import { type Logger, moduleLogger } from '@chat/service-kit';
 import type { Consumer, Kafka } from 'kafkajs';
-import type { Logger } from './logger';
 
 /** Settings of {@link PromptConsumer}. */
 export interface PromptConsumerOptions {
@@ -31,7 +31,7 @@ export class PromptConsumer {
   private readonly heartbeatMs: number;
 
   constructor(private readonly options: PromptConsumerOptions) {
-    this.log = options.logger.child({ module: 'assistant.consumer' });
+    this.log = moduleLogger(options.logger, 'consumer');
     this.heartbeatMs = Math.max(500, Math.floor(options.sessionTimeoutMs / 10));
     this.consumer = options.kafka.consumer({
       groupId: options.groupId,

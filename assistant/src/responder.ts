@@ -1,6 +1,6 @@
 import { LIMITS, type MessageRecord, type PublicUser } from '@chat/protocol';
+import { type Logger, moduleLogger } from '@chat/service-kit';
 import { type ReplyChannel, ReplyRefusedError } from './gateway-client';
-import type { Logger } from './logger';
 import type { AssistantMetrics } from './metrics';
 import { type ModelClient, ModelError } from './model-client';
 import { buildTurns, promptQuestion } from './prompt';
@@ -51,7 +51,7 @@ export class Responder {
   private readonly log: Logger;
 
   constructor(private readonly deps: ResponderDeps) {
-    this.log = deps.logger.child({ module: 'assistant.responder' });
+    this.log = moduleLogger(deps.logger, 'responder');
   }
 
   /**

@@ -1,21 +1,34 @@
-import { DEV_JWT_SECRET, loadConfig } from './config';
+import { ConfigError } from '@chat/service-kit';
+import { DEV_JWT_SECRET, parseConfig } from './config';
 
 const base = { DATABASE_URL: 'postgresql://u:p@localhost:5432/chat', REDIS_URL: 'redis://localhost:6379', KAFKA_BROKERS: 'a:9092, b:9092' };
 
 describe('gateway configuration', () => {
   it('applies the documented defaults and parses lists and numbers', () => {
-    const config = loadConfig(base);
+    const config = parseConfig(base);
     expect(config).toMatchObject({ PORT: 3000, KAFKA_BROKERS: ['a:9092', 'b:9092'], JWT_SECRET: DEV_JWT_SECRET, RECOVERY_WINDOW_MS: 120_000 });
     expect(Object.isFrozen(config)).toBe(true);
   });
 
+  it('reads an empty variable as unset', () => {
+    expect(parseConfig({ ...base, PORT: '', CORS_ORIGIN: '' })).toMatchObject({ PORT: 3000, CORS_ORIGIN: 'http://localhost:8080' });
+  });
+
   it('names every missing or malformed variable', () => {
-    expect(() => loadConfig({ ...base, DATABASE_URL: undefined, PORT: 'eighty' })).toThrow(/DATABASE_URL[\s\S]*PORT|PORT[\s\S]*DATABASE_URL/);
-    expect(() => loadConfig({ ...base, JWT_SECRET: 'short' })).toThrow(/JWT_SECRET: must be at least 32 characters/);
+    expect(() => parseConfig({ ...base, DATABASE_URL: undefined, PORT: 'eighty' })).toThrow(ConfigError);
+    expect(() => parseConfig({ ...base, DATABASE_URL: undefined, PORT: 'eighty' })).toThrow(/DATABASE_URL[\s\S]*PORT|PORT[\s\S]*DATABASE_URL/);
+    expect(() => parseConfig({ ...base, JWT_SECRET: 'short' })).toThrow(/JWT_SECRET: must be at least 32 characters/);
+    expect(() => parseConfig({ ...base, KAFKA_BROKERS: 'no-port' })).toThrow(/KAFKA_BROKERS: each broker must be host:port/);
   });
 
   it('refuses the development JWT secret in production', () => {
-    expect(() => loadConfig({ ...base, NODE_ENV: 'production' })).toThrow(/JWT_SECRET: the development default is refused in production/);
-    expect(loadConfig({ ...base, NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(40) }).NODE_ENV).toBe('production');
+    expect(() => parseConfig({ ...base, NODE_ENV: 'production' })).toThrow(/JWT_SECRET: the development default is refused in production/);
+    expect(parseConfig({ ...base, NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(40) }).NODE_ENV).toBe('production');
+  });
+
+  it('reads the files section: AWS S3 by default, static keys only in pairs', () => {
+    expect(parseConfig(base)).toMatchObject({ S3_ENDPOINT: undefined, S3_BUCKET: 'chat-files', FILE_MAX_BYTES: 25 * 1024 * 1024, FILE_QUOTA_BYTES: 1024 ** 3 });
+    expect(() => parseConfig({ ...base, S3_ACCESS_KEY_ID: 'only-one' })).toThrow(/S3_ACCESS_KEY_ID: set both/);
+    expect(() => parseConfig({ ...base, S3_BUCKET: 'Not_A_Bucket' })).toThrow(/S3_BUCKET/);
   });
 });

@@ -1,11 +1,11 @@
 import { TOPICS, usernameSchema } from '@chat/protocol';
+import { env, loadEnvironment, parseEnvironment } from '@chat/service-kit';
 import { z } from 'zod';
 
 /** The JWT secret of .env.example: fine on a laptop, refused in production. */
 export const DEV_JWT_SECRET = 'dev-only-secret-change-me-dev-only-secret';
 
-const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
-const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+const { int } = env;
 
 const optionalUrl = z.union([z.literal('').transform(() => undefined), z.url({ protocol: /^https?$/ })]).optional();
 
@@ -13,7 +13,7 @@ const optionalUrl = z.union([z.literal('').transform(() => undefined), z.url({ p
  * Files: object storage and limits. With S3_ENDPOINT unset the gateway talks to AWS S3 of S3_REGION with
  * the default credential chain (EKS Pod Identity or IRSA: no static keys in production).
  */
-const FILES_CONFIG = {
+const FILES_ENVIRONMENT = {
   /** An S3-compatible server (the local one); unset or empty: AWS S3. */
   S3_ENDPOINT: optionalUrl,
   /** The endpoint browsers reach the store at, when it differs from S3_ENDPOINT (presigned URLs name it). */
@@ -21,12 +21,12 @@ const FILES_CONFIG = {
   S3_REGION: z.string().min(1).default('us-east-1'),
   S3_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name').default('chat-files'),
   /** Path-style URLs (http://host/bucket/key): what local S3 servers need. */
-  S3_FORCE_PATH_STYLE: bool.default(false),
+  S3_FORCE_PATH_STYLE: env.flag().default(false),
   /** Static keys, for a local server only; both or neither. */
   S3_ACCESS_KEY_ID: z.string().min(1).optional(),
   S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
   /** Create the bucket at start-up when missing (local systems, tests); production's is Pulumi's. */
-  S3_CREATE_BUCKET: bool.default(false),
+  S3_CREATE_BUCKET: env.flag().default(false),
   /** Largest file, in bytes (default 25 MB). */
   FILE_MAX_BYTES: int(1).default(25 * 1024 * 1024),
   /** Bytes of files one user may keep (default 1 GB). */
@@ -41,10 +41,11 @@ const FILES_CONFIG = {
   THUMBNAIL_GROUP_ID: z.string().min(1).default('chat-thumbnails'),
 };
 
-const schema = z
+/** The gateway's environment variables, with their defaults (every one is in .env.example). */
+export const gatewayEnvironment = z
   .object({
-    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
-    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    NODE_ENV: env.nodeEnv(),
+    LOG_LEVEL: env.logLevel(),
     HOST: z.string().default('0.0.0.0'),
     PORT: int(1, 65535).default(3000),
     GATEWAY_ID: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, "_", "." or "-" (at most 64)').default('gateway'),
@@ -54,11 +55,11 @@ const schema = z
     REDIS_KEY_PREFIX: z.string().max(64).default('chat:'),
     /** Entries kept in the Socket.IO Redis stream: must cover RECOVERY_WINDOW_MS of traffic. */
     REDIS_STREAM_MAXLEN: int(1000).default(200_000),
-    KAFKA_BROKERS: z.string().min(1).transform((s) => s.split(',').map((b) => b.trim()).filter(Boolean)),
+    KAFKA_BROKERS: env.brokers(),
     KAFKA_CLIENT_ID: z.string().default('chat-gateway'),
     KAFKA_MESSAGES_TOPIC: z.string().default(TOPICS.messages),
     KAFKA_MESSAGES_PARTITIONS: int(1, 10_000).default(12),
-    KAFKA_CREATE_TOPICS: bool.default(true),
+    KAFKA_CREATE_TOPICS: env.flag().default(true),
     /** How long a send may wait for Kafka before it is answered UNAVAILABLE. */
     KAFKA_SEND_TIMEOUT_MS: int(100).default(10_000),
     JWT_SECRET: z.string().min(32, 'must be at least 32 characters').default(DEV_JWT_SECRET),
@@ -76,7 +77,7 @@ const schema = z
     SHUTDOWN_GRACE_MS: int(0).default(10_000),
     /** The room assistant's name (`@name` prompts), announced by GET /api/features; empty = no assistant. */
     ASSISTANT_NAME: z.union([z.literal(''), usernameSchema]).default(''),
-    ...FILES_CONFIG,
+    ...FILES_ENVIRONMENT,
   })
   .superRefine((env, ctx) => {
     if (!env.S3_ACCESS_KEY_ID !== !env.S3_SECRET_ACCESS_KEY) {
@@ -87,17 +88,19 @@ const schema = z
     }
   });
 
-export type GatewayConfig = Readonly<z.infer<typeof schema>>;
+export type GatewayConfig = Readonly<z.infer<typeof gatewayEnvironment>>;
+
+const OPTIONS = { service: 'gateway' };
+
+/** Parses and validates `environment` (pure, for tests); throws a ConfigError naming every bad variable. */
+export function parseConfig(environment: Record<string, string | undefined>): GatewayConfig {
+  return parseEnvironment(gatewayEnvironment, environment, OPTIONS);
+}
 
 /**
- * Reads the gateway's configuration from the environment once. A missing or malformed variable throws an
- * error naming it (main.ts prints it and exits): a gateway never runs half-configured.
+ * The gateway's configuration, read from the environment once: a missing or malformed variable stops
+ * the process, naming it, before anything connects (a gateway never runs half-configured).
  */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
-  const parsed = schema.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(environment)'}: ${i.message}`);
-    throw new Error(`invalid gateway configuration:\n  ${problems.join('\n  ')}`);
-  }
-  return Object.freeze(parsed.data);
+export function loadConfig(): GatewayConfig {
+  return loadEnvironment(gatewayEnvironment, OPTIONS);
 }

@@ -1,2 +1,2 @@
-export { loadConfig, type GatewayConfig } from './config';
-export { AppError, HTTP_STATUS, toAppError } from './errors';
+export { gatewayEnvironment, loadConfig, parseConfig, type GatewayConfig } from './config';
+export { HTTP_STATUS } from './http/http-status';

@@ -1,6 +1,7 @@
 // Wires the gateway together: configuration, clients, the HTTP and Socket.IO servers, and shutdown.
 import http from 'node:http';
 import { createPrisma } from '@chat/db';
+import { createLogger, createReadiness, kafkaLogCreator, listen, moduleLogger, onShutdown, runService } from '@chat/service-kit';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import { createTokenService } from './auth/tokens';
@@ -8,9 +9,7 @@ import { loadConfig } from './config';
 import { createFileLifecycle } from './files/file-lifecycle';
 import { createFileService } from './files/file-service';
 import { objectStoreFromConfig } from './files/object-store';
-import { createReadiness } from './health';
 import { createApp } from './http/app';
-import { createLogger } from './logger';
 import { createKafkaMessageBus, ensureTopic } from './message-bus';
 import { createMetrics } from './metrics';
 import { relayAttachmentUpdates } from './realtime/attachment-updates';
@@ -26,29 +25,20 @@ import { createUserRepository } from './store/users';
 const DEDUPE_WINDOW_MS = 15 * 60_000;
 
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    console.error((error as Error).message);
-    process.exit(2);
-  }
-  const log = createLogger(config.LOG_LEVEL, config.GATEWAY_ID);
+  const config = loadConfig();
+  const logger = createLogger({ service: 'gateway', level: config.LOG_LEVEL, base: { gatewayId: config.GATEWAY_ID } });
+  const log = moduleLogger(logger, 'main');
   const metrics = createMetrics(config.GATEWAY_ID);
 
   const db = createPrisma({ url: config.DATABASE_URL, poolMax: config.DATABASE_POOL_MAX });
   // Commands fail fast while Redis is away (sends answer UNAVAILABLE) instead of queueing without bound.
   const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2, enableOfflineQueue: true, connectTimeout: 2_000 });
   redis.on('error', (error) => log.warn({ err: error }, 'redis connection error'));
-  const kafkaLog = log.child({ module: 'kafkajs' });
   const kafka = new Kafka({
     clientId: `${config.KAFKA_CLIENT_ID}-${config.GATEWAY_ID}`,
-    brokers: config.KAFKA_BROKERS,
+    brokers: [...config.KAFKA_BROKERS],
     logLevel: logLevel.WARN,
-    logCreator: () => ({ namespace, level, log: entry }) => {
-      const { message, ...fields } = entry;
-      kafkaLog[level <= logLevel.ERROR ? 'error' : 'warn']({ namespace, ...fields }, message);
-    },
+    logCreator: kafkaLogCreator(logger),
   });
   if (config.KAFKA_CREATE_TOPICS) await ensureTopic(kafka, config.KAFKA_MESSAGES_TOPIC, config.KAFKA_MESSAGES_PARTITIONS);
 
@@ -60,7 +50,7 @@ async function main(): Promise<void> {
   const rooms = createRoomRepository(db);
   const history = createMessageHistory(db);
   const tokens = createTokenService(config.JWT_SECRET, config.JWT_TTL_SECONDS);
-  const bus = createKafkaMessageBus(kafka, { topic: config.KAFKA_MESSAGES_TOPIC, sendTimeoutMs: config.KAFKA_SEND_TIMEOUT_MS }, metrics, log.child({ module: 'message-bus' }));
+  const bus = createKafkaMessageBus(kafka, { topic: config.KAFKA_MESSAGES_TOPIC, sendTimeoutMs: config.KAFKA_SEND_TIMEOUT_MS }, metrics, moduleLogger(logger, 'message-bus'));
   const claims = createMessageClaims(redis, {
     prefix: config.REDIS_KEY_PREFIX,
     dedupeWindowMs: DEDUPE_WINDOW_MS,
@@ -97,9 +87,9 @@ async function main(): Promise<void> {
     tokens,
     users,
     rooms,
-    send: { claims, bus, metrics, log: log.child({ module: 'send' }), attachments: files },
+    send: { claims, bus, metrics, log: moduleLogger(logger, 'send'), attachments: files },
     metrics,
-    log: log.child({ module: 'socket' }),
+    log: moduleLogger(logger, 'socket'),
     isDraining: () => readiness.draining,
   });
   handler.app = createApp({
@@ -114,43 +104,39 @@ async function main(): Promise<void> {
     roomEvents,
     readiness,
     metrics,
-    log: log.child({ module: 'http' }),
+    log: moduleLogger(logger, 'http'),
     loginUserLimiter: createRateLimiter(redis, 'login-user', config.LOGIN_RATE_LIMIT, config.LOGIN_RATE_WINDOW_MS, config.REDIS_KEY_PREFIX),
     // Many people can share one address (an office, a carrier's NAT): ten times the per-account limit.
     loginAddressLimiter: createRateLimiter(redis, 'login-address', config.LOGIN_RATE_LIMIT * 10, config.LOGIN_RATE_WINDOW_MS, config.REDIS_KEY_PREFIX),
     registerLimiter: createRateLimiter(redis, 'register', config.REGISTER_RATE_LIMIT, config.REGISTER_RATE_WINDOW_MS, config.REDIS_KEY_PREFIX),
   });
 
-  const stopRelay = await relayAttachmentUpdates(io, redis, config.REDIS_KEY_PREFIX, log.child({ module: 'attachments' }));
+  const stopRelay = await relayAttachmentUpdates(io, redis, config.REDIS_KEY_PREFIX, moduleLogger(logger, 'attachments'));
   await bus.connect();
-  await new Promise<void>((resolve) => server.listen(config.PORT, config.HOST, resolve));
+  await listen(server, config.PORT, config.HOST);
   log.info({ port: config.PORT }, 'gateway listening');
 
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, 'shutting down: draining');
-    readiness.drain();
-    server.close(); // no new connections; open ones are closed below
-    // Closing the transports (not disconnecting the sockets) makes clients reconnect, through the load
-    // balancer, to another gateway, where connection state recovery replays what they missed. Each socket
-    // saves its recovery session in Redis as its transport finishes closing: wait for that before quitting.
-    const deadline = Date.now() + config.SHUTDOWN_GRACE_MS;
-    io.engine.close();
-    while (io.engine.clientsCount > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
-    await Promise.race([bus.close(), new Promise((resolve) => setTimeout(resolve, Math.max(deadline - Date.now(), 0)).unref())]);
-    io.close();
-    store.close();
-    await Promise.allSettled([db.$disconnect(), redis.quit(), stopRelay()]);
-    log.info('gateway stopped');
-    process.exit(0);
-  };
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  process.on('SIGINT', () => void shutdown('SIGINT'));
+  // Closing the transports (not disconnecting the sockets) makes clients reconnect, through the load
+  // balancer, to another gateway, where connection state recovery replays what they missed. Each socket
+  // saves its recovery session in Redis as its transport finishes closing: wait for that before quitting.
+  onShutdown({
+    log,
+    graceMs: config.SHUTDOWN_GRACE_MS,
+    steps: [
+      { name: 'drain', run: () => readiness.drain() },
+      { name: 'stop accepting', run: () => void server.close() }, // open connections are closed below
+      {
+        name: 'hand sockets over',
+        run: async (deadline) => {
+          io.engine.close();
+          while (io.engine.clientsCount > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+        },
+      },
+      { name: 'flush kafka', run: () => bus.close() },
+      { name: 'close socket.io', run: () => void io.close() },
+      { name: 'disconnect', run: () => Promise.allSettled([db.$disconnect(), redis.quit(), stopRelay(), store.close()]) },
+    ],
+  });
 }
 
-main().catch((error: unknown) => {
-  console.error('gateway failed to start:', error);
-  process.exit(1);
-});
+runService('gateway', main);

@@ -1,7 +1,6 @@
 import { CompressionTypes, type Kafka, Partitioners, type Producer } from 'kafkajs';
 import type { MessageRecord } from '@chat/protocol';
-import { AppError } from './errors';
-import type { Logger } from './logger';
+import { AppError, type Logger } from '@chat/service-kit';
 import type { Metrics } from './metrics';
 
 /** Where accepted messages go to become durable. The gateway answers a send only after `publish` resolved. */

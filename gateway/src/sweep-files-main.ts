@@ -2,10 +2,10 @@
 // first. Run once by a Kubernetes CronJob in production (the gateway's image and configuration); the local
 // system runs it with `--every <ms>` as a timer. Exit code 0 when the sweep (or, with --every, the last) worked.
 import { createPrisma } from '@chat/db';
+import { createLogger, runService } from '@chat/service-kit';
 import { loadConfig } from './config';
 import { createFileLifecycle } from './files/file-lifecycle';
 import { objectStoreFromConfig } from './files/object-store';
-import { createLogger } from './logger';
 import { createUploadRepository } from './store/uploads';
 
 function everyMs(argv: string[]): number | undefined {
@@ -17,16 +17,9 @@ function everyMs(argv: string[]): number | undefined {
 }
 
 async function main(): Promise<void> {
-  let config;
-  let period;
-  try {
-    config = loadConfig();
-    period = everyMs(process.argv.slice(2));
-  } catch (error) {
-    console.error((error as Error).message);
-    process.exit(2);
-  }
-  const log = createLogger(config.LOG_LEVEL, `${config.GATEWAY_ID}-file-sweep`);
+  const config = loadConfig();
+  const period = everyMs(process.argv.slice(2));
+  const log = createLogger({ service: 'file-sweep', level: config.LOG_LEVEL });
   const db = createPrisma({ url: config.DATABASE_URL, poolMax: 2 });
   const store = objectStoreFromConfig(config);
   const lifecycle = createFileLifecycle(store, createUploadRepository(db));
@@ -55,7 +48,4 @@ async function main(): Promise<void> {
   process.on('SIGINT', stop);
 }
 
-main().catch((error: unknown) => {
-  console.error('file sweep failed:', error);
-  process.exit(1);
-});
+runService('file-sweep', main);

@@ -4,23 +4,17 @@
 // Serves /healthz and /readyz on PORT.
 import http from 'node:http';
 import { createPrisma } from '@chat/db';
+import { createLogger, runService } from '@chat/service-kit';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import { loadConfig } from './config';
 import { objectStoreFromConfig } from './files/object-store';
-import { createLogger } from './logger';
 import { createUploadRepository } from './store/uploads';
 import { attachmentUpdatesChannel, runThumbnailWorker } from './thumbnails/thumbnail-worker';
 
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    console.error((error as Error).message);
-    process.exit(2);
-  }
-  const log = createLogger(config.LOG_LEVEL, `${config.GATEWAY_ID}-thumbnails`);
+  const config = loadConfig();
+  const log = createLogger({ service: 'thumbnails', level: config.LOG_LEVEL });
   const db = createPrisma({ url: config.DATABASE_URL, poolMax: 4 });
   const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2, connectTimeout: 2_000 });
   redis.on('error', (error) => log.warn({ err: error }, 'redis connection error'));
@@ -59,7 +53,4 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void shutdown());
 }
 
-main().catch((error: unknown) => {
-  console.error('thumbnail worker failed to start:', error);
-  process.exit(1);
-});
+runService('thumbnails', main);

@@ -1,6 +1,6 @@
 import type { Consumer, Kafka } from 'kafkajs';
+import { type Logger, moduleLogger } from '@chat/service-kit';
 import type { BatchProcessor } from './batch-processor';
-import type { Logger } from './logger';
 import type { PersisterMetrics } from './metrics';
 
 /** Settings of {@link BatchConsumer}. */
@@ -38,7 +38,7 @@ export class BatchConsumer {
   private joined = false;
 
   constructor(private readonly options: BatchConsumerOptions) {
-    this.log = options.logger.child({ module: 'persister.consumer' });
+    this.log = moduleLogger(options.logger, 'consumer');
     this.consumer = options.kafka.consumer({
       groupId: options.groupId,
       maxBytesPerPartition: MAX_BYTES_PER_PARTITION,

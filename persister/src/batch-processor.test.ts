@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { createLogger } from '@chat/service-kit';
 import { BatchProcessor, type ConsumedRecord, type PartitionContext } from './batch-processor';
 import type { DeadLetter, DeadLetterPublisher } from './dead-letter-publisher';
-import { PersisterError } from './errors';
-import { createLogger } from './logger';
 import type { MessageStore } from './message-store';
 import { createMetrics } from './metrics';
 import type { MessageRow } from './record-decoder';
@@ -63,7 +62,7 @@ function setup(batchMax = 100) {
   const store = new MemoryStore(journal);
   const deadLetters = new MemoryDeadLetters(journal);
   const metrics = createMetrics();
-  const processor = new BatchProcessor({ store, deadLetters, metrics, logger: createLogger('silent'), batchMax, retryMaxMs: 5 });
+  const processor = new BatchProcessor({ store, deadLetters, metrics, logger: createLogger({ service: 'persister', level: 'silent' }), batchMax, retryMaxMs: 5 });
   let stopping = false;
   const context: PartitionContext & { stop(): void } = {
     topic: 'chat.messages.v1',
@@ -146,7 +145,7 @@ describe('BatchProcessor', () => {
     const { processor, context, store, journal } = setup();
     store.failures = [missingTable];
     const failure = processor.process([record(0)], context);
-    await expect(failure).rejects.toBeInstanceOf(PersisterError);
+    await expect(failure).rejects.toMatchObject({ name: 'AppError', code: 'INTERNAL', retriable: false });
     await expect(failure).rejects.toMatchObject({ code: 'INTERNAL', retriable: false, message: expect.stringContaining('42P01') });
     expect(journal.some((j) => j.startsWith('commit'))).toBe(false);
     expect(store.rows.size).toBe(0);

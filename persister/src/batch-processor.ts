@@ -1,7 +1,6 @@
 import type { IHeaders } from 'kafkajs';
+import { AppError, classifyDependencyError, dependencyErrorFacts, describeDependencyError, type Logger, moduleLogger } from '@chat/service-kit';
 import type { DeadLetter, DeadLetterPublisher } from './dead-letter-publisher';
-import { classifyDatabaseError, databaseErrorFacts, describeDatabaseError, PersisterError } from './errors';
-import type { Logger } from './logger';
 import type { MessageStore } from './message-store';
 import type { PersisterMetrics } from './metrics';
 import { decodeRecord, type MessageRow, type RecordProblem } from './record-decoder';
@@ -53,7 +52,7 @@ export class BatchProcessor {
   private readonly log: Logger;
 
   constructor(private readonly options: BatchProcessorOptions) {
-    this.log = options.logger.child({ module: 'persister.batch' });
+    this.log = moduleLogger(options.logger, 'batch');
   }
 
   /**
@@ -102,7 +101,7 @@ export class BatchProcessor {
     if (whole === 'stopped') return undefined;
     if (whole.ok) return { inserted: whole.inserted, refused: [] };
 
-    this.log.warn({ topic: context.topic, partition: context.partition, rows: valid.length, error: describeDatabaseError(whole.error) }, 'batch refused by Postgres; inserting row by row to isolate the bad rows');
+    this.log.warn({ topic: context.topic, partition: context.partition, rows: valid.length, error: describeDependencyError(whole.error) }, 'batch refused by Postgres; inserting row by row to isolate the bad rows');
     let inserted = 0;
     const refused: { record: ConsumedRecord; reason: string }[] = [];
     for (const d of valid) {
@@ -110,9 +109,9 @@ export class BatchProcessor {
       if (single === 'stopped') return undefined;
       if (single.ok) inserted += single.inserted;
       else {
-        const sqlState = databaseErrorFacts(single.error).sqlState ?? 'unknown';
+        const sqlState = dependencyErrorFacts(single.error).sqlState ?? 'unknown';
         this.options.metrics.errors.inc({ code: 'VALIDATION', reason: sqlState });
-        refused.push({ record: d.record, reason: `refused by Postgres: ${describeDatabaseError(single.error)}` });
+        refused.push({ record: d.record, reason: `refused by Postgres: ${describeDependencyError(single.error)}` });
       }
     }
     return { inserted, refused };
@@ -135,26 +134,26 @@ export class BatchProcessor {
             metrics.databaseUp.set(1);
             return { ok: true as const, inserted };
           } catch (error) {
-            const failure = classifyDatabaseError(error);
+            const failure = classifyDependencyError(error);
             if (failure === 'data') return { ok: false as const, error };
             if (failure === 'fatal') {
-              metrics.errors.inc({ code: 'INTERNAL', reason: databaseErrorFacts(error).sqlState ?? 'unknown' });
-              throw new PersisterError('INTERNAL', `insert failed: ${describeDatabaseError(error)}`, false, { cause: error });
+              metrics.errors.inc({ code: 'INTERNAL', reason: dependencyErrorFacts(error).sqlState ?? 'unknown' });
+              throw new AppError('INTERNAL', `insert failed: ${describeDependencyError(error)}`, { cause: error, retriable: false });
             }
             throw error;
           }
         },
         {
-          isTransient: (error) => !(error instanceof PersisterError),
+          isTransient: (error) => !(error instanceof AppError) || error.retriable,
           maxDelayMs: this.options.retryMaxMs,
           keepAlive: () => context.heartbeat(),
           shouldStop: () => context.shouldStop(),
           onRetry: (error, attempt, delayMs) => {
-            const facts = databaseErrorFacts(error);
+            const facts = dependencyErrorFacts(error);
             metrics.databaseUp.set(0);
             metrics.insertRetries.inc();
             metrics.errors.inc({ code: 'UNAVAILABLE', reason: facts.sqlState ?? facts.adapterKind ?? facts.socketCode ?? 'unknown' });
-            this.log.warn({ topic: context.topic, partition: context.partition, attempt, delayMs, error: describeDatabaseError(error) }, 'Postgres unavailable; retrying the insert');
+            this.log.warn({ topic: context.topic, partition: context.partition, attempt, delayMs, error: describeDependencyError(error) }, 'Postgres unavailable; retrying the insert');
           },
         },
       );

@@ -1,51 +1,50 @@
-// The persister process: wires configuration, clients, the consumer and the HTTP server, and shuts
-// them down in order on SIGTERM/SIGINT. See the README section "Persister" for how it is run.
+// The persister process: wires configuration, clients, the consumer and the probe server, and shuts
+// them down in order on SIGTERM/SIGINT. See persister/README.md for how it is run.
 import { createPrisma } from '@chat/db';
+import { conditionCheck, createLogger, createProbeServer, createReadiness, kafkaLogCreator, listen, moduleLogger, onShutdown, runService } from '@chat/service-kit';
 import { Kafka, logLevel as kafkaLogLevel, Partitioners } from 'kafkajs';
 import { BatchConsumer } from './batch-consumer';
 import { BatchProcessor } from './batch-processor';
 import { loadConfig } from './config';
 import { KafkaDeadLetterPublisher } from './dead-letter-publisher';
-import { createHttpServer } from './http-server';
-import { createKafkaLogCreator } from './kafka-log';
-import { createLogger } from './logger';
 import { PostgresMessageStore } from './message-store';
 import { createMetrics } from './metrics';
-import { Readiness } from './readiness';
 import { ensureTopics } from './topics';
+
+/** The time SIGTERM leaves to finish the batch in hand and leave the group: inside Kubernetes' 30 s grace. */
+const SHUTDOWN_GRACE_MS = 20_000;
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const logger = createLogger(config.logLevel);
-  const log = logger.child({ module: 'persister.main' });
+  const logger = createLogger({ service: 'persister', level: config.LOG_LEVEL });
+  const log = moduleLogger(logger, 'main');
   const metrics = createMetrics();
 
   // Each concurrently consumed partition holds at most one connection; the rest serves /readyz.
-  const prisma = createPrisma({ url: config.databaseUrl, poolMax: 4 });
+  const prisma = createPrisma({ url: config.DATABASE_URL, poolMax: 4 });
   const store = new PostgresMessageStore(prisma);
   const kafka = new Kafka({
-    clientId: config.kafka.clientId,
-    brokers: [...config.kafka.brokers],
+    clientId: config.KAFKA_CLIENT_ID,
+    brokers: [...config.KAFKA_BROKERS],
     logLevel: kafkaLogLevel.WARN,
-    logCreator: createKafkaLogCreator(logger),
+    logCreator: kafkaLogCreator(logger),
   });
   // Idempotent: a retried dead-letter send is not written twice. The default (murmur2, Java-compatible)
   // partitioner keeps a room's dead letters together, as on the messages topic.
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
 
-  let shuttingDown = false;
   const consumer = new BatchConsumer({
     kafka,
-    groupId: config.kafka.groupId,
-    topic: config.kafka.messagesTopic,
-    sessionTimeoutMs: config.kafka.sessionTimeoutMs,
+    groupId: config.KAFKA_GROUP_ID,
+    topic: config.KAFKA_MESSAGES_TOPIC,
+    sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
     processor: new BatchProcessor({
       store,
-      deadLetters: new KafkaDeadLetterPublisher(producer, config.kafka.deadLetterTopic),
+      deadLetters: new KafkaDeadLetterPublisher(producer, config.KAFKA_DLQ_TOPIC),
       metrics,
       logger,
-      batchMax: config.batchMax,
-      retryMaxMs: config.retryMaxMs,
+      batchMax: config.PERSISTER_BATCH_MAX,
+      retryMaxMs: config.PERSISTER_RETRY_MAX_MS,
     }),
     metrics,
     logger,
@@ -55,38 +54,36 @@ async function main(): Promise<void> {
       process.exit(1);
     },
   });
-  const readiness = new Readiness({ isJoined: () => consumer.isJoined(), pingDatabase: () => store.ping() });
-  const server = createHttpServer({ isReady: () => readiness.check(), registry: metrics.registry, logger });
+  // Ready: a member of the group, and Postgres answering. Uncached: a probe sees an outage at once.
+  const readiness = createReadiness([conditionCheck('kafka-group', () => consumer.isJoined()), { name: 'postgres', check: () => store.ping() }], { cacheMs: 0 });
+  const server = createProbeServer({ readiness, registry: metrics.registry, log: moduleLogger(logger, 'http') });
   // Listen first: /healthz answers during start-up, /readyz says 503 until the group is joined.
-  await new Promise<void>((resolve) => server.listen(config.port, resolve));
-  log.info({ port: config.port, topic: config.kafka.messagesTopic, groupId: config.kafka.groupId }, 'persister listening');
+  await listen(server, config.PERSISTER_PORT);
+  log.info({ port: config.PERSISTER_PORT, topic: config.KAFKA_MESSAGES_TOPIC, groupId: config.KAFKA_GROUP_ID }, 'persister listening');
 
-  const shutdown = async (signal: NodeJS.Signals) => {
-    if (shuttingDown) return;
-    shuttingDown = true;
-    log.info({ signal }, 'shutting down');
-    readiness.markStopping();
-    try {
-      await consumer.stop();
-      await producer.disconnect();
-      await prisma.$disconnect();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
-      log.info('stopped');
-      process.exit(0);
-    } catch (error) {
-      log.error({ err: error }, 'shutdown failed');
-      process.exit(1);
-    }
-  };
-  process.once('SIGTERM', (signal) => void shutdown(signal));
-  process.once('SIGINT', (signal) => void shutdown(signal));
+  onShutdown({
+    log,
+    graceMs: SHUTDOWN_GRACE_MS,
+    steps: [
+      { name: 'drain', run: () => readiness.drain() },
+      { name: 'leave the group', run: () => consumer.stop() },
+      { name: 'disconnect', run: () => Promise.allSettled([producer.disconnect(), prisma.$disconnect()]) },
+      {
+        name: 'close the probe server',
+        run: async () => {
+          const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+          server.closeAllConnections();
+          await closed;
+        },
+      },
+    ],
+  });
 
-  if (config.kafka.createTopics) {
+  if (config.KAFKA_CREATE_TOPICS) {
     const admin = kafka.admin();
     await admin.connect();
     try {
-      await ensureTopics(admin, config.kafka, logger);
+      await ensureTopics(admin, { messagesTopic: config.KAFKA_MESSAGES_TOPIC, messagesPartitions: config.KAFKA_MESSAGES_PARTITIONS, deadLetterTopic: config.KAFKA_DLQ_TOPIC }, logger);
     } finally {
       await admin.disconnect();
     }
@@ -95,7 +92,4 @@ async function main(): Promise<void> {
   await consumer.start();
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`persister failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  process.exit(1);
-});
+runService('persister', main);

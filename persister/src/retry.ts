@@ -1,3 +1,5 @@
+import { AppError } from '@chat/service-kit';
+
 /** Options of {@link retryWhileTransient}. */
 export interface RetryOptions {
   /** True when the failure may go away by itself (the same call is then tried again). */
@@ -15,11 +17,11 @@ export interface RetryOptions {
 }
 
 /** The retry loop gave up because its owner is stopping (the work was not done). */
-export class RetryAbortedError extends Error {
-  override readonly name = 'RetryAbortedError';
+export class RetryAbortedError extends AppError {
+  override name = 'RetryAbortedError';
 
   constructor(options?: { cause?: unknown }) {
-    super('gave up retrying: stopping', options);
+    super('UNAVAILABLE', 'gave up retrying: stopping', options);
   }
 }
 

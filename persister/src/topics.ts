@@ -1,5 +1,5 @@
 import type { Admin } from 'kafkajs';
-import type { Logger } from './logger';
+import { type Logger, moduleLogger } from '@chat/service-kit';
 
 /** The topics the persister reads and writes, for {@link ensureTopics}. */
 export interface TopicLayout {
@@ -23,5 +23,5 @@ export async function ensureTopics(admin: Admin, layout: TopicLayout, logger: Lo
   if (missing.length === 0) return;
   // kafkajs ignores TOPIC_ALREADY_EXISTS, so a replica that loses the race just goes on.
   await admin.createTopics({ topics: missing, waitForLeaders: true });
-  logger.info({ module: 'persister.topics', topics: missing.map((t) => t.topic) }, 'created missing topics');
+  moduleLogger(logger, 'topics').info({ topics: missing.map((t) => t.topic) }, 'created missing topics');
 }

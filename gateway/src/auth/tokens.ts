@@ -1,7 +1,7 @@
 import { createSecretKey } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { idSchema, type PublicUser, type SocketRole } from '@chat/protocol';
-import { AppError } from '../errors';
+import { AppError } from '@chat/service-kit';
 
 /**
  * Claims the gateway puts in its tokens: `sub` is the user id, `name` the username. Platform workers

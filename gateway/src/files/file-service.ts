@@ -1,5 +1,5 @@
 import type { AttachmentRecord, CreateUploadInput, PublicUser, UploadResponse } from '@chat/protocol';
-import { AppError } from '../errors';
+import { AppError } from '@chat/service-kit';
 import { newId } from '../store/ids';
 import type { StoredUpload, UploadRepository } from '../store/uploads';
 import { contentDisposition, sanitizeFileName } from './file-names';

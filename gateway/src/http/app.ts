@@ -1,17 +1,16 @@
 import type { FeaturesResponse } from '@chat/protocol';
+import { AppError, type Logger, PROBE_PATHS, probeHandler, type Readiness, toAppError } from '@chat/service-kit';
 import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
 import helmet from 'helmet';
 import type { TokenService } from '../auth/tokens';
 import type { GatewayConfig } from '../config';
-import { AppError, HTTP_STATUS, toAppError } from '../errors';
-import type { Readiness } from '../health';
-import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
 import type { UserRepository } from '../store/users';
 import type { FileLifecycle } from '../files/file-lifecycle';
 import { type AuthRouteDeps, authRoutes } from './auth-routes';
 import { authenticate, authenticatedUser } from './authenticate';
 import { type FileRouteDeps, fileRoutes } from './file-routes';
+import { HTTP_STATUS } from './http-status';
 import { type RoomRouteDeps, roomRoutes } from './room-routes';
 
 export interface AppDeps extends AuthRouteDeps, RoomRouteDeps, FileRouteDeps {
@@ -39,14 +38,8 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(timeRequests(metrics));
   app.use('/api', cors(config.CORS_ORIGIN));
 
-  app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
-  app.get('/readyz', async (_req, res) => {
-    const { ready, failing } = await deps.readiness.status();
-    res.status(ready ? 200 : 503).json(ready ? { status: 'ready' } : { status: 'not ready', failing });
-  });
-  app.get('/metrics', async (_req, res) => {
-    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
-  });
+  const probes = probeHandler({ readiness: deps.readiness, registry: metrics.registry, log });
+  for (const path of Object.values(PROBE_PATHS)) app.get(path, (req, res) => void probes(req, res));
 
   app.use('/api', express.json({ limit: BODY_LIMIT, strict: true }));
   app.use('/api/auth', authRoutes(deps));

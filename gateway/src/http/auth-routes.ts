@@ -1,8 +1,8 @@
 import { credentialsSchema, type AuthResponse } from '@chat/protocol';
 import { Router } from 'express';
+import { AppError } from '@chat/service-kit';
 import { dummyHash, hashPassword, verifyPassword } from '../auth/passwords';
 import type { TokenService } from '../auth/tokens';
-import { AppError } from '../errors';
 import type { RateLimiter } from '../store/rate-limiter';
 import type { UserRepository } from '../store/users';
 import { parse } from './validate';

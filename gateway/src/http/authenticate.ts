@@ -1,7 +1,7 @@
 import type { PublicUser } from '@chat/protocol';
 import type { NextFunction, Request, Response } from 'express';
+import { AppError } from '@chat/service-kit';
 import { bearerToken, type TokenService } from '../auth/tokens';
-import { AppError } from '../errors';
 import type { UserRepository } from '../store/users';
 
 const USER = Symbol('user');

@@ -9,7 +9,7 @@ import {
   usernameBodySchema,
 } from '@chat/protocol';
 import { type Request, Router } from 'express';
-import { AppError } from '../errors';
+import { AppError } from '@chat/service-kit';
 import type { RoomEvents } from '../realtime/socket-server';
 import type { MessageHistory } from '../store/messages';
 import type { UploadRepository } from '../store/uploads';

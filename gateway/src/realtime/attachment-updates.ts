@@ -1,6 +1,6 @@
 import { type AttachmentUpdatedEvent, roomChannel } from '@chat/protocol';
 import type { Redis } from 'ioredis';
-import type { Logger } from '../logger';
+import type { Logger } from '@chat/service-kit';
 import { attachmentUpdatesChannel } from '../thumbnails/thumbnail-worker';
 import type { ChatServer } from './types';
 

@@ -1,7 +1,6 @@
 import type { ErrorBody, PublicUser } from '@chat/protocol';
-import { toAppError } from '../errors';
+import { type Logger, toAppError } from '@chat/service-kit';
 import type { GatewayConfig } from '../config';
-import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
 import type { EventBudget } from './event-budget';
 import type { SendMessageDeps } from './send-message';

@@ -1,4 +1,4 @@
-import { AppError, toAppError } from '../errors';
+import { AppError, toAppError } from '@chat/service-kit';
 import type { ChatServer, ChatSocket, SocketServerDeps } from './types';
 
 /**

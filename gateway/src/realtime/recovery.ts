@@ -1,7 +1,7 @@
 import { createAdapter } from '@socket.io/redis-streams-adapter';
 import type { Redis } from 'ioredis';
+import type { Logger } from '@chat/service-kit';
 import type { GatewayConfig } from '../config';
-import type { Logger } from '../logger';
 import { createMissedMessages } from './missed-messages';
 import type { ChatServer, ChatSocket } from './types';
 

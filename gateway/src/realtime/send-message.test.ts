@@ -1,8 +1,8 @@
 // The send path's decisions, above the seams (claims store, message bus), with in-memory twins.
 // The real Redis and Kafka paths are proven in gateway/test/realtime.test.ts.
 import type { ChatMessage, MessageRecord } from '@chat/protocol';
+import { AppError } from '@chat/service-kit';
 import pino from 'pino';
-import { AppError } from '../errors';
 import type { MessageBus } from '../message-bus';
 import { createMetrics } from '../metrics';
 import type { ClaimResult, MessageClaims } from '../store/message-claims';

@@ -1,7 +1,6 @@
 import { describeIssue, type ChatMessage, type MessageRecord, type PublicUser, sendMessageSchema } from '@chat/protocol';
-import { AppError } from '../errors';
+import { AppError, type Logger } from '@chat/service-kit';
 import type { AttachmentGate } from '../files/file-service';
-import type { Logger } from '../logger';
 import type { MessageBus } from '../message-bus';
 import type { Metrics } from '../metrics';
 import { newId } from '../store/ids';

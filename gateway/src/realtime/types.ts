@@ -1,9 +1,9 @@
 import type { Server, Socket } from 'socket.io';
 import type { Redis } from 'ioredis';
 import type { ClientToServerEvents, InterServerEvents, Room, ServerToClientEvents, SocketData } from '@chat/protocol';
+import type { Logger } from '@chat/service-kit';
 import type { TokenService } from '../auth/tokens';
 import type { GatewayConfig } from '../config';
-import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
 import type { RoomRepository } from '../store/rooms';
 import type { UserRepository } from '../store/users';

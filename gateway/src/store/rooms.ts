@@ -1,6 +1,6 @@
 import type { PrismaClient } from '@chat/db';
 import type { PublicUser, Room, RoomVisibility } from '@chat/protocol';
-import { AppError } from '../errors';
+import { AppError } from '@chat/service-kit';
 import { newId } from './ids';
 import { isUniqueViolation } from './users';
 

@@ -1,7 +1,7 @@
 import type { PrismaClient } from '@chat/db';
 import { Prisma } from '@chat/db';
 import type { PublicUser } from '@chat/protocol';
-import { AppError } from '../errors';
+import { AppError } from '@chat/service-kit';
 import { newId } from './ids';
 
 export interface StoredUser extends PublicUser {

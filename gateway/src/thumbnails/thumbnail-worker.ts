@@ -1,9 +1,9 @@
 import { type AttachmentUpdatedEvent, messageRecordSchema } from '@chat/protocol';
+import type { Logger } from '@chat/service-kit';
 import type { Consumer } from 'kafkajs';
 import { thumbnailKey } from '../files/file-service';
 import { isImage } from '../files/file-types';
 import type { ObjectStore } from '../files/object-store';
-import type { Logger } from '../logger';
 import { toAttachment, type UploadRepository } from '../store/uploads';
 import { makeThumbnail } from './make-thumbnail';
 

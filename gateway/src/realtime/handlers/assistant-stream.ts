@@ -1,5 +1,5 @@
 import { assistantStreamSchema, describeIssue, roomChannel } from '@chat/protocol';
-import { AppError } from '../../errors';
+import { AppError } from '@chat/service-kit';
 import { answerFailure, type Connection, type HandlerDeps } from '../connection';
 
 /** `assistant:stream`: a service socket's growing reply, relayed to the room (the final text is a message). */

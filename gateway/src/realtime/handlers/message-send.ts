@@ -1,4 +1,4 @@
-import { AppError } from '../../errors';
+import { AppError } from '@chat/service-kit';
 import { answerFailure, type Connection, type HandlerDeps } from '../connection';
 import { sendMessage } from '../send-message';
 

@@ -1,5 +1,5 @@
 import { type Ack, describeIssue, type PublicUser, roomChannel, roomRefSchema } from '@chat/protocol';
-import { AppError } from '../../errors';
+import { AppError } from '@chat/service-kit';
 import { answerFailure, type Connection, type HandlerDeps } from '../connection';
 
 /** `presence:list`: who of a room of mine is online, counted across every gateway. */
