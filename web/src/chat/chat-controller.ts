@@ -1,6 +1,8 @@
 import {
   describeIssue,
   messageBodySchema,
+  messageTextSchema,
+  type Attachment,
   type ChatMessage,
   type ErrorBody,
   type PublicUser,
@@ -309,8 +311,9 @@ export class ChatController {
    * Sends a message: shown as pending at once, then sent when the ack arrives, or failed with the
    * reason. Returns a validation problem to show at the composer, or undefined when it was sent off.
    */
-  send(roomId: string, text: string): string | undefined {
-    const parsed = messageBodySchema.safeParse(text);
+  send(roomId: string, text: string, attachments: Attachment[] = []): string | undefined {
+    // With files, the text may be empty.
+    const parsed = (attachments.length ? messageTextSchema : messageBodySchema).safeParse(text);
     if (!parsed.success) return describeIssue(parsed.error);
     const clientMsgId = newClientMsgId();
     // Receivers clear my typing indicator when my message arrives: the next keystroke must signal anew.
@@ -323,9 +326,10 @@ export class ChatController {
         body: parsed.data,
         sender: this.state.me,
         createdAt: new Date(this.now()).toISOString(),
+        ...(attachments.length ? { attachments } : {}),
       }),
     );
-    void this.deliver(roomId, clientMsgId, parsed.data);
+    void this.deliver(roomId, clientMsgId, parsed.data, attachments);
     return undefined;
   }
 
@@ -334,7 +338,7 @@ export class ChatController {
     const entry = this.timeline(roomId).entries.find((e) => e.id === undefined && e.clientMsgId === clientMsgId);
     if (!entry || entry.status !== 'failed') return;
     this.setTimeline(roomId, markRetrying(this.timeline(roomId), clientMsgId));
-    void this.deliver(roomId, clientMsgId, entry.body);
+    void this.deliver(roomId, clientMsgId, entry.body, entry.attachments ?? []);
   }
 
   /** Drops a failed message the user gave up on. */
@@ -342,9 +346,10 @@ export class ChatController {
     this.setTimeline(roomId, discardLocal(this.timeline(roomId), clientMsgId));
   }
 
-  private async deliver(roomId: string, clientMsgId: string, body: string): Promise<void> {
+  private async deliver(roomId: string, clientMsgId: string, body: string, attachments: Attachment[]): Promise<void> {
     try {
-      const ack = await this.options.connection.sendMessage({ roomId, body, clientMsgId }, SEND_TIMEOUT_MS);
+      const files = attachments.length ? { attachments: attachments.map((a) => a.id) } : {};
+      const ack = await this.options.connection.sendMessage({ roomId, body, clientMsgId, ...files }, SEND_TIMEOUT_MS);
       if (ack.ok) this.receive([ack.message]);
       else this.setTimeline(roomId, markFailed(this.timeline(roomId), clientMsgId, ack.error));
     } catch {

@@ -1,4 +1,4 @@
-import type { ChatMessage, ErrorBody, PublicUser } from '@chat/protocol';
+import type { Attachment, ChatMessage, ErrorBody, PublicUser } from '@chat/protocol';
 import { compareMessageIds } from './message-order';
 
 /** Where one message of mine is on its way to the server. Messages of others are always `sent`. */
@@ -22,6 +22,8 @@ export interface TimelineEntry {
   status: DeliveryStatus;
   /** Why the last attempt failed (only when `status` is `failed`). */
   error?: ErrorBody;
+  /** Files of the message (uploaded before it was sent). */
+  attachments?: Attachment[];
 }
 
 /** The messages of one room that this tab knows, and where its history stands. */
@@ -45,6 +47,7 @@ const sentEntry = (message: ChatMessage, key = message.id): TimelineEntry => ({
   sender: message.sender,
   createdAt: message.createdAt,
   status: 'sent',
+  ...(message.attachments?.length ? { attachments: message.attachments } : {}),
 });
 
 /** The key of a message written in this tab, before the server gave it an id. */
@@ -101,6 +104,7 @@ export interface OutgoingMessage {
   body: string;
   sender: PublicUser;
   createdAt: string;
+  attachments?: Attachment[];
 }
 
 /** Shows a message as pending at the end of the timeline, before it is sent. */

@@ -1,5 +1,6 @@
 import type { CSSProperties } from 'react';
 import type { TimelineEntry } from '../chat/timeline';
+import { Attachments } from './attachments';
 import { formatFullTime, formatTime } from './format-time';
 import { MessageBody } from './message-body';
 
@@ -55,7 +56,8 @@ export function MessageItem({ entry, startsGroup, mine, onRetry, onDiscard }: Me
         </span>
       )}
       <div className="message__body">
-        <MessageBody body={entry.body} />
+        {entry.body && <MessageBody body={entry.body} />}
+        {entry.attachments && <Attachments attachments={entry.attachments} />}
       </div>
       {mine && entry.status === 'pending' && (
         <div className="message__status message__status--pending" role="status">

@@ -1,4 +1,4 @@
-import type { PublicUser, Room } from '@chat/protocol';
+import type { Attachment, PublicUser, Room } from '@chat/protocol';
 import { useMemo } from 'react';
 import { type StreamingReplies, withStreamingReplies } from '../chat/assistant-replies';
 import type { Timeline } from '../chat/timeline';
@@ -22,7 +22,7 @@ export interface RoomViewProps {
   memberCount?: number;
   typing: readonly PublicUser[];
   onLoadOlder: () => void;
-  onSend: (text: string) => string | undefined;
+  onSend: (text: string, attachments: Attachment[]) => string | undefined;
   onTyping: () => void;
   onRetry: (clientMsgId: string) => void;
   onDiscard: (clientMsgId: string) => void;
@@ -90,7 +90,7 @@ export function RoomView(props: RoomViewProps) {
       <div className="typing" aria-live="polite">
         {describeTyping(typing)}
       </div>
-      <Composer key={room.id} roomName={title} assistantName={props.assistantName} onSend={props.onSend} onTyping={props.onTyping} />
+      <Composer key={room.id} roomId={room.id} roomName={title} assistantName={props.assistantName} onSend={props.onSend} onTyping={props.onTyping} />
     </section>
   );
 }
