@@ -41,7 +41,7 @@ beforeAll(async () => {
 const one = (type: string) => {
   const found = recorded.filter((r) => r.type === type);
   expect(found).toHaveLength(1);
-  return found[0]!.inputs as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  return found[0]!.inputs as Record<string, any>;
 };
 
 describe('FileBucket', () => {
