@@ -16,7 +16,7 @@ const swc = [
 
 /** Workspaces import each other's sources in tests, so nothing needs building first. */
 const moduleNameMapper = {
-  '^@chat/(protocol|service-kit|db|local|testing|gateway|persister|assistant)$': path.join(__dirname, '$1/src/index.ts'),
+  '^@chat/(protocol|client|service-kit|db|local|testing|gateway|persister|assistant)$': path.join(__dirname, '$1/src/index.ts'),
 };
 
 const project = (name, overrides = {}) => ({
@@ -37,7 +37,7 @@ module.exports = {
   globalTeardown: '<rootDir>/testing/src/global-teardown.ts',
   rootDir: __dirname,
   projects: [
-    ...['protocol', 'service-kit', 'db', 'local', 'testing', 'gateway', 'persister', 'web', 'k8s', 'pulumi', 'assistant'].map((name) => project(name)),
+    ...['protocol', 'client', 'service-kit', 'db', 'local', 'testing', 'gateway', 'persister', 'web', 'k8s', 'pulumi', 'assistant'].map((name) => project(name)),
     // Real Chromium against a system of the run's own (web/e2e/browser-support.ts starts it).
     project('web', { displayName: 'browser', testMatch: ['<rootDir>/e2e/**/*.e2e.test.ts'] }),
   ],

@@ -8,9 +8,12 @@ const backend = process.env.CHAT_BACKEND_URL ?? 'http://localhost:8080';
 export default defineConfig({
   plugins: [react()],
   resolve: {
-    // The protocol workspace publishes compiled CommonJS in dist/; the app bundles its TypeScript source instead,
-    // so the contract needs no build step and tree-shakes as ESM.
-    alias: { '@chat/protocol': fileURLToPath(new URL('../protocol/src/index.ts', import.meta.url)) },
+    // The protocol and client workspaces publish compiled CommonJS in dist/; the app bundles their TypeScript
+    // source instead, so they need no build step and tree-shake as ESM.
+    alias: {
+      '@chat/protocol': fileURLToPath(new URL('../protocol/src/index.ts', import.meta.url)),
+      '@chat/client': fileURLToPath(new URL('../client/src/index.ts', import.meta.url)),
+    },
   },
   server: {
     port: 5173,

@@ -1,6 +1,6 @@
-import { type Ack, type AssistantStreamInput, type ChatMessage, type ClientToServerEvents, type ErrorCode, RETRIABLE_CODES, type SendMessageInput, type ServerToClientEvents } from '@chat/protocol';
+import { type ChatClient, createChatClient, DEFAULT_ACK_TIMEOUT_MS } from '@chat/client';
+import type { AssistantStreamInput, ChatMessage, SendMessageInput } from '@chat/protocol';
 import { AppError, type Logger, moduleLogger } from '@chat/service-kit';
-import { io, type Socket } from 'socket.io-client';
 
 /** Where replies go: the room, through the gateways (so they take the platform's one durable send path). */
 export interface ReplyChannel {
@@ -22,60 +22,50 @@ export interface GatewayClientOptions {
   /** A fresh token at every (re)connection. */
   token(): string;
   logger: Logger;
-  /** How long one send waits for its ack. Default 15 000 ms (over the gateway's Kafka timeout). */
+  /** How long one send waits for its ack, in ms. Default: the client's (below the gateway's Kafka timeout). */
   ackTimeoutMs?: number;
-  /** Attempts of one send. Default 6 (about 30 s of backoff). */
+  /** Attempts of one send. Default 6 (about 30 s of backoff and waiting). */
   attempts?: number;
 }
-
-type GatewaySocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
 /** The gateways did not take a reply: `retriable` (from the code) when trying later may help (they were away or busy). */
 export class ReplyRefusedError extends AppError {
   override name = 'ReplyRefusedError';
 }
 
-/** Connects to the gateways as the bot (WebSocket) and keeps reconnecting for the process's life. */
+/**
+ * Connects to the gateways as the bot, on the platform's one client (`@chat/client`): WebSocket, a
+ * freshly signed token at every attempt, and kept connected for the process's life (refused handshakes
+ * retried, stuck ones restarted).
+ */
 export function connectGateway(o: GatewayClientOptions): ReplyChannel {
   const log = moduleLogger(o.logger, 'gateway');
-  const socket: GatewaySocket = io(o.url, {
-    path: '/socket.io',
-    transports: ['websocket'],
-    auth: (cb) => cb({ token: o.token() }),
-    reconnection: true,
-    reconnectionDelayMax: 5_000,
-  });
-  socket.on('connect', () => log.info({ url: o.url }, 'connected to the gateway'));
-  socket.on('disconnect', (reason) => log.warn({ reason }, 'disconnected from the gateway'));
-  socket.on('connect_error', (error) => log.warn({ err: error }, 'could not connect to the gateway'));
-  const ackTimeoutMs = o.ackTimeoutMs ?? 15_000;
-  const attempts = o.attempts ?? 6;
+  const client: ChatClient = createChatClient({ url: o.url, token: o.token, transports: ['websocket'], ackTimeoutMs: o.ackTimeoutMs });
+  client.onConnect(() => log.info({ url: o.url }, 'connected to the gateway'));
+  client.onDisconnect((reason) => log.warn({ reason }, 'disconnected from the gateway'));
+  client.onConnectError((error) => log.warn({ err: error }, 'could not connect to the gateway'));
+  // A service token the gateway refuses is a configuration error (a JWT secret that differs): say so loudly.
+  client.onUnauthorized(() => log.error({ url: o.url }, 'the gateway refused the assistant token; check JWT_SECRET'));
+  client.open();
 
   return {
-    stream(piece) {
-      // Pieces are worth nothing late: never buffered while disconnected (the final reply is, and is retried).
-      if (socket.connected) socket.emit('assistant:stream', piece);
-    },
+    // Pieces are worth nothing late: never buffered while disconnected (the final reply is, and is retried).
+    stream: (piece) => client.signal('assistant:stream', piece),
     async send(input) {
-      let last = 'no attempt';
-      let code: ErrorCode = 'UNAVAILABLE';
-      for (let attempt = 1; attempt <= attempts; attempt++) {
-        try {
-          const result = (await socket.timeout(ackTimeoutMs).emitWithAck('message:send', input)) as Ack<{ message: ChatMessage }>;
-          if (result.ok) return result.message;
-          last = `${result.error.code}: ${result.error.message}`;
-          code = result.error.code;
-          if (!RETRIABLE_CODES.has(code)) break;
-        } catch (error) {
-          code = 'UNAVAILABLE';
-          last = `no ack within ${ackTimeoutMs} ms (${String(error)})`; // disconnected, or the gateway is slow: resend
-        }
-        log.warn({ roomId: input.roomId, clientMsgId: input.clientMsgId, attempt, reason: last }, 'reply not accepted yet; retrying');
-        if (attempt < attempts) await new Promise((resolve) => setTimeout(resolve, Math.min(500 * 2 ** (attempt - 1), 8_000)));
-      }
-      throw new ReplyRefusedError(code, `the gateway did not accept the reply: ${last}`);
+      const outcome = await client.send(input, {
+        attempts: o.attempts ?? 6,
+        backoffMinMs: 500,
+        backoffMaxMs: 8_000,
+        // An attempt while the gateways are away counts as one (TIMEOUT) instead of waiting without limit.
+        connectWaitMs: o.ackTimeoutMs ?? DEFAULT_ACK_TIMEOUT_MS,
+        onFailure: (f) => log.warn({ roomId: input.roomId, clientMsgId: input.clientMsgId, attempt: f.attempt, reason: `${f.code}: ${f.message}` }, 'reply not accepted yet'),
+      });
+      if (outcome.ok) return outcome.message;
+      // No ack at all (TIMEOUT) is the gateways being away: UNAVAILABLE, which is retriable.
+      const code = outcome.error.code === 'TIMEOUT' ? 'UNAVAILABLE' : outcome.error.code;
+      throw new ReplyRefusedError(code, `the gateway did not accept the reply: ${outcome.error.code}: ${outcome.error.message}`);
     },
-    isConnected: () => socket.connected,
-    close: () => void socket.close(),
+    isConnected: () => client.connected,
+    close: () => client.close(),
   };
 }

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client } from 'pg';
-import { repoRoot } from '../../local/src';
+import { repoRoot } from '@chat/local';
 import { HISTORY_ROOM_NAME } from './scenarios/history';
 import { removeLeftovers } from './population';
 import { machineDescription, renderReport } from './report';

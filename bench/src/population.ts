@@ -1,7 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Client } from 'pg';
-import { createTokenService } from '../../gateway/src/auth/tokens';
-import { DEV_JWT_SECRET } from '../../gateway/src/config';
+import { createTokenService, DEV_JWT_SECRET } from '@chat/gateway';
 
 /**
  * Benchmark users, rooms and memberships, written straight into PostgreSQL. Signing up through the API

@@ -1,4 +1,4 @@
-import { localConfig, servicesEnv, status, up } from '../../local/src';
+import { localConfig, servicesEnv, status, up } from '@chat/local';
 import type { WatchedProcess } from './process-sampler';
 
 /** The local system the benchmark drives (`npm start`'s layout, see .env.example's LOCAL_* variables). */

@@ -10,11 +10,10 @@ import { Redis } from 'ioredis';
 import { Client } from 'pg';
 import {
   api,
-  type ChatSocket,
-  connectSocket,
+  type ChatClient,
+  connectClient,
   eventually,
   joinAsMember,
-  keepReconnecting,
   longestAckGap,
   registerUser,
   type RoomMember,
@@ -92,7 +91,7 @@ interface Traffic {
   /** The users behind `senders` and `members`, in the same order. */
   users: { senders: PublicUser[]; members: PublicUser[] };
   senders: SteadySender[];
-  senderSockets: ChatSocket[];
+  senderClients: ChatClient[];
   members: RoomMember[];
   close(): void;
 }
@@ -115,13 +114,10 @@ async function startTraffic(label: string): Promise<Traffic> {
     await joinAsMember({ baseUrl: url, token: m1!.token, roomIds, gateway: 'g1' }),
     await joinAsMember({ baseUrl: url, token: m2!.token, roomIds, gateway: 'g2' }),
   ];
-  const senderSockets = [
-    await connectSocket(url, s1!.token, { gateway: 'g1', reconnection: true }),
-    await connectSocket(url, s2!.token, { gateway: 'g2', reconnection: true }),
-  ];
-  for (const socket of senderSockets) keepReconnecting(socket);
-  const senders = senderSockets.map((socket, i) =>
-    startSteadySender({ socket, roomId: rooms[i]!.id, label: `${label} room ${i}`, intervalMs: SEND_INTERVAL_MS, ackTimeoutMs: 5_000 }),
+  // The shipped client, as the web app and the assistant run it: the suite proves the code users run.
+  const senderClients = [await connectClient(url, s1!.token, { gateway: 'g1' }), await connectClient(url, s2!.token, { gateway: 'g2' })];
+  const senders = senderClients.map((client, i) =>
+    startSteadySender({ client, roomId: rooms[i]!.id, label: `${label} room ${i}`, intervalMs: SEND_INTERVAL_MS, ackTimeoutMs: 5_000 }),
   );
   // Traffic flows on both gateways before the fault.
   await Promise.all(senders.map((s) => s.ackedMore(10)));
@@ -129,11 +125,11 @@ async function startTraffic(label: string): Promise<Traffic> {
     rooms,
     users: { senders: [s1!.user, s2!.user], members: [m1!.user, m2!.user] },
     senders,
-    senderSockets,
+    senderClients,
     members,
     close: () => {
       for (const m of members) m.close();
-      for (const s of senderSockets) s.close();
+      for (const s of senderClients) s.close();
     },
   };
 }

@@ -4,7 +4,14 @@ import { Construct } from 'constructs';
 import { KAFKA_CLUSTER_NAME, KAFKA_TOPICS, PORTS, type PlatformConfig, SECRET_NAME } from './config';
 
 /** Keys of the `chat-secrets` Secret; the operator (or an ExternalSecret) provides their values. */
-export const SECRET_KEYS = { jwtSecret: 'JWT_SECRET', databaseUrl: 'DATABASE_URL', postgresPassword: 'POSTGRES_PASSWORD', assistantApiKey: 'ASSISTANT_API_KEY' } as const;
+export const SECRET_KEYS = { jwtSecret: 'JWT_SECRET', databaseUrl: 'DATABASE_URL', redisUrl: 'REDIS_URL', postgresPassword: 'POSTGRES_PASSWORD', assistantApiKey: 'ASSISTANT_API_KEY' } as const;
+
+/**
+ * Whether REDIS_URL is a secret: a managed Redis (ElastiCache) requires TLS and an AUTH token, so its
+ * URL is `rediss://:<token>@<endpoint>` from the secret store (the endpoint's own name, which its
+ * certificate matches). The in-cluster Redis of dev has a plain URL in the ConfigMap.
+ */
+export const redisUrlIsSecret = (config: PlatformConfig): boolean => config.redis.mode === 'external';
 
 /** How long the gateway lets sockets move elsewhere after SIGTERM (SHUTDOWN_GRACE_MS). */
 export const GATEWAY_SHUTDOWN_GRACE_MS = 10_000;
@@ -45,8 +52,7 @@ export class AppConfig extends Construct {
       data: {
         HOST: '0.0.0.0',
         PORT: String(PORTS.gateway),
-        // Same name in every environment: an in-cluster Service in dev, an ExternalName in prod.
-        REDIS_URL: `redis://chat-redis.${namespace}.svc:${PORTS.redis}`,
+        ...(redisUrlIsSecret(config) ? {} : { REDIS_URL: `redis://chat-redis.${namespace}.svc:${PORTS.redis}` }),
         REDIS_KEY_PREFIX: 'chat:',
         JWT_TTL_SECONDS: '86400',
         CORS_ORIGIN: `https://${config.host}`,
@@ -72,7 +78,7 @@ export class AppConfig extends Construct {
         data: {
           ASSISTANT_PORT: String(PORTS.assistant),
           ASSISTANT_GROUP_ID: 'chat-assistant',
-          REDIS_URL: `redis://chat-redis.${namespace}.svc:${PORTS.redis}`,
+          ...(redisUrlIsSecret(config) ? {} : { REDIS_URL: `redis://chat-redis.${namespace}.svc:${PORTS.redis}` }),
           REDIS_KEY_PREFIX: 'chat:',
           // The gateways' Service: the worker is one Socket.IO client and needs no affinity.
           GATEWAY_URL: `http://chat-gateway.${namespace}.svc:${PORTS.gateway}`,
@@ -99,7 +105,12 @@ export class AppConfig extends Construct {
           secretStoreRef: { kind: 'ClusterSecretStore', name: config.secrets.storeName },
           target: { name: SECRET_NAME, creationPolicy: 'Owner' },
           // An OpenAI-compatible assistant endpoint needs its API key from the store too.
-          data: [SECRET_KEYS.jwtSecret, SECRET_KEYS.databaseUrl, ...(config.assistant?.api === 'openai' ? [SECRET_KEYS.assistantApiKey] : [])].map((key) => ({
+          data: [
+            SECRET_KEYS.jwtSecret,
+            SECRET_KEYS.databaseUrl,
+            ...(redisUrlIsSecret(config) ? [SECRET_KEYS.redisUrl] : []),
+            ...(config.assistant?.api === 'openai' ? [SECRET_KEYS.assistantApiKey] : []),
+          ].map((key) => ({
             secretKey: key,
             remoteRef: { key: config.secrets.kind === 'external-secrets' ? config.secrets.remoteKey : '', property: key },
           })),

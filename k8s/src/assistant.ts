@@ -1,6 +1,6 @@
 import * as kplus from 'cdk8s-plus-34';
 import { Construct } from 'constructs';
-import { type AppConfig, SECRET_KEYS } from './app-config';
+import { type AppConfig, redisUrlIsSecret, SECRET_KEYS } from './app-config';
 import { type AssistantSettings, imageFor, PORTS, type PlatformConfig } from './config';
 import { PodDisruptionBudget } from './pod-disruption-budget';
 import { NODE_UID } from './security';
@@ -37,6 +37,7 @@ export class Assistant extends Construct {
       env: {
         JWT_SECRET: appConfig.secretValue(SECRET_KEYS.jwtSecret),
         DATABASE_URL: appConfig.secretValue(SECRET_KEYS.databaseUrl),
+        ...(redisUrlIsSecret(config) ? { REDIS_URL: appConfig.secretValue(SECRET_KEYS.redisUrl) } : {}),
         ASSISTANT_API_KEY: appConfig.secretValue(SECRET_KEYS.assistantApiKey, { optional: true }),
       },
       readinessPath: '/readyz',

@@ -4,16 +4,31 @@ import { readKafkaVersion } from './kafka-version';
 /** The two environments the app synthesizes. */
 export type EnvironmentName = 'dev' | 'prod';
 
-/** How browsers reach the platform: ingress-nginx (default) or a Gateway API HTTPRoute. */
+/** How browsers reach the platform: Gateway API through Envoy Gateway (prod default) or ingress-nginx (dev default, retired upstream). */
 export type RoutingMode = 'ingress' | 'gateway-api';
 
-/** CPU and memory of one container, in Kubernetes quantity notation ("250m", "256Mi"). */
+/** CPU, memory and ephemeral storage (the /tmp emptyDir, logs) of one container, in Kubernetes quantity notation ("250m", "256Mi"). */
 export interface ContainerResources {
   readonly cpuRequest: string;
   readonly cpuLimit: string;
   readonly memoryRequest: string;
   readonly memoryLimit: string;
+  /** Default "64Mi" request and "256Mi" limit: a pod past its limit is evicted instead of filling the node's disk. */
+  readonly ephemeralStorageRequest?: string;
+  readonly ephemeralStorageLimit?: string;
 }
+
+/** A pod toleration (the Kubernetes shape). */
+export interface Toleration {
+  readonly key?: string;
+  readonly operator?: 'Exists' | 'Equal';
+  readonly value?: string;
+  readonly effect?: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
+  readonly tolerationSeconds?: number;
+}
+
+/** Label of the node groups (managed and Karpenter NodePools, pulumi/): `system` or `app`. */
+export const NODE_ROLE_LABEL = 'chat.example.com/node-role';
 
 /**
  * A datastore outside the cluster (RDS, ElastiCache). Pods reach it through an ExternalName Service
@@ -78,8 +93,18 @@ export interface PlatformConfig {
   readonly routing: RoutingMode;
   /** cert-manager ClusterIssuer this app creates and the Ingress uses for its TLS certificate. */
   readonly tls: { readonly issuer: 'self-signed' } | { readonly issuer: 'letsencrypt'; readonly email: string; readonly acmeServer: string };
-  /** Gateway API parent (only with routing "gateway-api"): an existing Gateway. */
-  readonly gatewayApi: { readonly gatewayName: string; readonly gatewayNamespace: string };
+  /** The Gateway API edge (only with routing "gateway-api"), run by Envoy Gateway. */
+  readonly gatewayApi: {
+    readonly gatewayName: string;
+    /** Namespace of the Gateway and of Envoy Gateway's proxies (its controller namespace): the edge of the NetworkPolicies. */
+    readonly gatewayNamespace: string;
+    /** GatewayClass (and EnvoyProxy) name. */
+    readonly className: string;
+    /** `aws-nlb`: an internet-facing NLB (AWS Load Balancer Controller); `cluster-default`: whatever LoadBalancer the cluster has (kind, minikube). */
+    readonly loadBalancer: 'aws-nlb' | 'cluster-default';
+    /** Require the PROXY protocol header from the load balancer (the real client address, end to end). */
+    readonly proxyProtocol: boolean;
+  };
   /** Namespace of the ingress-nginx controller, the only source of traffic into gateway and web. */
   readonly ingressNamespace: string;
   /** Namespace of Prometheus, allowed to scrape /metrics. */
@@ -89,9 +114,14 @@ export interface PlatformConfig {
     readonly maxReplicas: number;
     /** HPA target of average CPU utilization, in percent of the request. */
     readonly cpuTargetPercent: number;
+    /** Open sockets per gateway pod to scale at (KEDA, prod): the memory and event-loop budget of one pod. */
+    readonly socketsPerPod: number;
     readonly resources: ContainerResources;
   };
-  readonly persister: { readonly replicas: number; readonly resources: ContainerResources };
+  /** `replicas`: the count (hpa mode) or the floor (keda mode, which scales on lag up to the partitions). */
+  readonly persister: { readonly replicas: number; readonly lagPerReplica: number; readonly resources: ContainerResources };
+  /** `hpa`: a CPU HorizontalPodAutoscaler for the gateway, fixed persisters (kind, minikube); `keda`: KEDA ScaledObjects (EKS). */
+  readonly autoscaling: 'hpa' | 'keda';
   readonly web: { readonly replicas: number; readonly resources: ContainerResources };
   readonly kafka: {
     /** Apache Kafka version of the Strimzi cluster: the platform's one version (local/kafka/pom.xml). */
@@ -116,6 +146,10 @@ export interface PlatformConfig {
   readonly serviceMonitors: boolean;
   /** Spread gateway, persister and web pods over nodes and zones (prod). */
   readonly spreadOverZones: boolean;
+  /** Where the app's pods run: nodeSelector and tolerations of every Deployment and Job (prod: the `app` nodes). */
+  readonly placement: { readonly nodeSelector: Readonly<Record<string, string>>; readonly tolerations: readonly Toleration[] };
+  /** Extra annotations of every app pod (e.g. for a service mesh or log shipper). Default none. */
+  readonly podAnnotations: Readonly<Record<string, string>>;
   /** The room assistant; undefined (the presets' default) deploys none and the web app hides its hint. */
   readonly assistant?: AssistantSettings;
 }
@@ -143,11 +177,12 @@ export function devConfig(overrides: Partial<PlatformConfig> = {}): PlatformConf
     host: 'chat.localtest.me',
     routing: 'ingress',
     tls: { issuer: 'self-signed' },
-    gatewayApi: { gatewayName: 'chat', gatewayNamespace: 'gateway-system' },
+    gatewayApi: { gatewayName: 'chat', gatewayNamespace: 'envoy-gateway-system', className: 'envoy', loadBalancer: 'cluster-default', proxyProtocol: false },
     ingressNamespace: 'ingress-nginx',
     monitoringNamespace: 'monitoring',
-    gateway: { minReplicas: 1, maxReplicas: 3, cpuTargetPercent: 70, resources: { ...small, memoryLimit: '384Mi' } },
-    persister: { replicas: 1, resources: small },
+    gateway: { minReplicas: 1, maxReplicas: 3, cpuTargetPercent: 70, socketsPerPod: 2000, resources: { ...small, memoryLimit: '384Mi' } },
+    persister: { replicas: 1, lagPerReplica: 10_000, resources: small },
+    autoscaling: 'hpa',
     web: { replicas: 1, resources: { cpuRequest: '20m', cpuLimit: '200m', memoryRequest: '32Mi', memoryLimit: '64Mi' } },
     kafka: {
       version: readKafkaVersion(),
@@ -164,6 +199,8 @@ export function devConfig(overrides: Partial<PlatformConfig> = {}): PlatformConf
     secrets: { kind: 'operator' },
     serviceMonitors: false,
     spreadOverZones: false,
+    placement: { nodeSelector: {}, tolerations: [] },
+    podAnnotations: {},
     ...overrides,
   });
 }
@@ -178,18 +215,21 @@ export function prodConfig(overrides: Partial<PlatformConfig> = {}): PlatformCon
     namespace: 'chat',
     images: { registry: '123456789012.dkr.ecr.eu-west-1.amazonaws.com', tag: '0.1.0', pullPolicy: 'IfNotPresent' },
     host: 'chat.example.com',
-    routing: 'ingress',
+    // Gateway API through Envoy Gateway: ingress-nginx is retired (no patches since March 2026).
+    routing: 'gateway-api',
     tls: { issuer: 'letsencrypt', email: 'ops@example.com', acmeServer: 'https://acme-v02.api.letsencrypt.org/directory' },
-    gatewayApi: { gatewayName: 'chat', gatewayNamespace: 'gateway-system' },
+    gatewayApi: { gatewayName: 'chat', gatewayNamespace: 'envoy-gateway-system', className: 'envoy', loadBalancer: 'aws-nlb', proxyProtocol: true },
     ingressNamespace: 'ingress-nginx',
     monitoringNamespace: 'monitoring',
     gateway: {
       minReplicas: 3,
       maxReplicas: 30,
       cpuTargetPercent: 65,
+      socketsPerPod: 5000,
       resources: { cpuRequest: '500m', cpuLimit: '2', memoryRequest: '512Mi', memoryLimit: '1Gi' },
     },
-    persister: { replicas: 3, resources: { cpuRequest: '250m', cpuLimit: '1', memoryRequest: '256Mi', memoryLimit: '512Mi' } },
+    persister: { replicas: 3, lagPerReplica: 10_000, resources: { cpuRequest: '250m', cpuLimit: '1', memoryRequest: '256Mi', memoryLimit: '512Mi' } },
+    autoscaling: 'keda',
     web: { replicas: 2, resources: { cpuRequest: '50m', cpuLimit: '250m', memoryRequest: '32Mi', memoryLimit: '64Mi' } },
     kafka: {
       version: readKafkaVersion(),
@@ -208,6 +248,9 @@ export function prodConfig(overrides: Partial<PlatformConfig> = {}): PlatformCon
     secrets: { kind: 'external-secrets', storeName: 'aws-secrets-manager', remoteKey: 'chat/prod' },
     serviceMonitors: true,
     spreadOverZones: true,
+    // The app node group and Karpenter's `app` NodePool; the system nodes keep the operators.
+    placement: { nodeSelector: { [NODE_ROLE_LABEL]: 'app' }, tolerations: [] },
+    podAnnotations: {},
     ...overrides,
   });
 }

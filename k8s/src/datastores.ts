@@ -65,8 +65,8 @@ class InClusterStore extends Construct {
                 readinessProbe: { exec: { command: props.readyCommand }, periodSeconds: 5, failureThreshold: 3 },
                 livenessProbe: { tcpSocket: { port: k8s.IntOrString.fromNumber(props.port) }, initialDelaySeconds: 15, periodSeconds: 10 },
                 resources: {
-                  requests: { cpu: k8s.Quantity.fromString('100m'), memory: k8s.Quantity.fromString('128Mi') },
-                  limits: { cpu: k8s.Quantity.fromString('500m'), memory: k8s.Quantity.fromString('512Mi') },
+                  requests: { cpu: k8s.Quantity.fromString('100m'), memory: k8s.Quantity.fromString('128Mi'), 'ephemeral-storage': k8s.Quantity.fromString('64Mi') },
+                  limits: { cpu: k8s.Quantity.fromString('500m'), memory: k8s.Quantity.fromString('512Mi'), 'ephemeral-storage': k8s.Quantity.fromString('256Mi') },
                 },
                 securityContext: {
                   allowPrivilegeEscalation: false,
@@ -101,7 +101,8 @@ export class DevRedis extends InClusterStore {
       component: 'redis',
       image: config.redis.image,
       port: PORTS.redis,
-      uid: 999,
+      // At least 10000 (never a node's user); both images run as an arbitrary uid with an fsGroup-owned volume.
+      uid: 10999,
       dataPath: '/data',
       storageSize: '1Gi',
       args: ['--appendonly', 'yes', '--appendfsync', 'everysec', '--maxmemory-policy', 'noeviction'],
@@ -119,7 +120,7 @@ export class DevPostgres extends InClusterStore {
       component: 'postgres',
       image: config.postgres.image,
       port: PORTS.postgres,
-      uid: 70,
+      uid: 10070,
       dataPath: '/var/lib/postgresql/data',
       storageSize: config.postgres.storageSize,
       env: [

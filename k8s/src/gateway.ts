@@ -1,7 +1,7 @@
 import { Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-34';
 import { Construct } from 'constructs';
-import { type AppConfig, GATEWAY_SHUTDOWN_GRACE_MS, SECRET_KEYS } from './app-config';
+import { type AppConfig, GATEWAY_SHUTDOWN_GRACE_MS, redisUrlIsSecret, SECRET_KEYS } from './app-config';
 import { imageFor, PORTS, type PlatformConfig } from './config';
 import { PodDisruptionBudget } from './pod-disruption-budget';
 import { NODE_UID } from './security';
@@ -48,6 +48,7 @@ export class Gateway extends Construct {
         GATEWAY_ID: kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_NAME),
         JWT_SECRET: appConfig.secretValue(SECRET_KEYS.jwtSecret),
         DATABASE_URL: appConfig.secretValue(SECRET_KEYS.databaseUrl),
+        ...(redisUrlIsSecret(config) ? { REDIS_URL: appConfig.secretValue(SECRET_KEYS.redisUrl) } : {}),
       },
       readinessPath: '/readyz',
       livenessPath: '/healthz',
@@ -55,7 +56,8 @@ export class Gateway extends Construct {
       terminationGrace: Duration.seconds(GATEWAY_TERMINATION_GRACE_SECONDS),
     });
 
-    new kplus.HorizontalPodAutoscaler(this, 'hpa', {
+    // In keda mode the ScaledObject (autoscaling.ts) owns the HPA.
+    if (config.autoscaling === 'hpa') new kplus.HorizontalPodAutoscaler(this, 'hpa', {
       metadata: { name: 'chat-gateway', namespace: config.namespace },
       target: this.workload.deployment,
       minReplicas: config.gateway.minReplicas,

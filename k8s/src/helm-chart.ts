@@ -1,7 +1,8 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { stringify } from 'yaml';
-import type { EnvironmentName, RoutingMode } from './config';
+import { configFor, type EnvironmentName, type RoutingMode } from './config';
+import { HELM_STRUCTURED_VALUES, structuredMarker, validationTemplate } from './helm-values';
 import { configWithHelmValues, defaultHelmValues, HELM_STRING_VALUES, type HelmStringValues, type Manifest, synthManifests, toYaml } from './synth';
 
 const ENVIRONMENTS: readonly EnvironmentName[] = ['dev', 'prod'];
@@ -28,7 +29,10 @@ const placeholder = (valuePath: string): string => `@@${valuePath}@@`;
 export function helmTemplate(environment: EnvironmentName, routing: RoutingMode): string {
   const placeholders = Object.fromEntries(HELM_STRING_VALUES[environment].map((valuePath) => [valuePath, placeholder(valuePath)]));
   const manifests = synthManifests(configWithHelmValues(environment, routing, placeholders)).filter(isReleaseObject);
+  for (const structured of HELM_STRUCTURED_VALUES) structured.mark(manifests, structuredMarker(structured.path));
   const body = toYaml(manifests)
+    // Structured values: JSON is YAML, whatever their shape.
+    .replace(/["']?@@json:([a-zA-Z.]+)@@["']?/g, '{{ toJson .Values.$1 }}')
     // An empty registry means local images: no "registry/" prefix at all.
     .replaceAll(`${placeholder('images.registry')}/`, '{{ with .Values.images.registry }}{{ . }}/{{ end }}')
     .replace(/@@([a-zA-Z.]+)@@/g, '{{ .Values.$1 }}');
@@ -43,12 +47,23 @@ export function helmTemplate(environment: EnvironmentName, routing: RoutingMode)
 
 /** values.yaml content of an environment: its switches and the defaults of its string values. */
 export function helmValues(environment: EnvironmentName): Record<string, unknown> {
-  const values: Record<string, unknown> = { environment, routing: 'ingress' };
-  for (const [valuePath, value] of Object.entries(defaultHelmValues(environment))) setPath(values, valuePath, value);
+  const values: Record<string, unknown> = { environment, routing: configFor(environment).routing };
+  const own = defaultHelmValues(environment);
+  if (environment !== 'prod') {
+    // values-dev.yaml overlays values.yaml (prod's) and Helm merges maps: a prod key dev lacks is removed with null.
+    const prod = defaultHelmValues('prod');
+    for (const [valuePath, value] of Object.entries(own)) {
+      const prodValue = prod[valuePath];
+      if (isMap(value) && isMap(prodValue)) own[valuePath] = { ...Object.fromEntries(Object.keys(prodValue).map((key) => [key, null])), ...value };
+    }
+  }
+  for (const [valuePath, value] of Object.entries(own)) setPath(values, valuePath, value);
   return values;
 }
 
-function setPath(target: Record<string, unknown>, valuePath: string, value: string): void {
+const isMap = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+function setPath(target: Record<string, unknown>, valuePath: string, value: unknown): void {
   const keys = valuePath.split('.');
   let node = target;
   for (const key of keys.slice(0, -1)) node = (node[key] ??= {}) as Record<string, unknown>;
@@ -66,15 +81,27 @@ function valuesSchema(): Record<string, unknown> {
         : { type: 'object', properties: Object.fromEntries(Object.entries(node as object).map(([key, child]) => [key, toSchema(child)])) };
     return toSchema(tree);
   };
-  const prodStrings = stringsOf('prod') as { properties: Record<string, unknown> };
+  const prodStrings = stringsOf('prod') as { properties: Record<string, Record<string, any>> };
+  // Structured values join the tree of string values (gateway.resources beside ..., placement.*).
+  const properties: Record<string, Record<string, any>> = { ...prodStrings.properties };
+  for (const structured of HELM_STRUCTURED_VALUES) {
+    const [head, tail] = structured.path.split('.') as [string, string | undefined];
+    if (tail === undefined) properties[head] = structured.schema;
+    else {
+      const node = (properties[head] ??= { type: 'object', properties: {} });
+      node.properties[tail] = structured.schema;
+      node.additionalProperties = false;
+    }
+  }
+  for (const node of Object.values(properties)) if (node.type === 'object' && node.properties) node.additionalProperties = false;
   return {
     $schema: 'https://json-schema.org/draft-07/schema#',
     type: 'object',
-    required: ['environment', 'routing', 'images', 'host'],
+    required: ['environment', 'routing', 'images', 'host', ...new Set(HELM_STRUCTURED_VALUES.map((v) => v.path.split('.')[0] as string))],
     properties: {
       environment: { enum: ENVIRONMENTS },
       routing: { enum: ROUTINGS },
-      ...prodStrings.properties,
+      ...properties,
       global: { type: 'object' },
     },
     additionalProperties: false,
@@ -108,6 +135,16 @@ export function writeHelmChart(chartDir: string, appVersion: string): void {
       writeFileSync(path.join(templatesDir, `${environment}-${routing}.yaml`), helmTemplate(environment, routing));
     }
   }
+  writeFileSync(path.join(templatesDir, 'validate.yaml'), validationTemplate(prodPlaceholders(), { dev: configFor('dev').kafka.messagesPartitions, prod: configFor('prod').kafka.messagesPartitions }));
+}
+
+/** Prod's placeholder defaults an operator must replace (the registry by its example account). */
+function prodPlaceholders(): Record<string, string> {
+  const defaults = defaultHelmValues('prod');
+  const account = /^([0-9]{12})\./.exec(String(defaults['images.registry']))?.[1] ?? '123456789012';
+  const placeholders: Record<string, string> = { 'images.registry': account };
+  for (const key of ['host', 'tls.email', 'postgres.host', 'redis.host']) if (defaults[key] !== undefined) placeholders[key] = String(defaults[key]);
+  return placeholders;
 }
 
 export type { HelmStringValues };

@@ -11,6 +11,35 @@ export const KAFKA_NODE_POOL_NAME = 'dual-role';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
+/** ConfigMap and key of the brokers' JMX Prometheus exporter rules. */
+const KAFKA_METRICS_CONFIG = 'chat-kafka-metrics';
+const KAFKA_METRICS_KEY = 'kafka-metrics-config.yml';
+
+/** JMX exporter rules: the broker, replica manager, controller and network metrics the dashboards and alerts read. */
+const JMX_EXPORTER_RULES = `lowercaseOutputName: true
+rules:
+  - pattern: kafka.server<type=(.+), name=(.+), clientId=(.+), topic=(.+), partition=(.*)><>Value
+    name: kafka_server_$1_$2
+    type: GAUGE
+    labels: { clientId: "$3", topic: "$4", partition: "$5" }
+  - pattern: kafka.server<type=(.+), name=(.+)PerSec\\w*, topic=(.+)><>Count
+    name: kafka_server_$1_$2_total
+    type: COUNTER
+    labels: { topic: "$3" }
+  - pattern: kafka.server<type=(.+), name=(.+)PerSec\\w*><>Count
+    name: kafka_server_$1_$2_total
+    type: COUNTER
+  - pattern: kafka.server<type=(.+), name=(.+)><>Value
+    name: kafka_server_$1_$2
+    type: GAUGE
+  - pattern: kafka.controller<type=(.+), name=(.+)><>Value
+    name: kafka_controller_$1_$2
+    type: GAUGE
+  - pattern: kafka.network<type=(.+), name=(.+), request=(.+)><>(Count|99thPercentile)
+    name: kafka_network_$1_$2_$4
+    labels: { request: "$3" }
+`;
+
 /**
  * The platform's Kafka, managed by the Strimzi operator: a `Kafka` in KRaft mode at the platform's
  * Kafka version, a dual-role `KafkaNodePool`, and the two topics (`KafkaTopic`, owned by the
@@ -70,6 +99,9 @@ export class KafkaCluster extends Construct {
             },
           ],
           ...(config.spreadOverZones ? { rack: { topologyKey: 'topology.kubernetes.io/zone' } } : {}),
+          ...(config.serviceMonitors
+            ? { metricsConfig: { type: 'jmxPrometheusExporter', valueFrom: { configMapKeyRef: { name: KAFKA_METRICS_CONFIG, key: KAFKA_METRICS_KEY } } } }
+            : {}),
           config: {
             'auto.create.topics.enable': false,
             'default.replication.factor': kafka.replicationFactor,
@@ -80,8 +112,31 @@ export class KafkaCluster extends Construct {
           },
         },
         entityOperator: { topicOperator: {} },
+        // Consumer-group lag and topic offsets as Prometheus metrics (dashboards, alerts).
+        kafkaExporter: { topicRegex: 'chat\\..*', groupRegex: '.*' },
+        // Partition rebalancing after adding brokers (KafkaRebalance resources drive it).
+        ...(kafka.nodes > 1 ? { cruiseControl: {} } : {}),
       },
     });
+
+    if (config.serviceMonitors) {
+      // Brokers' JMX metrics (the exporter Strimzi runs in each pod, port tcp-prometheus) and the exporter's.
+      new ApiObject(this, 'metrics-config', {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: KAFKA_METRICS_CONFIG, namespace, labels: clusterLabels },
+        data: { [KAFKA_METRICS_KEY]: JMX_EXPORTER_RULES },
+      });
+      new ApiObject(this, 'pod-monitor', {
+        apiVersion: 'monitoring.coreos.com/v1',
+        kind: 'PodMonitor',
+        metadata: { name: 'chat-kafka', namespace, labels: clusterLabels },
+        spec: {
+          selector: { matchExpressions: [{ key: 'strimzi.io/kind', operator: 'In', values: ['Kafka', 'KafkaExporter', 'CruiseControl'] }] },
+          podMetricsEndpoints: [{ port: 'tcp-prometheus', path: '/metrics', interval: '30s' }],
+        },
+      });
+    }
 
     this.topic('messages-topic', KAFKA_TOPICS.messages, kafka.messagesPartitions, 7 * DAY_MS, config);
     // Dead letters wait for a person to look at them: kept much longer than live traffic.

@@ -1,10 +1,11 @@
-import { Duration, Size } from 'cdk8s';
+import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-34';
 import { Construct } from 'constructs';
 import { type AppConfig, SECRET_KEYS } from './app-config';
 import { imageFor, type PlatformConfig } from './config';
 import { componentLabels } from './labels';
 import { NODE_UID, restrictedPodSecurityContext, restrictedSecurityContext } from './security';
+import { applyPodPlacement, containerResources } from './service-deployment';
 
 /** Name of the Job that applies db/prisma/migrations (idempotent) with the persister image. */
 export const MIGRATION_JOB_NAME = 'chat-migrate';
@@ -48,5 +49,9 @@ export class MigrationJob extends Construct {
         memory: { request: Size.mebibytes(128), limit: Size.mebibytes(256) },
       },
     });
+    applyPodPlacement(job, config);
+    ApiObject.of(job).addJsonPatch(
+      JsonPatch.replace('/spec/template/spec/containers/0/resources', containerResources({ cpuRequest: '50m', cpuLimit: '500m', memoryRequest: '128Mi', memoryLimit: '256Mi' })),
+    );
   }
 }

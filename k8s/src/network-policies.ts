@@ -12,12 +12,18 @@ const pods = (component: Component): Peer => ({ podSelector: { matchLabels: sele
 const namespaceNamed = (name: string): Peer => ({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': name } } });
 const kafkaPods: Peer = { podSelector: { matchLabels: strimziClusterLabels(KAFKA_CLUSTER_NAME) } };
 
+/** Label and port of cert-manager's ACME HTTP-01 solver pods. */
+export const ACME_SOLVER_LABEL = 'acme.cert-manager.io/http01-solver';
+export const ACME_SOLVER_PORT = 8089;
+
 /**
  * Default deny for every pod of the namespace, then exactly the flows of the data-flow diagram:
  * ingress controller -> gateway, web; gateway -> Redis, Kafka, Postgres; persister -> Kafka, Postgres;
  * migration -> Postgres; assistant (when deployed) -> Kafka, Redis, Postgres, gateway, the model endpoint;
- * Prometheus -> /metrics; every pod -> cluster DNS. Kafka's own ingress
- * comes from Strimzi (the listener's networkPolicyPeers); its pods' egress is opened here.
+ * Prometheus -> /metrics; every pod -> cluster DNS; the edge -> cert-manager's HTTP-01 solver (prod
+ * with Ingress). Kafka's ingress comes from Strimzi (the listener's networkPolicyPeers, and the
+ * Cluster Operator's, Cruise Control's and the exporter's ports); the egress of its pods (brokers,
+ * controllers, entity operator) to each other and to the API server is opened here.
  */
 export class NetworkPolicies extends Construct {
   private readonly config: PlatformConfig;
@@ -72,6 +78,19 @@ export class NetworkPolicies extends Construct {
       });
     }
     this.policy('web', { ingress: [{ from: [edge], ports: [tcp(PORTS.web)] }], egress: [] });
+    if (config.tls.issuer === 'letsencrypt' && config.routing === 'ingress') {
+      // cert-manager's HTTP-01 solver pods (for the Ingress's certificate, in this namespace) answer
+      // Let's Encrypt through the edge; under default-deny the challenge would otherwise time out.
+      new k8s.KubeNetworkPolicy(this, 'acme-solver', {
+        metadata: { name: 'chat-acme-http01-solver', namespace },
+        spec: {
+          podSelector: { matchLabels: { [ACME_SOLVER_LABEL]: 'true' } },
+          policyTypes: ['Ingress', 'Egress'],
+          ingress: [{ from: [edge], ports: [tcp(ACME_SOLVER_PORT)] }],
+          egress: [],
+        },
+      });
+    }
     this.policy('migration', { ingress: [], egress: [this.toStore('postgres')] });
     if (config.redis.mode === 'in-cluster') {
       this.policy('redis', { ingress: [{ from: [pods('gateway'), ...assistantPeers], ports: [tcp(PORTS.redis)] }], egress: [] });

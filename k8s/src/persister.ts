@@ -27,6 +27,7 @@ export class Persister extends Construct {
       component: 'persister',
       image: imageFor(config, 'persister'),
       command: ['node', 'persister/dist/main.js'],
+      // In keda mode KEDA owns the count (autoscaling.ts removes this one).
       replicas: config.persister.replicas,
       port: PORTS.persister,
       uid: NODE_UID,

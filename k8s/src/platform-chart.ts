@@ -1,7 +1,10 @@
-import { Chart } from 'cdk8s';
+import { ApiObject, Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-34';
 import type { Construct } from 'constructs';
+import { AlertRules } from './alert-rules';
 import { AppConfig } from './app-config';
+import { Dashboards } from './dashboards';
+import { Autoscaling } from './autoscaling';
 import { Assistant } from './assistant';
 import type { PlatformConfig } from './config';
 import { DevPostgres, DevRedis, ExternalStoreService } from './datastores';
@@ -37,14 +40,19 @@ export class PlatformChart extends Chart {
     if (config.postgres.mode === 'in-cluster') new DevPostgres(this, 'postgres', { ...config, postgres: config.postgres });
     else new ExternalStoreService(this, 'postgres', { config, component: 'postgres', endpoint: config.postgres });
 
-    new Gateway(this, 'gateway', { config, appConfig });
-    new Persister(this, 'persister', { config, appConfig });
+    const gateway = new Gateway(this, 'gateway', { config, appConfig });
+    const persister = new Persister(this, 'persister', { config, appConfig });
     if (config.assistant) new Assistant(this, 'assistant', { config, settings: config.assistant, appConfig });
     new Web(this, 'web', config);
     new MigrationJob(this, 'migration', { config, appConfig });
+    if (config.autoscaling === 'keda') {
+      new Autoscaling(this, 'autoscaling', config, [gateway.workload.deployment, persister.workload.deployment].map((d) => ApiObject.of(d)));
+    }
     new Routing(this, 'routing', config);
     new NetworkPolicies(this, 'network-policies', config);
     if (config.serviceMonitors) {
+      new AlertRules(this, 'alert-rules', config);
+      new Dashboards(this, 'dashboards', config);
       new ServiceMonitor(this, 'gateway-monitor', { config, component: 'gateway' });
       new ServiceMonitor(this, 'persister-monitor', { config, component: 'persister' });
       if (config.assistant) new ServiceMonitor(this, 'assistant-monitor', { config, component: 'assistant' });

@@ -2,6 +2,7 @@ import { ApiObject } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-34';
 import { Construct } from 'constructs';
 import { PORTS, type PlatformConfig } from './config';
+import { GATEWAY_LISTENERS, GatewayApiEdge } from './gateway-api-edge';
 
 const { k8s } = kplus;
 
@@ -18,22 +19,32 @@ export const CLUSTER_ISSUER_NAME = { 'self-signed': 'chat-self-signed', letsencr
 /**
  * How browsers reach the platform. `ingress`: two ingress-nginx Ingresses on the same host, one
  * for /socket.io with persistent cookie affinity and WebSocket timeouts, one for /api and the SPA,
- * with a cert-manager certificate. `gateway-api`: one HTTPRoute with cookie session persistence on
- * /socket.io, attached to an existing Gateway that terminates TLS.
+ * with a cert-manager certificate. `gateway-api`: the Envoy Gateway edge ({@link GatewayApiEdge}), one
+ * HTTPRoute with cookie session persistence on /socket.io on its HTTPS listener, and one that
+ * redirects plain HTTP to HTTPS.
  */
 export class Routing extends Construct {
   constructor(scope: Construct, id: string, config: PlatformConfig) {
     super(scope, id);
     this.clusterIssuer(config);
     if (config.routing === 'ingress') this.ingresses(config);
-    else this.httpRoute(config);
+    else {
+      new GatewayApiEdge(this, 'edge', config, CLUSTER_ISSUER_NAME[config.tls.issuer]);
+      this.httpRoute(config);
+    }
   }
 
   private clusterIssuer(config: PlatformConfig): void {
     const solver =
       config.routing === 'ingress'
         ? { http01: { ingress: { ingressClassName: 'nginx' } } }
-        : { http01: { gatewayHTTPRoute: { parentRefs: [{ name: config.gatewayApi.gatewayName, namespace: config.gatewayApi.gatewayNamespace, kind: 'Gateway' }] } } };
+        : {
+            http01: {
+              gatewayHTTPRoute: {
+                parentRefs: [{ name: config.gatewayApi.gatewayName, namespace: config.gatewayApi.gatewayNamespace, kind: 'Gateway', sectionName: GATEWAY_LISTENERS.http }],
+              },
+            },
+          };
     new ApiObject(this, 'issuer', {
       apiVersion: 'cert-manager.io/v1',
       kind: 'ClusterIssuer',
@@ -117,12 +128,24 @@ export class Routing extends Construct {
   private httpRoute(config: PlatformConfig): void {
     const backendRefs = (service: string, port: number) => [{ name: service, port }];
     const prefix = (value: string) => [{ path: { type: 'PathPrefix', value } }];
+    const parent = (sectionName: string) => [{ name: config.gatewayApi.gatewayName, namespace: config.gatewayApi.gatewayNamespace, sectionName }];
+    new ApiObject(this, 'redirect', {
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'HTTPRoute',
+      metadata: { name: 'chat-https-redirect', namespace: config.namespace },
+      spec: {
+        parentRefs: parent(GATEWAY_LISTENERS.http),
+        hostnames: [config.host],
+        // cert-manager's HTTP-01 route for /.well-known/acme-challenge/ is more specific and wins.
+        rules: [{ filters: [{ type: 'RequestRedirect', requestRedirect: { scheme: 'https', statusCode: 301 } }] }],
+      },
+    });
     new ApiObject(this, 'route', {
       apiVersion: 'gateway.networking.k8s.io/v1',
       kind: 'HTTPRoute',
       metadata: { name: 'chat', namespace: config.namespace },
       spec: {
-        parentRefs: [{ name: config.gatewayApi.gatewayName, namespace: config.gatewayApi.gatewayNamespace }],
+        parentRefs: parent(GATEWAY_LISTENERS.https),
         hostnames: [config.host],
         rules: [
           {
@@ -132,7 +155,8 @@ export class Routing extends Construct {
             sessionPersistence: {
               sessionName: AFFINITY_COOKIE,
               type: 'Cookie',
-              absoluteTimeout: `${AFFINITY_COOKIE_MAX_AGE_SECONDS}s`,
+              // Gateway API durations allow at most five digits per unit (172800s is refused): hours.
+              absoluteTimeout: `${AFFINITY_COOKIE_MAX_AGE_SECONDS / 3600}h`,
               cookieConfig: { lifetimeType: 'Permanent' },
             },
             // "0s" disables the request timeout, which would otherwise cut long-lived WebSockets.

@@ -1,9 +1,13 @@
 import * as kplus from 'cdk8s-plus-34';
 
-/** Non-root user of the gateway and persister images (the `node` user of the official Node.js image). */
-export const NODE_UID = 1000;
-/** Non-root user of the nginx-unprivileged image that serves the web app. */
-export const NGINX_UID = 101;
+/**
+ * User the gateway, persister and migration run as: at least 10000, so it can never be a user of the
+ * node (uids below that are the host's system and login users). The image's files are world-readable,
+ * so any uid runs it; the writable paths are emptyDirs owned through fsGroup.
+ */
+export const NODE_UID = 10001;
+/** User the web app's nginx-unprivileged runs as (its temp paths and pid file are in the /tmp emptyDir). */
+export const NGINX_UID = 10101;
 
 /**
  * Container security context that satisfies the Pod Security Standard "restricted": non-root,

@@ -23,8 +23,8 @@ export interface ServiceDeploymentProps {
   readonly envFrom?: kplus.EnvFrom[];
   /** Path answering 200 once the pod may get traffic (503 while draining). */
   readonly readinessPath: string;
-  /** Path answering 200 while the process is alive. */
-  readonly livenessPath: string;
+  /** Path answering 200 while the process is alive; undefined: a TCP check of the port (a liveness that does not share readiness's answer). */
+  readonly livenessPath?: string;
   /** Time between SIGTERM and SIGKILL. Default 30 s. */
   readonly terminationGrace?: Duration;
   /**
@@ -93,13 +93,12 @@ export class ServiceDeployment extends Construct {
         failureThreshold: 2,
         timeoutSeconds: Duration.seconds(2),
       }),
-      liveness: kplus.Probe.fromHttpGet(props.livenessPath, {
-        port: props.port,
-        initialDelaySeconds: Duration.seconds(10),
-        periodSeconds: Duration.seconds(10),
-        failureThreshold: 3,
-        timeoutSeconds: Duration.seconds(2),
-      }),
+      liveness: (() => {
+        const options = { initialDelaySeconds: Duration.seconds(10), periodSeconds: Duration.seconds(10), failureThreshold: 3, timeoutSeconds: Duration.seconds(2) };
+        return props.livenessPath === undefined
+          ? kplus.Probe.fromTcpSocket({ port: props.port, ...options })
+          : kplus.Probe.fromHttpGet(props.livenessPath, { port: props.port, ...options });
+      })(),
       lifecycle:
         props.preStopSleepSeconds === undefined
           ? undefined
@@ -117,7 +116,37 @@ export class ServiceDeployment extends Construct {
     });
 
     if (props.config.spreadOverZones) spreadOverZonesAndNodes(this.deployment, props.component);
+    applyPodPlacement(this.deployment, props.config);
+    // The whole resources block as quantities (cdk8s-plus renders ephemeral storage in whole Gi only).
+    ApiObject.of(this.deployment).addJsonPatch(JsonPatch.replace('/spec/template/spec/containers/0/resources', containerResources(props.resources)));
   }
+}
+
+/**
+ * A container's `resources` in the Kubernetes shape. Ephemeral storage (the /tmp emptyDir, logs)
+ * defaults to 64Mi requested, 256Mi at most: past it the kubelet evicts the pod instead of letting it
+ * fill the node's disk.
+ */
+export function containerResources(r: ContainerResources): { requests: Record<string, kplus.k8s.Quantity>; limits: Record<string, kplus.k8s.Quantity> } {
+  // Quantities, not strings: the L1 object converts its props (a patch lands before that conversion).
+  const q = (value: string) => kplus.k8s.Quantity.fromString(value);
+  return {
+    requests: { cpu: q(r.cpuRequest), memory: q(r.memoryRequest), 'ephemeral-storage': q(r.ephemeralStorageRequest ?? '64Mi') },
+    limits: { cpu: q(r.cpuLimit), memory: q(r.memoryLimit), 'ephemeral-storage': q(r.ephemeralStorageLimit ?? '256Mi') },
+  };
+}
+
+/**
+ * What every app pod carries beyond cdk8s-plus's model: nodeSelector and tolerations (the node
+ * group) and extra pod annotations. Always written, empty or not, so the Helm chart can set them as values.
+ */
+export function applyPodPlacement(workload: kplus.Deployment | kplus.Job, config: PlatformConfig): void {
+  const api = ApiObject.of(workload);
+  api.addJsonPatch(
+    JsonPatch.add('/spec/template/metadata/annotations', { ...config.podAnnotations }),
+    JsonPatch.add('/spec/template/spec/nodeSelector', { ...config.placement.nodeSelector }),
+    JsonPatch.add('/spec/template/spec/tolerations', [...config.placement.tolerations]),
+  );
 }
 
 /**

@@ -1,6 +1,7 @@
 import { App } from 'cdk8s';
 import { stringify } from 'yaml';
 import { configFor, type EnvironmentName, type PlatformConfig, type RoutingMode } from './config';
+import { HELM_STRUCTURED_VALUES } from './helm-values';
 import { PlatformChart } from './platform-chart';
 
 /** One synthesized Kubernetes object. */
@@ -25,9 +26,10 @@ export function toYaml(manifests: readonly Manifest[]): string {
 }
 
 /**
- * The string values a Helm release may set (`--set host=...`), by their path in values.yaml.
- * Numbers and structure stay in config.ts: changing them means re-running the synth, so that
- * the chart and the cdk8s output can never diverge.
+ * The string values a Helm release may set (`--set host=...`), by their path in values.yaml. The
+ * structured ones (replicas, HPA bounds, resources, nodeSelector, tolerations, pod annotations) are
+ * in helm-values.ts; everything else stays in config.ts: changing it means re-running the synth, so
+ * that the chart and the cdk8s output can never diverge.
  */
 export const HELM_STRING_VALUES = {
   dev: ['images.registry', 'images.tag', 'host'],
@@ -45,8 +47,8 @@ export const HELM_STRING_VALUES = {
   ],
 } as const satisfies Record<EnvironmentName, readonly string[]>;
 
-/** The value of every Helm string value of an environment, as a flat path -> value map. */
-export type HelmStringValues = Record<string, string>;
+/** Helm values of an environment as a flat path -> value map: the string values, and optionally the structured ones (helm-values.ts). */
+export type HelmStringValues = Record<string, unknown>;
 
 /**
  * The configuration of an environment with the Helm string values applied: the one mapping from
@@ -54,16 +56,23 @@ export type HelmStringValues = Record<string, string>;
  * to check it (with real values).
  */
 export function configWithHelmValues(environment: EnvironmentName, routing: RoutingMode, values: HelmStringValues): PlatformConfig {
-  const base = configFor(environment, { routing });
+  let base = configFor(environment, { routing });
+  // Structured values first (replicas, resources, placement); absent ones keep the preset's.
+  for (const structured of HELM_STRUCTURED_VALUES) {
+    if (values[structured.path] !== undefined) base = { ...base, ...structured.apply(base, values[structured.path]) };
+  }
+  const { gateway, persister, web, placement, podAnnotations } = base;
   const value = (path: string): string => {
     const found = values[path];
     if (found === undefined) throw new Error(`Helm value ${path} is missing`);
-    return found;
+    return String(found);
   };
   const images = { ...base.images, registry: value('images.registry'), tag: value('images.tag') };
-  if (environment === 'dev') return configFor('dev', { routing, images, host: value('host') });
+  const structural = { gateway, persister, web, placement, podAnnotations };
+  if (environment === 'dev') return configFor('dev', { routing, images, host: value('host'), ...structural });
   return configFor('prod', {
     routing,
+    ...structural,
     images,
     host: value('host'),
     tls: base.tls.issuer === 'letsencrypt' ? { ...base.tls, email: value('tls.email') } : base.tls,
@@ -77,6 +86,7 @@ export function configWithHelmValues(environment: EnvironmentName, routing: Rout
 export function defaultHelmValues(environment: EnvironmentName): HelmStringValues {
   const config = configFor(environment);
   const values: HelmStringValues = { 'images.registry': config.images.registry, 'images.tag': config.images.tag, host: config.host };
+  for (const structured of HELM_STRUCTURED_VALUES) values[structured.path] = structured.read(config);
   if (environment === 'prod') {
     if (config.tls.issuer === 'letsencrypt') values['tls.email'] = config.tls.email;
     if (config.postgres.mode === 'external') Object.assign(values, { 'postgres.host': config.postgres.host, 'postgres.cidr': config.postgres.cidr });

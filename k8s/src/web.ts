@@ -18,8 +18,9 @@ export class Web extends Construct {
       port: PORTS.web,
       uid: NGINX_UID,
       resources: config.web.resources,
+      // Ready: nginx serves /healthz. Alive: it accepts connections (a distinct check, so a slow
+      // answer takes the pod out of the Service before it is ever restarted).
       readinessPath: '/healthz',
-      livenessPath: '/healthz',
     });
     if (config.web.replicas > 1) new PodDisruptionBudget(this, 'pdb', { config, component: 'web', maxUnavailable: 1 });
   }

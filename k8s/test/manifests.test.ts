@@ -16,6 +16,8 @@ import { find, identities, podTemplates, pomKafkaVersion, repoRoot, selects } fr
 
 const dev = synthManifests(devConfig());
 const prod = synthManifests(prodConfig());
+// The Ingress variant of prod (ingress-nginx, retired upstream, kept as an option).
+const prodIngress = synthManifests(prodConfig({ routing: 'ingress' }));
 const environments: [string, Manifest[]][] = [
   ['dev', dev],
   ['prod', prod],
@@ -24,7 +26,7 @@ const environments: [string, Manifest[]][] = [
 /** Every object kind per environment: the README's "manifests per environment" note states this list. */
 const KINDS = {
   dev: ['ClusterIssuer', 'ConfigMap', 'Deployment', 'HorizontalPodAutoscaler', 'Ingress', 'Job', 'Kafka', 'KafkaNodePool', 'KafkaTopic', 'Namespace', 'NetworkPolicy', 'PodDisruptionBudget', 'Service', 'StatefulSet'],
-  prod: ['ClusterIssuer', 'ConfigMap', 'Deployment', 'ExternalSecret', 'HorizontalPodAutoscaler', 'Ingress', 'Job', 'Kafka', 'KafkaNodePool', 'KafkaTopic', 'Namespace', 'NetworkPolicy', 'PodDisruptionBudget', 'Service', 'ServiceMonitor'],
+  prod: ['ClientTrafficPolicy', 'ClusterIssuer', 'ConfigMap', 'Deployment', 'EnvoyProxy', 'ExternalSecret', 'Gateway', 'GatewayClass', 'HTTPRoute', 'Job', 'Kafka', 'KafkaNodePool', 'KafkaTopic', 'Namespace', 'NetworkPolicy', 'PodDisruptionBudget', 'PrometheusRule', 'ScaledObject', 'Service', 'ServiceMonitor'],
 };
 
 describe('synthesized manifests', () => {
@@ -64,22 +66,41 @@ describe('synthesized manifests', () => {
     expect(find(manifests, 'Namespace', 'chat').metadata.labels['pod-security.kubernetes.io/enforce']).toBe('restricted');
   });
 
-  test.each(environments)('%s scales the gateway with an HPA and protects gateway and persister with PDBs', (_name, manifests) => {
-    const config = _name === 'dev' ? devConfig() : prodConfig();
-    const hpa = find(manifests, 'HorizontalPodAutoscaler', 'chat-gateway');
+  test('dev scales the gateway with a CPU HPA; both environments protect gateway and persister with PDBs', () => {
+    const config = devConfig();
+    const hpa = find(dev, 'HorizontalPodAutoscaler', 'chat-gateway');
     expect(hpa.spec.scaleTargetRef).toMatchObject({ kind: 'Deployment', name: 'chat-gateway' });
     expect(hpa.spec).toMatchObject({ minReplicas: config.gateway.minReplicas, maxReplicas: config.gateway.maxReplicas });
-    // The HPA owns the count: a replicas field would reset it on every apply.
-    expect(find(manifests, 'Deployment', 'chat-gateway').spec.replicas).toBeUndefined();
-    for (const component of ['gateway', 'persister']) {
-      const pdb = find(manifests, 'PodDisruptionBudget', `chat-${component}`);
-      const pods = find(manifests, 'Deployment', `chat-${component}`).spec.template.metadata.labels;
-      expect(selects(pdb.spec.selector, pods)).toBe(true);
-      expect(pdb.spec.maxUnavailable).toBe(1);
+    for (const manifests of [dev, prod]) {
+      // The autoscaler owns the count: a replicas field would reset it on every apply.
+      expect(find(manifests, 'Deployment', 'chat-gateway').spec.replicas).toBeUndefined();
+      for (const component of ['gateway', 'persister']) {
+        const pdb = find(manifests, 'PodDisruptionBudget', `chat-${component}`);
+        const pods = find(manifests, 'Deployment', `chat-${component}`).spec.template.metadata.labels;
+        expect(selects(pdb.spec.selector, pods)).toBe(true);
+        expect(pdb.spec.maxUnavailable).toBe(1);
+      }
     }
   });
 
+  test('prod scales gateways on CPU and sockets per pod, and persisters on consumer lag up to the partitions (KEDA)', () => {
+    const config = prodConfig();
+    expect(prod.filter((m) => m.kind === 'HorizontalPodAutoscaler')).toEqual([]);
+    const gateway = find(prod, 'ScaledObject', 'chat-gateway');
+    expect(gateway.spec).toMatchObject({ scaleTargetRef: { name: 'chat-gateway' }, minReplicaCount: config.gateway.minReplicas, maxReplicaCount: config.gateway.maxReplicas });
+    expect(gateway.spec.triggers.map((t: any) => t.type)).toEqual(['cpu', 'prometheus']);
+    expect(gateway.spec.triggers[1].metadata.query).toContain('chat_gateway_connections');
+    expect(Number(gateway.spec.triggers[1].metadata.threshold)).toBe(config.gateway.socketsPerPod);
+    const persister = find(prod, 'ScaledObject', 'chat-persister');
+    const topic = prod.find((m: any) => m.kind === 'KafkaTopic' && m.spec.topicName === KAFKA_TOPICS.messages) as any;
+    expect(persister.spec.maxReplicaCount).toBe(topic.spec.partitions);
+    expect(persister.spec.minReplicaCount).toBe(config.persister.replicas);
+    expect(persister.spec.triggers[0].metadata.query).toContain('persister_consumer_lag');
+    expect(find(prod, 'Deployment', 'chat-persister').spec.replicas).toBeUndefined();
+  });
+
   test('prod spreads gateway, persister and web over zones and nodes; dev does not', () => {
+    expect(prodIngress.length).toBeGreaterThan(0);
     for (const component of ['gateway', 'persister', 'web']) {
       const pod = find(prod, 'Deployment', `chat-${component}`).spec.template.spec;
       expect(pod.topologySpreadConstraints).toEqual(
@@ -91,7 +112,10 @@ describe('synthesized manifests', () => {
     expect(find(prod, 'Kafka', 'chat-kafka').spec.kafka.rack).toEqual({ topologyKey: 'topology.kubernetes.io/zone' });
   });
 
-  test.each(environments)('%s pins Socket.IO to one gateway with a persistent cookie and WebSocket timeouts, over TLS', (_name, manifests) => {
+  test.each([
+    ['dev', dev],
+    ['prod with routing=ingress', prodIngress],
+  ] as [string, Manifest[]][])('%s pins Socket.IO to one gateway with a persistent cookie and WebSocket timeouts, over TLS', (_name, manifests) => {
     const realtime = find(manifests, 'Ingress', 'chat-realtime');
     const annotations = realtime.metadata.annotations;
     expect(annotations['nginx.ingress.kubernetes.io/affinity']).toBe('cookie');
@@ -111,18 +135,65 @@ describe('synthesized manifests', () => {
     ]);
   });
 
-  test('the gateway-api switch replaces the Ingresses with an HTTPRoute with cookie session persistence', () => {
-    const manifests = synthManifests(prodConfig({ routing: 'gateway-api' }));
-    expect(manifests.filter((m) => m.kind === 'Ingress')).toEqual([]);
-    const route = find(manifests, 'HTTPRoute', 'chat');
+  test('prod routes through Gateway API (Envoy Gateway) by default, with cookie session persistence of 48h for Socket.IO', () => {
+    expect(prodConfig().routing).toBe('gateway-api');
+    expect(prod.filter((m) => m.kind === 'Ingress')).toEqual([]);
+    const route = find(prod, 'HTTPRoute', 'chat');
     const socketRule = route.spec.rules.find((rule: any) => rule.matches[0].path.value === '/socket.io');
-    expect(socketRule.sessionPersistence).toMatchObject({ type: 'Cookie', sessionName: AFFINITY_COOKIE, cookieConfig: { lifetimeType: 'Permanent' } });
+    expect(socketRule.sessionPersistence).toMatchObject({ type: 'Cookie', sessionName: AFFINITY_COOKIE, absoluteTimeout: '48h', cookieConfig: { lifetimeType: 'Permanent' } });
     expect(socketRule.backendRefs).toEqual([{ name: 'chat-gateway', port: 3000 }]);
-    // Traffic now comes from the Gateway's namespace, not ingress-nginx's.
-    const gatewayPolicy = find(manifests, 'NetworkPolicy', 'chat-gateway');
-    const sources = JSON.stringify(gatewayPolicy.spec.ingress);
-    expect(sources).toContain('gateway-system');
+    expect(route.spec.parentRefs).toEqual([{ name: 'chat', namespace: 'envoy-gateway-system', sectionName: 'https' }]);
+    const gateway = find(prod, 'Gateway', 'chat');
+    expect(find(prod, 'GatewayClass', gateway.spec.gatewayClassName).spec.controllerName).toBe('gateway.envoyproxy.io/gatewayclass-controller');
+    expect(find(prod, 'ClusterIssuer', gateway.metadata.annotations['cert-manager.io/cluster-issuer'])).toBeDefined();
+    // Traffic now comes from Envoy Gateway's namespace, not ingress-nginx's.
+    const sources = JSON.stringify(find(prod, 'NetworkPolicy', 'chat-gateway').spec.ingress);
+    expect(sources).toContain('envoy-gateway-system');
     expect(sources).not.toContain('ingress-nginx');
+  });
+
+  test('the client address is the real one end to end: the NLB sends PROXY v2, Envoy requires it, and a client X-Forwarded-For is not trusted', () => {
+    const proxy = find(prod, 'EnvoyProxy', 'envoy');
+    expect(proxy.spec.provider.kubernetes.envoyService.annotations['service.beta.kubernetes.io/aws-load-balancer-target-group-attributes']).toBe('proxy_protocol_v2.enabled=true');
+    const policy = find(prod, 'ClientTrafficPolicy', 'chat');
+    expect(policy.spec.proxyProtocol).toEqual({ optional: false });
+    expect(policy.spec.clientIPDetection).toEqual({ xForwardedFor: { numTrustedHops: 0 } });
+    expect(policy.spec.targetRefs).toEqual([{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'chat' }]);
+    // ingress-nginx, where still used, never takes X-Forwarded-For from the client either.
+    const values = readFileSync(path.join(repoRoot, 'helm/platform/ingress-nginx.values.yaml'), 'utf8');
+    expect(values).toMatch(/use-forwarded-headers: "false"/);
+    expect(values).toMatch(/use-proxy-protocol: "true"/);
+    expect(values).toContain('proxy_protocol_v2.enabled=true');
+  });
+
+  test('under enforced NetworkPolicies, cert-manager\'s HTTP-01 solver is reachable from the edge, and Strimzi\'s pods reach each other and the API server', () => {
+    const solver = find(prodIngress, 'NetworkPolicy', 'chat-acme-http01-solver');
+    expect(solver.spec.podSelector.matchLabels).toEqual({ 'acme.cert-manager.io/http01-solver': 'true' });
+    expect(solver.spec.ingress).toEqual([{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } }], ports: [{ protocol: 'TCP', port: 8089 }] }]);
+    expect(dev.some((m) => m.metadata.name === 'chat-acme-http01-solver')).toBe(false);
+    const kafkaEgress = find(prod, 'NetworkPolicy', 'chat-kafka-egress');
+    expect(kafkaEgress.spec.egress).toEqual([{ to: [{ podSelector: { matchLabels: { 'strimzi.io/cluster': 'chat-kafka' } } }] }, { ports: [{ protocol: 'TCP', port: 443 }, { protocol: 'TCP', port: 6443 }] }]);
+    const dns = find(prod, 'NetworkPolicy', 'allow-dns');
+    expect(dns.spec.podSelector).toEqual({});
+    expect(JSON.stringify(dns.spec.egress)).toContain('kube-dns');
+  });
+
+  test.each(environments)('%s hygiene: ephemeral storage bounded, uids of at least 10000, distinct web probes, placement on the node group', (name, manifests) => {
+    for (const { owner, template } of podTemplates(manifests)) {
+      for (const container of template.spec.containers) {
+        expect({ owner, request: container.resources.requests['ephemeral-storage'] }).toEqual({ owner, request: expect.any(String) });
+        expect({ owner, limit: container.resources.limits['ephemeral-storage'] }).toEqual({ owner, limit: expect.any(String) });
+        const uid = container.securityContext?.runAsUser ?? template.spec.securityContext.runAsUser;
+        expect({ owner, uidAtLeast10000: uid >= 10000 }).toEqual({ owner, uidAtLeast10000: true });
+      }
+      if (owner.startsWith('Deployment/') || owner.startsWith('Job/')) {
+        expect({ owner, nodeSelector: template.spec.nodeSelector }).toEqual({ owner, nodeSelector: name === 'prod' ? { 'chat.example.com/node-role': 'app' } : {} });
+      }
+    }
+    const web = find(manifests, 'Deployment', 'chat-web').spec.template.spec.containers[0];
+    expect(web.readinessProbe.httpGet.path).toBe('/healthz');
+    expect(web.livenessProbe.tcpSocket).toEqual({ port: 8080 });
+    expect(web.livenessProbe.httpGet).toBeUndefined();
   });
 
   test.each(environments)('%s contains no Secret and no secret value; every secret reference names chat-secrets', (_name, manifests) => {
@@ -141,7 +212,11 @@ describe('synthesized manifests', () => {
   test('prod fills chat-secrets from an ExternalSecret with no values in it', () => {
     const external = find(prod, 'ExternalSecret', SECRET_NAME);
     expect(external.spec.target.name).toBe(SECRET_NAME);
-    expect(external.spec.data.map((d: any) => d.secretKey).sort()).toEqual(['DATABASE_URL', 'JWT_SECRET']);
+    expect(external.spec.data.map((d: any) => d.secretKey).sort()).toEqual(['DATABASE_URL', 'JWT_SECRET', 'REDIS_URL']);
+    // ElastiCache requires TLS and the AUTH token: the gateway's REDIS_URL (rediss://) comes from the secret, never the ConfigMap.
+    expect(find(prod, 'ConfigMap', 'chat-gateway-config').data.REDIS_URL).toBeUndefined();
+    const env = find(prod, 'Deployment', 'chat-gateway').spec.template.spec.containers[0].env;
+    expect(env.find((e: any) => e.name === 'REDIS_URL').valueFrom.secretKeyRef).toEqual({ key: 'REDIS_URL', name: SECRET_NAME });
   });
 
   test.each(environments)('%s NetworkPolicies deny by default and cover every component', (_name, manifests) => {
@@ -171,7 +246,8 @@ describe('synthesized manifests', () => {
   });
 
   test.each(environments)('%s never runs more persisters than the messages topic has partitions', (_name, manifests) => {
-    const replicas = find(manifests, 'Deployment', 'chat-persister').spec.replicas;
+    const scaled = manifests.find((m: any) => m.kind === 'ScaledObject' && m.metadata.name === 'chat-persister') as any;
+    const replicas = scaled ? scaled.spec.maxReplicaCount : find(manifests, 'Deployment', 'chat-persister').spec.replicas;
     const topic = manifests.find((m: any) => m.kind === 'KafkaTopic' && m.spec.topicName === KAFKA_TOPICS.messages) as any;
     expect(replicas).toBeGreaterThanOrEqual(1);
     expect(replicas).toBeLessThanOrEqual(topic.spec.partitions);

@@ -11,6 +11,10 @@ import { podTemplates, pomKafkaVersion, repoRoot } from './support';
 const read = (file: string) => readFileSync(path.join(repoRoot, file), 'utf8');
 const compose = parse(read('docker-compose.yml'), { merge: true }) as { services: Record<string, any> };
 const skaffold = parse(read('skaffold.yaml')) as any;
+/** The Dockerfile a compose build uses (compose's default: Dockerfile in the context). */
+const dockerfileOf = (build: { context: string; dockerfile?: string }) => path.join(build.context, build.dockerfile ?? 'Dockerfile');
+/** The Node.js services, built from the one parametrised Dockerfile at the root. */
+const SERVICES = ['gateway', 'persister', 'assistant'];
 const envExample = new Set([...read('.env.example').matchAll(/^([A-Z0-9_]+)=/gm)].map((m) => m[1]));
 
 /** Final stage of a Dockerfile: the lines after its last FROM. */
@@ -77,7 +81,7 @@ describe('docker-compose.yml', () => {
 
   test('builds only Dockerfiles that exist and mounts only files that exist', () => {
     for (const [name, service] of Object.entries(compose.services)) {
-      if (service.build) expect({ name, exists: existsSync(path.join(repoRoot, service.build.context, service.build.dockerfile)) }).toEqual({ name, exists: true });
+      if (service.build) expect({ name, exists: existsSync(path.join(repoRoot, dockerfileOf(service.build))) }).toEqual({ name, exists: true });
       for (const volume of service.volumes ?? []) {
         const source = String(volume).split(':')[0] as string;
         if (source.startsWith('.')) expect({ name, source, exists: existsSync(path.join(repoRoot, source)) }).toEqual({ name, source, exists: true });
@@ -97,7 +101,7 @@ describe('docker-compose.yml', () => {
         const target = compose.services[dependency];
         expect({ name, dependency, known: target !== undefined }).toEqual({ name, dependency, known: true });
         if (condition !== 'service_healthy') continue;
-        const inImage = target.build ? /^HEALTHCHECK /m.test(finalStage(target.build.dockerfile)) : false;
+        const inImage = target.build ? /^HEALTHCHECK /m.test(finalStage(dockerfileOf(target.build))) : false;
         expect({ name, dependency, healthcheck: Boolean(target.healthcheck?.test) || inImage }).toEqual({ name, dependency, healthcheck: true });
       }
     }
@@ -114,23 +118,47 @@ describe('docker-compose.yml', () => {
 });
 
 describe('Dockerfiles', () => {
-  test.each(['gateway/Dockerfile', 'persister/Dockerfile', 'assistant/Dockerfile', 'web/Dockerfile'])('%s is multi-stage and runs as a non-root user with a health check', (dockerfile) => {
+  test.each(['Dockerfile', 'web/Dockerfile'])('%s is multi-stage and runs as a non-root user with a health check', (dockerfile) => {
     const text = read(dockerfile);
     expect((text.match(/^FROM /gm) ?? []).length).toBeGreaterThanOrEqual(2);
     const final = finalStage(dockerfile);
     expect(final).toMatch(/^USER (node|101)$/m);
     expect(final).toMatch(/^HEALTHCHECK /m);
-    // Every file copied from the build context exists in the repository.
+    // Every file copied from the build context exists in the repository (for every SERVICE).
     for (const [, source] of text.matchAll(/^COPY (?!--from)([^\s]+) /gm)) {
-      expect({ dockerfile, source, exists: existsSync(path.join(repoRoot, source as string)) }).toEqual({ dockerfile, source, exists: true });
+      for (const resolved of new Set(SERVICES.map((service) => (source as string).replaceAll('${SERVICE}', service)))) {
+        expect({ dockerfile, resolved, exists: existsSync(path.join(repoRoot, resolved)) }).toEqual({ dockerfile, resolved, exists: true });
+      }
     }
   });
 
-  test('the Node images install production dependencies only, and the persister image carries the migrations', () => {
-    for (const dockerfile of ['gateway/Dockerfile', 'persister/Dockerfile', 'assistant/Dockerfile']) {
-      expect(read(dockerfile)).toMatch(/npm ci --omit=dev[^\n]*\\\n\s*&& node \/tmp\/prune-dev-optional\.js/);
+  test('the services share one Dockerfile on the current Node.js LTS, which installs production dependencies only and carries the migrations', () => {
+    const text = read('Dockerfile');
+    expect(text).toMatch(/^ARG NODE_IMAGE=node:24-/m);
+    expect(text).toMatch(/npm ci --omit=dev[^\n]*\\\n\s*&& node \/tmp\/prune-dev-optional\.js/);
+    expect(finalStage('Dockerfile')).toContain('db/prisma');
+    // Each stage takes SERVICE, which picks the workspace to build and the program to run.
+    expect((text.match(/^ARG SERVICE$/gm) ?? []).length).toBe((text.match(/^FROM /gm) ?? []).length);
+    for (const service of SERVICES) expect(existsSync(path.join(repoRoot, service, 'Dockerfile'))).toBe(false);
+  });
+
+  test('compose, Skaffold and the release workflow build each service from it with its SERVICE', () => {
+    const composeBuilds = Object.entries(compose.services).filter(([, service]) => service.build && !service.build.dockerfile);
+    expect(composeBuilds.map(([name, service]) => [name, service.build.args.SERVICE])).toEqual([
+      ['gateway-1', 'gateway'],
+      ['gateway-2', 'gateway'],
+      ['gateway-3', 'gateway'],
+      ['persister', 'persister'],
+      ['assistant', 'assistant'],
+      ['migrate', 'persister'],
+    ]);
+    for (const artifact of (skaffold.build.artifacts as any[]).filter((a) => a.image !== 'chat-web')) {
+      expect(artifact.docker).toEqual({ dockerfile: 'Dockerfile', buildArgs: { SERVICE: artifact.image.replace(/^chat-/, '') } });
     }
-    expect(finalStage('persister/Dockerfile')).toContain('db/prisma');
+    const release = parse(read('.github/workflows/release.yml')) as any;
+    const build = release.jobs.images.steps.find((step: any) => String(step.uses).startsWith('docker/build-push-action')).with;
+    expect(build.file).toBe("${{ matrix.image == 'web' && 'web/Dockerfile' || 'Dockerfile' }}");
+    expect(build['build-args']).toBe("${{ matrix.image != 'web' && format('SERVICE={0}', matrix.image) || '' }}");
   });
 
   test('prune-dev-optional removes the packages the lockfile marks devOptional, and nothing else', () => {

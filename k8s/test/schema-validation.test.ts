@@ -1,77 +1,64 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import * as path from 'node:path';
-import { configFor, type EnvironmentName, type Manifest, type RoutingMode, synthManifests, toYaml } from '../src';
-import { CRD_SCHEMA_DIR, isCustomResource, KUBERNETES_SCHEMA_DIR, KUBERNETES_SCHEMA_ROOT, KUBERNETES_VERSION, requireTool, schemaFileName, toolPath } from '../src/tools';
+import { configFor, type Manifest, synthManifests } from '../src';
+import { kubeconform, schemaProblems } from '../src/kubeconform';
+import { SCHEMA_CATALOG_ENV, schemaCatalogDir, schemaLocations } from '../src/schema-catalog';
+import { CASES, everyShippedObject, gitopsObjects, oneOfEachKind } from './shipped-objects';
+import { find } from './support';
 
-const cases: [EnvironmentName, RoutingMode][] = [
-  ['dev', 'ingress'],
-  ['dev', 'gateway-api'],
-  ['prod', 'ingress'],
-  ['prod', 'gateway-api'],
-];
+const withField = (manifest: Manifest, at: 'top' | 'spec' | 'metadata'): Manifest => {
+  const copy = JSON.parse(JSON.stringify(manifest)) as Record<string, any>;
+  if (at === 'top') copy.bogusField = 'x';
+  else copy[at] = { ...(copy[at] ?? {}), bogusField: 'x' };
+  return copy as Manifest;
+};
 
-interface KubeconformReport {
-  resources: { filename: string; kind: string; name: string; status: string; msg: string }[];
-  summary: { valid: number; invalid: number; errors: number; skipped: number };
-}
-
-/** Validates manifests offline against the target version's schemas (and the CRD required-field schemas). */
-function kubeconform(manifests: readonly Manifest[]): KubeconformReport {
-  const binary = requireTool(toolPath('kubeconform'), 'build it with `npm run services -- install` (local/go-tools.txt)');
-  const dir = mkdtempSync(path.join(tmpdir(), 'kubeconform-'));
-  const file = path.join(dir, 'manifests.yaml');
-  writeFileSync(file, toYaml(manifests));
-  try {
-    const args = [
-      '-strict',
-      '-summary',
-      '-output=json',
-      `-kubernetes-version=${KUBERNETES_VERSION}`,
-      `-schema-location=${KUBERNETES_SCHEMA_ROOT}/{{ .NormalizedKubernetesVersion }}-local{{ .StrictSuffix }}/{{ .ResourceKind }}{{ .KindSuffix }}.json`,
-      `-schema-location=${CRD_SCHEMA_DIR}/{{ .Group }}/{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json`,
-      file,
-    ];
-    let stdout: string;
-    try {
-      stdout = execFileSync(binary, args, { encoding: 'utf8' });
-    } catch (error) {
-      // kubeconform exits 1 when something is invalid; its report is still on stdout.
-      stdout = (error as { stdout?: string }).stdout ?? '';
-      if (!stdout) throw error;
-    }
-    return JSON.parse(stdout) as KubeconformReport;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-describe('validation against the Kubernetes 1.35 OpenAPI schemas (offline, kubeconform)', () => {
-  test.each(cases)('k8s/schemas holds a schema for every kind %s (%s routing) synthesizes (else: npm run schemas -w @chat/k8s)', (environment, routing) => {
-    const missing = synthManifests(configFor(environment, { routing }))
-      .map(({ apiVersion, kind }) => ({ apiVersion, kind }))
-      .filter(({ apiVersion, kind }) => {
-        if (!isCustomResource(apiVersion)) return !existsSync(path.join(KUBERNETES_SCHEMA_DIR, schemaFileName(apiVersion, kind)));
-        const [group, version] = apiVersion.split('/') as [string, string];
-        return !existsSync(path.join(CRD_SCHEMA_DIR, group, `${kind.toLowerCase()}_${version}.json`));
-      });
-    expect(missing).toEqual([]);
+describe('validation against the upstream schemas of the pinned versions (kubeconform, strict, offline)', () => {
+  test('the catalog comes from K8S_SCHEMA_CATALOG, else ../shared/k8s-schemas beside the repository', () => {
+    expect(schemaCatalogDir({ [SCHEMA_CATALOG_ENV]: '/somewhere/schemas' })).toBe('/somewhere/schemas');
+    expect(schemaCatalogDir({})).toMatch(/[/\\]shared[/\\]k8s-schemas$/);
+    expect(() => schemaLocations('1.35.0', '/nonexistent/catalog')).toThrow(SCHEMA_CATALOG_ENV);
   });
 
-  test.each(cases)('every %s object (%s routing) is valid, custom resources included', (environment, routing) => {
-    const manifests = synthManifests(configFor(environment, { routing }));
-    const report = kubeconform(manifests);
-    const problems = report.resources.filter((r) => r.status !== 'statusValid').map((r) => `${r.kind}/${r.name}: ${r.msg}`);
-    expect(problems).toEqual([]);
-    expect(report.summary).toEqual({ valid: manifests.length, invalid: 0, errors: 0, skipped: 0 });
+  test.each(CASES)('every %s object (%s routing) is valid, custom resources included', (environment, routing) => {
+    expect(schemaProblems(synthManifests(configFor(environment, { routing })))).toEqual([]);
   });
 
-  test('a malformed Deployment and a Strimzi topic without a spec are rejected', () => {
+  test('every object of the GitOps tree (Argo CD, cluster configuration, platform components) is valid', () => {
+    const objects = gitopsObjects();
+    expect(objects.length).toBeGreaterThan(20);
+    expect(schemaProblems(objects.map(({ manifest }) => manifest))).toEqual([]);
+  });
+
+  test('an unknown field in spec.kafka of the Strimzi Kafka fails', () => {
+    const kafka = find(synthManifests(configFor('prod')), 'Kafka', 'chat-kafka') as Record<string, any>;
+    const broken = { ...kafka, spec: { ...kafka.spec, kafka: { ...kafka.spec.kafka, bogusField: true } } } as Manifest;
+    expect(schemaProblems([broken])).toEqual([expect.stringContaining("'bogusField' not allowed")]);
+  });
+
+  test('a malformed value fails: replicas as text, and a Gateway API duration over five digits', () => {
     const [deployment] = synthManifests(configFor('dev')).filter((m) => m.kind === 'Deployment') as any[];
-    const broken = { ...deployment, spec: { ...deployment.spec, replicas: 'three' } };
-    const topic = { apiVersion: 'kafka.strimzi.io/v1', kind: 'KafkaTopic', metadata: { name: 'no-spec' } };
-    const report = kubeconform([broken, topic] as Manifest[]);
+    const route = find(synthManifests(configFor('prod', { routing: 'gateway-api' })), 'HTTPRoute', 'chat') as any;
+    const longTimeout = JSON.parse(JSON.stringify(route));
+    longTimeout.spec.rules[0].sessionPersistence.absoluteTimeout = '172800s';
+    const report = kubeconform([{ ...deployment, spec: { ...deployment.spec, replicas: 'three' } }, longTimeout]);
     expect(report.summary.invalid).toBe(2);
+  });
+
+  // The guard for every other check: a schema that accepts anything proves nothing. One kubeconform run
+  // for all copies (each renamed after its kind and where the field went), then each must have failed.
+  test('every kind shipped is checked: an unknown field fails at the top level, in metadata and in spec', () => {
+    const kinds = oneOfEachKind(everyShippedObject());
+    expect(kinds.length).toBeGreaterThanOrEqual(30);
+    const copies = kinds.flatMap((manifest) =>
+      (['top', 'metadata', ...('spec' in manifest ? ['spec' as const] : [])] as const).map((at) => {
+        const copy = withField(manifest, at) as Manifest & { metadata: { name: string } };
+        copy.metadata.name = `${manifest.kind.toLowerCase()}-${at}`;
+        return copy;
+      }),
+    );
+    const problems = schemaProblems(copies);
+    const failed = new Set(copies.filter((copy) => problems.some((p) => p.startsWith(`${copy.kind}/${copy.metadata.name}:`))).map((c) => `${c.kind}/${c.metadata.name}`));
+    expect(copies.map((c) => `${c.kind}/${c.metadata.name}`).filter((id) => !failed.has(id))).toEqual([]);
+    // The unmodified objects are valid, so each failure is the unknown field's.
+    expect(schemaProblems(kinds)).toEqual([]);
   });
 });

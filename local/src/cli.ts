@@ -2,7 +2,8 @@
 // The local system's command line (npm start / npm stop / npm run services -- <command>).
 import { LocalStackError } from './errors';
 import { ensureInstalled } from './installer';
-import { down, localConfig, status, up } from './local-system';
+import { localConfig } from './local-config';
+import { down, status, up } from './local-system';
 import { startServices, stopServices } from './stack';
 
 const USAGE = `usage: npm run services -- <command>

@@ -5,6 +5,7 @@ export * from './processes';
 export * from './installer';
 export * from './stack';
 export * from './apps';
+export * from './local-config';
 export * from './local-system';
 export { renderNginxConfig, nginxProcess, type NginxOptions } from './services/nginx';
 export { redisPing } from './services/redis';

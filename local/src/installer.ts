@@ -38,6 +38,7 @@ const SERVICES: Requirement[] = [
 /** Only the tests drive a browser. */
 const TEST_ONLY: Requirement[] = [
   { name: 'Chromium (browser tests)', find: () => which('chromium'), debianPackage: 'chromium' },
+  { name: 'promtool (PrometheusRule tests)', find: () => which('promtool'), debianPackage: 'prometheus' },
 ];
 
 export const nginxBinary = (): string => SERVICES[2]!.find() ?? 'nginx';

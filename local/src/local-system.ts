@@ -3,46 +3,12 @@ import path from 'node:path';
 import { appProcess, httpOk } from './apps';
 import { LocalStackError } from './errors';
 import { ensureInstalled } from './installer';
-import { dataRoot, repoRoot } from './paths';
+import { localConfig } from './local-config';
+import { repoRoot } from './paths';
 import { assertPortFree } from './ports';
 import { runningPid, startProcess, stopProcess } from './processes';
 import { nginxProcess } from './services/nginx';
-import { migrate, type ServicesConfig, startServices, stopServices } from './stack';
-
-const num = (name: string, fallback: number): number => {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value <= 0 || value > 65535) throw new LocalStackError(`${name} must be a port number, not "${raw}"`);
-  return value;
-};
-
-/** The local system's layout: ports from LOCAL_* variables (see .env.example), data in .data/local. */
-export function localConfig() {
-  const services: ServicesConfig = {
-    dir: path.join(dataRoot, 'local'),
-    postgres: { port: num('LOCAL_POSTGRES_PORT', 5432), user: 'chat', password: 'chat', database: 'chat' },
-    redis: { port: num('LOCAL_REDIS_PORT', 6379), persistent: true },
-    kafka: { port: num('LOCAL_KAFKA_PORT', 9092), controllerPort: num('LOCAL_KAFKA_CONTROLLER_PORT', 9093) },
-    // Fixed development keys: the store listens on 127.0.0.1 only.
-    s3: { port: num('LOCAL_S3_PORT', 7070), accessKey: 'chat-local', secretKey: 'chat-local-secret-key', corsOrigin: `http://localhost:${num('LOCAL_HTTP_PORT', 8080)}` },
-  };
-  const firstGateway = num('LOCAL_GATEWAY_PORT', 3001);
-  return {
-    services,
-    gateways: [
-      { id: 'g1', port: firstGateway },
-      { id: 'g2', port: firstGateway + 1 },
-    ],
-    persisterPort: num('LOCAL_PERSISTER_PORT', 3100),
-    thumbnailsPort: num('LOCAL_THUMBNAILS_PORT', 3110),
-    assistantPort: num('ASSISTANT_PORT', 3200),
-    /** The room assistant runs only when a model endpoint is configured (ASSISTANT_URL). */
-    assistant: Boolean(process.env.ASSISTANT_URL),
-    httpPort: num('LOCAL_HTTP_PORT', 8080),
-    appsDir: path.join(dataRoot, 'local', 'apps'),
-  };
-}
+import { migrate, startServices, stopServices } from './stack';
 
 /** The workspaces the local system runs (their dependencies are built with them). */
 const RUNNABLE = ['gateway', 'persister', 'assistant'];
@@ -72,15 +38,15 @@ export async function up(log: (line: string) => void = console.log): Promise<voi
 
   const common = {
     ...env,
-    NODE_ENV: process.env.NODE_ENV ?? 'development',
-    LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
+    NODE_ENV: c.nodeEnv,
+    LOG_LEVEL: c.logLevel,
     CORS_ORIGIN: `http://localhost:${c.httpPort}`,
     S3_BUCKET: 'chat-files',
     S3_CREATE_BUCKET: 'true',
     // Browsers reach the store directly: presigned URLs name the address they can open.
     S3_PUBLIC_ENDPOINT: `http://localhost:${c.services.s3!.port}`,
     // The gateways announce the assistant (GET /api/features) exactly when it runs.
-    ASSISTANT_NAME: c.assistant ? process.env.ASSISTANT_NAME || 'assistant' : '',
+    ASSISTANT_NAME: c.assistant ? c.assistant.name : '',
   };
   const apps = [
     appProcess({ app: 'persister', name: 'persister', dir: c.appsDir, port: c.persisterPort, env: { ...common, PERSISTER_PORT: String(c.persisterPort) } }),
@@ -117,7 +83,7 @@ export async function up(log: (line: string) => void = console.log): Promise<voi
     });
     if (runningPid(p) === undefined) await assertPortFree(c.assistantPort, p.name);
     const result = await startProcess(p);
-    log(`assistant ${result.started ? 'started' : 'already running'} (pid ${result.pid}), answering @${common.ASSISTANT_NAME} with ${process.env.ASSISTANT_MODEL ?? 'llama3.2'} at ${process.env.ASSISTANT_URL}`);
+    log(`assistant ${result.started ? 'started' : 'already running'} (pid ${result.pid}), answering @${common.ASSISTANT_NAME} with ${c.assistant.model} at ${c.assistant.url}`);
   }
   log(`the chat is up at http://localhost:${c.httpPort}/ (ready in ${((Date.now() - started) / 1000).toFixed(0)} s); \`npm stop\` stops it`);
 }

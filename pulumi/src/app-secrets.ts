@@ -21,6 +21,8 @@ export interface AppSecretsArgs {
   readonly databaseUrl: pulumi.Input<string>;
   /** `JWT_SECRET` value (secret Output). */
   readonly jwtSecret: pulumi.Input<string>;
+  /** `REDIS_URL` of ElastiCache (TLS, AUTH token); absent with the in-cluster Redis of dev. */
+  readonly redisUrl?: pulumi.Input<string>;
   /** `POSTGRES_PASSWORD` for an in-cluster PostgreSQL (dev); absent with RDS. */
   readonly postgresPassword?: pulumi.Input<string>;
   readonly oidcProviderArn: pulumi.Input<string>;
@@ -32,14 +34,23 @@ export interface AppSecretsArgs {
   readonly tags: Tags;
 }
 
+/** Where the images keep the RDS CA bundle (https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem). */
+export const RDS_CA_BUNDLE_PATH = '/etc/ssl/certs/rds-global-bundle.pem';
+
 /**
- * Builds the PostgreSQL URL the services read. `sslmode=require` with libpq semantics encrypts the
- * connection (RDS enforces TLS); verifying the RDS CA needs the CA bundle in the image first.
+ * Builds the PostgreSQL URL the services read: `sslmode=verify-full` (libpq semantics) checks the
+ * server's certificate against the RDS CA bundle and its name against the instance's address.
  */
 export function postgresUrl(args: { username: string; password: string; host: string; port: number; database: string }): string {
   const user = encodeURIComponent(args.username);
   const password = encodeURIComponent(args.password);
-  return `postgresql://${user}:${password}@${args.host}:${args.port}/${encodeURIComponent(args.database)}?sslmode=require&uselibpqcompat=true`;
+  const tls = `sslmode=verify-full&sslrootcert=${encodeURIComponent(RDS_CA_BUNDLE_PATH)}&uselibpqcompat=true`;
+  return `postgresql://${user}:${password}@${args.host}:${args.port}/${encodeURIComponent(args.database)}?${tls}`;
+}
+
+/** The Redis URL of ElastiCache with TLS (`rediss://`) and its AUTH token. */
+export function redisUrl(args: { authToken: string; host: string; port: number }): string {
+  return `rediss://:${encodeURIComponent(args.authToken)}@${args.host}:${args.port}`;
 }
 
 /** Secrets Manager secret with the app's credentials, its KMS key, and the reader role. */
@@ -69,9 +80,14 @@ export class AppSecrets extends pulumi.ComponentResource {
       secretId: secret.id,
       secretString: pulumi.secret(
         pulumi
-          .all([args.databaseUrl, args.jwtSecret, args.postgresPassword])
-          .apply(([url, jwt, postgresPassword]) =>
-            JSON.stringify({ DATABASE_URL: url, JWT_SECRET: jwt, ...(postgresPassword === undefined ? {} : { POSTGRES_PASSWORD: postgresPassword }) }),
+          .all([args.databaseUrl, args.jwtSecret, args.postgresPassword, args.redisUrl])
+          .apply(([url, jwt, postgresPassword, redis]) =>
+            JSON.stringify({
+              DATABASE_URL: url,
+              JWT_SECRET: jwt,
+              ...(postgresPassword === undefined ? {} : { POSTGRES_PASSWORD: postgresPassword }),
+              ...(redis === undefined ? {} : { REDIS_URL: redis }),
+            }),
           ),
       ),
     }, parent);

@@ -4,9 +4,9 @@
  * automatic fail-over, encrypted at rest with a customer-managed key, daily snapshots, in the private
  * subnets behind a security group that admits only the cluster.
  *
- * Transit encryption is off because the chart's `REDIS_URL` is `redis://` through an ExternalName
- * service, whose host name a TLS certificate would not match; traffic stays inside the VPC, limited
- * by this security group and the chart's NetworkPolicy.
+ * TLS in transit is required and clients authenticate with an AUTH token (a Pulumi secret): the
+ * services connect with `rediss://:<token>@<primary endpoint>` from the app secret (REDIS_URL), the
+ * endpoint's own name, which its certificate matches (the ExternalName alias would not).
  */
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
@@ -28,6 +28,8 @@ export interface CacheArgs {
   /** Nodes in the replication group: one primary and `nodes - 1` replicas (at least 2 for fail-over). */
   readonly nodes: number;
   readonly snapshotRetentionDays: number;
+  /** AUTH token clients present (secret Output; 16 to 128 characters, see config.ts). */
+  readonly authToken: pulumi.Input<string>;
   readonly tags: Tags;
 }
 
@@ -76,7 +78,9 @@ export class Cache extends pulumi.ComponentResource {
       securityGroupIds: [securityGroup.id],
       atRestEncryptionEnabled: true,
       kmsKeyId: key.arn,
-      transitEncryptionEnabled: false,
+      transitEncryptionEnabled: true,
+      transitEncryptionMode: 'required',
+      authToken: args.authToken,
       autoMinorVersionUpgrade: true,
       snapshotRetentionLimit: args.snapshotRetentionDays,
       snapshotWindow: '01:00-02:00',

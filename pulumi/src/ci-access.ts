@@ -23,6 +23,8 @@ export interface CiAccessArgs {
   readonly createOidcProvider: boolean;
   /** ARNs of this stack's ECR repositories. */
   readonly repositoryArns: pulumi.Input<string>[];
+  /** Account whose `chat-*` repositories promotion pulls from (prod); default this account. */
+  readonly promotionSourceAccountId?: string;
   /** Pulumi state bucket (diy backend), if used. */
   readonly stateBucket?: string;
   /** KMS key of the Pulumi secrets provider, if used. */
@@ -93,7 +95,8 @@ export class CiAccess extends pulumi.ComponentResource {
             Sid: 'PullForPromotion',
             Effect: 'Allow',
             Action: ['ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:DescribeImages'],
-            Resource: `arn:aws:ecr:${regionName}:${accountId}:repository/chat-*`,
+            // Dev's registry, in another account when prod has its own (that side's repository policy admits this one).
+            Resource: `arn:aws:ecr:${regionName}:${args.promotionSourceAccountId ?? accountId}:repository/chat-*`,
           });
         }
         return policyJson(statements);

@@ -1,14 +1,15 @@
 /**
  * Worker capacity: EKS managed node groups in the private subnets (a `system` group for cluster
  * services and an `app` group for the chat workloads) with hardened launch templates, the EKS
- * managed add-ons the nodes need (VPC CNI, kube-proxy, CoreDNS, EBS CSI driver), and the IRSA role
+ * managed add-ons the nodes need (VPC CNI with NetworkPolicy enforcement, kube-proxy, CoreDNS, EBS CSI
+ * driver, metrics-server, the Pod Identity agent), and the IRSA role
  * of the AWS Load Balancer Controller (installed by Argo CD from gitops/).
  */
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 
 import { policyJson, serviceTrustPolicy } from './iam-policies';
-import { LOAD_BALANCER_CONTROLLER } from './kubernetes-names';
+import { LOAD_BALANCER_CONTROLLER, NODE_ROLE_LABEL } from './kubernetes-names';
 import { LOAD_BALANCER_CONTROLLER_STATEMENTS } from './load-balancer-controller-policy';
 import { ServiceAccountRole } from './service-account-role';
 import { tagsFor, type Tags } from './tags';
@@ -47,8 +48,7 @@ const NODE_POLICIES = [
   'arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore',
 ];
 
-/** Label every node carries to tell which group it belongs to (for nodeSelectors and affinities). */
-export const NODE_ROLE_LABEL = 'chat.example.com/node-role';
+export { NODE_ROLE_LABEL };
 
 /** Node IAM role, two managed node groups and the cluster add-ons. */
 export class Compute extends pulumi.ComponentResource {
@@ -58,6 +58,8 @@ export class Compute extends pulumi.ComponentResource {
   readonly ebsCsiRoleArn: pulumi.Output<string>;
   /** IRSA role of the AWS Load Balancer Controller. */
   readonly loadBalancerControllerRoleArn: pulumi.Output<string>;
+  /** The Pod Identity agent add-on, which Pod Identity associations need running. */
+  readonly podIdentityAgent: aws.eks.Addon;
 
   constructor(name: string, args: ComputeArgs, opts?: pulumi.ComponentResourceOptions) {
     super('chat:infra:Compute', name, {}, opts);
@@ -86,19 +88,22 @@ export class Compute extends pulumi.ComponentResource {
     const lbcRole = irsa('aws-load-balancer-controller', LOAD_BALANCER_CONTROLLER.namespace, LOAD_BALANCER_CONTROLLER.serviceAccount, [], policyJson(LOAD_BALANCER_CONTROLLER_STATEMENTS));
     this.loadBalancerControllerRoleArn = lbcRole.roleArn;
 
-    const addon = (addonName: string, serviceAccountRoleArn?: pulumi.Input<string>, dependsOn: pulumi.Resource[] = []) =>
+    const addon = (addonName: string, serviceAccountRoleArn?: pulumi.Input<string>, dependsOn: pulumi.Resource[] = [], configuration?: object) =>
       new aws.eks.Addon(`${name}-${addonName}`, {
         clusterName: args.clusterName,
         addonName,
         // No addonVersion: EKS installs the default version for the cluster's Kubernetes version.
         serviceAccountRoleArn,
+        configurationValues: configuration === undefined ? undefined : JSON.stringify(configuration),
         resolveConflictsOnCreate: 'OVERWRITE',
         resolveConflictsOnUpdate: 'PRESERVE',
         tags: tags(addonName),
       }, { parent: this, dependsOn });
 
     // Nodes only become Ready once the CNI runs, so the daemon-set add-ons come before the nodes.
-    const networkAddons = [addon('vpc-cni', cniRole.roleArn), addon('kube-proxy')];
+    // enableNetworkPolicy: the CNI's network policy agent enforces NetworkPolicies (off by default, so
+    // the chart's default-deny and data-store isolation would do nothing without it).
+    const networkAddons = [addon('vpc-cni', cniRole.roleArn, [], { enableNetworkPolicy: 'true' }), addon('kube-proxy')];
 
     const nodeGroup = (role: 'system' | 'app', spec: NodeGroupSpec) => {
       const launchTemplate = new aws.ec2.LaunchTemplate(`${name}-${role}`, {
@@ -141,7 +146,7 @@ export class Compute extends pulumi.ComponentResource {
       }, {
         parent: this,
         dependsOn: [...nodePolicies, ...networkAddons],
-        // A cluster autoscaler owns the desired size once the group runs; `pulumi up` must not reset it.
+        // The managed groups are the floor (Karpenter runs on `system`); Karpenter adds capacity above it.
         ignoreChanges: ['scalingConfig.desiredSize'],
       });
     };
@@ -151,6 +156,10 @@ export class Compute extends pulumi.ComponentResource {
     const workloads = Object.values(this.nodeGroups);
     addon('coredns', undefined, workloads);
     addon('aws-ebs-csi-driver', ebsCsiRole.roleArn, workloads);
+    // Resource metrics for HorizontalPodAutoscalers (KEDA's CPU triggers read them too).
+    addon('metrics-server', undefined, workloads);
+    // EKS Pod Identity: how the Karpenter controller gets its role.
+    this.podIdentityAgent = addon('eks-pod-identity-agent', undefined, workloads);
 
     this.registerOutputs({ ebsCsiRoleArn: this.ebsCsiRoleArn, loadBalancerControllerRoleArn: this.loadBalancerControllerRoleArn });
   }

@@ -3,7 +3,7 @@
  * Pulumi configuration: components receive the typed, frozen {@link PlatformConfig}.
  *
  * Keys live in the `chat` namespace of the stack file (`Pulumi.<stack>.yaml`); objects are YAML maps.
- * Secrets (`chat:jwtSecret`, `chat:databasePassword`, `chat:databaseUrl`) are set with
+ * Secrets (`chat:jwtSecret`, `chat:databasePassword`, `chat:databaseUrl`, `chat:redisAuthToken`) are set with
  * `pulumi config set --secret` and read through {@link loadPlatformSecrets}, so their values stay
  * encrypted in state and are only checked when the engine resolves them.
  */
@@ -95,8 +95,15 @@ const schema = z
         keepImages: z.number().int().min(1).default(50),
         /** Days an untagged image (a replaced layer set) is kept. */
         untaggedExpiryDays: z.number().int().min(1).default(7),
+        /**
+         * Accounts allowed to pull these repositories (a repository policy): on the dev stack, the prod
+         * account, whose promotion copies dev's images. Cross-account pulls need this and the puller's IAM.
+         */
+        pullAccountIds: z.array(z.string().regex(/^\d{12}$/, 'a 12-digit AWS account id')).default([]),
+        /** Account of the registry promotion copies images from (dev's); default this stack's own account. */
+        promotionSourceAccountId: z.string().regex(/^\d{12}$/, 'a 12-digit AWS account id').optional(),
       })
-      .default({ keepImages: 50, untaggedExpiryDays: 7 }),
+      .default({ keepImages: 50, untaggedExpiryDays: 7, pullAccountIds: [] }),
     /** RDS PostgreSQL; required in prod, absent in dev (dev runs PostgreSQL inside the cluster). */
     database: z
       .strictObject({
@@ -109,8 +116,10 @@ const schema = z
         multiAz: z.boolean().default(true),
         backupRetentionDays: z.number().int().min(1).max(35).default(14),
         deletionProtection: z.boolean().default(true),
-        /** Database created on the instance, and the user the application connects as. */
+        /** Database created on the instance, and the user the application connects as (created by the operator, docs/operations-aws.md). */
         name: z.string().regex(/^[a-z][a-z0-9_]{0,62}$/).default('chat'),
+        /** Master user: its password is managed (and rotated) by RDS in Secrets Manager, never used by the services. */
+        masterUsername: z.string().regex(/^[a-z][a-z0-9_]{0,62}$/).default('chat_admin'),
         username: z.string().regex(/^[a-z][a-z0-9_]{0,62}$/).default('chat'),
       })
       .refine((d) => d.maxAllocatedStorageGiB >= d.allocatedStorageGiB, {
@@ -237,6 +246,16 @@ export interface PlatformSecrets {
   readonly databasePassword?: pulumi.Output<string>;
   /** Connection URL of a database outside this stack (dev's in-cluster PostgreSQL). */
   readonly databaseUrl?: pulumi.Output<string>;
+  /** AUTH token of ElastiCache; present when the stack has a cache. */
+  readonly redisAuthToken?: pulumi.Output<string>;
+}
+
+/** Checks an ElastiCache AUTH token against ElastiCache's rules (16 to 128 printable characters without `@`, `"`, `/` or space). */
+export function validateRedisAuthToken(value: string): string {
+  if (value.length < 16 || value.length > 128 || /[@"/\s]/.test(value) || /[^\x21-\x7e]/.test(value)) {
+    throw new ConfigError('chat:redisAuthToken must be 16 to 128 printable characters without @, ", / or spaces (ElastiCache rule)');
+  }
+  return value;
 }
 
 /** Checks the JWT signing key: the gateway refuses shorter keys, so fail before deploying one. */
@@ -270,8 +289,9 @@ export function validateDatabaseUrl(value: string): string {
 export function loadPlatformSecrets(config: PlatformConfig): PlatformSecrets {
   const cfg = new pulumi.Config('chat');
   const jwtSecret = cfg.requireSecret('jwtSecret').apply(validateJwtSecret);
+  const redisAuthToken = config.cache ? cfg.requireSecret('redisAuthToken').apply(validateRedisAuthToken) : undefined;
   if (config.database) {
-    return { jwtSecret, databasePassword: cfg.requireSecret('databasePassword').apply(validateDatabasePassword) };
+    return { jwtSecret, redisAuthToken, databasePassword: cfg.requireSecret('databasePassword').apply(validateDatabasePassword) };
   }
-  return { jwtSecret, databaseUrl: cfg.requireSecret('databaseUrl').apply(validateDatabaseUrl) };
+  return { jwtSecret, redisAuthToken, databaseUrl: cfg.requireSecret('databaseUrl').apply(validateDatabaseUrl) };
 }

@@ -27,9 +27,8 @@ export interface DatabaseArgs {
   readonly backupRetentionDays: number;
   readonly deletionProtection: boolean;
   readonly databaseName: string;
-  readonly username: string;
-  /** Master password (secret Output). */
-  readonly password: pulumi.Input<string>;
+  /** Master user; RDS keeps its password in Secrets Manager and rotates it (the services never use it). */
+  readonly masterUsername: string;
   readonly tags: Tags;
 }
 
@@ -38,6 +37,8 @@ export class Database extends pulumi.ComponentResource {
   /** Host name of the instance (the Multi-AZ endpoint follows fail-overs). */
   readonly address: pulumi.Output<string>;
   readonly port: pulumi.Output<number>;
+  /** Secrets Manager secret RDS keeps the master credentials in (for the operator's role set-up). */
+  readonly masterUserSecretArn: pulumi.Output<string>;
   /** Key encrypting storage, snapshots and Performance Insights. */
   readonly kmsKeyArn: pulumi.Output<string>;
 
@@ -103,8 +104,11 @@ export class Database extends pulumi.ComponentResource {
       kmsKeyId: key.arn,
       multiAz: args.multiAz,
       dbName: args.databaseName,
-      username: args.username,
-      password: args.password,
+      username: args.masterUsername,
+      // RDS generates the master password, keeps it in Secrets Manager under this key and rotates
+      // it (every 7 days by default): it is never in Pulumi config or state.
+      manageMasterUserPassword: true,
+      masterUserSecretKmsKeyId: key.arn,
       dbSubnetGroupName: subnets.name,
       vpcSecurityGroupIds: [securityGroup.id],
       parameterGroupName: parameters.name,
@@ -123,6 +127,7 @@ export class Database extends pulumi.ComponentResource {
       tags: tags('postgres'),
     }, parent);
 
+    this.masterUserSecretArn = instance.masterUserSecrets.apply((secrets) => secrets?.[0]?.secretArn ?? '');
     this.address = instance.address;
     this.port = instance.port;
     this.registerOutputs({ address: this.address, port: this.port });

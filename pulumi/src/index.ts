@@ -26,3 +26,5 @@ export const region = outputs.region;
 export const ciImagesRoleArn = outputs.ciImagesRoleArn;
 export const ciPreviewRoleArn = outputs.ciPreviewRoleArn;
 export const ciDeployRoleArn = outputs.ciDeployRoleArn;
+export const karpenterNodeRoleName = outputs.karpenterNodeRoleName;
+export const karpenterInterruptionQueue = outputs.karpenterInterruptionQueue;

@@ -104,7 +104,8 @@ export class Network extends pulumi.ComponentResource {
         availabilityZone: zone(i),
         cidrBlock: subnetCidr(args.cidr, 19, i),
         mapPublicIpOnLaunch: false,
-        tags: tags(`private-${i}`, { ...clusterTag, 'kubernetes.io/role/internal-elb': '1', Tier: 'private' }),
+        // The discovery tag: Karpenter's EC2NodeClass launches nodes into these subnets.
+        tags: tags(`private-${i}`, { ...clusterTag, 'kubernetes.io/role/internal-elb': '1', Tier: 'private', 'karpenter.sh/discovery': args.clusterName }),
       }, parent);
       // Each zone leaves through its own NAT gateway when there is one per zone, so a zone outage
       // does not cut the others' egress.

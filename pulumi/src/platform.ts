@@ -5,13 +5,15 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 
-import { AppSecrets, postgresUrl } from './app-secrets';
+import { AppSecrets, postgresUrl, redisUrl as buildRedisUrl } from './app-secrets';
+import { REDIS_PORT } from './cache';
 import { Cache } from './cache';
 import { CiAccess } from './ci-access';
 import { Cluster } from './cluster';
 import { Compute } from './compute';
 import type { ImageName, PlatformConfig, PlatformSecrets } from './config';
 import { Database } from './database';
+import { Karpenter } from './karpenter';
 import { Network } from './network';
 import { Registry } from './registry';
 import { baseTags } from './tags';
@@ -48,6 +50,9 @@ export interface PlatformOutputs {
   readonly ciImagesRoleArn: pulumi.Output<string>;
   readonly ciPreviewRoleArn: pulumi.Output<string>;
   readonly ciDeployRoleArn: pulumi.Output<string>;
+  /** Role of Karpenter's nodes (the EC2NodeClass in gitops/) and its interruption queue (the chart's settings). */
+  readonly karpenterNodeRoleName: pulumi.Output<string>;
+  readonly karpenterInterruptionQueue: pulumi.Output<string>;
 }
 
 /** Creates every resource of one stack and returns its outputs. */
@@ -89,11 +94,14 @@ export function createPlatform(config: PlatformConfig, secrets: PlatformSecrets)
     tags,
   });
 
+  const karpenter = new Karpenter(name, { clusterName: cluster.name, namePrefix: name, clusterSecurityGroupId: cluster.clusterSecurityGroupId, tags, dependsOn: [compute.podIdentityAgent] });
+
   const registry = new Registry(name, {
     prefix: name,
     keepImages: config.registry.keepImages,
     untaggedExpiryDays: config.registry.untaggedExpiryDays,
     forceDelete: !prod,
+    pullAccountIds: config.registry.pullAccountIds,
     tags,
   });
 
@@ -117,8 +125,7 @@ export function createPlatform(config: PlatformConfig, secrets: PlatformSecrets)
       backupRetentionDays: db.backupRetentionDays,
       deletionProtection: db.deletionProtection,
       databaseName: db.name,
-      username: db.username,
-      password: secrets.databasePassword,
+      masterUsername: db.masterUsername,
       tags,
     });
     databaseEndpoint = pulumi.interpolate`${database.address}:${database.port}`;
@@ -134,7 +141,10 @@ export function createPlatform(config: PlatformConfig, secrets: PlatformSecrets)
   }
 
   let cacheEndpoint: pulumi.Output<string> | undefined;
+  let redisUrl: pulumi.Output<string> | undefined;
   if (config.cache) {
+    if (!secrets.redisAuthToken) throw new Error('the cache needs chat:redisAuthToken');
+    const authToken = secrets.redisAuthToken;
     const cache = new Cache(name, {
       identifier: `${name}-valkey`,
       vpcId: network.vpcId,
@@ -143,15 +153,18 @@ export function createPlatform(config: PlatformConfig, secrets: PlatformSecrets)
       nodeType: config.cache.nodeType,
       nodes: config.cache.nodes,
       snapshotRetentionDays: config.cache.snapshotRetentionDays,
+      authToken,
       tags,
     });
     cacheEndpoint = cache.primaryEndpoint;
+    redisUrl = pulumi.all([cache.primaryEndpoint, authToken]).apply(([host, token]) => buildRedisUrl({ authToken: token, host, port: REDIS_PORT }));
   }
 
   const appSecrets = new AppSecrets(name, {
     secretName: `chat/${config.environment}`,
     readerRoleName: `${name}-external-secrets`,
     databaseUrl,
+    redisUrl,
     jwtSecret: secrets.jwtSecret,
     postgresPassword,
     oidcProviderArn: cluster.oidcProviderArn,
@@ -166,6 +179,7 @@ export function createPlatform(config: PlatformConfig, secrets: PlatformSecrets)
     repository: config.github.repository,
     createOidcProvider: config.github.createOidcProvider,
     repositoryArns: registry.repositoryArns,
+    promotionSourceAccountId: config.registry.promotionSourceAccountId,
     stateBucket: config.github.stateBucket,
     pulumiSecretsKeyArn: config.github.pulumiSecretsKeyArn,
     tags,
@@ -190,5 +204,7 @@ export function createPlatform(config: PlatformConfig, secrets: PlatformSecrets)
     ciImagesRoleArn: ci.imagesRoleArn,
     ciPreviewRoleArn: ci.previewRoleArn,
     ciDeployRoleArn: ci.deployRoleArn,
+    karpenterNodeRoleName: karpenter.nodeRoleName,
+    karpenterInterruptionQueue: karpenter.interruptionQueueName,
   };
 }

@@ -18,6 +18,8 @@ export interface RegistryArgs {
   readonly untaggedExpiryDays: number;
   /** Let `pulumi destroy` delete repositories that still hold images (dev only). */
   readonly forceDelete: boolean;
+  /** Other accounts that may pull (read-only), through a repository policy. */
+  readonly pullAccountIds: readonly string[];
   readonly tags: Tags;
 }
 
@@ -67,6 +69,22 @@ export class Registry extends pulumi.ComponentResource {
         repository: repository.name,
         policy: lifecyclePolicy(args.keepImages, args.untaggedExpiryDays),
       }, parent);
+      if (args.pullAccountIds.length > 0) {
+        new aws.ecr.RepositoryPolicy(`${name}-${image}-pull`, {
+          repository: repository.name,
+          policy: JSON.stringify({
+            Version: '2012-10-17',
+            Statement: [
+              {
+                Sid: 'CrossAccountPull',
+                Effect: 'Allow',
+                Principal: { AWS: args.pullAccountIds.map((account) => `arn:aws:iam::${account}:root`) },
+                Action: ['ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:DescribeImages'],
+              },
+            ],
+          }),
+        }, parent);
+      }
       return [image, repository] as const;
     });
     this.repositoryUrls = Object.fromEntries(repositories.map(([image, r]) => [image, r.repositoryUrl])) as Record<ImageName, pulumi.Output<string>>;

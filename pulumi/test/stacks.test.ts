@@ -17,6 +17,10 @@ const UNTAGGABLE = new Set([
   'aws:kms/alias:Alias',
   'aws:secretsmanager/secretVersion:SecretVersion',
   'aws:eks/accessPolicyAssociation:AccessPolicyAssociation',
+  'aws:ec2/tag:Tag',
+  'aws:ecr/repositoryPolicy:RepositoryPolicy',
+  'aws:sqs/queuePolicy:QueuePolicy',
+  'aws:cloudwatch/eventTarget:EventTarget',
 ]);
 
 const T = {
@@ -149,7 +153,9 @@ describe.each(['dev', 'prod'] as const)('stack %s', (stack) => {
 
   test('installs the VPC CNI, CoreDNS, kube-proxy and EBS CSI add-ons, with IRSA roles where they call AWS', () => {
     const addons = Object.fromEntries(s.ofType(T.addon).map((a) => [a.inputs.addonName, a.inputs]));
-    expect(Object.keys(addons).sort()).toEqual(['aws-ebs-csi-driver', 'coredns', 'kube-proxy', 'vpc-cni']);
+    expect(Object.keys(addons).sort()).toEqual(['aws-ebs-csi-driver', 'coredns', 'eks-pod-identity-agent', 'kube-proxy', 'metrics-server', 'vpc-cni']);
+    // Without the network policy agent, every NetworkPolicy of the chart is ignored.
+    expect(JSON.parse(addons['vpc-cni']!.configurationValues)).toEqual({ enableNetworkPolicy: 'true' });
     const roles = irsaRoles(s);
     const arnOf = (sa: string) => {
       const role = roles.get(sa);
@@ -158,6 +164,24 @@ describe.each(['dev', 'prod'] as const)('stack %s', (stack) => {
     };
     expect(addons['vpc-cni']!.serviceAccountRoleArn).toBe(arnOf('kube-system:aws-node'));
     expect(addons['aws-ebs-csi-driver']!.serviceAccountRoleArn).toBe(arnOf('kube-system:ebs-csi-controller-sa'));
+  });
+
+  test('gives Karpenter a Pod Identity role scoped to its service account, a node role that joins the cluster, and an interruption queue', () => {
+    const [association] = s.ofType('aws:eks/podIdentityAssociation:PodIdentityAssociation');
+    expect(association!.inputs).toMatchObject({ namespace: 'kube-system', serviceAccount: 'karpenter' });
+    const controller = s.ofType(T.role).find((r) => r.inputs.name === `chat-${stack}-karpenter-controller`)!;
+    expect(trustOf(controller).Statement[0].Principal).toEqual({ Service: 'pods.eks.amazonaws.com' });
+    expect(association!.inputs.roleArn).toContain(controller.name);
+    const policy = JSON.parse(s.ofType(T.rolePolicy).find((p) => p.inputs.role === controller.id)!.inputs.policy);
+    const terminate = policy.Statement.find((st: any) => [st.Action].flat().includes('ec2:TerminateInstances'));
+    expect(terminate.Condition.StringEquals).toEqual({ [`aws:ResourceTag/kubernetes.io/cluster/chat-${stack}`]: 'owned' });
+    const entries = s.ofType('aws:eks/accessEntry:AccessEntry').filter((e) => e.inputs.type === 'EC2_LINUX');
+    expect(entries).toHaveLength(1);
+    expect(s.ofType('aws:sqs/queue:Queue').map((q) => q.inputs.name)).toEqual([`chat-${stack}-karpenter`]);
+    expect(s.ofType('aws:cloudwatch/eventTarget:EventTarget')).toHaveLength(4);
+    const discovery = s.ofType(T.subnet).filter((r) => r.inputs.tags['karpenter.sh/discovery'] === `chat-${stack}`);
+    expect(discovery.map((r) => r.id).sort()).toEqual(subnetIdsOfTier(s, 'private').sort());
+    expect(s.ofType('aws:ec2/tag:Tag')[0]!.inputs).toMatchObject({ resourceId: FAKE.clusterSecurityGroupId, key: 'karpenter.sh/discovery' });
   });
 
   test('scopes every IRSA trust policy to exactly one service account', () => {
@@ -271,6 +295,10 @@ describe.each(['dev', 'prod'] as const)('stack %s', (stack) => {
     expect([...subnetGroup.inputs.subnetIds].sort()).toEqual(subnetIdsOfTier(s, 'private').sort());
     const params = s.ofType('aws:rds/parameterGroup:ParameterGroup')[0]!.inputs.parameters;
     expect(params).toContainEqual({ name: 'rds.force_ssl', value: '1' });
+    // The master password is RDS's, in Secrets Manager, rotated; never a Pulumi config value.
+    expect(db).toMatchObject({ manageMasterUserPassword: true, username: 'chat_admin' });
+    expect(db.password).toBeUndefined();
+    expect(db.masterUserSecretKmsKeyId).toMatch(/^arn:aws:kms:/);
   });
 
   test(stack === 'prod' ? 'runs Valkey with a replica in another zone, encrypted at rest, with snapshots' : 'has no ElastiCache', () => {
@@ -285,8 +313,11 @@ describe.each(['dev', 'prod'] as const)('stack %s', (stack) => {
       automaticFailoverEnabled: true,
       multiAzEnabled: true,
       atRestEncryptionEnabled: true,
+      transitEncryptionEnabled: true,
+      transitEncryptionMode: 'required',
       snapshotRetentionLimit: 7,
     });
+    expect(groups[0]!.inputs.authToken).toBeDefined();
     expect(groups[0]!.inputs.kmsKeyId).toMatch(/^arn:aws:kms:/);
     const subnetGroup = s.ofType('aws:elasticache/subnetGroup:SubnetGroup')[0]!;
     expect([...subnetGroup.inputs.subnetIds].sort()).toEqual(subnetIdsOfTier(s, 'private').sort());
@@ -348,7 +379,8 @@ test('stores DATABASE_URL (RDS host, TLS) and JWT_SECRET in Secrets Manager as a
   const wrapped = version!.inputs.secretString;
   expect(wrapped[pulumi.runtime.specialSigKey]).toBe(pulumi.runtime.specialSecretSig);
   const value = JSON.parse(wrapped.value);
-  expect(value.DATABASE_URL).toMatch(/^postgresql:\/\/chat:Test-Password-0123456789-abcdef@chat-prod-postgres\.abc\.us-east-1\.rds\.amazonaws\.com:5432\/chat\?sslmode=require/);
+  expect(value.DATABASE_URL).toMatch(/^postgresql:\/\/chat:Test-Password-0123456789-abcdef@chat-prod-postgres\.abc\.us-east-1\.rds\.amazonaws\.com:5432\/chat\?sslmode=verify-full&sslrootcert=%2Fetc%2Fssl%2Fcerts%2Frds-global-bundle\.pem/);
+  expect(value.REDIS_URL).toBe('rediss://:Test-Redis-Token-0123456789@chat-prod-valkey.cache.amazonaws.com:6379');
   expect(value.JWT_SECRET).toHaveLength(42);
   expect(value.POSTGRES_PASSWORD).toBeUndefined();
 });
@@ -364,4 +396,25 @@ test('rejects an invalid stack configuration before creating anything', async ()
   await expect(
     buildStack('prod', { 'chat:database': JSON.stringify({ instanceClass: 'db.m7g.large', allocatedStorageGiB: 100, maxAllocatedStorageGiB: 500, multiAz: false }) }),
   ).rejects.toThrow(/chat:database\.multiAz: prod needs Multi-AZ/);
+});
+
+test('cross-account promotion: dev lets the prod account pull its images, and prod pulls from dev\'s account', async () => {
+  const prodAccount = '210987654321';
+  const devAccount = '123456789012';
+  const dev = await buildStack('dev', { 'chat:registry': JSON.stringify({ pullAccountIds: [prodAccount] }) });
+  const policies = dev.ofType('aws:ecr/repositoryPolicy:RepositoryPolicy');
+  expect(policies).toHaveLength(3);
+  for (const policy of policies) {
+    const [statement] = JSON.parse(policy.inputs.policy).Statement;
+    expect(statement.Principal).toEqual({ AWS: [`arn:aws:iam::${prodAccount}:root`] });
+    // Read-only: the prod account can never push into dev's repositories.
+    expect(statement.Action.every((action: string) => /^ecr:(BatchCheckLayerAvailability|BatchGetImage|GetDownloadUrlForLayer|DescribeImages)$/.test(action))).toBe(true);
+  }
+  expect((await buildStack('dev')).ofType('aws:ecr/repositoryPolicy:RepositoryPolicy')).toHaveLength(0);
+
+  const prod = await buildStack('prod', { 'chat:registry': JSON.stringify({ promotionSourceAccountId: devAccount }) });
+  const images = prod.ofType('aws:iam/role:Role').find((r) => r.inputs.name === 'chat-prod-ci-images')!;
+  const policy = JSON.parse(prod.ofType('aws:iam/rolePolicy:RolePolicy').find((p) => p.inputs.role === images.id)!.inputs.policy);
+  const pull = policy.Statement.find((st: { Sid?: string }) => st.Sid === 'PullForPromotion');
+  expect(pull.Resource).toBe(`arn:aws:ecr:us-east-1:${devAccount}:repository/chat-*`);
 });

@@ -12,7 +12,7 @@ import { ciSubjects } from '../src/ci-access';
 import { filesUnder, goTool, REPO_ROOT, repoPathExists } from './support/repo-files';
 
 // Workflow files are untyped YAML.
-type Workflow = { on: Record<string, unknown>; permissions?: Record<string, string>; jobs: Record<string, any> };  
+type Workflow = { name?: string; on: Record<string, unknown>; permissions?: Record<string, string>; jobs: Record<string, any> };  
 
 const WORKFLOWS = '.github/workflows';
 const read = (name: string) => readFileSync(path.join(REPO_ROOT, WORKFLOWS, name), 'utf8');
@@ -80,26 +80,51 @@ test('pulumi preview runs on pull requests; pulumi up only on main, dev then pro
 test('main builds the three images from their Dockerfiles and changes only gitops/dev/images.yaml', () => {
   const release = workflow('release.yml');
   expect(release.jobs.images.strategy.matrix.image).toEqual(['gateway', 'persister', 'web']);
-  for (const image of ['gateway', 'persister', 'web']) expect(repoPathExists(`${image}/Dockerfile`)).toBe(true);
+  // The services share the root Dockerfile (SERVICE picks one); the web app has its own.
+  for (const file of ['Dockerfile', 'web/Dockerfile']) expect(repoPathExists(file)).toBe(true);
   const build = release.jobs.images.steps.find((s: { uses?: string }) => s.uses?.startsWith('docker/build-push-action'));
-  expect(build.with).toMatchObject({ context: '.', file: '${{ matrix.image }}/Dockerfile', push: true });
+  expect(build.with).toMatchObject({ context: '.', file: "${{ matrix.image == 'web' && 'web/Dockerfile' || 'Dockerfile' }}", push: true });
   const deploy = release.jobs['deploy-dev'];
   const script = deploy.steps.map((s: { run?: string }) => s.run ?? '').join('\n');
-  expect(script).toContain('set-image-tag --env dev --tag "$GITHUB_SHA"');
+  expect(script).toContain('set-image-tag --env dev --tag "$SHA"');
   expect(script).toContain('git add gitops/dev/images.yaml\n');
-  // The release's own commit must not trigger another release.
-  expect(release.on.push).toMatchObject({ branches: ['main'], 'paths-ignore': expect.arrayContaining(['gitops/**']) });
+  // The release's own commit must not trigger another release: ci skips it, and releases follow ci.
+  expect((workflow('ci.yml').on.push as { 'paths-ignore': string[] })['paths-ignore']).toContain('gitops/*/images.yaml');
 });
 
-test('promotion to prod copies the dev images behind the prod environment and changes only gitops/prod/images.yaml', () => {
+test('every image is built with provenance and an SBOM, scanned (critical fails), and signed keyless by digest', () => {
+  const steps = workflow('release.yml').jobs.images.steps as { uses?: string; run?: string; with?: Record<string, unknown> }[];
+  const build = steps.find((s) => s.uses?.startsWith('docker/build-push-action'))!;
+  expect(build.with).toMatchObject({ provenance: 'mode=max', sbom: true });
+  const scan = steps.find((s) => s.uses?.startsWith('aquasecurity/trivy-action'))!;
+  expect(scan.with).toMatchObject({ severity: 'CRITICAL', 'exit-code': '1' });
+  const sign = steps.findIndex((s) => s.run?.startsWith('cosign sign --yes'));
+  expect(sign).toBeGreaterThan(steps.indexOf(scan));
+  expect(steps[sign]!.run).toContain('@$DIGEST');
+});
+
+test('a release waits for ci on the same commit: it runs only after a successful ci run of main, on that run\'s commit', () => {
+  const release = workflow('release.yml');
+  expect(release.on.workflow_run).toEqual({ workflows: ['ci'], types: ['completed'], branches: ['main'] });
+  expect(release.on.push).toBeUndefined();
+  expect(workflow('ci.yml').name).toBe('ci');
+  for (const job of Object.values(release.jobs)) {
+    expect(job.if ?? '').toContain("github.event.workflow_run.conclusion == 'success'");
+    const checkout = job.steps.find((s: { uses?: string }) => s.uses?.startsWith('actions/checkout'));
+    expect(checkout.with.ref).toBe('${{ github.event.workflow_run.head_sha }}');
+  }
+});
+
+test('promotion to prod verifies and copies the dev images behind the prod environment and pins prod to the release', () => {
   const promote = workflow('promote.yml');
   const job = promote.jobs.promote;
   expect(job.environment).toBe('prod');
   expect(ciSubjects('o/r', 'prod').images).toEqual(['repo:o/r:environment:prod']);
   const script = job.steps.map((s: { run?: string }) => s.run ?? '').join('\n');
   expect(script).toContain('docker buildx imagetools create');
-  expect(script).toContain('set-image-tag --env prod --tag "$TAG"');
-  expect(script).toContain('git add gitops/prod/images.yaml\n');
+  expect(script).toContain('cosign verify');
+  expect(script).toContain('set-release --env prod --revision "$TAG"');
+  expect(script).toContain('git add gitops/prod/release.yaml gitops/prod/apps\n');
   // The input reaches scripts only through an environment variable, never spliced into a script.
   expect(script).not.toContain('${{');
 });

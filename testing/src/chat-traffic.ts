@@ -1,69 +1,16 @@
 import crypto from 'node:crypto';
-import { type ChatMessage, type ErrorCode, type MessagesResponse, RETRIABLE_CODES } from '@chat/protocol';
-import { api, type ChatSocket, createSocket } from './client';
+import { type ChatClient, followRooms, type SendFailure, whenConnected } from '@chat/client';
+import type { ChatMessage, MessagesResponse } from '@chat/protocol';
+import { api, type ChatSocket, createClient, openClient } from './client';
+
+export type { SendFailure };
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Resolves at once when the socket is connected, else at its next `connect`. */
-function connected(socket: ChatSocket): Promise<void> {
-  return socket.connected ? Promise.resolve() : new Promise((resolve) => socket.once('connect', () => resolve()));
-}
-
-/**
- * Makes a socket with `reconnection: true` also come back after the server refused a reconnection with a
- * retriable error (a gateway shutting down answers the handshake UNAVAILABLE) or closed it on purpose:
- * Socket.IO's client retries lost connections by itself, but not those (`socket.active` is then false).
- * A careful client, as the web app should, tries again after a backoff; UNAUTHORIZED and the like end it.
- */
-export function keepReconnecting(socket: ChatSocket, maxBackoffMs = 2_000, stuckAfterMs = 8_000): void {
-  let backoff = 200;
-  // Socket.IO's client waits without limit for the server to answer its CONNECT packet. During a rolling
-  // restart of both gateways a reconnection was seen to hang there (no error, no connect) until the test
-  // gave up; the root cause is not found yet. A careful client starts a stuck attempt over.
-  let watchdog: NodeJS.Timeout | undefined;
-  const watch = () => {
-    clearTimeout(watchdog);
-    watchdog = setTimeout(() => {
-      // Connected meanwhile, or offline on purpose (reconnection switched off): nothing to do.
-      if (socket.connected || !socket.io.reconnection()) return;
-      socket.disconnect();
-      socket.connect();
-      watch();
-    }, stuckAfterMs);
-    watchdog.unref();
-  };
-  socket.on('connect', () => {
-    backoff = 200;
-    clearTimeout(watchdog);
-  });
-  socket.on('disconnect', (reason) => {
-    if (reason !== 'io client disconnect') watch();
-  });
-  // A server that closes the socket on purpose (a gateway shutting down) does not get it back by itself either.
-  socket.on('disconnect', (reason) => {
-    if (reason === 'io server disconnect') setTimeout(() => socket.connect(), backoff);
-  });
-  socket.on('connect_error', (error: Error & { data?: { code?: string } }) => {
-    if (socket.active) return; // the client's own reconnection goes on
-    const code = error.data?.code;
-    if (code !== undefined && !RETRIABLE_CODES.has(code as ErrorCode)) return;
-    setTimeout(() => socket.connect(), backoff);
-    backoff = Math.min(backoff * 2, maxBackoffMs);
-  });
-}
-
-/** One failed attempt of a send: an error ack, or no ack in time (`code` TIMEOUT). */
-export interface SendFailure {
-  /** When the attempt failed (ms since the epoch). */
-  at: number;
-  code: ErrorCode | 'TIMEOUT';
-  retriable: boolean;
-}
-
 /** Options of {@link startSteadySender}. */
 export interface SteadySenderOptions {
-  /** A connected socket of a member of the room (with `reconnection: true` if it should survive faults). */
-  socket: ChatSocket;
+  /** A connected client of a member of the room (see `connectClient`). */
+  client: ChatClient;
   roomId: string;
   /** Prefix of every body; bodies are `<label> #<n>`, unique per message. */
   label: string;
@@ -99,13 +46,13 @@ export interface SteadySender {
 }
 
 /**
- * Starts a sender that behaves like a careful chat client: one message at a time, each retried with the
- * same {roomId, body, clientMsgId} after an error ack or a missing ack (backing off, and waiting for the
- * socket to be connected again) until the gateway acknowledges it. Sending one message at a time keeps a
- * sender's messages in the order of their ids, which is what members check.
+ * Starts a sender on the shipped client: one message at a time, each resent by `@chat/client` with the
+ * same {roomId, body, clientMsgId} after an error ack or a missing ack until the gateway acknowledges it.
+ * Sending one message at a time keeps a sender's messages in the order of their ids, which is what
+ * members check.
  */
 export function startSteadySender(options: SteadySenderOptions): SteadySender {
-  const { socket, roomId, label } = options;
+  const { client, roomId, label } = options;
   const intervalMs = options.intervalMs ?? 40;
   const ackTimeoutMs = options.ackTimeoutMs ?? 5_000;
   const acked: ChatMessage[] = [];
@@ -118,33 +65,17 @@ export function startSteadySender(options: SteadySenderOptions): SteadySender {
   let current: string | undefined;
 
   async function deliverOne(body: string): Promise<void> {
-    const payload = { roomId, body, clientMsgId: crypto.randomUUID() };
-    let backoff = options.backoffMs ?? 100;
-    for (;;) {
-      // Emitting while disconnected would buffer the packet and send it again on reconnect next to the retry.
-      await connected(socket);
-      let result: Awaited<ReturnType<ChatSocket['emitWithAck']>> | undefined;
-      try {
-        result = await socket.timeout(ackTimeoutMs).emitWithAck('message:send', payload);
-      } catch {
-        result = undefined; // no ack in time, or the connection dropped before it came
-      }
-      if (result?.ok) {
-        acked.push(result.message);
-        ackedAt.push(Date.now());
-        for (const waiter of ackWaiters.filter((w) => acked.length >= w.target)) waiter.resolve();
-        return;
-      }
-      const code = result ? result.error.code : 'TIMEOUT';
-      const retriable = code === 'TIMEOUT' || RETRIABLE_CODES.has(code);
-      failures.push({ at: Date.now(), code, retriable });
-      if (!retriable) {
-        abandoned++;
-        return;
-      }
-      await delay(backoff);
-      backoff = Math.min(backoff * 2, options.maxBackoffMs ?? 1_000);
+    const outcome = await client.send(
+      { roomId, body, clientMsgId: crypto.randomUUID() },
+      { ackTimeoutMs, backoffMinMs: options.backoffMs ?? 100, backoffMaxMs: options.maxBackoffMs ?? 1_000, onFailure: (failure) => failures.push(failure) },
+    );
+    if (!outcome.ok) {
+      abandoned++;
+      return;
     }
+    acked.push(outcome.message);
+    ackedAt.push(Date.now());
+    for (const waiter of ackWaiters.filter((w) => acked.length >= w.target)) waiter.resolve();
   }
 
   const loop = (async () => {
@@ -227,6 +158,8 @@ export interface DeliveryCheck {
  * message and merges by id. It records every live delivery, so redeliveries and disorder show.
  */
 export interface RoomMember {
+  /** The shipped client it runs on, and its socket. */
+  client: ChatClient;
   socket: ChatSocket;
   /** Every `message:new` event, in arrival order. */
   readonly live: readonly ChatMessage[];
@@ -240,7 +173,7 @@ export interface RoomMember {
   /** History catch-ups done after unrecovered reconnections. */
   readonly catchUps: number;
   /** Connection changes with their times (ms since the epoch): what a failed check is explained by. */
-  readonly connectionLog: readonly { at: number; event: 'connect' | 'disconnect' | 'connect_error' | 'caught up'; recovered?: boolean; detail?: string }[];
+  readonly connectionLog: readonly { at: number; event: 'connect' | 'disconnect' | 'connect_error' | 'caught up' | 'catch-up failed'; recovered?: boolean; detail?: string }[];
   /** The messages of a room it has, by id and in id order (live and history merged). */
   messages(roomId: string): ChatMessage[];
   /** Resolves once connected and any catch-up in progress is done; rejects after `timeoutMs`. */
@@ -256,117 +189,63 @@ export interface RoomMember {
 
 const HISTORY_PAGE = 100;
 
-/** Connects a member (WebSocket, automatic reconnection) and resolves once it is connected. */
+/**
+ * Connects a member on the shipped client (WebSocket, kept connected, caught up after every gap by
+ * `followRooms`) and resolves once it is connected.
+ */
 export async function joinAsMember(options: MemberOptions): Promise<RoomMember> {
-  const socket = createSocket(options.baseUrl, options.token, { gateway: options.gateway, reconnection: true });
-  keepReconnecting(socket);
-  const byRoom = new Map<string, Map<string, ChatMessage>>(options.roomIds.map((id) => [id, new Map()]));
-  const newest = new Map<string, string>();
-  /** The newest id per room when the connection dropped: where a catch-up has to reach back to. */
-  let newestAtDisconnect = new Map<string, string>();
-  const live: ChatMessage[] = [];
-  let redelivered = 0;
-  let outOfOrder = 0;
-  let connections = 0;
-  let recoveredReconnects = 0;
-  let catchUps = 0;
-  let catchingUp: Promise<void> = Promise.resolve();
   const connectionLog: RoomMember['connectionLog'][number][] = [];
-
-  const remember = (message: ChatMessage) => {
-    byRoom.get(message.roomId)!.set(message.id, message);
-    const known = newest.get(message.roomId);
-    if (known === undefined || message.id > known) newest.set(message.roomId, message.id);
-  };
-
-  socket.on('message:new', (message) => {
-    live.push(message);
-    const room = byRoom.get(message.roomId);
-    if (!room) return;
-    if (room.has(message.id)) redelivered++;
-    else if ((newest.get(message.roomId) ?? '') > message.id) outOfOrder++;
-    remember(message);
-  });
-
-  /** Pages back from the newest message until the page reaches what the member had (as the web app does). */
-  async function catchUp(roomId: string): Promise<void> {
-    const knownNewest = newestAtDisconnect.get(roomId);
-    let before: string | undefined;
-    for (;;) {
-      const query = `limit=${HISTORY_PAGE}${before ? `&before=${before}` : ''}`;
+  let connections = 0;
+  const client = createClient(options.baseUrl, options.token, { gateway: options.gateway });
+  const { socket } = client;
+  const rooms = followRooms(client, {
+    roomIds: options.roomIds,
+    pageSize: HISTORY_PAGE,
+    fetchPage: async (roomId, before, limit) => {
+      const query = `limit=${limit}${before ? `&before=${before}` : ''}`;
       const page = await api<MessagesResponse>(options.baseUrl, 'GET', `/api/rooms/${roomId}/messages?${query}`, { token: options.token });
       if (page.status !== 200) throw new Error(`history of ${roomId}: ${page.status} ${JSON.stringify(page.body)}`);
-      const messages = page.body.messages;
-      for (const message of messages) if (!byRoom.get(roomId)!.has(message.id)) remember(message);
-      const oldest = messages[0];
-      if (!oldest || messages.length < HISTORY_PAGE || (knownNewest !== undefined && oldest.id <= knownNewest)) return;
-      before = oldest.id;
-    }
-  }
-
-  /** Catches every room up, retrying while the history API is unavailable (a dependency is down). */
-  async function catchUpAll(): Promise<void> {
-    for (let backoff = 100; ; backoff = Math.min(backoff * 2, 1_000)) {
-      try {
-        for (const roomId of options.roomIds) await catchUp(roomId);
-        catchUps++;
-        connectionLog.push({ at: Date.now(), event: 'caught up' });
-        return;
-      } catch {
-        await delay(backoff);
-      }
-    }
-  }
-
-  socket.on('connect_error', (error) => connectionLog.push({ at: Date.now(), event: 'connect_error', detail: `${error.message} active=${socket.active}` }));
-  socket.on('disconnect', (reason) => {
-    connectionLog.push({ at: Date.now(), event: 'disconnect', detail: reason });
-    newestAtDisconnect = new Map(newest);
+      return page.body.messages;
+    },
+    onCatchUpError: (error) => connectionLog.push({ at: Date.now(), event: 'catch-up failed', detail: String(error) }),
   });
-
-  socket.on('connect', () => {
+  client.onConnectError((error) => connectionLog.push({ at: Date.now(), event: 'connect_error', detail: `${error.message} active=${socket.active}` }));
+  client.onDisconnect((reason) => connectionLog.push({ at: Date.now(), event: 'disconnect', detail: reason }));
+  client.onConnect(({ recovered }) => {
     connections++;
-    connectionLog.push({ at: Date.now(), event: 'connect', recovered: socket.recovered });
-    if (connections === 1) return;
-    if (socket.recovered) recoveredReconnects++;
-    else catchingUp = catchingUp.then(catchUpAll);
+    connectionLog.push({ at: Date.now(), event: 'connect', recovered });
+    if (connections > 1 && !recovered) void rooms.caughtUp().then(() => connectionLog.push({ at: Date.now(), event: 'caught up' }));
   });
-
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect', () => resolve());
-    socket.once('connect_error', (error) => {
-      socket.close();
-      reject(error);
-    });
-  });
+  await openClient(client);
 
   return {
     socket,
-    live,
+    client,
+    live: rooms.live,
     get redelivered() {
-      return redelivered;
+      return rooms.redelivered;
     },
     get outOfOrder() {
-      return outOfOrder;
+      return rooms.outOfOrder;
     },
     get reconnects() {
       return Math.max(connections - 1, 0);
     },
     get recoveredReconnects() {
-      return recoveredReconnects;
+      return rooms.recoveredReconnects;
     },
     get catchUps() {
-      return catchUps;
+      return rooms.catchUps;
     },
     connectionLog,
-    messages: (roomId) => [...(byRoom.get(roomId)?.values() ?? [])].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
+    messages: (roomId) => rooms.messages(roomId),
     async settled(timeoutMs = 30_000) {
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new Error(`member not settled within ${timeoutMs} ms; connections ${JSON.stringify(connectionLog)}`)), timeoutMs);
       });
       try {
-        await Promise.race([connected(socket).then(() => catchingUp), timeout]);
+        await Promise.race([whenConnected(socket).then(() => rooms.caughtUp()), timeout]);
       } finally {
         clearTimeout(timer);
       }
@@ -380,20 +259,20 @@ export async function joinAsMember(options: MemberOptions): Promise<RoomMember> 
     },
     async comeBack() {
       socket.io.reconnection(true);
-      const back = connected(socket);
+      const back = whenConnected(socket);
       socket.connect();
       await back;
-      await catchingUp;
+      await rooms.caughtUp();
       return socket.recovered;
     },
     check(roomId, acked) {
-      const have = byRoom.get(roomId) ?? new Map<string, ChatMessage>();
+      const have = new Set(rooms.messages(roomId).map((m) => m.id));
       const ackedIds = new Set(acked.map((m) => m.id));
       return {
         missing: acked.filter((m) => !have.has(m.id)).map((m) => m.id),
-        unexpected: [...have.keys()].filter((id) => !ackedIds.has(id)),
+        unexpected: [...have].filter((id) => !ackedIds.has(id)),
       };
     },
-    close: () => void socket.close(),
+    close: () => client.close(),
   };
 }

@@ -1,8 +1,8 @@
 import crypto from 'node:crypto';
-import type { AuthResponse, ClientToServerEvents, ErrorResponse, ServerToClientEvents } from '@chat/protocol';
-import { io, type Socket } from 'socket.io-client';
+import { type ChatClient, type ChatClientOptions, type ChatSocket, createChatClient, createChatSocket } from '@chat/client';
+import type { AuthResponse, ErrorResponse, ServerToClientEvents } from '@chat/protocol';
 
-export type ChatSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+export type { ChatClient, ChatSocket };
 
 export interface ApiResult<T> {
   status: number;
@@ -67,16 +67,50 @@ export async function connectSocket(baseUrl: string, token: string | undefined, 
   return socket;
 }
 
-/** A socket that has not connected yet (for tests of the handshake itself). */
-export function createSocket(baseUrl: string, token: string | undefined, options: ConnectOptions = {}): ChatSocket {
-  return io(baseUrl, {
-    path: '/socket.io',
+/** Where a test client connects: the options of `@chat/client` a test needs to set. */
+function socketOptions(baseUrl: string, token: string | undefined, gateway: string | undefined): ChatClientOptions {
+  return {
+    url: baseUrl,
+    token: () => token,
     transports: ['websocket'],
-    auth: token === undefined ? {} : { token },
-    extraHeaders: options.gateway ? { cookie: `chat_gw=${options.gateway}` } : undefined,
-    reconnection: options.reconnection ?? false,
-    forceNew: true,
+    extraHeaders: gateway ? { cookie: `chat_gw=${gateway}` } : undefined,
+  };
+}
+
+/**
+ * A bare socket, connecting now, without the shipped client's retries (for tests of the handshake
+ * itself and of one gateway's behaviour, where a client that heals by itself would hide what happened).
+ */
+export function createSocket(baseUrl: string, token: string | undefined, options: ConnectOptions = {}): ChatSocket {
+  const socket = createChatSocket({ ...socketOptions(baseUrl, token, options.gateway), reconnection: options.reconnection ?? false });
+  socket.connect();
+  return socket;
+}
+
+/** Options of {@link connectClient}: the shipped client's own, and the gateway to pin it to. */
+export type ClientOptions = Partial<ChatClientOptions> & { gateway?: string };
+
+/** The shipped client (`@chat/client`, as the web app and the assistant run it), not connected yet. */
+export function createClient(baseUrl: string, token: string | undefined, options: ClientOptions = {}): ChatClient {
+  return createChatClient({ ...socketOptions(baseUrl, token, options.gateway), ...options });
+}
+
+/** Opens a client and resolves once it is connected; rejects (and closes it) on the first failed handshake. */
+export async function openClient(client: ChatClient): Promise<ChatClient> {
+  await new Promise<void>((resolve, reject) => {
+    client.socket.once('connect', () => resolve());
+    client.socket.once('connect_error', (error) => {
+      client.close();
+      reject(error);
+    });
+    client.open();
   });
+  return client;
+}
+
+/** The shipped client through nginx, pinned to a gateway, connected (see {@link openClient}). */
+export function connectClient(baseUrl: string, token: string | undefined, options: ClientOptions = {}): Promise<ChatClient> {
+  return openClient(createClient(baseUrl, token, options));
 }
 
 /**

@@ -204,7 +204,7 @@ describe('chat in the browser', () => {
       await sendMessage(ann.page, 'written during the outage');
       const item = messageLog(ann.page).getByRole('listitem').filter({ hasText: 'written during the outage' });
       await item.getByRole('status').getByText('Sending…').waitFor();
-      // No ack arrives (the app waits 10 s for one): the message is marked failed, with a retry.
+      // No ack arrives (the client waits 8 s for one): the message is marked failed, with a retry.
       await item.getByRole('alert').getByText(/Not sent/).waitFor({ timeout: 20_000 });
 
       annSocket.restore();

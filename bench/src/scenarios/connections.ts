@@ -1,7 +1,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { localConfig, nginxProcess, repoRoot } from '../../../local/src';
+import { localConfig, nginxProcess, repoRoot } from '@chat/local';
 import type { WorkerCommand, WorkerReport } from '../connect-worker';
 import { treePssKiB } from '../process-sampler';
 import { removePopulation, seedPopulation } from '../population';

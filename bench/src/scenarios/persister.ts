@@ -8,8 +8,8 @@ import { Client } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { v7 } from 'uuid';
 import type { MessageRecord } from '@chat/protocol';
-import { applyMigrations } from '../../../db/src/migrate';
-import { freePort, repoRoot, waitFor } from '../../../local/src';
+import { applyMigrations } from '@chat/db';
+import { freePort, repoRoot, waitFor } from '@chat/local';
 import { fmt, measured, type ScenarioContext, type ScenarioResult } from '../scenario';
 import { scrape } from '../system';
 

@@ -3,7 +3,7 @@ import { Router } from 'express';
 import { AppError } from '@chat/service-kit';
 import { dummyHash, hashPassword, verifyPassword } from '../auth/passwords';
 import type { TokenService } from '../auth/tokens';
-import type { RateLimiter } from '../store/rate-limiter';
+import type { RateLimiter } from '../redis/rate-limiter';
 import type { UserRepository } from '../store/users';
 import { parse } from './validate';
 

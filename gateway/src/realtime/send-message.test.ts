@@ -5,7 +5,7 @@ import { AppError } from '@chat/service-kit';
 import pino from 'pino';
 import type { MessageBus } from '../message-bus';
 import { createMetrics } from '../metrics';
-import type { ClaimResult, MessageClaims } from '../store/message-claims';
+import type { ClaimResult, MessageClaims } from '../redis/message-claims';
 import { sendMessage, type SendMessageDeps } from './send-message';
 
 const roomId = '0190f5a0-0000-7000-8000-000000000001';

@@ -4,7 +4,7 @@ import type { AttachmentGate } from '../files/file-service';
 import type { MessageBus } from '../message-bus';
 import type { Metrics } from '../metrics';
 import { newId } from '../store/ids';
-import type { MessageClaims } from '../store/message-claims';
+import type { MessageClaims } from '../redis/message-claims';
 
 export interface SendMessageDeps {
   claims: MessageClaims;

@@ -10,8 +10,15 @@ export type Environment = (typeof ENVIRONMENTS)[number];
 
 /** The Git repository Argo CD reads (the GitHub repository named in the Pulumi stack files). */
 export const GIT_REPOSITORY = 'https://github.com/chat-platform/chat.git';
-/** Branch Argo CD follows; CI commits image tags to it. */
+/**
+ * Branch the root Applications and dev follow; CI commits dev's image tags to it. Prod's Applications
+ * read the repository at the pinned release instead (`gitops/prod/release.yaml`), so a merge to main
+ * reaches prod only when promotion moves the pin.
+ */
 export const GIT_REVISION = 'main';
+
+/** Where each environment pins its release; dev has none (it follows {@link GIT_REVISION}). */
+export const RELEASE_FILE: Readonly<Partial<Record<Environment, string>>> = { prod: 'gitops/prod/release.yaml' };
 
 /** An upstream chart and how it is installed. */
 export interface PlatformChart {
@@ -24,13 +31,16 @@ export interface PlatformChart {
   readonly namespace: string;
   /**
    * Sync wave of the Application in the app-of-apps: operators whose CRDs and webhooks others need
-   * come first (-3), then cluster configuration (-2), the edge and Kafka operator (-1), the app (0).
+   * come first (-4, -3), then cluster configuration with the app namespace (-2), the Kafka operator
+   * (-1, its RoleBindings go into the existing namespace), the app (0).
    */
   readonly wave: number;
   /** Values file in this repository, relative to its root; `{env}` is replaced by the environment. */
   readonly valueFiles: readonly string[];
   /** Large CRDs (over the 256 KiB annotation limit of client-side apply) need server-side apply. */
   readonly serverSideApply?: boolean;
+  /** Environments that run the chart; default every one. */
+  readonly environments?: readonly Environment[];
 }
 
 /**
@@ -79,6 +89,53 @@ export const PLATFORM_CHARTS: readonly PlatformChart[] = [
     serverSideApply: true,
   },
   {
+    // The Gateway API edge (prod's routing): a maintained implementation with cookie session
+    // persistence and the PROXY protocol. Its chart brings the Gateway API CRDs, which cert-manager's
+    // Gateway support needs, hence the earliest wave.
+    name: 'envoy-gateway',
+    repoURL: 'docker.io/envoyproxy',
+    chart: 'gateway-helm',
+    version: 'v1.6.1',
+    namespace: 'envoy-gateway-system',
+    wave: -4,
+    valueFiles: [],
+    serverSideApply: true,
+  },
+  {
+    // Node autoscaling: NodePools and the EC2NodeClass live in gitops/<env>/cluster (wave -2).
+    name: 'karpenter',
+    repoURL: 'public.ecr.aws/karpenter',
+    chart: 'karpenter',
+    version: '1.8.1',
+    namespace: 'kube-system',
+    wave: -3,
+    valueFiles: ['gitops/{env}/infrastructure/karpenter.yaml'],
+    serverSideApply: true,
+  },
+  {
+    // Event-driven pod autoscaling: the gateway on CPU and sockets per pod, the persister on lag.
+    name: 'keda',
+    repoURL: 'https://kedacore.github.io/charts',
+    chart: 'keda',
+    version: '2.18.1',
+    namespace: 'keda',
+    wave: -3,
+    valueFiles: [],
+    serverSideApply: true,
+  },
+  {
+    // Admission: only images signed by this repository's release workflow run in `chat`.
+    name: 'kyverno',
+    repoURL: 'https://kyverno.github.io/kyverno/',
+    chart: 'kyverno',
+    version: '3.5.2',
+    namespace: 'kyverno',
+    wave: -3,
+    valueFiles: [],
+    serverSideApply: true,
+  },
+  {
+    // Retired upstream (no patches since March 2026): only dev, whose chart routes through it.
     name: 'ingress-nginx',
     repoURL: 'https://kubernetes.github.io/ingress-nginx',
     chart: 'ingress-nginx',
@@ -86,6 +143,7 @@ export const PLATFORM_CHARTS: readonly PlatformChart[] = [
     namespace: 'ingress-nginx',
     wave: -1,
     valueFiles: ['helm/platform/ingress-nginx.values.yaml'],
+    environments: ['dev'],
   },
   {
     name: 'strimzi-kafka-operator',
@@ -98,7 +156,12 @@ export const PLATFORM_CHARTS: readonly PlatformChart[] = [
   },
 ];
 
-/** Namespace of the chat workloads (created by the chat chart). */
+/** The platform charts one environment runs. */
+export function chartsFor(env: Environment): PlatformChart[] {
+  return PLATFORM_CHARTS.filter((chart) => !chart.environments || chart.environments.includes(env));
+}
+
+/** Namespace of the chat workloads (created by the cluster-config Application, before Strimzi's RoleBindings). */
 export const APP_NAMESPACE = 'chat';
 /** Namespace of Argo CD itself. */
 export const ARGOCD_NAMESPACE = 'argocd';

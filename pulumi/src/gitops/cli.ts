@@ -3,16 +3,17 @@
  *
  *   generate [--check]                               write (or check) the Argo CD objects of every environment
  *   write-infrastructure --env <env> --outputs <f>   write the stack-derived files from `pulumi stack output --json`
- *   set-image-tag --env <env> --tag <tag>            set the release's image tag (CI, after pushing images)
+ *   set-image-tag --env <env> --tag <tag>            set dev's image tag (CI, after pushing images)
+ *   set-release --env prod --revision <sha>          pin prod to a release and regenerate its Applications (promotion)
  */
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 
-import { ENVIRONMENTS, type Environment } from './catalog';
+import { ENVIRONMENTS, RELEASE_FILE, type Environment } from './catalog';
 import { setImageTag } from './image-tag';
 import { infrastructureFiles, INFRASTRUCTURE_HEADER, parseStackOutputs } from './infrastructure';
-import { environmentManifests, environmentPaths } from './manifests';
+import { environmentManifests, environmentPaths, parseRelease, releaseFile } from './manifests';
 import { toYamlFile } from './yaml-documents';
 
 /** The repository root: src/gitops and dist/gitops are both three levels below it. */
@@ -22,9 +23,15 @@ export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
 export function generatedFiles(): Map<string, string> {
   const files = new Map<string, string>();
   for (const env of ENVIRONMENTS) {
-    for (const [file, objects] of environmentManifests(env)) files.set(file, toYamlFile(objects));
+    for (const [file, objects] of environmentManifests(env, pinnedRelease(env))) files.set(file, toYamlFile(objects));
   }
   return files;
+}
+
+/** The release an environment pins (its release file), or undefined where it follows the branch. */
+export function pinnedRelease(env: Environment): string | undefined {
+  const file = RELEASE_FILE[env];
+  return file ? parseRelease(readFileSync(path.join(REPO_ROOT, file), 'utf8')) : undefined;
 }
 
 function write(relative: string, text: string): void {
@@ -43,7 +50,7 @@ function main(argv: string[]): number {
   const [command, ...rest] = argv;
   const { values } = parseArgs({
     args: rest,
-    options: { env: { type: 'string' }, tag: { type: 'string' }, outputs: { type: 'string' }, check: { type: 'boolean' } },
+    options: { env: { type: 'string' }, tag: { type: 'string' }, revision: { type: 'string' }, outputs: { type: 'string' }, check: { type: 'boolean' } },
   });
   switch (command) {
     case 'generate': {
@@ -65,6 +72,15 @@ function main(argv: string[]): number {
       for (const [file, docs] of infrastructureFiles(env, outputs)) write(file, toYamlFile(docs, INFRASTRUCTURE_HEADER));
       return 0;
     }
+    case 'set-release': {
+      const env = environment(values.env);
+      const file = RELEASE_FILE[env];
+      if (!file) throw new Error(`${env} follows the branch and pins no release`);
+      if (!values.revision) throw new Error('--revision <full commit sha> is required');
+      write(file, releaseFile(values.revision));
+      for (const [generated, objects] of environmentManifests(env, values.revision)) write(generated, toYamlFile(objects));
+      return 0;
+    }
     case 'set-image-tag': {
       const env = environment(values.env);
       if (!values.tag) throw new Error('--tag <tag> is required');
@@ -73,7 +89,7 @@ function main(argv: string[]): number {
       return 0;
     }
     default:
-      console.error('usage: gitops generate [--check] | write-infrastructure --env <env> --outputs <file> | set-image-tag --env <env> --tag <tag>');
+      console.error('usage: gitops generate [--check] | write-infrastructure --env <env> --outputs <file> | set-image-tag --env <env> --tag <tag> | set-release --env prod --revision <sha>');
       return 2;
   }
 }

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 
-import { LOAD_BALANCER_CONTROLLER, SECRETS_READER } from '../kubernetes-names';
+import { KARPENTER, LOAD_BALANCER_CONTROLLER, NODE_ROLE_LABEL, SECRETS_READER } from '../kubernetes-names';
 import { environmentPaths, SECRET_STORE_NAME } from './manifests';
 import type { Environment } from './catalog';
 import type { KubeObject } from './yaml-documents';
@@ -20,6 +20,8 @@ const outputsSchema = z.object({
   appSecretName: z.string().min(1),
   externalSecretsRoleArn: z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/),
   loadBalancerControllerRoleArn: z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/),
+  karpenterNodeRoleName: z.string().min(1),
+  karpenterInterruptionQueue: z.string().min(1),
   databaseHost: z.string().min(1).optional(),
   redisHost: z.string().min(1).optional(),
 });
@@ -65,6 +67,62 @@ export function loadBalancerControllerValues(o: StackOutputs): Record<string, un
   };
 }
 
+/** Values of the Karpenter chart: the cluster and the interruption queue; the role comes through Pod Identity. */
+export function karpenterValues(o: StackOutputs): Record<string, unknown> {
+  return {
+    settings: { clusterName: o.clusterName, interruptionQueue: o.karpenterInterruptionQueue },
+    serviceAccount: { name: KARPENTER.serviceAccount },
+    // The controller runs on the managed system nodes, never on nodes it manages itself.
+    nodeSelector: { [NODE_ROLE_LABEL]: 'system' },
+    replicas: 2,
+  };
+}
+
+/**
+ * Karpenter's EC2NodeClass (AL2023, IMDSv2 with one hop, encrypted gp3, the cluster's discovery tag) and
+ * one NodePool per node role (`system`, `app`) with the role label, bounded CPU and consolidation on.
+ */
+export function karpenterManifests(o: StackOutputs): KubeObject[] {
+  const nodeClass: KubeObject = {
+    apiVersion: 'karpenter.k8s.aws/v1',
+    kind: 'EC2NodeClass',
+    metadata: { name: 'chat' },
+    spec: {
+      role: o.karpenterNodeRoleName,
+      amiSelectorTerms: [{ alias: 'al2023@latest' }],
+      subnetSelectorTerms: [{ tags: { 'karpenter.sh/discovery': o.clusterName } }],
+      securityGroupSelectorTerms: [{ tags: { 'karpenter.sh/discovery': o.clusterName } }],
+      metadataOptions: { httpEndpoint: 'enabled', httpTokens: 'required', httpPutResponseHopLimit: 1 },
+      blockDeviceMappings: [{ deviceName: '/dev/xvda', ebs: { volumeSize: '100Gi', volumeType: 'gp3', encrypted: true, deleteOnTermination: true } }],
+    },
+  };
+  const pool = (role: 'system' | 'app', cpu: number): KubeObject => ({
+    apiVersion: 'karpenter.sh/v1',
+    kind: 'NodePool',
+    metadata: { name: role },
+    spec: {
+      template: {
+        metadata: { labels: { [NODE_ROLE_LABEL]: role } },
+        spec: {
+          nodeClassRef: { group: 'karpenter.k8s.aws', kind: 'EC2NodeClass', name: 'chat' },
+          requirements: [
+            { key: 'kubernetes.io/arch', operator: 'In', values: ['amd64'] },
+            { key: 'karpenter.sh/capacity-type', operator: 'In', values: ['on-demand'] },
+            { key: 'karpenter.k8s.aws/instance-category', operator: 'In', values: ['m', 'c', 'r'] },
+            { key: 'karpenter.k8s.aws/instance-generation', operator: 'Gt', values: ['6'] },
+          ],
+          expireAfter: '720h',
+        },
+      },
+      // Consolidation: empty or underused nodes are drained and removed (PDBs hold the services up).
+      disruption: { consolidationPolicy: 'WhenEmptyOrUnderutilized', consolidateAfter: '5m', budgets: [{ nodes: '10%' }] },
+      limits: { cpu },
+      weight: role === 'system' ? 10 : 50,
+    },
+  });
+  return [nodeClass, pool('system', 32), pool('app', 256)];
+}
+
 /** The ClusterSecretStore and the service account whose IRSA role reads the app secret. */
 export function secretsAccessManifests(o: StackOutputs): KubeObject[] {
   return [
@@ -102,6 +160,8 @@ export function infrastructureFiles(env: Environment, outputs: StackOutputs): Ma
   return new Map<string, unknown[]>([
     [`${paths.infrastructure}/chat.yaml`, [chatInfrastructureValues(env, outputs)]],
     [`${paths.infrastructure}/aws-load-balancer-controller.yaml`, [loadBalancerControllerValues(outputs)]],
+    [`${paths.infrastructure}/karpenter.yaml`, [karpenterValues(outputs)]],
+    [`${paths.cluster}/karpenter.yaml`, karpenterManifests(outputs)],
     [`${paths.cluster}/secrets-access.yaml`, secretsAccessManifests(outputs)],
   ]);
 }

@@ -14,6 +14,7 @@ import {
   ARGOCD_NAMESPACE,
   GIT_REPOSITORY,
   GIT_REVISION,
+  chartsFor,
   PLATFORM_CHARTS,
   type Environment,
   type PlatformChart,
@@ -30,8 +31,10 @@ export function environmentPaths(env: Environment) {
     rootApplication: `${root}/root.yaml`,
     apps: `${root}/apps`,
     cluster: `${root}/cluster`,
-    /** Image tag of the release: the only file CI changes. */
+    /** Image tag of dev's release: the only file dev's release changes (prod pins `release` instead). */
     images: `${root}/images.yaml`,
+    /** Prod's release: the commit every prod Application reads and whose images it runs. */
+    release: `${root}/release.yaml`,
     /** Environment settings a person edits (host name, TLS contact, routing). */
     values: `${root}/values.yaml`,
     /** Values written from the Pulumi stack outputs (`write-infrastructure`). */
@@ -49,9 +52,36 @@ export function chatValueFiles(env: Environment): string[] {
     ...(env === 'dev' ? ['helm/chat/values-dev.yaml'] : []),
     `${paths.infrastructure}/chat.yaml`,
     paths.values,
-    // Last, so a release's tag is what runs.
-    paths.images,
+    // Last, so a release's tag is what runs. Prod's tag is the pinned release (a Helm parameter).
+    ...(env === 'dev' ? [paths.images] : []),
   ];
+}
+
+/** Pod Security labels of the app namespace: the pods are written for "restricted". */
+export const APP_NAMESPACE_LABELS = {
+  'pod-security.kubernetes.io/enforce': 'restricted',
+  'pod-security.kubernetes.io/enforce-version': 'latest',
+  'pod-security.kubernetes.io/audit': 'restricted',
+  'pod-security.kubernetes.io/warn': 'restricted',
+} as const;
+
+/** A release pin: a full commit SHA of main, whose images CI built and tagged with the same SHA. */
+const RELEASE = /^[0-9a-f]{40}$/;
+
+/** Reads `revision` from a release file; throws unless it is a full commit SHA. */
+export function parseRelease(text: string): string {
+  const revision = /^revision:\s*"?([^"\s]+)"?\s*$/m.exec(text)?.[1];
+  if (!revision || !RELEASE.test(revision)) throw new Error(`release file must set revision to a full commit SHA, got ${JSON.stringify(revision)}`);
+  return revision;
+}
+
+/** The release file's text for a revision (what `set-release` writes). */
+export function releaseFile(revision: string): string {
+  if (!RELEASE.test(revision)) throw new Error(`not a full commit SHA: ${JSON.stringify(revision)}`);
+  return `# The release prod runs: every prod Application reads the repository at this commit, and the
+# images built from it (tagged with it). Moved only by .github/workflows/promote.yml.
+revision: ${revision}
+`;
 }
 
 const syncPolicy = (options: string[]) => ({
@@ -63,7 +93,7 @@ const syncPolicy = (options: string[]) => ({
 
 const wave = (n: number) => ({ 'argocd.argoproj.io/sync-wave': String(n) });
 
-function application(env: Environment, name: string, waveNumber: number, namespace: string, spec: Record<string, unknown>, options: string[] = []) {
+function application(env: Environment, name: string, waveNumber: number, namespace: string, spec: Record<string, unknown>, options: string[] = ['CreateNamespace=true']) {
   return new Application({
     metadata: {
       name,
@@ -76,21 +106,74 @@ function application(env: Environment, name: string, waveNumber: number, namespa
     spec: {
       project: `chat-${env}`,
       destination: { server: IN_CLUSTER, namespace },
-      syncPolicy: syncPolicy(['CreateNamespace=true', ...options]),
+      syncPolicy: syncPolicy(options),
       ...spec,
     },
   });
 }
 
-function chartApplication(env: Environment, chart: PlatformChart): Application {
+function chartApplication(env: Environment, chart: PlatformChart, revision: string): Application {
   const valueFiles = chart.valueFiles.map((f) => `$values/${f.replace('{env}', env)}`);
   return application(env, chart.name, chart.wave, chart.namespace, {
     sources: [
       { repoURL: chart.repoURL, chart: chart.chart, targetRevision: chart.version, helm: { releaseName: chart.name, valueFiles } },
       // The repository itself, referenced as `$values` by the value files above.
-      { repoURL: GIT_REPOSITORY, targetRevision: GIT_REVISION, ref: 'values' },
+      { repoURL: GIT_REPOSITORY, targetRevision: revision, ref: 'values' },
     ],
-  }, chart.serverSideApply ? ['ServerSideApply=true'] : []);
+  }, ['CreateNamespace=true', ...(chart.serverSideApply ? ['ServerSideApply=true'] : [])]);
+}
+
+/** The app namespace, created by cluster-config (wave -2) so Strimzi's RoleBindings (wave -1) find it, with its Pod Security labels. */
+function appNamespace(): KubeObject {
+  return { apiVersion: 'v1', kind: 'Namespace', metadata: { name: APP_NAMESPACE, labels: { ...APP_NAMESPACE_LABELS } } };
+}
+
+/** Repository whose release workflow signs the images (keyless, GitHub OIDC), from {@link GIT_REPOSITORY}. */
+const SIGNING_REPOSITORY = GIT_REPOSITORY.replace(/^https:\/\/github\.com\//, '').replace(/\.git$/, '');
+
+/**
+ * Kyverno admission policy: a pod in the app namespace runs only the platform's images signed by the
+ * release workflow of this repository (cosign keyless: Fulcio certificate for the workflow's OIDC
+ * identity, logged in Rekor), pinned to their digest.
+ */
+function imageSignaturePolicy(): KubeObject {
+  return {
+    apiVersion: 'kyverno.io/v1',
+    kind: 'ClusterPolicy',
+    metadata: { name: 'chat-signed-images', annotations: { 'policies.kyverno.io/title': 'Only signed chat images' } },
+    spec: {
+      validationFailureAction: 'Enforce',
+      webhookTimeoutSeconds: 15,
+      background: false,
+      rules: [
+        {
+          name: 'verify-release-signature',
+          match: { any: [{ resources: { kinds: ['Pod'], namespaces: [APP_NAMESPACE] } }] },
+          verifyImages: [
+            {
+              imageReferences: ['*.dkr.ecr.*.amazonaws.com/*/chat-*'],
+              mutateDigest: true,
+              verifyDigest: true,
+              required: true,
+              attestors: [
+                {
+                  entries: [
+                    {
+                      keyless: {
+                        issuer: 'https://token.actions.githubusercontent.com',
+                        subject: `https://github.com/${SIGNING_REPOSITORY}/.github/workflows/release.yml@refs/heads/main`,
+                        rekor: { url: 'https://rekor.sigstore.dev' },
+                      },
+                    },
+                  ],
+                },
+              ],
+            },
+          ],
+        },
+      ],
+    },
+  };
 }
 
 /** Name of the ClusterSecretStore the chart's ExternalSecret names (`externalSecrets.storeName`). */
@@ -126,7 +209,10 @@ function devExternalSecret(env: Environment): KubeObject {
 }
 
 /** Every Argo CD object of one environment, keyed by file path relative to the repository root. */
-export function environmentManifests(env: Environment): Map<string, KubeObject[]> {
+export function environmentManifests(env: Environment, release?: string): Map<string, KubeObject[]> {
+  if (env === 'prod' && !release) throw new Error('prod needs its pinned release (gitops/prod/release.yaml)');
+  // What the environment's Applications read: prod its pinned release, dev the branch.
+  const revision = release ?? GIT_REVISION;
   const paths = environmentPaths(env);
   const files = new Map<string, KubeObject[]>();
   const add = (path: string, ...objects: (Application | AppProject)[]) => {
@@ -147,12 +233,14 @@ export function environmentManifests(env: Environment): Map<string, KubeObject[]
   });
   add(paths.rootApplication, root);
 
-  const namespaces = [...new Set([APP_NAMESPACE, ...PLATFORM_CHARTS.map((c) => c.namespace), ARGOCD_NAMESPACE])].sort();
+  const charts = chartsFor(env);
+  // The chat chart's Gateway API edge lives in Envoy Gateway's namespace.
+  const namespaces = [...new Set([APP_NAMESPACE, ...charts.map((c) => c.namespace), ARGOCD_NAMESPACE])].sort();
   const project = new AppProject({
     metadata: { name: `chat-${env}`, namespace: ARGOCD_NAMESPACE, annotations: wave(-10) },
     spec: {
       description: `Chat platform, ${env}: the only sources and namespaces its Applications may use`,
-      sourceRepos: [GIT_REPOSITORY, ...new Set(PLATFORM_CHARTS.map((c) => c.repoURL))],
+      sourceRepos: [GIT_REPOSITORY, ...new Set(charts.map((c) => c.repoURL))],
       destinations: namespaces.map((namespace) => ({ server: IN_CLUSTER, namespace })),
       // Operators bring CRDs, ClusterRoles and webhooks; the cluster configuration a StorageClass
       // and a ClusterSecretStore.
@@ -161,33 +249,39 @@ export function environmentManifests(env: Environment): Map<string, KubeObject[]
   });
   add(`${paths.apps}/project.yaml`, project);
 
-  for (const chart of PLATFORM_CHARTS) add(`${paths.apps}/${chart.name}.yaml`, chartApplication(env, chart));
+  for (const chart of charts) add(`${paths.apps}/${chart.name}.yaml`, chartApplication(env, chart, revision));
 
-  // StorageClass, the ClusterSecretStore and its service account (and in dev the ExternalSecret).
+  // The app namespace, StorageClass, the ClusterSecretStore and its service account, Karpenter's
+  // NodePools, the image-signature policy (and in dev the ExternalSecret).
   add(`${paths.apps}/cluster-config.yaml`, application(env, 'cluster-config', -2, 'external-secrets', {
-    source: { repoURL: GIT_REPOSITORY, targetRevision: GIT_REVISION, path: paths.cluster, directory: { recurse: true } },
-  }, ['SkipDryRunOnMissingResource=true']));
+    source: { repoURL: GIT_REPOSITORY, targetRevision: revision, path: paths.cluster, directory: { recurse: true } },
+  }, ['CreateNamespace=true', 'SkipDryRunOnMissingResource=true']));
 
   // gp3, encrypted, as the default class: EKS marks none default, and Kafka's volumes use the default.
   files.set(`${paths.cluster}/storage-class.yaml`, [storageClass()]);
+  files.set(`${paths.cluster}/namespace.yaml`, [appNamespace()]);
+  files.set(`${paths.cluster}/image-signatures.yaml`, [imageSignaturePolicy()]);
 
   if (env === 'dev') {
     // Prod's chart brings its own ExternalSecret; dev's expects chat-secrets to exist.
     add(`${paths.apps}/chat-secrets.yaml`, application(env, 'chat-secrets', -1, APP_NAMESPACE, {
-      source: { repoURL: GIT_REPOSITORY, targetRevision: GIT_REVISION, path: paths.secrets },
+      source: { repoURL: GIT_REPOSITORY, targetRevision: revision, path: paths.secrets },
     }, ['SkipDryRunOnMissingResource=true']));
     files.set(`${paths.secrets}/chat-secrets.yaml`, [devExternalSecret(env)]);
   }
 
+  // No CreateNamespace: cluster-config owns the namespace and its Pod Security labels.
   add(`${paths.apps}/chat.yaml`, application(env, 'chat', 0, APP_NAMESPACE, {
     source: {
       repoURL: GIT_REPOSITORY,
-      targetRevision: GIT_REVISION,
+      targetRevision: revision,
       path: 'helm/chat',
       helm: {
         releaseName: 'chat',
         // Relative to the chart: Argo CD allows value files anywhere in the same repository.
         valueFiles: chatValueFiles(env).map((f) => (f.startsWith('helm/chat/') ? f.slice('helm/chat/'.length) : `../../${f}`)),
+        // Prod runs the images built from its pinned release.
+        ...(release ? { parameters: [{ name: 'images.tag', value: release, forceString: true }] } : {}),
       },
     },
   }, ['SkipDryRunOnMissingResource=true']));

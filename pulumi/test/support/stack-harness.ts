@@ -37,6 +37,7 @@ export const TEST_SECRETS = {
   'chat:jwtSecret': 'test-jwt-secret-test-jwt-secret-0123456789',
   'chat:databasePassword': 'Test-Password-0123456789-abcdef',
   'chat:databaseUrl': 'postgresql://chat:secret@chat-postgres.chat.svc:5432/chat',
+  'chat:redisAuthToken': 'Test-Redis-Token-0123456789',
 } as const;
 
 /** Reads a stack file into the flat `namespace:key -> text` map the Pulumi engine hands a program. */
@@ -69,7 +70,12 @@ function computedState(type: string, name: string, inputs: Record<string, any>):
     case 'aws:ecr/repository:Repository':
       return { ...common, repositoryUrl: `${FAKE.account}.dkr.ecr.${FAKE.region}.amazonaws.com/${inputs.name}` };
     case 'aws:rds/instance:Instance':
-      return { ...common, address: `${inputs.identifier}.abc.${FAKE.region}.rds.amazonaws.com`, port: 5432 };
+      return {
+        ...common,
+        address: `${inputs.identifier}.abc.${FAKE.region}.rds.amazonaws.com`,
+        port: 5432,
+        masterUserSecrets: inputs.manageMasterUserPassword ? [{ secretArn: `arn:aws:secretsmanager:${FAKE.region}:${FAKE.account}:secret:rds!db-1`, kmsKeyId: inputs.masterUserSecretKmsKeyId, secretStatus: 'active' }] : [],
+      };
     case 'aws:elasticache/replicationGroup:ReplicationGroup':
       return { ...common, primaryEndpointAddress: `${inputs.replicationGroupId}.cache.amazonaws.com` };
     case 'aws:ec2/launchTemplate:LaunchTemplate':

@@ -4,7 +4,7 @@ import type { ChatApi } from '../api/chat-api';
 import { ann, bob, message, messageId, messages, OTHER_ROOM_ID, room, ROOM_ID } from '../test-support/factories';
 import { FakeConnection, flush, until } from '../test-support/fake-connection';
 import { ChatController } from './chat-controller';
-import { compareMessageIds } from './message-order';
+import { compareMessageIds } from '@chat/client';
 
 /** A server's rooms and history, behind the ChatApi methods the controller calls. */
 function fakeApi(rooms: Room[], history: Record<string, ChatMessage[]>) {
@@ -107,16 +107,17 @@ describe('ChatController', () => {
     const items = new Map<string, string>();
     const storage = { getItem: (k: string) => items.get(k) ?? null, setItem: (k: string, v: string) => void items.set(k, v) };
     connection = new FakeConnection();
-    controller = new ChatController({ me: ann, api: server.api, connection, onUnauthorized: jest.fn(), storage });
+    controller = new ChatController({ me: ann, api: server.api, connection, onUnauthorized: jest.fn(), storage, markerWriteDelayMs: 0 });
     controller.start();
     controller.openRoom(ROOM_ID);
     connection.connect();
-    await until(() => controller.timeline(ROOM_ID).historyLoaded);
     const key = `chat.read.${ann.id}`;
+    await until(() => items.has(key));
     expect(JSON.parse(items.get(key)!)[ROOM_ID]).toBe(message(3).id);
     // Another tab read further in the other room.
     items.set(key, JSON.stringify({ ...JSON.parse(items.get(key)!), [OTHER_ROOM_ID]: message(99).id }));
     connection.serverSends('message:new', message(4));
+    await until(() => JSON.parse(items.get(key)!)[ROOM_ID] === message(4).id);
     const stored = JSON.parse(items.get(key)!);
     expect(stored).toMatchObject({ [ROOM_ID]: message(4).id, [OTHER_ROOM_ID]: message(99).id });
     controller.stop();
@@ -125,6 +126,36 @@ describe('ChatController', () => {
     connection = new FakeConnection();
     controller = new ChatController({ me: ann, api: server.api, connection, onUnauthorized: jest.fn(), storage });
     expect(controller.getState().readMarkers[ROOM_ID]).toBe(message(4).id);
+  });
+
+  it('turns one incoming message into one state update, with no storage access on the way', async () => {
+    const storage = { getItem: jest.fn(() => null), setItem: jest.fn() };
+    connection = new FakeConnection();
+    controller = new ChatController({ me: ann, api: server.api, connection, onUnauthorized: jest.fn(), storage });
+    controller.start();
+    controller.openRoom(ROOM_ID);
+    connection.connect();
+    await until(() => server.rooms.every((r) => controller.timeline(r.id).historyLoaded));
+    await flush();
+    // Bob types, then writes: the message clears his indicator, advances my read marker, merges into the timeline.
+    connection.serverSends('typing', { roomId: ROOM_ID, user: bob });
+    const updates = jest.fn();
+    controller.subscribe(updates);
+    storage.getItem.mockClear();
+    connection.serverSends('message:new', message(4));
+    expect(updates).toHaveBeenCalledTimes(1);
+    expect(storage.getItem).not.toHaveBeenCalled();
+    expect(storage.setItem).not.toHaveBeenCalled();
+    const state = controller.getState();
+    expect(state.typing[ROOM_ID]?.[bob.id]).toBeUndefined();
+    expect(state.readMarkers[ROOM_ID]).toBe(message(4).id);
+    expect(controller.timeline(ROOM_ID).entries.at(-1)?.id).toBe(message(4).id);
+    // The same message again (a replay) changes nothing, so nothing re-renders.
+    connection.serverSends('message:new', message(4));
+    expect(updates).toHaveBeenCalledTimes(1);
+    // The markers reach storage when the tab hides (or after the write delay), merged with other tabs'.
+    controller.setVisible(false);
+    expect(storage.setItem).toHaveBeenCalledTimes(1);
   });
 
   it('shows a message as pending until its ack, then sent, and keeps it once when its broadcast follows', async () => {
@@ -192,9 +223,7 @@ describe('ChatController', () => {
 
   it('shows a send that got no ack in time as failed', async () => {
     await started(ROOM_ID);
-    connection.answerSend = async () => {
-      throw new Error('operation has timed out');
-    };
+    connection.answerSend = async () => ({ ok: false, error: { code: 'TIMEOUT', message: 'no answer within 8000 ms' } });
     controller.send(ROOM_ID, 'lost?');
     await until(() => controller.timeline(ROOM_ID).entries.at(-1)?.status === 'failed');
     expect(controller.timeline(ROOM_ID).entries.at(-1)?.error?.code).toBe('UNAVAILABLE');

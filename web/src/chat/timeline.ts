@@ -1,5 +1,5 @@
 import type { Attachment, ChatMessage, ErrorBody, PublicUser } from '@chat/protocol';
-import { compareMessageIds } from './message-order';
+import { compareMessageIds } from '@chat/client';
 
 /** Where one message of mine is on its way to the server. Messages of others are always `sent`. */
 export type DeliveryStatus = 'pending' | 'sent' | 'failed';

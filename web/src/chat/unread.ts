@@ -1,4 +1,4 @@
-import { compareMessageIds } from './message-order';
+import { compareMessageIds } from '@chat/client';
 import type { TimelineEntry } from './timeline';
 
 /** Per room, the id of the newest message the user has seen. */

@@ -1,94 +1,52 @@
-import type { Ack, ChatMessage, PublicUser, SendMessageInput, ServerToClientEvents } from '@chat/protocol';
-import { connectChatSocket, type ChatSocket } from './chat-socket';
+import { type AckResult, type ChatClient, type ConnectInfo, createChatClient } from '@chat/client';
+import type { SendMessageInput, ServerToClientEvents } from '@chat/protocol';
 
 /**
  * What the chat logic needs from the real-time link, narrow enough that tests can drive the logic
- * with a plain fake while the app runs on Socket.IO (see `socketConnection`).
+ * with a plain fake while the app runs on the shared client (`@chat/client`, see `clientConnection`).
  */
 export interface RealtimeConnection {
   on<E extends keyof ServerToClientEvents>(event: E, listener: ServerToClientEvents[E]): void;
   /** Connected (first time or again); `recovered` tells whether the server replayed what was missed. */
-  onConnect(listener: (info: { recovered: boolean }) => void): void;
+  onConnect(listener: (info: ConnectInfo) => void): void;
   onDisconnect(listener: () => void): void;
-  /** The server refused the handshake's token (missing, expired or forged). */
+  /** The server refused the handshake's token (missing, expired or forged) and no fresh one could be had. */
   onUnauthorized(listener: () => void): void;
-  /** Sends a message; rejects when no ack arrives within `timeoutMs`. */
-  sendMessage(input: SendMessageInput, timeoutMs: number): Promise<Ack<{ message: ChatMessage }>>;
+  /** One attempt of a send: the typed ack, or TIMEOUT when none came within the client's ack timeout. */
+  sendMessage(input: SendMessageInput): Promise<AckResult<'message:send'>>;
   startTyping(roomId: string): void;
-  /** Who of the room's members is online; rejects when no ack arrives within `timeoutMs`. */
-  listPresence(roomId: string, timeoutMs: number): Promise<Ack<{ online: PublicUser[] }>>;
+  /** Who of the room's members is online. */
+  listPresence(roomId: string): Promise<AckResult<'presence:list'>>;
   /** Opens the connection; listeners are registered first, so no event is missed. */
   open(): void;
   close(): void;
 }
 
-/** The RealtimeConnection of the running app, over a Socket.IO socket. */
-export function socketConnection(socket: ChatSocket): RealtimeConnection {
-  const retries = retryRefusedHandshakes(socket);
+/** The RealtimeConnection of the running app, over the shared chat client. */
+export function clientConnection(client: ChatClient): RealtimeConnection {
   return {
-    on: (event, listener) => {
-      // socket.io's typed `on` cannot relate a generic event name to its listener; the interface above does.
-      (socket.on as (event: string, listener: unknown) => void)(event, listener);
-    },
-    onConnect: (listener) => socket.on('connect', () => listener({ recovered: socket.recovered })),
-    onDisconnect: (listener) =>
-      socket.on('disconnect', (reason) => {
-        // The server closed this socket on purpose (a gateway shutting down, say): socket.io does not
-        // reconnect by itself in that case, but a chat client must, to another gateway.
-        if (reason === 'io server disconnect') socket.connect();
-        listener();
-      }),
-    onUnauthorized: (listener) =>
-      socket.on('connect_error', (error) => {
-        if (error.message === 'UNAUTHORIZED') listener();
-      }),
-    sendMessage: (input, timeoutMs) => socket.timeout(timeoutMs).emitWithAck('message:send', input),
-    startTyping: (roomId) => {
-      // Typing signals are worth nothing late: never buffer them while disconnected.
-      if (socket.connected) socket.emit('typing:start', { roomId });
-    },
-    listPresence: (roomId, timeoutMs) => socket.timeout(timeoutMs).emitWithAck('presence:list', { roomId }),
-    open: () => socket.connect(),
-    close: () => {
-      retries.stop();
-      socket.disconnect();
-    },
+    on: (event, listener) => void client.on(event, listener),
+    onConnect: (listener) => client.onConnect(listener),
+    onDisconnect: (listener) => client.onDisconnect(() => listener()),
+    onUnauthorized: (listener) => client.onUnauthorized(listener),
+    // One attempt: the UI shows a failed send and lets the user retry it (with the same clientMsgId).
+    sendMessage: (input) => client.request('message:send', input),
+    startTyping: (roomId) => client.signal('typing:start', { roomId }),
+    listPresence: (roomId) => client.request('presence:list', { roomId }),
+    open: () => client.open(),
+    close: () => client.close(),
   };
 }
 
-/** First and longest wait before trying a refused handshake again, in milliseconds. */
-const RETRY_MIN_MS = 500;
-const RETRY_MAX_MS = 5_000;
-
-/**
- * A handshake the server refuses with a temporary error (UNAVAILABLE while a gateway shuts down or its
- * database is away) leaves socket.io's client inactive: it does not try again by itself. A chat client
- * must, with backoff. UNAUTHORIZED is final: the session has ended (onUnauthorized).
- */
-function retryRefusedHandshakes(socket: ChatSocket): { stop(): void } {
-  let delay = RETRY_MIN_MS;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let stopped = false;
-  socket.on('connect', () => {
-    delay = RETRY_MIN_MS;
-  });
-  socket.on('connect_error', (error) => {
-    if (stopped || socket.active || error.message === 'UNAUTHORIZED' || timer) return;
-    timer = setTimeout(() => {
-      timer = undefined;
-      if (!stopped) socket.connect();
-    }, delay);
-    delay = Math.min(delay * 2, RETRY_MAX_MS);
-  });
-  return {
-    stop() {
-      stopped = true;
-      clearTimeout(timer);
-    },
-  };
+/** How the app's connection gets its token. */
+export interface RealtimeAuth {
+  /** The current access token, read at every (re)connection attempt. */
+  getToken: () => string | undefined | Promise<string | undefined>;
+  /** Obtains a fresh access token after the server refused one; resolves whether it did. */
+  refreshToken?: () => Promise<boolean>;
 }
 
-/** Opens the app's real-time connection on the page's origin. */
-export function openRealtimeConnection(getToken: () => string | undefined): RealtimeConnection {
-  return socketConnection(connectChatSocket(getToken));
+/** Opens the app's real-time connection on the page's origin (nginx routes /socket.io to a gateway). */
+export function openRealtimeConnection(auth: RealtimeAuth): RealtimeConnection {
+  return clientConnection(createChatClient({ token: auth.getToken, refreshToken: auth.refreshToken }));
 }

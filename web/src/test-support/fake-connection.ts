@@ -1,18 +1,20 @@
-import type { Ack, ChatMessage, PublicUser, SendMessageInput, ServerToClientEvents } from '@chat/protocol';
+import type { AckResult, ConnectInfo } from '@chat/client';
+import type { Ack, PublicUser, SendMessageInput, ServerToClientEvents } from '@chat/protocol';
 import type { RealtimeConnection } from '../realtime/realtime-connection';
 
 /** A RealtimeConnection the test drives by hand: it delivers server events and decides every ack. */
 export class FakeConnection implements RealtimeConnection {
   private readonly handlers = new Map<string, (payload: never) => void>();
-  private readonly connectListeners: ((info: { recovered: boolean }) => void)[] = [];
+  private readonly connectListeners: ((info: ConnectInfo) => void)[] = [];
+  private connections = 0;
   private readonly disconnectListeners: (() => void)[] = [];
   private readonly unauthorizedListeners: (() => void)[] = [];
   readonly sent: SendMessageInput[] = [];
   readonly typing: string[] = [];
   opened = false;
   closed = false;
-  /** Answers each `message:send`; the default accepts it as the next message. */
-  answerSend: (input: SendMessageInput) => Promise<Ack<{ message: ChatMessage }>> = async () => {
+  /** Answers each `message:send` (a rejection stands for a link that failed under the send). */
+  answerSend: (input: SendMessageInput) => Promise<AckResult<'message:send'>> = async () => {
     throw new Error('answerSend not set');
   };
   online: PublicUser[] = [];
@@ -20,7 +22,7 @@ export class FakeConnection implements RealtimeConnection {
   on<E extends keyof ServerToClientEvents>(event: E, listener: ServerToClientEvents[E]): void {
     this.handlers.set(event, listener as (payload: never) => void);
   }
-  onConnect(listener: (info: { recovered: boolean }) => void): void {
+  onConnect(listener: (info: ConnectInfo) => void): void {
     this.connectListeners.push(listener);
   }
   onDisconnect(listener: () => void): void {
@@ -29,7 +31,7 @@ export class FakeConnection implements RealtimeConnection {
   onUnauthorized(listener: () => void): void {
     this.unauthorizedListeners.push(listener);
   }
-  sendMessage(input: SendMessageInput): Promise<Ack<{ message: ChatMessage }>> {
+  sendMessage(input: SendMessageInput): Promise<AckResult<'message:send'>> {
     this.sent.push(input);
     return this.answerSend(input);
   }
@@ -53,7 +55,8 @@ export class FakeConnection implements RealtimeConnection {
     handler(...args);
   }
   connect(recovered = false): void {
-    for (const listener of this.connectListeners) listener({ recovered });
+    const first = ++this.connections === 1;
+    for (const listener of this.connectListeners) listener({ first, recovered });
   }
   disconnect(): void {
     for (const listener of this.disconnectListeners) listener();

@@ -14,7 +14,7 @@ export function App() {
 
   const onUnauthorized = useCallback(() => end(EXPIRED_NOTICE), [end]);
   const api = useMemo(() => createChatApi({ getToken: () => token.current, onUnauthorized }), [onUnauthorized]);
-  const openConnection = useCallback(() => openRealtimeConnection(() => token.current), []);
+  const openConnection = useCallback(() => openRealtimeConnection({ getToken: () => token.current }), []);
   const logout = useCallback(() => end(), [end]);
 
   if (!session) return <AuthPage api={api} onAuthenticated={start} notice={notice} />;

@@ -1,0 +1,54 @@
+import type { PublicUser, Room } from '@chat/protocol';
+import type { StreamingReplies } from './assistant-replies';
+import type { Timeline } from './timeline';
+import type { TypingState } from './typing';
+import type { ReadMarkers } from './unread';
+
+/** Where the real-time link stands, for the banner. */
+export type ConnectionState = 'connecting' | 'connected' | 'reconnecting';
+
+/** Everything the chat UI shows. Replaced (never mutated) on every change. */
+export interface ChatState {
+  readonly me: PublicUser;
+  readonly rooms: readonly Room[];
+  readonly roomsLoaded: boolean;
+  readonly timelines: Readonly<Record<string, Timeline>>;
+  readonly loadingOlder: Readonly<Record<string, boolean>>;
+  /**
+   * Per room, why the last history request failed. While set, the list does not load by itself
+   * (a failing request would otherwise repeat at every render); the user's retry clears it.
+   */
+  readonly historyError: Readonly<Record<string, string | undefined>>;
+  readonly readMarkers: ReadMarkers;
+  readonly typing: TypingState;
+  /** What the app knows of users' presence: true online, false offline, absent unknown. */
+  readonly online: Readonly<Record<string, boolean>>;
+  readonly members: Readonly<Record<string, readonly PublicUser[]>>;
+  readonly connection: ConnectionState;
+  /** The room assistant's name when this deployment runs one (the composer then shows the hint). */
+  readonly assistant: { readonly name: string } | null;
+  /** Assistant replies being written, by replyId (shown growing until their final message arrives). */
+  readonly streaming: StreamingReplies;
+  readonly activeRoomId?: string;
+  /** A problem worth telling the user that belongs to no form (a failed history load, say). */
+  readonly notice?: string;
+}
+
+/** The state of a session before anything loaded. */
+export function initialChatState(me: PublicUser, readMarkers: ReadMarkers): ChatState {
+  return {
+    me,
+    rooms: [],
+    roomsLoaded: false,
+    timelines: {},
+    loadingOlder: {},
+    historyError: {},
+    readMarkers,
+    typing: {},
+    online: { [me.id]: true },
+    members: {},
+    connection: 'connecting',
+    assistant: null,
+    streaming: {},
+  };
+}

@@ -1,0 +1,93 @@
+import type { Room } from '@chat/protocol';
+import type { ChatApi } from '../api/chat-api';
+import type { RealtimeConnection } from '../realtime/realtime-connection';
+import type { ChatStore } from './chat-store';
+import { asErrorBody } from './history-loader';
+
+const byName = (a: Room, b: Room) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id);
+
+/** My rooms, and who of a room's members is online. */
+export class RoomDirectory {
+  constructor(
+    private readonly store: ChatStore,
+    private readonly api: ChatApi,
+    private readonly connection: RealtimeConnection,
+    /** Called for a room that appeared, so its history loads. */
+    private readonly onRoomAdded: (room: Room) => void,
+  ) {}
+
+  async refresh(): Promise<void> {
+    try {
+      const rooms = await this.api.myRooms();
+      this.store.commit({ rooms: [...rooms].sort(byName), roomsLoaded: true });
+    } catch (error) {
+      this.store.commit({ notice: asErrorBody(error, 'Could not load your rooms').message });
+    }
+  }
+
+  /** A room created, joined, invited to or updated: in the list, sorted by name. */
+  add(room: Room): void {
+    this.store.commit((state) => ({
+      rooms: state.rooms.some((r) => r.id === room.id) ? state.rooms.map((r) => (r.id === room.id ? room : r)) : [...state.rooms, room].sort(byName),
+    }));
+    this.onRoomAdded(room);
+  }
+
+  /** A room left or lost: gone from the list, its timeline forgotten, closed if it was open. */
+  remove(roomId: string): void {
+    this.store.commit((state) => {
+      const { [roomId]: _timeline, ...timelines } = state.timelines;
+      return {
+        rooms: state.rooms.filter((r) => r.id !== roomId),
+        timelines,
+        activeRoomId: state.activeRoomId === roomId ? undefined : state.activeRoomId,
+      };
+    });
+  }
+
+  /** Creates a room I own and am a member of. Throws ApiError for the dialog to show. */
+  async create(name: string, visibility: 'public' | 'private'): Promise<Room> {
+    return this.added(await this.api.createRoom({ name, visibility }));
+  }
+
+  async join(roomId: string): Promise<Room> {
+    return this.added(await this.api.joinRoom(roomId));
+  }
+
+  async openDirect(username: string): Promise<Room> {
+    return this.added(await this.api.openDirect(username));
+  }
+
+  /** Adds a user to a room I am in (the way into a private room). */
+  async invite(roomId: string, username: string): Promise<void> {
+    const room = await this.api.invite(roomId, username);
+    this.store.commit((state) => ({ rooms: state.rooms.map((r) => (r.id === room.id ? room : r)) }));
+    if (roomId === this.store.getState().activeRoomId) void this.loadPresence(roomId);
+  }
+
+  async leave(roomId: string): Promise<void> {
+    await this.api.leaveRoom(roomId);
+    this.remove(roomId);
+  }
+
+  /** The room's members, and who of them is online (presence:list). */
+  async loadPresence(roomId: string): Promise<void> {
+    try {
+      const [members, ack] = await Promise.all([this.api.members(roomId), this.connection.listPresence(roomId)]);
+      this.store.commit((state) => {
+        const online: Record<string, boolean> = { ...state.online };
+        for (const member of members) online[member.id] = false;
+        if (ack.ok) for (const user of ack.online) online[user.id] = true;
+        online[state.me.id] = true;
+        return { members: { ...state.members, [roomId]: members }, online };
+      });
+    } catch {
+      // Presence is a nicety: the room works without it, and the next presence event fills it in.
+    }
+  }
+
+  private added(room: Room): Room {
+    this.add(room);
+    return room;
+  }
+}
