@@ -11,7 +11,7 @@ import { RoomView } from './room-view';
 import { BrowseRoomsDialog, CreateRoomDialog, UsernameDialog } from './room-dialogs';
 import { Sidebar } from './sidebar';
 import { useChatState } from './use-chat-state';
-import { useHashRoute } from './use-hash-route';
+import { type HashRoute, useHashRoute } from './use-hash-route';
 
 /** What the signed-in part of the app runs on. */
 export interface ChatAppProps {
@@ -40,7 +40,9 @@ export function ChatApp(props: ChatAppProps) {
 
 function ChatLayout({ controller, onLogout }: { controller: ChatController; onLogout: () => void }) {
   const state = useChatState(controller);
-  const [routeRoomId, navigate] = useHashRoute();
+  const [route, navigate] = useHashRoute();
+  const routeRoomId = route.roomId;
+  const focus = usePermalink(controller, route);
   const [dialog, setDialog] = useState<OpenDialog>();
   const [actionError, setActionError] = useState<string>();
 
@@ -134,6 +136,7 @@ function ChatLayout({ controller, onLogout }: { controller: ChatController; onLo
             messages={controller.messages}
             members={state.members[activeRoom.id]}
             onEdited={controller.showEdited}
+            focus={focus?.roomId === activeRoom.id ? focus : undefined}
             onInvite={() => setDialog('invite')}
             onLeave={() => {
               controller.leaveRoom(activeRoom.id).then(
@@ -194,4 +197,21 @@ function ChatLayout({ controller, onLogout }: { controller: ChatController; onLo
       )}
     </div>
   );
+}
+
+/**
+ * A permalink (`#/room/<id>?message=<id>`, a reply's with `&thread=<parent>`): loads the room's history
+ * around the message (for a reply, its thread's parent), then names the message to flash.
+ */
+function usePermalink(controller: ChatController, route: HashRoute): (HashRoute & { roomId: string; messageId: string }) | undefined {
+  const [focus, setFocus] = useState<HashRoute & { roomId: string; messageId: string }>();
+  const { roomId, messageId, threadId } = route;
+  useEffect(() => {
+    setFocus(undefined);
+    if (!roomId || !messageId) return;
+    let current = true;
+    void controller.jumpTo(roomId, threadId ?? messageId).then((found) => current && found && setFocus({ roomId, messageId, threadId }));
+    return () => void (current = false);
+  }, [controller, roomId, messageId, threadId]);
+  return focus;
 }
