@@ -6,6 +6,7 @@ import { EMPTY_TIMELINE } from '../chat/timeline';
 import { typingUsers } from '../chat/typing';
 import type { RealtimeConnection } from '../realtime/realtime-connection';
 import { ConnectionBanner } from './connection-banner';
+import { preloadMarkdown } from './lazy-markdown';
 import { errorText } from './error-text';
 import { RoomView } from './room-view';
 import { BrowseRoomsDialog, CreateRoomDialog, UsernameDialog } from './room-dialogs';
@@ -47,6 +48,7 @@ function ChatLayout({ controller, onLogout }: { controller: ChatController; onLo
   const [actionError, setActionError] = useState<string>();
 
   useEffect(() => controller.openRoom(routeRoomId), [controller, routeRoomId]);
+  useEffect(preloadMarkdown, []);
   // The room I was viewing went away (left it, or was removed): back to the list.
   useEffect(() => {
     if (routeRoomId && state.roomsLoaded && !state.rooms.some((r) => r.id === routeRoomId)) navigate(undefined);

@@ -3,7 +3,7 @@ import type { TimelineEntry } from '../chat/timeline';
 import { formatFullTime, formatTime } from './format-time';
 import { MessageActionsContext } from './message-actions-context';
 import { MessageEditor, MessageToolbar, ReactionChips, ThreadSummary } from './message-extras';
-import { MessageMarkdown } from './message-markdown';
+import { LazyMarkdown } from './lazy-markdown';
 
 /** A tombstone older than this is not shown at all (a fresh one shows "message deleted", then folds away). */
 const TOMBSTONE_SHOWN_MS = 60_000;
@@ -87,7 +87,7 @@ export function MessageItem({ entry, startsGroup, mine, onRetry, onDiscard, inTh
         <MessageEditor messageId={target.id} body={entry.body} />
       ) : (
         <div className="message__body" dir="auto">
-          <MessageMarkdown body={entry.body} />
+          <LazyMarkdown body={entry.body} />
           {entry.editedAt && (
             <span className="message__edited muted" title={`edited ${formatFullTime(new Date(entry.editedAt))}`}>
               {' '}
