@@ -49,7 +49,10 @@ export const gatewayEnvironment = z
      */
     SERVICE_TOKEN_SECRET: secret.optional(),
     SERVICE_TOKEN_SECRET_PREVIOUS: secret.optional(),
-    JWT_TTL_SECONDS: int(60).default(86_400),
+    /** The access tokens' lifetime: short (at most 15 min), as a stolen one cannot be called back before it expires. */
+    JWT_TTL_SECONDS: int(60, 900).default(900),
+    /** How long a session stays signed in unused (each refresh moves it on): the refresh cookie's lifetime. */
+    REFRESH_TOKEN_TTL_SECONDS: int(3600, 90 * 86_400).default(14 * 86_400),
     CORS_ORIGIN: z.string().default('http://localhost:8080'),
     /**
      * Express "trust proxy": exactly the hops that may set X-Forwarded-For (rate limits key on the client

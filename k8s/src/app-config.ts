@@ -54,7 +54,7 @@ export class AppConfig extends Construct {
         PORT: String(PORTS.gateway),
         ...(redisUrlIsSecret(config) ? {} : { REDIS_URL: `redis://chat-redis.${namespace}.svc:${PORTS.redis}` }),
         REDIS_KEY_PREFIX: 'chat:',
-        JWT_TTL_SECONDS: '86400',
+        JWT_TTL_SECONDS: '900',
         CORS_ORIGIN: `https://${config.host}`,
         MESSAGE_RATE_LIMIT: '30',
         MESSAGE_RATE_WINDOW_MS: '10000',

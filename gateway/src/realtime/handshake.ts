@@ -1,22 +1,23 @@
-import { AppError, toAppError } from '@chat/service-kit';
+import { toAppError } from '@chat/service-kit';
+import { activeUser } from '../http/authenticate';
 import type { ChatServer, ChatSocket, SocketServerDeps } from './types';
 
 /**
- * Authenticates every new connection (the token of the handshake, an account that still exists) and
+ * Authenticates every new connection (the token of the handshake, a session that is still active) and
  * looks up its rooms before the client is told it is connected: {@link takeHandshakeRooms} hands them
  * to the connection handler, which joins them synchronously. Joining after an await left a moment in
  * which the client was connected but not yet in its rooms.
  */
-export function installHandshake(io: ChatServer, deps: Pick<SocketServerDeps, 'tokens' | 'users' | 'rooms' | 'log'>): (socket: ChatSocket) => string[] {
+export function installHandshake(io: ChatServer, deps: Pick<SocketServerDeps, 'tokens' | 'users' | 'sessions' | 'rooms' | 'log'>): (socket: ChatSocket) => string[] {
   const handshakeRooms = new WeakMap<ChatSocket, string[]>();
   io.use(async (socket, next) => {
     try {
       const token: unknown = socket.handshake.auth?.token;
       const claimed = deps.tokens.verify(typeof token === 'string' ? token : undefined);
-      const user = await deps.users.findById(claimed.id);
-      if (!user) throw new AppError('UNAUTHORIZED', 'this account no longer exists');
+      const user = await activeUser(claimed, deps.users, deps.sessions);
       socket.data.user = user;
       socket.data.role = claimed.role;
+      socket.data.sessionId = claimed.sessionId;
       handshakeRooms.set(socket, await deps.rooms.memberRoomIds(user.id));
       next();
     } catch (error) {

@@ -14,6 +14,7 @@ import { installHandshake } from './handshake';
 import { createPresence } from './presence';
 import { createRecovery } from './recovery';
 import { createRoomEvents } from './room-events';
+import { sessionChannel } from './session-revocation';
 import type { ChatServer, RoomEvents, SocketServerDeps } from './types';
 
 export type { ChatServer, RoomEvents, SocketServerDeps } from './types';
@@ -69,6 +70,7 @@ export function createSocketServer(httpServer: http.Server, deps: SocketServerDe
     // client its CONNECT: no broadcast can come between. A recovered socket is in its session's rooms,
     // which recovery.ts found equal to these; any other room it still had is left.
     const rooms = new Set([socket.id, userChannel(user.id), ...takeHandshakeRooms(socket).map(roomChannel)]);
+    if (socket.data.sessionId) rooms.add(sessionChannel(socket.data.sessionId)); // ending the session disconnects it
     for (const room of socket.rooms) if (!rooms.has(room)) socket.leave(room);
     const ready = Promise.resolve(socket.join([...rooms]));
     const conn: Connection = {
