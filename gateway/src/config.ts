@@ -67,6 +67,10 @@ export const gatewayEnvironment = z
     REGISTER_RATE_LIMIT: int(1).default(30),
     REGISTER_RATE_WINDOW_MS: int(100).default(60_000),
     RECOVERY_WINDOW_MS: int(0).default(120_000),
+    /** Open sockets one user may hold across every gateway; the next handshake is refused RATE_LIMITED. */
+    MAX_SOCKETS_PER_USER: int(1, 10_000).default(20),
+    /** A socket's slot in that count lasts this long unless its gateway renews it: a crashed gateway's stop counting. */
+    SOCKET_LEASE_MS: int(1_000).default(60_000),
     SHUTDOWN_GRACE_MS: int(0).default(10_000),
     /** The room assistant's name (`@name` prompts), announced by GET /api/features; empty = no assistant. */
     ASSISTANT_NAME: z.union([z.literal(''), usernameSchema]).default(''),

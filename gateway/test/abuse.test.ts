@@ -715,6 +715,23 @@ describe('sessions', () => {
   });
 });
 
+describe('one user against everyone', () => {
+  it('caps the sockets of one token at MAX_SOCKETS_PER_USER, and their presence:list floods share one budget', async () => {
+    const user = await newUser();
+    const room = (await call<{ room: Room }>('POST', '/api/rooms', { token: user.token, body: { name: 'crowd of one', visibility: 'public' } })).body.room;
+    const results = await Promise.allSettled(Array.from({ length: 30 }, () => connect(user.token)));
+    const connected = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    const refused = results.filter((r) => r.status === 'rejected');
+    probe('30 sockets on one token (cap 20)', connected.length <= 20);
+    expect(connected).toHaveLength(20);
+    expect(refused.every((r) => (r as PromiseRejectedResult).reason?.data?.code === 'RATE_LIMITED')).toBe(true);
+    const answers = await Promise.all(connected.flatMap((s) => Array.from({ length: 50 }, () => s.timeout(10_000).emitWithAck('presence:list', { roomId: room.id }))));
+    const ok = answers.filter((a) => a.ok).length;
+    probe('20 sockets × 50 presence:list (a budget per socket would allow all 1,000)', ok < 200);
+    expect(ok).toBeLessThan(200);
+  });
+});
+
 describe('the edge (nginx in front of a gateway)', () => {
   let edge: TestSystem;
   beforeAll(async () => {

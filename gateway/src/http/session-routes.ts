@@ -43,7 +43,8 @@ export function refreshRoute(deps: SessionRouteDeps): Router {
   const router = Router();
   router.post('/refresh', requireSameOrigin(deps.appOrigin), async (req, res) => {
     const token = refreshCookie(req);
-    if (!token) throw new AppError('UNAUTHORIZED', 'no session: log in');
+    // No cookie is no session, not an error: a first visit asks too (and a browser logs every 4xx).
+    if (!token) return void res.status(204).end();
     const result = await deps.sessions.rotate(token, device(req));
     if (result.outcome === 'rotated') return answerSession(deps, res, 200, result);
     clearRefreshCookie(res);

@@ -1,5 +1,6 @@
-import { toAppError } from '@chat/service-kit';
+import { AppError, toAppError } from '@chat/service-kit';
 import { activeUser } from '../http/authenticate';
+import type { SocketCap } from '../redis/socket-cap';
 import type { ChatServer, ChatSocket, SocketServerDeps } from './types';
 
 /**
@@ -8,7 +9,7 @@ import type { ChatServer, ChatSocket, SocketServerDeps } from './types';
  * to the connection handler, which joins them synchronously. Joining after an await left a moment in
  * which the client was connected but not yet in its rooms.
  */
-export function installHandshake(io: ChatServer, deps: Pick<SocketServerDeps, 'tokens' | 'users' | 'sessions' | 'rooms' | 'log'>): (socket: ChatSocket) => string[] {
+export function installHandshake(io: ChatServer, deps: Pick<SocketServerDeps, 'tokens' | 'users' | 'sessions' | 'rooms' | 'log'> & { socketCap: SocketCap }): (socket: ChatSocket) => string[] {
   const handshakeRooms = new WeakMap<ChatSocket, string[]>();
   io.use(async (socket, next) => {
     try {
@@ -18,7 +19,12 @@ export function installHandshake(io: ChatServer, deps: Pick<SocketServerDeps, 't
       socket.data.user = user;
       socket.data.role = claimed.role;
       socket.data.sessionId = claimed.sessionId;
-      handshakeRooms.set(socket, await deps.rooms.memberRoomIds(user.id));
+      const rooms = await deps.rooms.memberRoomIds(user.id);
+      // Last, so that a refused handshake holds no slot: 1,000 sockets on one token all connected before.
+      if (claimed.role !== 'service' && !(await deps.socketCap.claim(user.id, socket.id))) {
+        throw new AppError('RATE_LIMITED', 'too many open connections for this account: close some tabs or devices');
+      }
+      handshakeRooms.set(socket, rooms);
       next();
     } catch (error) {
       const appError = toAppError(error);

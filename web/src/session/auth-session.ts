@@ -107,7 +107,8 @@ export class AuthSession {
       // Offline: keep what we have; the next try (a reconnect, the timer) asks again.
       return this.current;
     }
-    if (response.status === 401 || response.status === 403) {
+    // 204: no refresh cookie at all (never signed in here, or logged out); 401/403: the session ended.
+    if (response.status === 204 || response.status === 401 || response.status === 403) {
       this.set(undefined);
       return undefined;
     }
