@@ -9,6 +9,7 @@ import { loadConfig } from './config';
 import { createApp } from './http/app';
 import { createKafkaMessageBus, ensureTopic } from './message-bus';
 import { createMetrics } from './metrics';
+import { createSessionRevocation } from './realtime/session-revocation';
 import { createSocketServer } from './realtime/socket-server';
 import { socketStreamName } from './realtime/recovery';
 import { createLiveMessages } from './redis/live-messages';
@@ -17,6 +18,7 @@ import { createRateLimiter } from './redis/rate-limiter';
 import { createInvitationRepository } from './store/invitations';
 import { createMessageHistory } from './store/messages';
 import { createRoomRepository } from './store/rooms';
+import { createSessionRepository } from './store/sessions';
 import { createStoredStateLoader } from './store/stored-state';
 import { createUserRepository } from './store/users';
 
@@ -50,6 +52,7 @@ async function main(): Promise<void> {
   const rooms = createRoomRepository(db);
   const invitations = createInvitationRepository(db, rooms);
   const history = createMessageHistory(db);
+  const sessions = createSessionRepository(db, config.REFRESH_TOKEN_TTL_SECONDS);
   const tokens = createTokenService(
     {
       user: [config.JWT_SECRET, config.JWT_SECRET_PREVIOUS].filter((k): k is string => Boolean(k)),
@@ -89,6 +92,7 @@ async function main(): Promise<void> {
     redis,
     tokens,
     users,
+    sessions,
     rooms,
     send: { claims, bus, live, changeLimiter, metrics, log: moduleLogger(logger, 'send') },
     metrics,
@@ -102,6 +106,10 @@ async function main(): Promise<void> {
     rooms,
     invitations,
     history,
+    sessions,
+    revocation: createSessionRevocation(io),
+    refreshTtlSeconds: config.REFRESH_TOKEN_TTL_SECONDS,
+    appOrigin: config.CORS_ORIGIN,
     roomEvents,
     readiness,
     metrics,

@@ -84,6 +84,8 @@ export interface SocketData {
   user: PublicUser;
   /** From the token's `role` claim; people's sockets are `user`. */
   role: SocketRole;
+  /** The login session the token names (people's sockets): ending it disconnects the socket. */
+  sessionId?: string;
 }
 
 /** The Socket.IO room that carries a chat room's traffic. */

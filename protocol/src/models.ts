@@ -67,8 +67,11 @@ export function freshMessageFields(parentId: string | null = null): Pick<ChatMes
 }
 
 export interface AuthResponse {
+  /** The access token: a JWT naming the user and the session, valid until `expiresAt` (at most 15 min). */
   token: string;
   user: PublicUser;
+  /** When the access token expires (ISO 8601): renew it before, with POST /api/auth/refresh. */
+  expiresAt: string;
 }
 
 export interface MeResponse {

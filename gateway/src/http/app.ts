@@ -8,6 +8,7 @@ import type { Metrics } from '../metrics';
 import type { UserRepository } from '../store/users';
 import { type AuthRouteDeps, authRoutes } from './auth-routes';
 import { invitationRoutes } from './invitation-routes';
+import { refreshRoute, sessionRoutes } from './session-routes';
 import { authenticate, authenticatedUser } from './authenticate';
 import { HTTP_STATUS } from './http-status';
 import { type RoomRouteDeps, roomRoutes } from './room-routes';
@@ -41,10 +42,12 @@ export function createApp(deps: AppDeps): express.Express {
 
   app.use('/api', express.json({ limit: BODY_LIMIT, strict: true }));
   app.use('/api/auth', authRoutes(deps));
+  app.use('/api/auth', refreshRoute(deps));
   // Public: the web app asks before anyone logs in, to show only the features this deployment runs.
   const features: FeaturesResponse = { assistant: config.ASSISTANT_NAME ? { name: config.ASSISTANT_NAME } : null };
   app.get('/api/features', (_req, res) => void res.json(features));
-  app.use('/api', authenticate(deps.tokens, deps.users));
+  app.use('/api', authenticate(deps.tokens, deps.users, deps.sessions));
+  app.use('/api', sessionRoutes(deps));
   app.get('/api/me', (req, res) => void res.json({ user: authenticatedUser(req) }));
   app.delete('/api/me', async (req, res) => {
     const { id } = authenticatedUser(req);

@@ -5,6 +5,7 @@ import { ChatController } from '../chat/chat-controller';
 import { EMPTY_TIMELINE } from '../chat/timeline';
 import { typingUsers } from '../chat/typing';
 import type { RealtimeConnection } from '../realtime/realtime-connection';
+import { AccountDialog, type AccountApi } from './account-dialog';
 import { ConnectionBanner } from './connection-banner';
 import { preloadMarkdown } from './lazy-markdown';
 import { errorText } from './error-text';
@@ -23,7 +24,7 @@ export interface ChatAppProps {
   onUnauthorized: () => void;
 }
 
-type OpenDialog = 'create' | 'browse' | 'direct' | 'invite' | undefined;
+type OpenDialog = 'create' | 'browse' | 'direct' | 'invite' | 'account' | undefined;
 
 /** The signed-in app: creates the chat controller for the session and lays out sidebar and room. */
 export function ChatApp(props: ChatAppProps) {
@@ -36,10 +37,10 @@ export function ChatApp(props: ChatAppProps) {
     return () => created.stop();
   }, [me, api, openConnection, onUnauthorized]);
   if (!controller) return <ConnectionBanner state="connecting" />;
-  return <ChatLayout controller={controller} onLogout={props.onLogout} />;
+  return <ChatLayout controller={controller} onLogout={props.onLogout} account={{ api, onSignedOut: onUnauthorized }} />;
 }
 
-function ChatLayout({ controller, onLogout }: { controller: ChatController; onLogout: () => void }) {
+function ChatLayout({ controller, onLogout, account }: { controller: ChatController; onLogout: () => void; account?: { api: AccountApi; onSignedOut: () => void } }) {
   const state = useChatState(controller);
   const [route, navigate] = useHashRoute();
   const routeRoomId = route.roomId;
@@ -92,6 +93,7 @@ function ChatLayout({ controller, onLogout }: { controller: ChatController; onLo
         onBrowseRooms={() => setDialog('browse')}
         onDirectMessage={() => setDialog('direct')}
         onLogout={onLogout}
+        onAccount={account && (() => setDialog('account'))}
         invitations={state.invitations}
         onAcceptInvitation={(roomId) =>
           controller.acceptInvitation(roomId).then(
@@ -162,6 +164,7 @@ function ChatLayout({ controller, onLogout }: { controller: ChatController; onLo
           </div>
         )}
       </main>
+      {dialog === 'account' && account && <AccountDialog api={account.api} onClose={closeDialog} onSignedOut={account.onSignedOut} />}
       {dialog === 'create' && (
         <CreateRoomDialog
           onCreate={(name, visibility) => controller.createRoom(name, visibility)}
