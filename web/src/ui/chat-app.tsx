@@ -124,7 +124,6 @@ function ChatLayout({ controller, onLogout }: { controller: ChatController; onLo
             loadingOlder={state.loadingOlder[activeRoom.id] ?? false}
             historyError={state.historyError[activeRoom.id]}
             onlineMembers={onlineMembers}
-            memberCount={state.members[activeRoom.id]?.length}
             typing={typingUsers(state.typing, activeRoom.id, state.me.id, Date.now())}
             onLoadOlder={() => void controller.loadOlder(activeRoom.id)}
             onSend={(text) => controller.send(activeRoom.id, text)}
