@@ -8,6 +8,9 @@ import type { RealtimeConnection } from '../realtime/realtime-connection';
 import { ConnectionBanner } from './connection-banner';
 import { errorText } from './error-text';
 import { RoomView } from './room-view';
+import { LeaveDialog } from '../rooms/leave-dialog';
+import { MembersDialog } from '../rooms/members-dialog';
+import { RoomSettingsDialog } from '../rooms/settings-dialog';
 import { BrowseRoomsDialog, CreateRoomDialog, UsernameDialog } from './room-dialogs';
 import { Sidebar } from './sidebar';
 import { useChatState } from './use-chat-state';
@@ -22,7 +25,7 @@ export interface ChatAppProps {
   onUnauthorized: () => void;
 }
 
-type OpenDialog = 'create' | 'browse' | 'direct' | 'invite' | undefined;
+type OpenDialog = 'create' | 'browse' | 'direct' | 'invite' | 'members' | 'settings' | 'leave' | undefined;
 
 /** The signed-in app: creates the chat controller for the session and lays out sidebar and room. */
 export function ChatApp(props: ChatAppProps) {
@@ -35,10 +38,10 @@ export function ChatApp(props: ChatAppProps) {
     return () => created.stop();
   }, [me, api, openConnection, onUnauthorized]);
   if (!controller) return <ConnectionBanner state="connecting" />;
-  return <ChatLayout controller={controller} onLogout={props.onLogout} />;
+  return <ChatLayout controller={controller} api={api} onLogout={props.onLogout} />;
 }
 
-function ChatLayout({ controller, onLogout }: { controller: ChatController; onLogout: () => void }) {
+function ChatLayout({ controller, api, onLogout }: { controller: ChatController; api: ChatApi; onLogout: () => void }) {
   const state = useChatState(controller);
   const [routeRoomId, navigate] = useHashRoute();
   const [dialog, setDialog] = useState<OpenDialog>();
@@ -134,12 +137,9 @@ function ChatLayout({ controller, onLogout }: { controller: ChatController; onLo
             members={state.members[activeRoom.id]}
             onEdited={controller.showEdited}
             onInvite={() => setDialog('invite')}
-            onLeave={() => {
-              controller.leaveRoom(activeRoom.id).then(
-                () => navigate(undefined),
-                (error: unknown) => setActionError(errorText(error)),
-              );
-            }}
+            onMembers={() => setDialog('members')}
+            onSettings={() => setDialog('settings')}
+            onLeave={() => setDialog('leave')}
           />
         ) : (
           <div className="empty-state">
@@ -179,6 +179,21 @@ function ChatLayout({ controller, onLogout }: { controller: ChatController; onLo
           onSubmit={async (username) => openRoom((await controller.openDirect(username)).id)}
           onClose={closeDialog}
           onDone={closeDialog}
+        />
+      )}
+      {dialog === 'members' && activeRoom && <MembersDialog api={api} room={activeRoom} me={state.me} onClose={closeDialog} />}
+      {dialog === 'settings' && activeRoom && <RoomSettingsDialog api={api} room={activeRoom} me={state.me} onClose={closeDialog} />}
+      {dialog === 'leave' && activeRoom && (
+        <LeaveDialog
+          api={api}
+          room={activeRoom}
+          me={state.me}
+          onClose={closeDialog}
+          onLeave={async () => {
+            await controller.leaveRoom(activeRoom.id);
+            closeDialog();
+            navigate(undefined);
+          }}
         />
       )}
       {dialog === 'invite' && activeRoom && (

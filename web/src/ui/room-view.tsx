@@ -30,6 +30,9 @@ export interface RoomViewProps {
   onDiscard: (clientMsgId: string) => void;
   onInvite: () => void;
   onLeave: () => void;
+  /** The members panel and the settings dialog (issue 16); without them the buttons are not shown. */
+  onMembers?: () => void;
+  onSettings?: () => void;
   /** Message actions and threads; without them rows show no actions. */
   messages?: MessageActions;
   /** The room's members (names of who reacted). */
@@ -116,6 +119,16 @@ export function RoomView(props: RoomViewProps) {
               {room.visibility !== 'direct' && (
                 <button type="button" className="button button--small" onClick={props.onInvite}>
                   Invite
+                </button>
+              )}
+              {room.visibility !== 'direct' && props.onMembers && (
+                <button type="button" className="button button--small" onClick={props.onMembers}>
+                  Members
+                </button>
+              )}
+              {room.visibility !== 'direct' && props.onSettings && (
+                <button type="button" className="button button--small" onClick={props.onSettings}>
+                  Settings
                 </button>
               )}
               <button type="button" className="button button--small" onClick={props.onLeave}>
