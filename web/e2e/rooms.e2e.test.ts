@@ -2,10 +2,11 @@
  * Rooms in the browser (issue 16): two users on different gateways; an admin renames the room and sets
  * its topic in the settings dialog and the other member sees it live; the owner kicks the other member
  * from the members panel and both sides see it (the kicked user's room leaves its sidebar, the owner's
- * header counts one member less).
+ * header counts one member less). A logged-out visitor opens an invite link, sees the room's preview,
+ * signs up from it and lands in the room.
  */
 import type { Browser, BrowserContext } from 'playwright-core';
-import { collectPageErrors, contextOnGateway, launchBrowser, signUp, startChat, uniqueUsername } from './browser-support';
+import { BASE_URL, collectPageErrors, contextOnGateway, launchBrowser, signUp, startChat, uniqueUsername, waitForChat } from './browser-support';
 
 const PASSWORD = 'correct horse battery';
 
@@ -77,5 +78,44 @@ describe('rooms in the browser', () => {
     expect(await bob.page.getByText(`${roomName} renamed`).count()).toBe(0);
     expect(ann.errors).toEqual([]);
     expect(bob.errors).toEqual([]);
+  }, 120_000);
+  it('a new user signs up from an invite link and lands in the room', async () => {
+    const ann = await userOn('g1');
+    const cat = await userOn('g2');
+    const [annName, catName] = [uniqueUsername('ann'), uniqueUsername('cat')];
+    const roomName = `invited ${Date.now().toString(36)}`;
+    await signUp(ann.page, annName, PASSWORD);
+    await ann.page.getByRole('button', { name: 'Create room' }).click();
+    const createDialog = ann.page.getByRole('dialog', { name: 'Create a room' });
+    await createDialog.getByLabel('Room name').fill(roomName);
+    await createDialog.getByLabel(/^Private/).check();
+    await createDialog.getByRole('button', { name: 'Create room' }).click();
+    await ann.page.getByRole('heading', { name: `# ${roomName}` }).waitFor();
+
+    await ann.page.getByRole('button', { name: 'Settings' }).click();
+    const settings = ann.page.getByRole('dialog', { name: `Settings of # ${roomName}` });
+    await settings.getByRole('button', { name: 'Create invite link' }).click();
+    const url = await settings.getByLabel('Invite link').inputValue();
+    expect(url).toMatch(/\/invite\/[A-Za-z0-9_-]{32}$/);
+    await settings.getByRole('button', { name: 'Close' }).click();
+
+    // The link's origin is the deployment's (CORS_ORIGIN); the test system serves it on its own port.
+    const { pathname } = new URL(url);
+    await cat.page.goto(`${BASE_URL}${pathname}`);
+    const preview = cat.page.getByRole('region', { name: 'Invitation' });
+    await preview.getByRole('heading', { name: `# ${roomName}` }).waitFor();
+    await preview.getByText('1 member', { exact: true }).waitFor();
+    await cat.page.getByRole('button', { name: 'Create an account' }).click();
+    await cat.page.getByLabel('Username').fill(catName);
+    await cat.page.getByLabel('Password').fill(PASSWORD);
+    await cat.page.getByRole('button', { name: 'Sign up' }).click();
+    await waitForChat(cat.page);
+    await cat.page.getByRole('heading', { name: `# ${roomName}` }).waitFor();
+    expect(new URL(cat.page.url()).pathname).toBe('/');
+    await cat.page.getByText('2 members').first().waitFor();
+    // Ann's header follows the join live.
+    await ann.page.getByText('2 members').first().waitFor();
+    expect(ann.errors).toEqual([]);
+    expect(cat.errors).toEqual([]);
   }, 120_000);
 });
