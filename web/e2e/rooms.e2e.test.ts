@@ -3,12 +3,30 @@
  * its topic in the settings dialog and the other member sees it live; the owner kicks the other member
  * from the members panel and both sides see it (the kicked user's room leaves its sidebar, the owner's
  * header counts one member less). A logged-out visitor opens an invite link, sees the room's preview,
- * signs up from it and lands in the room.
+ * signs up from it and lands in the room. A display name set with `PATCH /api/me` shows on messages.
  */
-import type { Browser, BrowserContext } from 'playwright-core';
-import { BASE_URL, collectPageErrors, contextOnGateway, launchBrowser, signUp, startChat, uniqueUsername, waitForChat } from './browser-support';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { BASE_URL, collectPageErrors, contextOnGateway, launchBrowser, messageLog, sendMessage, signUp, startChat, uniqueUsername, waitForChat, waitForMessage } from './browser-support';
 
 const PASSWORD = 'correct horse battery';
+
+/**
+ * Sets my display name the way the app's own calls do, with the page's session (there is no profile
+ * dialog yet): a token from the refresh cookie, under the lock the app's refreshes take.
+ */
+async function setDisplayName(page: Page, displayName: string): Promise<void> {
+  const status = await page.evaluate(async (name) => {
+    const refresh = () => fetch('/api/auth/refresh', { method: 'POST' }).then((r) => r.json() as Promise<{ token?: string }>);
+    const { token } = await navigator.locks.request('chat-refresh', refresh);
+    const response = await fetch('/api/me', {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ displayName: name }),
+    });
+    return response.status;
+  }, displayName);
+  expect(status).toBe(200);
+}
 
 describe('rooms in the browser', () => {
   let browser: Browser;
@@ -117,5 +135,38 @@ describe('rooms in the browser', () => {
     await ann.page.getByText('2 members').first().waitFor();
     expect(ann.errors).toEqual([]);
     expect(cat.errors).toEqual([]);
+  }, 120_000);
+  it('a display name set with PATCH /api/me shows on messages, with the username on hover', async () => {
+    const ann = await userOn('g1');
+    const bob = await userOn('g2');
+    const [annName, bobName] = [uniqueUsername('ann'), uniqueUsername('bob')];
+    const roomName = `names ${Date.now().toString(36)}`;
+    await signUp(ann.page, annName, PASSWORD);
+    await signUp(bob.page, bobName, PASSWORD);
+    await setDisplayName(bob.page, 'Bob the Builder');
+
+    await bob.page.getByRole('button', { name: 'Create room' }).click();
+    const createDialog = bob.page.getByRole('dialog', { name: 'Create a room' });
+    await createDialog.getByLabel('Room name').fill(roomName);
+    await createDialog.getByLabel(/^Private/).check();
+    await createDialog.getByRole('button', { name: 'Create room' }).click();
+    await bob.page.getByRole('heading', { name: `# ${roomName}` }).waitFor();
+    await sendMessage(bob.page, 'hello from bob');
+    await waitForMessage(bob.page, 'hello from bob', { sent: true });
+    await bob.page.getByRole('button', { name: 'Invite' }).click();
+    const inviteDialog = bob.page.getByRole('dialog', { name: `Invite to # ${roomName}` });
+    await inviteDialog.getByLabel('Username').fill(annName);
+    await inviteDialog.getByRole('button', { name: 'Invite' }).click();
+    await inviteDialog.waitFor({ state: 'hidden' });
+
+    await ann.page.getByRole('button', { name: `Accept invitation to ${roomName}` }).click();
+    await ann.page.getByRole('heading', { name: `# ${roomName}` }).waitFor();
+    await waitForMessage(ann.page, 'hello from bob');
+    const sender = messageLog(ann.page).locator('.message__sender', { hasText: 'Bob the Builder' });
+    await sender.first().waitFor();
+    expect(await sender.first().getAttribute('title')).toBe(`@${bobName}`);
+    expect(await messageLog(ann.page).locator('.message__sender', { hasText: bobName }).count()).toBe(0);
+    expect(ann.errors).toEqual([]);
+    expect(bob.errors).toEqual([]);
   }, 120_000);
 });
