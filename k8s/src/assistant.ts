@@ -40,8 +40,6 @@ export class Assistant extends Construct {
         ...(redisUrlIsSecret(config) ? { REDIS_URL: appConfig.secretValue(SECRET_KEYS.redisUrl) } : {}),
         ASSISTANT_API_KEY: appConfig.secretValue(SECRET_KEYS.assistantApiKey, { optional: true }),
       },
-      readinessPath: '/readyz',
-      livenessPath: '/healthz',
     });
     new PodDisruptionBudget(this, 'pdb', { config, component: 'assistant', maxUnavailable: 1 });
   }

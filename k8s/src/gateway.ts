@@ -50,8 +50,6 @@ export class Gateway extends Construct {
         DATABASE_URL: appConfig.secretValue(SECRET_KEYS.databaseUrl),
         ...(redisUrlIsSecret(config) ? { REDIS_URL: appConfig.secretValue(SECRET_KEYS.redisUrl) } : {}),
       },
-      readinessPath: '/readyz',
-      livenessPath: '/healthz',
       preStopSleepSeconds: GATEWAY_PRESTOP_SECONDS,
       terminationGrace: Duration.seconds(GATEWAY_TERMINATION_GRACE_SECONDS),
     });

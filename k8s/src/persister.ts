@@ -34,8 +34,6 @@ export class Persister extends Construct {
       resources: config.persister.resources,
       envFrom: [kplus.Env.fromConfigMap(appConfig.shared), kplus.Env.fromConfigMap(appConfig.persister)],
       env: { DATABASE_URL: appConfig.secretValue(SECRET_KEYS.databaseUrl) },
-      readinessPath: '/readyz',
-      livenessPath: '/healthz',
     });
     new PodDisruptionBudget(this, 'pdb', { config, component: 'persister', maxUnavailable: 1 });
   }

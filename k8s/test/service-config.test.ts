@@ -8,8 +8,8 @@ import { gatewayEnvironment } from '@chat/gateway';
 import { persisterEnvironment } from '@chat/persister';
 import { type EnvironmentSchema, parseEnvironment, PROBES, unknownVariables } from '@chat/service-kit';
 import { parse as parseYaml } from 'yaml';
-import { type AssistantSettings, devConfig, type Manifest, prodConfig, synthManifests } from '../src';
-import { find, repoRoot } from './support';
+import { devConfig, type Manifest, prodConfig, synthManifests } from '../src';
+import { find, openAiAssistant, repoRoot } from './support';
 
 const SCHEMAS: Record<string, EnvironmentSchema> = { gateway: gatewayEnvironment, persister: persisterEnvironment, assistant: assistantEnvironment };
 
@@ -23,18 +23,7 @@ const RUNTIME_VALUES: Record<string, string> = {
   GATEWAY_ID: 'chat-gateway-7d9f8-abcde',
 };
 
-const assistant: AssistantSettings = {
-  replicas: 1,
-  resources: { cpuRequest: '50m', cpuLimit: '500m', memoryRequest: '128Mi', memoryLimit: '256Mi' },
-  name: 'assistant',
-  api: 'openai',
-  url: 'https://llm.example.com/v1',
-  model: 'gpt-4o-mini',
-  timeoutMs: 60_000,
-  maxTokens: 512,
-  contextMessages: 20,
-  modelEgress: { cidr: '0.0.0.0/0', port: 443 },
-};
+const assistant = openAiAssistant(1);
 
 /** One service's environment, with where each variable comes from. */
 interface ServiceEnvironment {

@@ -3,6 +3,7 @@
 export * from './app-error';
 export * from './config';
 export * from './dependency-errors';
+export * from './group-membership';
 export * from './kafka-log';
 export * from './logger';
 export * from './probe-server';
