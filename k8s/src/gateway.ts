@@ -3,6 +3,7 @@ import * as kplus from 'cdk8s-plus-34';
 import { Construct } from 'constructs';
 import { type AppConfig, GATEWAY_SHUTDOWN_GRACE_MS, redisUrlIsSecret, SECRET_KEYS } from './app-config';
 import { imageFor, PORTS, type PlatformConfig } from './config';
+import { useKafkaUser } from './kafka-users';
 import { PodDisruptionBudget } from './pod-disruption-budget';
 import { NODE_UID } from './security';
 import { ServiceDeployment } from './service-deployment';
@@ -68,6 +69,7 @@ export class Gateway extends Construct {
       },
     });
 
+    useKafkaUser(this, this.workload, config, 'gateway');
     new PodDisruptionBudget(this, 'pdb', { config, component: 'gateway', maxUnavailable: 1 });
   }
 }

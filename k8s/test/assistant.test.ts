@@ -17,6 +17,7 @@ describe('the room assistant in Kubernetes', () => {
     expect(assistantObjects(manifests)).toEqual([
       'ConfigMap/chat-assistant-config',
       'Deployment/chat-assistant',
+      'KafkaUser/chat-assistant',
       'NetworkPolicy/chat-assistant',
       'PodDisruptionBudget/chat-assistant',
       'Service/chat-assistant',

@@ -158,7 +158,9 @@ describe('Dockerfiles', () => {
     const release = parse(read('.github/workflows/release.yml')) as any;
     const build = release.jobs.images.steps.find((step: any) => String(step.uses).startsWith('docker/build-push-action')).with;
     expect(build.file).toBe("${{ matrix.image == 'web' && 'web/Dockerfile' || 'Dockerfile' }}");
-    expect(build['build-args']).toBe("${{ matrix.image != 'web' && format('SERVICE={0}', matrix.image) || '' }}");
+    expect(build['build-args']).toBe('${{ steps.bases.outputs.args }}');
+    const pin = release.jobs.images.steps.find((step: any) => step.id === 'bases').run as string;
+    expect(pin).toContain('echo "SERVICE=$IMAGE"');
   });
 
   test('prune-dev-optional removes the packages the lockfile marks devOptional, and nothing else', () => {

@@ -21,6 +21,8 @@ const RUNTIME_VALUES: Record<string, string> = {
   JWT_SECRET: 'a-production-secret-of-at-least-32-characters',
   ASSISTANT_API_KEY: 'sk-test',
   GATEWAY_ID: 'chat-gateway-7d9f8-abcde',
+  // Prod: the KafkaUser's SCRAM password, from the Secret Strimzi's User Operator writes.
+  KAFKA_SASL_PASSWORD: 'scram-password-of-the-user',
 };
 
 const assistant = openAiAssistant(1);

@@ -5,6 +5,7 @@ export * from './config';
 export * from './dependency-errors';
 export * from './group-membership';
 export * from './kafka-log';
+export * from './kafka-security';
 export * from './logger';
 export * from './probe-server';
 export * from './probe-settings';
