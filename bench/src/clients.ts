@@ -13,6 +13,7 @@ export interface ConnectAllOptions {
   /** Loopback source addresses, round robin: each gives another ~28,000 ephemeral ports. */
   sourceAddresses?: number;
   onMessage?: (userIndex: number, message: ChatMessage) => void;
+  onUpdate?: (userIndex: number, message: ChatMessage) => void;
   onClose?: (userIndex: number) => void;
   /**
    * Users (indexes) whose socket is the shipped `@chat/client` rather than the raw load generator:
@@ -36,8 +37,9 @@ export async function connectAll(o: ConnectAllOptions): Promise<BenchSocket[]> {
       const i = next++;
       const gateway = o.gateways[i % o.gateways.length];
       const onMessage = o.onMessage && ((message: ChatMessage) => o.onMessage!(i, message));
+      const onUpdate = o.onUpdate && ((message: ChatMessage) => o.onUpdate!(i, message));
       if (o.shipped?.has(i)) {
-        clients[i] = await ShippedClient.connect({ baseUrl: o.baseUrl, token: o.users[i]!.token, gateway, onMessage });
+        clients[i] = await ShippedClient.connect({ baseUrl: o.baseUrl, token: o.users[i]!.token, gateway, onMessage, onUpdate });
         o.onConnected?.(++connected);
         continue;
       }
@@ -47,6 +49,7 @@ export async function connectAll(o: ConnectAllOptions): Promise<BenchSocket[]> {
         gateway,
         localAddress: o.sourceAddresses ? `127.0.0.${1 + (i % o.sourceAddresses)}` : undefined,
         onMessage,
+        onUpdate,
         onClose: o.onClose && (() => o.onClose!(i)),
       });
       o.onConnected?.(++connected);

@@ -1,4 +1,4 @@
-import { type ChatClient, createChatClient } from '@chat/client';
+import { type AckedEvent, type ChatClient, createChatClient } from '@chat/client';
 import type { ChatMessage, SendMessageInput } from '@chat/protocol';
 
 /** A send's answer as the traffic drivers read it: the stored message, or an error code. */
@@ -9,6 +9,8 @@ export interface BenchSocket {
   /** True while connected. */
   readonly isOpen: boolean;
   send(input: SendMessageInput): Promise<BenchAck>;
+  /** Emits any acked event (`message:edit`, `reaction:add`…) and resolves with its ack. */
+  request(event: string, payload: unknown): Promise<{ ok: true } | { ok: false; error: { code: string; message: string } }>;
   close(): Promise<void>;
 }
 
@@ -19,6 +21,8 @@ export interface ShippedClientOptions {
   /** Pin to this gateway through nginx's affinity cookie (`chat_gw`). */
   gateway?: string;
   onMessage?: (message: ChatMessage) => void;
+  /** Called for every `message:updated` (edits, deletions, reactions, reply counts). */
+  onUpdate?: (message: ChatMessage) => void;
 }
 
 /** Attempts of one send: the shipped client resends with the same clientMsgId, but a benchmark step must end. */
@@ -42,6 +46,7 @@ export class ShippedClient implements BenchSocket {
       extraHeaders: o.gateway ? { cookie: `chat_gw=${o.gateway}` } : undefined,
     });
     if (o.onMessage) client.on('message:new', o.onMessage);
+    if (o.onUpdate) client.on('message:updated', ({ message }) => o.onUpdate!(message));
     await new Promise<void>((resolve, reject) => {
       client.socket.once('connect', () => resolve());
       client.socket.once('connect_error', (error) => {
@@ -60,6 +65,11 @@ export class ShippedClient implements BenchSocket {
   async send(input: SendMessageInput): Promise<BenchAck> {
     const outcome = await this.client.send(input, { attempts: SEND_ATTEMPTS });
     return outcome.ok ? { ok: true, message: outcome.message } : { ok: false, error: outcome.error };
+  }
+
+  async request(event: string, payload: unknown): Promise<{ ok: true } | { ok: false; error: { code: string; message: string } }> {
+    // The benchmark names events by string; the shipped client types them (a wrong name is the server's VALIDATION).
+    return this.client.request(event as AckedEvent, payload as never) as Promise<{ ok: true } | { ok: false; error: { code: string; message: string } }>;
   }
 
   async close(): Promise<void> {

@@ -7,3 +7,4 @@ export * from './metrics';
 export * from './own-services';
 export * from './chat-traffic';
 export * from './rooms';
+export * from './living-traffic';
