@@ -31,7 +31,8 @@ describe('the benchmark on the shipped client', () => {
 
   it('accounts for every message between a shipped-client member and a raw one: acked, delivered once to both, persisted', async () => {
     const { alice, bob, room } = await roomOfTwo(system.baseUrl, { name: 'bench on the shipped client' });
-    const population: Population = { users: [alice, bob].map((p) => ({ id: p.user.id, username: p.user.username, token: p.token })), rooms: [{ id: room.id, members: [0, 1] }] };
+    // Registered through the API: the gateway made their sessions (the seeded ones of population.ts are not used).
+    const population: Population = { users: [alice, bob].map((p) => ({ id: p.user.id, username: p.user.username, token: p.token, sessionId: 'made-by-registration' })), rooms: [{ id: room.id, members: [0, 1] }] };
     let traffic: RoomTraffic | undefined;
     const shipped = await ShippedClient.connect({ baseUrl: system.baseUrl, token: alice.token, gateway: 'g1', onMessage: (m) => traffic?.onDelivery(0, m) });
     const raw = await SioClient.connect({ baseUrl: system.baseUrl, token: bob.token, gateway: 'g2', onMessage: (m) => traffic?.onDelivery(1, m) });
