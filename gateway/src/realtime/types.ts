@@ -6,6 +6,7 @@ import type { TokenService } from '../auth/tokens';
 import type { GatewayConfig } from '../config';
 import type { Metrics } from '../metrics';
 import type { RoomRepository } from '../store/rooms';
+import type { SessionRepository } from '../store/sessions';
 import type { UserRepository } from '../store/users';
 import type { ChangeMessageDeps } from './change-message';
 
@@ -17,6 +18,7 @@ export interface SocketServerDeps {
   redis: Redis;
   tokens: TokenService;
   users: UserRepository;
+  sessions: SessionRepository;
   rooms: RoomRepository;
   send: Omit<ChangeMessageDeps, 'broadcast'>;
   metrics: Metrics;

@@ -5,10 +5,14 @@ import { ChatController } from '../chat/chat-controller';
 import { EMPTY_TIMELINE } from '../chat/timeline';
 import { typingUsers } from '../chat/typing';
 import type { RealtimeConnection } from '../realtime/realtime-connection';
+import { AccountDialog, type AccountApi } from './account-dialog';
 import { ConnectionBanner } from './connection-banner';
 import { preloadMarkdown } from './lazy-markdown';
 import { errorText } from './error-text';
 import { RoomView } from './room-view';
+import { LeaveDialog } from '../rooms/leave-dialog';
+import { MembersDialog } from '../rooms/members-dialog';
+import { RoomSettingsDialog } from '../rooms/settings-dialog';
 import { BrowseRoomsDialog, CreateRoomDialog, UsernameDialog } from './room-dialogs';
 import { Sidebar } from './sidebar';
 import { useChatState } from './use-chat-state';
@@ -23,7 +27,7 @@ export interface ChatAppProps {
   onUnauthorized: () => void;
 }
 
-type OpenDialog = 'create' | 'browse' | 'direct' | 'invite' | undefined;
+type OpenDialog = 'create' | 'browse' | 'direct' | 'invite' | 'account' | 'members' | 'settings' | 'leave' | undefined;
 
 /** The signed-in app: creates the chat controller for the session and lays out sidebar and room. */
 export function ChatApp(props: ChatAppProps) {
@@ -36,10 +40,10 @@ export function ChatApp(props: ChatAppProps) {
     return () => created.stop();
   }, [me, api, openConnection, onUnauthorized]);
   if (!controller) return <ConnectionBanner state="connecting" />;
-  return <ChatLayout controller={controller} onLogout={props.onLogout} />;
+  return <ChatLayout controller={controller} api={api} onLogout={props.onLogout} account={{ api, onSignedOut: onUnauthorized }} />;
 }
 
-function ChatLayout({ controller, onLogout }: { controller: ChatController; onLogout: () => void }) {
+function ChatLayout({ controller, api, onLogout, account }: { controller: ChatController; api: ChatApi; onLogout: () => void; account?: { api: AccountApi; onSignedOut: () => void } }) {
   const state = useChatState(controller);
   const [route, navigate] = useHashRoute();
   const routeRoomId = route.roomId;
@@ -92,6 +96,7 @@ function ChatLayout({ controller, onLogout }: { controller: ChatController; onLo
         onBrowseRooms={() => setDialog('browse')}
         onDirectMessage={() => setDialog('direct')}
         onLogout={onLogout}
+        onAccount={account && (() => setDialog('account'))}
         invitations={state.invitations}
         onAcceptInvitation={(roomId) =>
           controller.acceptInvitation(roomId).then(
@@ -128,7 +133,6 @@ function ChatLayout({ controller, onLogout }: { controller: ChatController; onLo
             loadingOlder={state.loadingOlder[activeRoom.id] ?? false}
             historyError={state.historyError[activeRoom.id]}
             onlineMembers={onlineMembers}
-            memberCount={state.members[activeRoom.id]?.length}
             typing={typingUsers(state.typing, activeRoom.id, state.me.id, Date.now())}
             onLoadOlder={() => void controller.loadOlder(activeRoom.id)}
             onSend={(text) => controller.send(activeRoom.id, text)}
@@ -140,12 +144,9 @@ function ChatLayout({ controller, onLogout }: { controller: ChatController; onLo
             onEdited={controller.showEdited}
             focus={focus?.roomId === activeRoom.id ? focus : undefined}
             onInvite={() => setDialog('invite')}
-            onLeave={() => {
-              controller.leaveRoom(activeRoom.id).then(
-                () => navigate(undefined),
-                (error: unknown) => setActionError(errorText(error)),
-              );
-            }}
+            onMembers={() => setDialog('members')}
+            onSettings={() => setDialog('settings')}
+            onLeave={() => setDialog('leave')}
           />
         ) : (
           <div className="empty-state">
@@ -162,6 +163,7 @@ function ChatLayout({ controller, onLogout }: { controller: ChatController; onLo
           </div>
         )}
       </main>
+      {dialog === 'account' && account && <AccountDialog api={account.api} onClose={closeDialog} onSignedOut={account.onSignedOut} />}
       {dialog === 'create' && (
         <CreateRoomDialog
           onCreate={(name, visibility) => controller.createRoom(name, visibility)}
@@ -185,6 +187,21 @@ function ChatLayout({ controller, onLogout }: { controller: ChatController; onLo
           onSubmit={async (username) => openRoom((await controller.openDirect(username)).id)}
           onClose={closeDialog}
           onDone={closeDialog}
+        />
+      )}
+      {dialog === 'members' && activeRoom && <MembersDialog api={api} room={activeRoom} me={state.me} onClose={closeDialog} />}
+      {dialog === 'settings' && activeRoom && <RoomSettingsDialog api={api} room={activeRoom} me={state.me} onClose={closeDialog} />}
+      {dialog === 'leave' && activeRoom && (
+        <LeaveDialog
+          api={api}
+          room={activeRoom}
+          me={state.me}
+          onClose={closeDialog}
+          onLeave={async () => {
+            await controller.leaveRoom(activeRoom.id);
+            closeDialog();
+            navigate(undefined);
+          }}
         />
       )}
       {dialog === 'invite' && activeRoom && (
