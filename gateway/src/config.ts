@@ -1,5 +1,5 @@
 import { SEND_ACK_MARGIN_MS, SEND_ACK_TIMEOUT_MS, TOPICS, usernameSchema } from '@chat/protocol';
-import { env, loadEnvironment, parseEnvironment } from '@chat/service-kit';
+import { checkKafkaSecurity, env, kafkaSecurityVariables, loadEnvironment, parseEnvironment } from '@chat/service-kit';
 import { z } from 'zod';
 
 /** The JWT secret of .env.example: published, so accepted only by the test harness (NODE_ENV=test). */
@@ -34,6 +34,7 @@ export const gatewayEnvironment = z
     KAFKA_MESSAGES_TOPIC: z.string().default(TOPICS.messages),
     KAFKA_MESSAGES_PARTITIONS: int(1, 10_000).default(12),
     KAFKA_CREATE_TOPICS: env.flag().default(true),
+    ...kafkaSecurityVariables,
     /**
      * How long a send may wait for Kafka before it is answered UNAVAILABLE: well inside the client's own
      * wait (SEND_ACK_TIMEOUT_MS), so that clients get the answer instead of timing out before it.
@@ -76,6 +77,7 @@ export const gatewayEnvironment = z
     ASSISTANT_NAME: z.union([z.literal(''), usernameSchema]).default(''),
   })
   .superRefine((env, ctx) => {
+    checkKafkaSecurity(env, ctx);
     if (env.NODE_ENV === 'test') return;
     for (const key of ['JWT_SECRET', 'JWT_SECRET_PREVIOUS', 'SERVICE_TOKEN_SECRET', 'SERVICE_TOKEN_SECRET_PREVIOUS'] as const) {
       const value = env[key];

@@ -1,7 +1,7 @@
 // Wires the gateway together: configuration, clients, the HTTP and Socket.IO servers, and shutdown.
 import http from 'node:http';
 import { createPrisma } from '@chat/db';
-import { createLogger, createReadiness, kafkaLogCreator, listen, moduleLogger, onShutdown, runService } from '@chat/service-kit';
+import { createLogger, createReadiness, kafkaConnectionSecurity, kafkaLogCreator, listen, moduleLogger, onShutdown, runService } from '@chat/service-kit';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import { createTokenService } from './auth/tokens';
@@ -53,6 +53,7 @@ async function main(): Promise<void> {
     brokers: [...config.KAFKA_BROKERS],
     logLevel: logLevel.WARN,
     logCreator: kafkaLogCreator(logger),
+    ...kafkaConnectionSecurity(config),
   });
   if (config.KAFKA_CREATE_TOPICS) await ensureTopic(kafka, config.KAFKA_MESSAGES_TOPIC, config.KAFKA_MESSAGES_PARTITIONS);
 

@@ -136,6 +136,11 @@ export interface PlatformConfig {
     /** Persistent volume size per node ("20Gi"); undefined means ephemeral storage (dev only). */
     readonly storageSize?: string;
     readonly resources: ContainerResources;
+    /**
+     * `scram-sha-512`: the clients' listener is TLS with SCRAM-SHA-512, one KafkaUser per service with
+     * ACLs for exactly its topics and groups (kafka-users.ts). Undefined: plaintext, unauthenticated (dev).
+     */
+    readonly authentication?: 'scram-sha-512';
   };
   /** In-cluster PostgreSQL (dev) or an external endpoint (prod, e.g. RDS). */
   readonly postgres: { readonly mode: 'in-cluster'; readonly image: string; readonly storageSize: string } | ({ readonly mode: 'external' } & ExternalEndpoint);
@@ -158,10 +163,13 @@ export interface PlatformConfig {
 export const SECRET_NAME = 'chat-secrets';
 
 /** Fixed ports of the services (their defaults in .env.example). */
-export const PORTS = { gateway: 3000, persister: 3100, assistant: 3200, web: 8080, redis: 6379, postgres: 5432, kafka: 9092 } as const;
+export const PORTS = { gateway: 3000, persister: 3100, assistant: 3200, web: 8080, redis: 6379, postgres: 5432, kafka: 9092, kafkaTls: 9093 } as const;
 
 /** The Strimzi cluster name; also the prefix of its bootstrap Service. */
 export const KAFKA_CLUSTER_NAME = 'chat-kafka';
+
+/** The port the services reach the brokers on: the TLS + SCRAM listener where Kafka authenticates. */
+export const kafkaClientPort = (config: PlatformConfig): number => (config.kafka.authentication ? PORTS.kafkaTls : PORTS.kafka);
 
 /** Kafka topics, from the shared protocol package so that manifests and services agree. */
 export const KAFKA_TOPICS = TOPICS;
@@ -242,6 +250,7 @@ export function prodConfig(overrides: Partial<PlatformConfig> = {}): PlatformCon
       minInSyncReplicas: 2,
       storageSize: '100Gi',
       resources: { cpuRequest: '1', cpuLimit: '2', memoryRequest: '4Gi', memoryLimit: '4Gi' },
+      authentication: 'scram-sha-512',
     },
     postgres: { mode: 'external', host: 'chat.cluster-example.eu-west-1.rds.amazonaws.com', port: 5432, cidr: '10.0.0.0/16' },
     redis: { mode: 'external', host: 'chat.example.cache.amazonaws.com', port: 6379, cidr: '10.0.0.0/16' },

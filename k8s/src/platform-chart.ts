@@ -10,6 +10,7 @@ import type { PlatformConfig } from './config';
 import { DevPostgres, DevRedis, ExternalStoreService } from './datastores';
 import { Gateway } from './gateway';
 import { KafkaCluster } from './kafka-cluster';
+import { KafkaUsers } from './kafka-users';
 import { MigrationJob } from './migration-job';
 import { NetworkPolicies } from './network-policies';
 import { Persister } from './persister';
@@ -34,6 +35,7 @@ export class PlatformChart extends Chart {
     });
     const appConfig = new AppConfig(this, 'config', config);
     new KafkaCluster(this, 'kafka', config);
+    new KafkaUsers(this, 'kafka-users', config);
 
     if (config.redis.mode === 'in-cluster') new DevRedis(this, 'redis', { ...config, redis: config.redis });
     else new ExternalStoreService(this, 'redis', { config, component: 'redis', endpoint: config.redis });

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import type { Manifest } from '../src';
+import type { AssistantSettings, Manifest } from '../src';
 
 /** The repository root, seen from the tests. */
 export const repoRoot = path.resolve(__dirname, '..', '..');
@@ -35,4 +35,20 @@ export function identities(manifests: readonly Manifest[]): string[] {
 /** Whether a label selector's matchLabels all appear in a set of labels. */
 export function selects(selector: { matchLabels?: Record<string, string> }, labels: Record<string, string>): boolean {
   return Object.entries(selector.matchLabels ?? {}).every(([key, value]) => labels[key] === value);
+}
+
+/** An assistant with a hosted OpenAI-compatible model: what the tests switch on (`replicas` varies). */
+export function openAiAssistant(replicas: number): AssistantSettings {
+  return {
+    replicas,
+    resources: { cpuRequest: '50m', cpuLimit: '500m', memoryRequest: '128Mi', memoryLimit: '256Mi' },
+    name: 'assistant',
+    api: 'openai',
+    url: 'https://llm.example.com/v1',
+    model: 'gpt-4o-mini',
+    timeoutMs: 60_000,
+    maxTokens: 512,
+    contextMessages: 20,
+    modelEgress: { cidr: '0.0.0.0/0', port: 443 },
+  };
 }
