@@ -42,7 +42,7 @@ describe('docker-compose.yml', () => {
     const loaded = JSON.parse(result.stdout) as { services: Record<string, { depends_on?: Record<string, unknown> }> };
     expect(Object.keys(loaded.services).sort()).toEqual(Object.keys(compose.services).sort());
     // The YAML anchors resolve to the same wiring compose will run.
-    expect(Object.keys(loaded.services['gateway-3']?.depends_on ?? {}).sort()).toEqual(['kafka', 'migrate', 'redis']);
+    expect(Object.keys(loaded.services['gateway-3']?.depends_on ?? {}).sort()).toEqual(['kafka', 'migrate', 'redis', 'secrets']);
   });
 
   test('the Compose Specification check rejects a misspelt key', () => {
@@ -60,7 +60,7 @@ describe('docker-compose.yml', () => {
   });
 
   test('runs nginx on 8080, three gateways, a persister, web, Redis, Kafka, Postgres and the migration', () => {
-    expect(Object.keys(compose.services).filter((name) => !compose.services[name].profiles).sort()).toEqual(['gateway-1', 'gateway-2', 'gateway-3', 'kafka', 'migrate', 'nginx', 'persister', 'postgres', 'redis', 'web']);
+    expect(Object.keys(compose.services).filter((name) => !compose.services[name].profiles).sort()).toEqual(['gateway-1', 'gateway-2', 'gateway-3', 'kafka', 'migrate', 'nginx', 'persister', 'postgres', 'redis', 'secrets', 'web']);
     expect(compose.services.nginx.ports).toEqual(['8080:8080']);
     expect(compose.services.migrate.command).toEqual(['node', 'db/dist/migrate-cli.js']);
     expect(new Set(['gateway-1', 'gateway-2', 'gateway-3'].map((name) => compose.services[name].environment.GATEWAY_ID)).size).toBe(3);
@@ -150,6 +150,7 @@ describe('Dockerfiles', () => {
       ['gateway-3', 'gateway'],
       ['persister', 'persister'],
       ['assistant', 'assistant'],
+      ['secrets', 'gateway'],
       ['migrate', 'persister'],
     ]);
     for (const artifact of (skaffold.build.artifacts as any[]).filter((a) => a.image !== 'chat-web')) {

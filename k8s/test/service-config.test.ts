@@ -19,6 +19,7 @@ const RUNTIME_VALUES: Record<string, string> = {
   // Prod: ElastiCache with TLS and its AUTH token, from the secret store.
   REDIS_URL: 'rediss://:auth-token@chat-prod-valkey.cache.amazonaws.com:6379',
   JWT_SECRET: 'a-production-secret-of-at-least-32-characters',
+  SERVICE_TOKEN_SECRET: 'another-production-secret-of-32-characters-plus',
   ASSISTANT_API_KEY: 'sk-test',
   GATEWAY_ID: 'chat-gateway-7d9f8-abcde',
 };
