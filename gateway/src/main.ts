@@ -11,6 +11,7 @@ import { createKafkaMessageBus, ensureTopic } from './message-bus';
 import { createMetrics } from './metrics';
 import { createSessionRevocation } from './realtime/session-revocation';
 import { createSocketServer } from './realtime/socket-server';
+import { socketStreamName } from './realtime/recovery';
 import { createLiveMessages } from './redis/live-messages';
 import { createMessageClaims } from './redis/message-claims';
 import { createRateLimiter } from './redis/rate-limiter';
@@ -67,7 +68,12 @@ async function main(): Promise<void> {
     rateLimit: config.MESSAGE_RATE_LIMIT,
     rateWindowMs: config.MESSAGE_RATE_WINDOW_MS,
   });
-  const live = createLiveMessages(redis, { prefix: config.REDIS_KEY_PREFIX, ttlMs: LIVE_MESSAGE_TTL_MS, loadStored: createStoredStateLoader(db) });
+  const live = createLiveMessages(redis, {
+    prefix: config.REDIS_KEY_PREFIX,
+    ttlMs: LIVE_MESSAGE_TTL_MS,
+    loadStored: createStoredStateLoader(db),
+    stream: { name: socketStreamName(config.REDIS_KEY_PREFIX), maxLen: config.REDIS_STREAM_MAXLEN },
+  });
   // Edits, deletions and reactions: twice the send budget (reactions are toggled), in the same window.
   const changeLimiter = createRateLimiter(redis, 'change', config.MESSAGE_RATE_LIMIT * 2, config.MESSAGE_RATE_WINDOW_MS, config.REDIS_KEY_PREFIX);
   const readiness = createReadiness([

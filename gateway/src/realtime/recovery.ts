@@ -47,9 +47,12 @@ export interface RecoveryDeps {
   rooms: Pick<RoomRepository, 'memberRoomIds'>;
 }
 
+/** The Redis stream of the Socket.IO adapter: every broadcast of every gateway is an entry of it. */
+export const socketStreamName = (prefix: string): string => `${prefix}socket.io`;
+
 export function createRecovery(redis: Redis, config: GatewayConfig, log: Logger, deps: RecoveryDeps): Recovery {
   const prefix = config.REDIS_KEY_PREFIX;
-  const streamName = `${prefix}socket.io`;
+  const streamName = socketStreamName(prefix);
   const sessionKeyPrefix = `${prefix}sio:session:`;
   /** Per user: the private ids of its recovery sessions, so that they can be ended with the account. */
   const userSessionsKey = (userId: string) => `${prefix}sio:user-sessions:${userId}`;

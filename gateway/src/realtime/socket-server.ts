@@ -63,9 +63,9 @@ export function createSocketServer(httpServer: http.Server, deps: SocketServerDe
   recovery.reconnectClientsWhenRedisReturns(io);
   const presence = createPresence(io, log);
   const broadcast = (message: ChatMessage) => io.to(roomChannel(message.roomId)).emit('message:new', message);
-  const broadcastUpdate = (message: ChatMessage) => io.to(roomChannel(message.roomId)).emit('message:updated', { message });
   const presenceLookup = createPresenceLookup(io, { onLookup: () => metrics.presenceLookups.inc() });
-  const handlerDeps: HandlerDeps = { io, config, metrics, log, presenceLookup, send: { ...deps.send, broadcast, broadcastUpdate } };
+  // Changes (`message:updated`) are broadcast by the live state's scripts (redis/announce-script.ts).
+  const handlerDeps: HandlerDeps = { io, config, metrics, log, presenceLookup, send: { ...deps.send, broadcast } };
 
   io.on('connection', (socket) => {
     metrics.connections.inc();

@@ -20,7 +20,7 @@ export interface SocketServerDeps {
   users: UserRepository;
   sessions: SessionRepository;
   rooms: RoomRepository;
-  send: Omit<ChangeMessageDeps, 'broadcast' | 'broadcastUpdate'>;
+  send: Omit<ChangeMessageDeps, 'broadcast'>;
   metrics: Metrics;
   log: Logger;
   /** True from SIGTERM on: new connections are refused so that clients go to another gateway. */

@@ -129,6 +129,13 @@ export function createChatApi(options: ApiClientOptions) {
       if (before) query.set('before', before);
       return (await request<MessagesResponse>('GET', `${room(roomId)}/messages?${query}`)).messages;
     },
+    /** A page of history centred on a message (`around`, a permalink) or starting just after one (`after`). */
+    historyPage: async (roomId: string, query: { around?: string; after?: string; limit: number }): Promise<ChatMessage[]> => {
+      const params = new URLSearchParams({ limit: String(query.limit) });
+      if (query.around) params.set('around', query.around);
+      if (query.after) params.set('after', query.after);
+      return (await request<MessagesResponse>('GET', `${room(roomId)}/messages?${params}`)).messages;
+    },
     /** The newest `limit` replies of a thread, oldest first. */
     thread: async (roomId: string, parentId: string, limit: number): Promise<ChatMessage[]> => {
       const query = new URLSearchParams({ limit: String(limit), parentId });

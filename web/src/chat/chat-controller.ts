@@ -167,6 +167,11 @@ export class ChatController {
     return this.store.getState().timelines[roomId] ?? EMPTY_TIMELINE;
   }
 
+  /** Loads the history of a room around a message (a permalink) so that it can be shown; false if it could not be. */
+  jumpTo(roomId: string, messageId: string): Promise<boolean> {
+    return this.history.jumpTo(roomId, messageId);
+  }
+
   /** Loads older history (scrolling up), or the newest page if none loaded yet; also the retry after a failure. */
   loadOlder(roomId: string): Promise<void> {
     return this.history.loadOlder(roomId);

@@ -7,12 +7,13 @@ import { typingUsers } from '../chat/typing';
 import type { RealtimeConnection } from '../realtime/realtime-connection';
 import { AccountDialog, type AccountApi } from './account-dialog';
 import { ConnectionBanner } from './connection-banner';
+import { preloadMarkdown } from './lazy-markdown';
 import { errorText } from './error-text';
 import { RoomView } from './room-view';
 import { BrowseRoomsDialog, CreateRoomDialog, UsernameDialog } from './room-dialogs';
 import { Sidebar } from './sidebar';
 import { useChatState } from './use-chat-state';
-import { useHashRoute } from './use-hash-route';
+import { type HashRoute, useHashRoute } from './use-hash-route';
 
 /** What the signed-in part of the app runs on. */
 export interface ChatAppProps {
@@ -41,11 +42,14 @@ export function ChatApp(props: ChatAppProps) {
 
 function ChatLayout({ controller, onLogout, account }: { controller: ChatController; onLogout: () => void; account?: { api: AccountApi; onSignedOut: () => void } }) {
   const state = useChatState(controller);
-  const [routeRoomId, navigate] = useHashRoute();
+  const [route, navigate] = useHashRoute();
+  const routeRoomId = route.roomId;
+  const focus = usePermalink(controller, route);
   const [dialog, setDialog] = useState<OpenDialog>();
   const [actionError, setActionError] = useState<string>();
 
   useEffect(() => controller.openRoom(routeRoomId), [controller, routeRoomId]);
+  useEffect(preloadMarkdown, []);
   // The room I was viewing went away (left it, or was removed): back to the list.
   useEffect(() => {
     if (routeRoomId && state.roomsLoaded && !state.rooms.some((r) => r.id === routeRoomId)) navigate(undefined);
@@ -136,6 +140,7 @@ function ChatLayout({ controller, onLogout, account }: { controller: ChatControl
             messages={controller.messages}
             members={state.members[activeRoom.id]}
             onEdited={controller.showEdited}
+            focus={focus?.roomId === activeRoom.id ? focus : undefined}
             onInvite={() => setDialog('invite')}
             onLeave={() => {
               controller.leaveRoom(activeRoom.id).then(
@@ -197,4 +202,21 @@ function ChatLayout({ controller, onLogout, account }: { controller: ChatControl
       )}
     </div>
   );
+}
+
+/**
+ * A permalink (`#/room/<id>?message=<id>`, a reply's with `&thread=<parent>`): loads the room's history
+ * around the message (for a reply, its thread's parent), then names the message to flash.
+ */
+function usePermalink(controller: ChatController, route: HashRoute): (HashRoute & { roomId: string; messageId: string }) | undefined {
+  const [focus, setFocus] = useState<HashRoute & { roomId: string; messageId: string }>();
+  const { roomId, messageId, threadId } = route;
+  useEffect(() => {
+    setFocus(undefined);
+    if (!roomId || !messageId) return;
+    let current = true;
+    void controller.jumpTo(roomId, threadId ?? messageId).then((found) => current && found && setFocus({ roomId, messageId, threadId }));
+    return () => void (current = false);
+  }, [controller, roomId, messageId, threadId]);
+  return focus;
 }

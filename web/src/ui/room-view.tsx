@@ -1,5 +1,5 @@
 import type { ChatMessage, PublicUser, Room } from '@chat/protocol';
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import type { MessageActions } from '../chat/message-actions';
 import { type StreamingReplies, withStreamingReplies } from '../chat/assistant-replies';
 import type { Timeline } from '../chat/timeline';
@@ -8,7 +8,7 @@ import { Composer } from './composer';
 import { type MessageActionsApi, MessageActionsContext } from './message-actions-context';
 import { MessageList } from './message-list';
 import { ThreadPanel } from './thread-panel';
-import { roomHref } from './use-hash-route';
+import { messageHref } from './use-hash-route';
 
 /** What the room view shows and what it can ask for. */
 export interface RoomViewProps {
@@ -38,6 +38,8 @@ export interface RoomViewProps {
   members?: readonly PublicUser[];
   /** Shows an edited top-level message at once. */
   onEdited?: (message: ChatMessage) => void;
+  /** A permalink's message, once its page is loaded: flashed, and for a reply its thread opened. */
+  focus?: { messageId: string; threadId?: string };
 }
 
 /** The message actions of one room, for its rows (see MessageActionsContext). */
@@ -55,13 +57,14 @@ function useMessageActions(props: RoomViewProps, openThread: (id: string) => voi
       edit: (id, body) => messages.edit(id, body, (m) => onEdited?.(m)),
       remove: (id) => messages.remove(id),
       copyLink: (message) => {
-        const url = `${window.location.origin}${window.location.pathname}${roomHref(message.roomId)}?message=${message.id}`;
+        const url = `${window.location.origin}${window.location.pathname}${messageHref(message)}`;
         void navigator.clipboard?.writeText(url).catch(() => undefined);
       },
+      flashId: props.focus?.messageId,
       editingId,
       setEditing,
     };
-  }, [messages, members, me.id, onEdited, openThread, editingId]);
+  }, [messages, members, me.id, onEdited, openThread, editingId, props.focus?.messageId]);
 }
 
 /** One room: its header (name, who is online, actions), the messages, who is typing, and the composer. */
@@ -73,6 +76,10 @@ export function RoomView(props: RoomViewProps) {
   const memberCount = Math.max(room.memberCount, props.memberCount ?? 0);
   const [threadId, setThreadId] = useState<string>();
   const actions = useMessageActions(props, setThreadId);
+  const focusThread = props.focus?.threadId;
+  useEffect(() => {
+    if (focusThread) setThreadId(focusThread);
+  }, [focusThread]);
   const editLast = () => {
     const last = [...timeline.entries].reverse().find((e) => e.id && e.sender.id === me.id && !e.deletedAt);
     if (last?.id) actions?.setEditing(last.id);
