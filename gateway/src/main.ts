@@ -15,7 +15,13 @@ import { socketStreamName } from './realtime/recovery';
 import { createLiveMessages } from './redis/live-messages';
 import { createMessageClaims } from './redis/message-claims';
 import { createRateLimiter } from './redis/rate-limiter';
+import { createRoomPolicy } from './rooms/room-policy';
+import { createRoomSignals } from './rooms/room-signals';
 import { createInvitationRepository } from './store/invitations';
+import { createInviteLinkRepository } from './store/invite-links';
+import { createMemberPages } from './store/member-pages';
+import { createProfileRepository } from './store/profiles';
+import { createRoomAdminRepository } from './store/room-admin';
 import { createMessageHistory } from './store/messages';
 import { createRoomRepository } from './store/rooms';
 import { createSessionRepository } from './store/sessions';
@@ -29,6 +35,8 @@ const DEDUPE_WINDOW_MS = 15 * 60_000;
  * after its last change: far beyond the persister's lag, after which PostgreSQL has every applied change.
  */
 const LIVE_MESSAGE_TTL_MS = 30 * 60_000;
+/** Invite-link previews per client address per minute (accepts per user: a third of it). */
+const INVITE_LOOKUPS_PER_MINUTE = 60;
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -53,6 +61,9 @@ async function main(): Promise<void> {
   const invitations = createInvitationRepository(db, rooms);
   const history = createMessageHistory(db);
   const sessions = createSessionRepository(db, config.REFRESH_TOKEN_TTL_SECONDS);
+  const roomAdmin = createRoomAdminRepository(db);
+  // Mutes and archived rooms, cached per gateway for the send path; told of changes by `room:policy`.
+  const roomPolicy = createRoomPolicy(db, roomAdmin, moduleLogger(logger, 'room-policy'));
   const tokens = createTokenService(
     {
       user: [config.JWT_SECRET, config.JWT_SECRET_PREVIOUS].filter((k): k is string => Boolean(k)),
@@ -94,11 +105,13 @@ async function main(): Promise<void> {
     users,
     sessions,
     rooms,
-    send: { claims, bus, live, changeLimiter, metrics, log: moduleLogger(logger, 'send') },
+    send: { claims, bus, live, changeLimiter, roomPolicy, metrics, log: moduleLogger(logger, 'send') },
     metrics,
     log: moduleLogger(logger, 'socket'),
     isDraining: () => readiness.draining,
   });
+  roomPolicy.attach(io);
+  const roomSignals = createRoomSignals(io, roomEvents, rooms, roomPolicy, moduleLogger(logger, 'room-signals'));
   handler.app = createApp({
     config,
     tokens,
@@ -111,6 +124,15 @@ async function main(): Promise<void> {
     refreshTtlSeconds: config.REFRESH_TOKEN_TTL_SECONDS,
     appOrigin: config.CORS_ORIGIN,
     roomEvents,
+    roomAdmin,
+    roomSignals,
+    memberPages: createMemberPages(db),
+    inviteLinks: createInviteLinkRepository(db),
+    profiles: createProfileRepository(db),
+    // Previews are the one unauthenticated lookup: per address. Accepts: per user.
+    invitePreviewLimiter: createRateLimiter(redis, 'invite-preview', INVITE_LOOKUPS_PER_MINUTE, 60_000, config.REDIS_KEY_PREFIX),
+    inviteAcceptLimiter: createRateLimiter(redis, 'invite-accept', INVITE_LOOKUPS_PER_MINUTE / 3, 60_000, config.REDIS_KEY_PREFIX),
+    webOrigin: config.CORS_ORIGIN,
     readiness,
     metrics,
     log: moduleLogger(logger, 'http'),

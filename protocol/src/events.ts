@@ -1,5 +1,6 @@
 import type { ErrorBody } from './errors';
 import type { ChatMessage, Invitation, PublicUser, Room } from './models';
+import type { MemberUpdatedEvent, RoomUpdatedEvent } from './rooms';
 import type { AssistantStreamInput, EditMessageInput, MessageRefInput, ReactionInput, SendMessageInput } from './schemas';
 
 /** Every client-to-server event that can fail answers through an ack of this shape. */
@@ -54,6 +55,10 @@ export interface ServerToClientEvents {
   /** Someone invited me to a room: I join it only by accepting (POST /api/invitations/:roomId/accept). */
   'invitation:new': (invitation: Invitation) => void;
   'assistant:stream': (event: AssistantStreamEvent) => void;
+  /** The room's settings or member count changed (to every member, on every gateway). */
+  'room:updated': (event: RoomUpdatedEvent) => void;
+  /** A member's role or mute changed. */
+  'member:updated': (event: MemberUpdatedEvent) => void;
 }
 
 /** Events browsers send to the server. */
@@ -77,6 +82,8 @@ export interface ClientToServerEvents {
 /** Events between gateway pods (through the Redis streams adapter). */
 export interface InterServerEvents {
   ping: () => void;
+  /** A room's mutes or archive state changed: every gateway drops its cached copy, then acks (rooms/room-policy.ts). */
+  'room:policy': (roomId: string, done: (dropped: boolean) => void) => void;
 }
 
 /** What the gateway keeps on each socket after the handshake. */

@@ -7,3 +7,4 @@ export * from './kafka';
 export * from './text';
 export * from './emoji';
 export * from './sessions';
+export * from './rooms';

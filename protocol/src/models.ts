@@ -13,6 +13,13 @@ export interface Room {
   visibility: RoomVisibility;
   createdAt: string;
   memberCount: number;
+  /** Settings (issue 16); empty strings when unset. */
+  topic?: string;
+  description?: string;
+  /** When the owner archived the room (read-only from then on); null while active. */
+  archivedAt?: string | null;
+  /** The member who owns the room; null for direct conversations. */
+  ownerId?: string | null;
 }
 
 /** One emoji's reactions on a message. */

@@ -9,11 +9,14 @@ import type { UserRepository } from '../store/users';
 import { type AuthRouteDeps, authRoutes } from './auth-routes';
 import { invitationRoutes } from './invitation-routes';
 import { refreshRoute, sessionRoutes } from './session-routes';
+import { type InviteLinkRouteDeps, inviteLinkRoutes, invitePreviewRoute } from './invite-link-routes';
+import { type ProfileRouteDeps, profileRoutes } from './profile-routes';
+import { type RoomAdminRouteDeps, roomAdminRoutes } from './room-admin-routes';
 import { authenticate, authenticatedUser } from './authenticate';
 import { HTTP_STATUS } from './http-status';
 import { type RoomRouteDeps, roomRoutes } from './room-routes';
 
-export interface AppDeps extends AuthRouteDeps, RoomRouteDeps {
+export interface AppDeps extends AuthRouteDeps, RoomRouteDeps, RoomAdminRouteDeps, InviteLinkRouteDeps, ProfileRouteDeps {
   config: GatewayConfig;
   tokens: TokenService;
   users: UserRepository;
@@ -46,6 +49,8 @@ export function createApp(deps: AppDeps): express.Express {
   // Public: the web app asks before anyone logs in, to show only the features this deployment runs.
   const features: FeaturesResponse = { assistant: config.ASSISTANT_NAME ? { name: config.ASSISTANT_NAME } : null };
   app.get('/api/features', (_req, res) => void res.json(features));
+  // Public too: a logged-out visitor with an invite link sees where it leads (rate-limited per address).
+  app.get('/api/invites/:code', invitePreviewRoute(deps));
   app.use('/api', authenticate(deps.tokens, deps.users, deps.sessions));
   app.use('/api', sessionRoutes(deps));
   app.get('/api/me', (req, res) => void res.json({ user: authenticatedUser(req) }));
@@ -55,8 +60,11 @@ export function createApp(deps: AppDeps): express.Express {
     deps.roomEvents.accountDeleted(id);
     res.status(204).end();
   });
+  app.use('/api', roomAdminRoutes(deps));
   app.use('/api', roomRoutes(deps));
   app.use('/api', invitationRoutes(deps));
+  app.use('/api', inviteLinkRoutes(deps));
+  app.use('/api', profileRoutes(deps));
   app.use('/api', () => {
     throw new AppError('NOT_FOUND', 'no such API route');
   });
@@ -83,7 +91,7 @@ function cors(origin: string): RequestHandler {
       res.setHeader('Vary', 'Origin');
       res.setHeader('Access-Control-Allow-Credentials', 'true');
       if (req.method === 'OPTIONS') {
-        res.setHeader('Access-Control-Allow-Methods', 'GET, POST, DELETE, OPTIONS');
+        res.setHeader('Access-Control-Allow-Methods', 'GET, POST, PATCH, DELETE, OPTIONS');
         res.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type');
         res.setHeader('Access-Control-Max-Age', '600');
         return void res.status(204).end();

@@ -84,6 +84,7 @@ export async function editMessage(deps: ChangeMessageDeps, actor: Actor, input: 
   const { messageId, body } = parse(editMessageSchema, input);
   const view = await authorize(deps, actor, messageId);
   if (view.state.senderId !== actor.user.id) throw new AppError('FORBIDDEN', 'only the sender may edit a message');
+  await deps.roomPolicy?.assertMaySpeak(view.state.roomId, actor.user.id, 'edit');
   const event = { ...envelope(actor, view), kind: 'message.edited' as const, body };
   return produce(deps, view, event, { op: 'edit', eventId: event.eventId, body, at: event.at });
 }
@@ -92,16 +93,24 @@ export async function editMessage(deps: ChangeMessageDeps, actor: Actor, input: 
 export async function deleteMessage(deps: ChangeMessageDeps, actor: Actor, input: unknown): Promise<void> {
   const { messageId } = parse(messageRefSchema, input);
   const view = await authorize(deps, actor, messageId);
-  // Room owners and admins may delete too once rooms have roles (issue [rooms]); until then the sender only.
-  if (view.state.senderId !== actor.user.id) throw new AppError('FORBIDDEN', 'only the sender may delete a message');
+  // The sender, or the room's owner and admins (issue 16), whose deletions go to the audit log.
+  const byModerator = view.state.senderId !== actor.user.id;
+  if (byModerator && !(await deps.roomPolicy?.mayDeleteOthers(view.state.roomId, actor.user.id))) {
+    throw new AppError('FORBIDDEN', "only the sender or the room's owner and admins may delete a message");
+  }
+  await deps.roomPolicy?.assertMaySpeak(view.state.roomId, actor.user.id, 'delete');
   const event = { ...envelope(actor, view), kind: 'message.deleted' as const };
   await produce(deps, view, event, { op: 'delete', eventId: event.eventId, at: event.at }, { op: 'reply', replyId: messageId, at: event.at, present: false });
+  if (byModerator) {
+    await deps.roomPolicy?.recordModeratorDelete(view.state.roomId, actor.user.id, messageId, view.state.senderId).catch((error: unknown) => deps.log.warn({ err: error, messageId }, 'could not audit a moderator deletion'));
+  }
 }
 
 /** `reaction:add` / `reaction:remove`: set membership of (user, message, emoji); a no-op is acked unproduced. */
 export async function react(deps: ChangeMessageDeps, actor: Actor, input: unknown, present: boolean): Promise<void> {
   const { messageId, emoji } = parse(reactionSchema, input);
   const view = await authorize(deps, actor, messageId);
+  await deps.roomPolicy?.assertMaySpeak(view.state.roomId, actor.user.id, 'react');
   if (hasReaction(view.state, emoji, actor.user.id) === present) return;
   const event = { ...envelope(actor, view), kind: present ? ('reaction.added' as const) : ('reaction.removed' as const), emoji };
   await produce(deps, view, event, { op: 'react', eventId: event.eventId, emoji, userId: actor.user.id, present });

@@ -6,6 +6,7 @@ import { newId } from '../store/ids';
 import type { LiveMessages } from '../redis/live-messages';
 import type { MessageClaims } from '../redis/message-claims';
 import { produceEvent } from './produce-event';
+import type { RoomPolicy } from '../rooms/room-policy';
 
 export interface SendMessageDeps {
   claims: MessageClaims;
@@ -16,6 +17,8 @@ export interface SendMessageDeps {
   broadcast: (message: ChatMessage) => void;
   metrics: Metrics;
   log: Logger;
+  /** Archived rooms and muted members (issue 16); absent, nothing is refused for them. */
+  roomPolicy?: Pick<RoomPolicy, 'assertMaySpeak' | 'mayDeleteOthers' | 'recordModeratorDelete'>;
 }
 
 /** The `message.sent` event of a message (its id is the event's). */
@@ -54,6 +57,7 @@ export async function sendMessage(
   const { roomId, body, clientMsgId } = parsed.data;
   // Not revealing whether a room exists: a room one is not in is forbidden, existing or not.
   if (!isMember(roomId)) throw new AppError('FORBIDDEN', 'you are not a member of this room');
+  await deps.roomPolicy?.assertMaySpeak(roomId, sender.id, 'send');
   const threadId = parsed.data.parentId === undefined ? null : await threadOf(deps, roomId, parsed.data.parentId);
 
   let message: ChatMessage = { id: newId(), roomId, body, clientMsgId, sender, createdAt: new Date().toISOString(), ...freshMessageFields(threadId) };

@@ -8,7 +8,12 @@ import type {
   InvitationResponse,
   InvitationsResponse,
   MeResponse,
-  MembersResponse,
+  MembersPageResponse,
+  InviteResponse,
+  RoomInvite,
+  RoomMember,
+  RoomMemberResponse,
+  RoomSettingsInput,
   MessagesResponse,
   PasswordChange,
   PublicUser,
@@ -120,7 +125,29 @@ export function createChatApi(options: ApiClientOptions) {
       await request<void>('POST', `/api/invitations/${encodeURIComponent(roomId)}/decline`);
     },
     members: async (roomId: string): Promise<PublicUser[]> =>
-      (await request<MembersResponse>('GET', `${room(roomId)}/members`)).members,
+      (await request<MembersPageResponse>('GET', `${room(roomId)}/members?limit=200`)).members,
+    /** A page of members with role, presence and profile, online first (issue 16). */
+    membersPage: async (roomId: string, q = '', cursor?: string): Promise<MembersPageResponse> => {
+      const query = new URLSearchParams({ limit: '100' });
+      if (q) query.set('q', q);
+      if (cursor) query.set('cursor', cursor);
+      return request<MembersPageResponse>('GET', `${room(roomId)}/members?${query}`);
+    },
+    updateRoom: async (roomId: string, settings: RoomSettingsInput): Promise<Room> => (await request<RoomResponse>('PATCH', room(roomId), settings)).room,
+    archiveRoom: async (roomId: string): Promise<Room> => (await request<RoomResponse>('POST', `${room(roomId)}/archive`)).room,
+    setRole: async (roomId: string, userId: string, role: 'admin' | 'member'): Promise<RoomMember> =>
+      (await request<RoomMemberResponse>('PATCH', `${room(roomId)}/members/${encodeURIComponent(userId)}`, { role })).member,
+    transfer: async (roomId: string, userId: string): Promise<Room> => (await request<RoomResponse>('POST', `${room(roomId)}/transfer`, { userId })).room,
+    kick: async (roomId: string, userId: string): Promise<void> => {
+      await request<void>('DELETE', `${room(roomId)}/members/${encodeURIComponent(userId)}`);
+    },
+    ban: async (roomId: string, userId: string, reason: string): Promise<void> => {
+      await request<unknown>('POST', `${room(roomId)}/bans`, { userId, reason });
+    },
+    mute: async (roomId: string, userId: string, until: string | null): Promise<RoomMember> =>
+      (await request<RoomMemberResponse>('POST', `${room(roomId)}/mutes`, { userId, until })).member,
+    createInvite: async (roomId: string, maxUses?: number, expiresIn?: number): Promise<RoomInvite> =>
+      (await request<InviteResponse>('POST', `${room(roomId)}/invites`, { maxUses, expiresIn })).invite,
     openDirect: async (username: string): Promise<Room> =>
       (await request<RoomResponse>('POST', '/api/dm', { username })).room,
     /** A page of history, oldest first, ending just before `before` (or at the newest message). */

@@ -108,6 +108,7 @@ export class ChatController {
     connection.on('room:joined', (room) => this.rooms.add(room));
     connection.on('room:left', ({ roomId }) => this.rooms.remove(roomId));
     connection.on('invitation:new', (invitation) => this.rooms.invited(invitation));
+    connection.on('room:updated', ({ room }) => this.rooms.updated(room));
     this.pruneTimer = setInterval(() => {
       commit((state) => ({ typing: pruneTyping(state.typing, this.now()), streaming: pruneReplies(state.streaming, this.now()) }));
     }, 1_000);

@@ -10,6 +10,9 @@ import { ConnectionBanner } from './connection-banner';
 import { preloadMarkdown } from './lazy-markdown';
 import { errorText } from './error-text';
 import { RoomView } from './room-view';
+import { LeaveDialog } from '../rooms/leave-dialog';
+import { MembersDialog } from '../rooms/members-dialog';
+import { RoomSettingsDialog } from '../rooms/settings-dialog';
 import { BrowseRoomsDialog, CreateRoomDialog, UsernameDialog } from './room-dialogs';
 import { Sidebar } from './sidebar';
 import { useChatState } from './use-chat-state';
@@ -24,7 +27,7 @@ export interface ChatAppProps {
   onUnauthorized: () => void;
 }
 
-type OpenDialog = 'create' | 'browse' | 'direct' | 'invite' | 'account' | undefined;
+type OpenDialog = 'create' | 'browse' | 'direct' | 'invite' | 'account' | 'members' | 'settings' | 'leave' | undefined;
 
 /** The signed-in app: creates the chat controller for the session and lays out sidebar and room. */
 export function ChatApp(props: ChatAppProps) {
@@ -37,10 +40,10 @@ export function ChatApp(props: ChatAppProps) {
     return () => created.stop();
   }, [me, api, openConnection, onUnauthorized]);
   if (!controller) return <ConnectionBanner state="connecting" />;
-  return <ChatLayout controller={controller} onLogout={props.onLogout} account={{ api, onSignedOut: onUnauthorized }} />;
+  return <ChatLayout controller={controller} api={api} onLogout={props.onLogout} account={{ api, onSignedOut: onUnauthorized }} />;
 }
 
-function ChatLayout({ controller, onLogout, account }: { controller: ChatController; onLogout: () => void; account?: { api: AccountApi; onSignedOut: () => void } }) {
+function ChatLayout({ controller, api, onLogout, account }: { controller: ChatController; api: ChatApi; onLogout: () => void; account?: { api: AccountApi; onSignedOut: () => void } }) {
   const state = useChatState(controller);
   const [route, navigate] = useHashRoute();
   const routeRoomId = route.roomId;
@@ -130,7 +133,6 @@ function ChatLayout({ controller, onLogout, account }: { controller: ChatControl
             loadingOlder={state.loadingOlder[activeRoom.id] ?? false}
             historyError={state.historyError[activeRoom.id]}
             onlineMembers={onlineMembers}
-            memberCount={state.members[activeRoom.id]?.length}
             typing={typingUsers(state.typing, activeRoom.id, state.me.id, Date.now())}
             onLoadOlder={() => void controller.loadOlder(activeRoom.id)}
             onSend={(text) => controller.send(activeRoom.id, text)}
@@ -142,12 +144,9 @@ function ChatLayout({ controller, onLogout, account }: { controller: ChatControl
             onEdited={controller.showEdited}
             focus={focus?.roomId === activeRoom.id ? focus : undefined}
             onInvite={() => setDialog('invite')}
-            onLeave={() => {
-              controller.leaveRoom(activeRoom.id).then(
-                () => navigate(undefined),
-                (error: unknown) => setActionError(errorText(error)),
-              );
-            }}
+            onMembers={() => setDialog('members')}
+            onSettings={() => setDialog('settings')}
+            onLeave={() => setDialog('leave')}
           />
         ) : (
           <div className="empty-state">
@@ -188,6 +187,21 @@ function ChatLayout({ controller, onLogout, account }: { controller: ChatControl
           onSubmit={async (username) => openRoom((await controller.openDirect(username)).id)}
           onClose={closeDialog}
           onDone={closeDialog}
+        />
+      )}
+      {dialog === 'members' && activeRoom && <MembersDialog api={api} room={activeRoom} me={state.me} onClose={closeDialog} />}
+      {dialog === 'settings' && activeRoom && <RoomSettingsDialog api={api} room={activeRoom} me={state.me} onClose={closeDialog} />}
+      {dialog === 'leave' && activeRoom && (
+        <LeaveDialog
+          api={api}
+          room={activeRoom}
+          me={state.me}
+          onClose={closeDialog}
+          onLeave={async () => {
+            await controller.leaveRoom(activeRoom.id);
+            closeDialog();
+            navigate(undefined);
+          }}
         />
       )}
       {dialog === 'invite' && activeRoom && (

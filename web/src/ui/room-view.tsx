@@ -22,8 +22,6 @@ export interface RoomViewProps {
   loadingOlder: boolean;
   historyError?: string;
   onlineMembers: readonly PublicUser[];
-  /** How many members the loaded member list has (undefined until loaded). */
-  memberCount?: number;
   typing: readonly PublicUser[];
   onLoadOlder: () => void;
   onSend: (text: string) => string | undefined;
@@ -32,6 +30,9 @@ export interface RoomViewProps {
   onDiscard: (clientMsgId: string) => void;
   onInvite: () => void;
   onLeave: () => void;
+  /** The members panel and the settings dialog (issue 16); without them the buttons are not shown. */
+  onMembers?: () => void;
+  onSettings?: () => void;
   /** Message actions and threads; without them rows show no actions. */
   messages?: MessageActions;
   /** The room's members (names of who reacted). */
@@ -72,8 +73,8 @@ export function RoomView(props: RoomViewProps) {
   const { room, me, onlineMembers, typing, streaming } = props;
   const timeline = useMemo(() => (streaming ? withStreamingReplies(props.timeline, streaming, room.id) : props.timeline), [props.timeline, streaming, room.id]);
   const title = room.visibility === 'direct' ? room.name : `# ${room.name}`;
-  // The member list, once loaded, is fresher than the count the room list came with.
-  const memberCount = Math.max(room.memberCount, props.memberCount ?? 0);
+  // Kept live by `room:updated` (joins, leaves, kicks and bans each send one).
+  const memberCount = room.memberCount;
   const [threadId, setThreadId] = useState<string>();
   const actions = useMessageActions(props, setThreadId);
   const focusThread = props.focus?.threadId;
@@ -101,7 +102,13 @@ export function RoomView(props: RoomViewProps) {
                       memberCount === 1 ? 'member' : 'members'
                     }`}
                 <span className="room__subtitle-online"> · {onlineMembers.length} online</span>
+                {room.archivedAt && <span className="room__archived"> · Archived (read-only)</span>}
               </p>
+              {room.topic && (
+                <p className="room__topic" aria-label="Topic">
+                  {room.topic}
+                </p>
+              )}
             </div>
             <div className="room__online" role="group" aria-label="Online now">
               <span className="room__online-count">{onlineMembers.length} online</span>
@@ -119,6 +126,16 @@ export function RoomView(props: RoomViewProps) {
               {room.visibility !== 'direct' && (
                 <button type="button" className="button button--small" onClick={props.onInvite}>
                   Invite
+                </button>
+              )}
+              {room.visibility !== 'direct' && props.onMembers && (
+                <button type="button" className="button button--small" onClick={props.onMembers}>
+                  Members
+                </button>
+              )}
+              {room.visibility !== 'direct' && props.onSettings && (
+                <button type="button" className="button button--small" onClick={props.onSettings}>
+                  Settings
                 </button>
               )}
               <button type="button" className="button button--small" onClick={props.onLeave}>
