@@ -6,9 +6,13 @@ import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import { createTokenService } from './auth/tokens';
 import { loadConfig } from './config';
+import { createFileLifecycle } from './files/file-lifecycle';
+import { createFileService } from './files/file-service';
+import { objectStoreFromConfig } from './files/object-store';
 import { createApp } from './http/app';
 import { createKafkaMessageBus, ensureTopic } from './message-bus';
 import { createMetrics } from './metrics';
+import { relayAttachmentUpdates } from './realtime/attachment-updates';
 import { createSocketServer } from './realtime/socket-server';
 import { createLiveMessages } from './redis/live-messages';
 import { createMessageClaims } from './redis/message-claims';
@@ -17,6 +21,7 @@ import { createInvitationRepository } from './store/invitations';
 import { createMessageHistory } from './store/messages';
 import { createRoomRepository } from './store/rooms';
 import { createStoredStateLoader } from './store/stored-state';
+import { createUploadRepository } from './store/uploads';
 import { createUserRepository } from './store/users';
 
 /** How long resends of one clientMsgId are recognized in Redis (the database's unique key covers the rest). */
@@ -45,6 +50,10 @@ async function main(): Promise<void> {
   });
   if (config.KAFKA_CREATE_TOPICS) await ensureTopic(kafka, config.KAFKA_MESSAGES_TOPIC, config.KAFKA_MESSAGES_PARTITIONS);
 
+  const store = objectStoreFromConfig(config);
+  // Not a readiness check: chat goes on while the store is away (file routes answer UNAVAILABLE meanwhile).
+  if (config.S3_CREATE_BUCKET) await store.ensureBucket();
+
   const users = createUserRepository(db);
   const rooms = createRoomRepository(db);
   const invitations = createInvitationRepository(db, rooms);
@@ -67,6 +76,19 @@ async function main(): Promise<void> {
   const live = createLiveMessages(redis, { prefix: config.REDIS_KEY_PREFIX, ttlMs: LIVE_MESSAGE_TTL_MS, loadStored: createStoredStateLoader(db) });
   // Edits, deletions and reactions: twice the send budget (reactions are toggled), in the same window.
   const changeLimiter = createRateLimiter(redis, 'change', config.MESSAGE_RATE_LIMIT * 2, config.MESSAGE_RATE_WINDOW_MS, config.REDIS_KEY_PREFIX);
+  const uploads = createUploadRepository(db);
+  const files = createFileService({
+    store,
+    uploads,
+    isMember: (roomId, userId) => rooms.isMember(roomId, userId),
+    limits: {
+      maxBytes: config.FILE_MAX_BYTES,
+      quotaBytes: config.FILE_QUOTA_BYTES,
+      uploadUrlTtlSeconds: config.FILE_UPLOAD_URL_TTL_SECONDS,
+      downloadUrlTtlSeconds: config.FILE_DOWNLOAD_URL_TTL_SECONDS,
+    },
+  });
+  const fileLifecycle = createFileLifecycle(store, uploads);
   const readiness = createReadiness([
     { name: 'postgres', check: () => db.$queryRaw`SELECT 1` },
     { name: 'redis', check: () => redis.ping() },
@@ -84,7 +106,7 @@ async function main(): Promise<void> {
     tokens,
     users,
     rooms,
-    send: { claims, bus, live, changeLimiter, metrics, log: moduleLogger(logger, 'send') },
+    send: { claims, bus, live, changeLimiter, metrics, log: moduleLogger(logger, 'send'), attachments: files },
     metrics,
     log: moduleLogger(logger, 'socket'),
     isDraining: () => readiness.draining,
@@ -96,6 +118,9 @@ async function main(): Promise<void> {
     rooms,
     invitations,
     history,
+    uploads,
+    files,
+    fileLifecycle,
     roomEvents,
     readiness,
     metrics,
@@ -107,6 +132,7 @@ async function main(): Promise<void> {
     assistantName: config.ASSISTANT_NAME,
   });
 
+  const stopRelay = await relayAttachmentUpdates(io, redis, config.REDIS_KEY_PREFIX, moduleLogger(logger, 'attachments'));
   await bus.connect();
   await listen(server, config.PORT, config.HOST);
   log.info({ port: config.PORT }, 'gateway listening');
@@ -129,7 +155,7 @@ async function main(): Promise<void> {
       },
       { name: 'flush kafka', run: () => bus.close() },
       { name: 'close socket.io', run: () => void io.close() },
-      { name: 'disconnect', run: () => Promise.allSettled([db.$disconnect(), redis.quit()]) },
+      { name: 'disconnect', run: () => Promise.allSettled([db.$disconnect(), redis.quit(), stopRelay(), store.close()]) },
     ],
   });
 }

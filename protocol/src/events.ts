@@ -1,5 +1,5 @@
 import type { ErrorBody } from './errors';
-import type { ChatMessage, Invitation, PublicUser, Room } from './models';
+import type { AttachmentUpdatedEvent, ChatMessage, Invitation, PublicUser, Room } from './models';
 import type { AssistantStreamInput, EditMessageInput, MessageRefInput, ReactionInput, SendMessageInput } from './schemas';
 
 /** Every client-to-server event that can fail answers through an ack of this shape. */
@@ -54,6 +54,8 @@ export interface ServerToClientEvents {
   /** Someone invited me to a room: I join it only by accepting (POST /api/invitations/:roomId/accept). */
   'invitation:new': (invitation: Invitation) => void;
   'assistant:stream': (event: AssistantStreamEvent) => void;
+  /** A file of a message changed (its thumbnail and size are known): update it in place. */
+  'attachment:updated': (event: AttachmentUpdatedEvent) => void;
 }
 
 /** Events browsers send to the server. */

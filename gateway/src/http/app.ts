@@ -6,13 +6,16 @@ import type { TokenService } from '../auth/tokens';
 import type { GatewayConfig } from '../config';
 import type { Metrics } from '../metrics';
 import type { UserRepository } from '../store/users';
+import type { FileLifecycle } from '../files/file-lifecycle';
 import { type AuthRouteDeps, authRoutes } from './auth-routes';
 import { invitationRoutes } from './invitation-routes';
 import { authenticate, authenticatedUser } from './authenticate';
+import { type FileRouteDeps, fileRoutes } from './file-routes';
 import { HTTP_STATUS } from './http-status';
 import { type RoomRouteDeps, roomRoutes } from './room-routes';
 
-export interface AppDeps extends AuthRouteDeps, RoomRouteDeps {
+export interface AppDeps extends AuthRouteDeps, RoomRouteDeps, FileRouteDeps {
+  fileLifecycle: FileLifecycle;
   config: GatewayConfig;
   tokens: TokenService;
   users: UserRepository;
@@ -48,12 +51,15 @@ export function createApp(deps: AppDeps): express.Express {
   app.get('/api/me', (req, res) => void res.json({ user: authenticatedUser(req) }));
   app.delete('/api/me', async (req, res) => {
     const { id } = authenticatedUser(req);
+    // The files first: once the account is gone nothing could name its objects any more.
+    await deps.fileLifecycle.deleteUserFiles(id);
     await deps.users.delete(id);
     deps.roomEvents.accountDeleted(id);
     res.status(204).end();
   });
   app.use('/api', roomRoutes(deps));
   app.use('/api', invitationRoutes(deps));
+  app.use('/api', fileRoutes(deps));
   app.use('/api', () => {
     throw new AppError('NOT_FOUND', 'no such API route');
   });
