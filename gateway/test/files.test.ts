@@ -122,6 +122,9 @@ describe('upload, attach, download', () => {
     // Not a safe image: a download, as opaque bytes, never rendered by the browser.
     expect(file.headers.get('content-disposition')).toMatch(/^attachment; filename="Report_fdp.pdf"/);
     expect(file.headers.get('content-type')).toBe('application/octet-stream');
+    // Same origin as the page (nginx passes /<bucket>/ on), with a CSP that lets an opened file run nothing.
+    expect(new URL(redirect.headers.get('location')!).origin).toBe(url());
+    expect(file.headers.get('content-security-policy')).toBe("default-src 'none'; sandbox");
 
     const history = await api<MessagesResponse>(url(), 'GET', `/api/rooms/${room.id}/messages`, { token: bob.token });
     const stored = await waitForHistory(bob.token, room.id, (ack as { message: ChatMessage }).message.id);
@@ -287,6 +290,33 @@ describe('lifecycle', () => {
     expect((await api(url(), 'DELETE', '/api/me', { token: alice.token })).status).toBe(204);
     expect(await Promise.all(keys.map((k) => objectExists(k!)))).toEqual([false, false]);
     expect((await db.query('SELECT 1 FROM uploads WHERE uploader_id = $1', [alice.user.id])).rowCount).toBe(0);
+  });
+
+  it('deleting a message deletes its objects, thumbnail included, and its file can no longer be read', async () => {
+    const { alice, bob, room } = await roomOfTwo();
+    const bobSocket = await connect(bob.token);
+    const socket = await connect(alice.token);
+    const picture = await sharp({ create: { width: 600, height: 400, channels: 3, background: '#cc3366' } }).png().toBuffer();
+    const fileId = await upload(alice.token, room.id, 'soon-gone.png', picture, 'image/png');
+    const thumbnailed = nextEvent(bobSocket, 'attachment:updated', (e) => e.attachment.id === fileId, 30_000);
+    const ack = await send(socket, room.id, 'soon gone', [fileId]);
+    expect(ack.ok).toBe(true);
+    await thumbnailed;
+    const row = (await db.query<{ object_key: string; thumbnail_key: string }>('SELECT object_key, thumbnail_key FROM uploads WHERE id = $1', [fileId])).rows[0]!;
+    expect([await objectExists(row.object_key), await objectExists(row.thumbnail_key)]).toEqual([true, true]);
+
+    const messageId = (ack as { message: ChatMessage }).message.id;
+    expect(await socket.timeout(15_000).emitWithAck('message:delete', { messageId })).toEqual({ ok: true });
+    // The worker acts on the message.deleted event from the log: poll the store until it has (or give up).
+    const deadline = Date.now() + 30_000;
+    while ((await objectExists(row.object_key)) || (await objectExists(row.thumbnail_key))) {
+      if (Date.now() > deadline) throw new Error('objects of the deleted message still there after 30 s');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    expect((await db.query('SELECT 1 FROM uploads WHERE id = $1', [fileId])).rowCount).toBe(0);
+    expect((await download(bob.token, fileId)).status).toBe(404);
+    const tombstone = await waitForHistory(bob.token, room.id, messageId);
+    expect(tombstone.attachments).toBeUndefined();
   });
 
   it('the orphan sweep removes uploads never attached after 24 h and keeps attached ones', async () => {
