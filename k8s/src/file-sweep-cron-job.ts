@@ -1,10 +1,11 @@
-import { Cron, Duration, Size } from 'cdk8s';
+import { ApiObject, Cron, Duration, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-34';
 import { Construct } from 'constructs';
-import { type AppConfig, SECRET_KEYS } from './app-config';
+import { type AppConfig, redisUrlIsSecret, SECRET_KEYS } from './app-config';
 import { imageFor, type PlatformConfig } from './config';
 import { componentLabels } from './labels';
 import { NODE_UID, restrictedPodSecurityContext, restrictedSecurityContext } from './security';
+import { containerResources } from './service-deployment';
 
 /** Name of the CronJob that deletes uploads no message took (gateway/dist/sweep-files-main.js). */
 export const FILE_SWEEP_CRON_JOB_NAME = 'chat-file-sweep';
@@ -17,6 +18,8 @@ export interface FileSweepCronJobProps {
   readonly serviceAccount: kplus.IServiceAccount;
   /** When it runs. @default hourly, at minute 17 */
   readonly schedule?: string;
+  /** More environment (the in-cluster store's keys in dev). */
+  readonly extraEnv?: Record<string, kplus.EnvValue>;
 }
 
 /** A five-field cron expression as cdk8s's schedule options; throws on anything else (at synth time). */
@@ -44,7 +47,6 @@ export class FileSweepCronJob extends Construct {
       securityContext: restrictedPodSecurityContext(NODE_UID),
       backoffLimit: 2,
       activeDeadline: Duration.minutes(30),
-      ttlAfterFinished: Duration.hours(6),
       successfulJobsRetained: 1,
       failedJobsRetained: 3,
     });
@@ -57,12 +59,15 @@ export class FileSweepCronJob extends Construct {
       envVariables: {
         JWT_SECRET: appConfig.secretValue(SECRET_KEYS.jwtSecret),
         DATABASE_URL: appConfig.secretValue(SECRET_KEYS.databaseUrl),
+        // The gateway's configuration, which the script loads, requires it (the sweep never connects).
+        ...(redisUrlIsSecret(config) ? { REDIS_URL: appConfig.secretValue(SECRET_KEYS.redisUrl) } : {}),
+        ...props.extraEnv,
       },
       securityContext: restrictedSecurityContext(NODE_UID),
-      resources: {
-        cpu: { request: kplus.Cpu.millis(50), limit: kplus.Cpu.millis(500) },
-        memory: { request: Size.mebibytes(128), limit: Size.mebibytes(256) },
-      },
     });
+    // The whole resources block as quantities, ephemeral storage bounded like every app container.
+    ApiObject.of(cron).addJsonPatch(
+      JsonPatch.add('/spec/jobTemplate/spec/template/spec/containers/0/resources', containerResources({ cpuRequest: '50m', cpuLimit: '500m', memoryRequest: '128Mi', memoryLimit: '256Mi' })),
+    );
   }
 }

@@ -21,6 +21,9 @@ const RUNTIME_VALUES: Record<string, string> = {
   JWT_SECRET: 'a-production-secret-of-at-least-32-characters',
   ASSISTANT_API_KEY: 'sk-test',
   GATEWAY_ID: 'chat-gateway-7d9f8-abcde',
+  // Dev: the in-cluster object store's keys, from chat-secrets.
+  S3_ACCESS_KEY_ID: 'chat-dev',
+  S3_SECRET_ACCESS_KEY: 'chat-dev-secret-key',
 };
 
 const assistant: AssistantSettings = {
