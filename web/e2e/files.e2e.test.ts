@@ -24,7 +24,8 @@ describe('files in the browser', () => {
   let stopChat: (() => Promise<void>) | undefined;
 
   beforeAll(async () => {
-    stopChat = await startChat();
+    // With the thumbnail worker: Bob's previews become thumbnails live (attachment:updated).
+    stopChat = await startChat({ thumbnails: true });
     browser = await launchBrowser();
   }, 120_000);
 
@@ -71,6 +72,8 @@ describe('files in the browser', () => {
       await inviteDialog.getByLabel('Username').fill(bobName);
       await inviteDialog.getByRole('button', { name: 'Invite' }).click();
       await inviteDialog.waitFor({ state: 'hidden' });
+      // Bob is in the room once he accepts the invitation.
+      await bob.page.getByRole('button', { name: `Accept invitation to ${roomName}` }).click();
       await bob.page.getByRole('link', { name: new RegExp(roomName) }).click();
       await bob.page.getByRole('heading', { name: `# ${roomName}` }).waitFor();
 
@@ -117,6 +120,11 @@ describe('files in the browser', () => {
         }, name);
       }
       await waitForMessage(bob.page, 'the minutes');
+      // The worker's thumbnail replaces the original in place, live: 400 px wide (beach is 900 × 600).
+      await bob.page.waitForFunction(() => {
+        const img = document.querySelector<HTMLImageElement>('img[alt="beach.png"]');
+        return !!img && img.complete && img.naturalWidth === 400;
+      }, undefined, { timeout: 60_000 });
 
       mkdirSync(SCREENSHOT_DIR, { recursive: true });
       await bob.page.screenshot({ path: path.join(SCREENSHOT_DIR, 'room-with-images.png') });
