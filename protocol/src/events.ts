@@ -1,5 +1,6 @@
 import type { ErrorBody } from './errors';
 import type { AttachmentUpdatedEvent, ChatMessage, Invitation, PublicUser, Room } from './models';
+import type { MemberUpdatedEvent, RoomUpdatedEvent } from './rooms';
 import type { AssistantStreamInput, EditMessageInput, MessageRefInput, ReactionInput, SendMessageInput } from './schemas';
 
 /** Every client-to-server event that can fail answers through an ack of this shape. */
@@ -56,6 +57,10 @@ export interface ServerToClientEvents {
   'assistant:stream': (event: AssistantStreamEvent) => void;
   /** A file of a message changed (its thumbnail and size are known): update it in place. */
   'attachment:updated': (event: AttachmentUpdatedEvent) => void;
+  /** The room's settings or member count changed (to every member, on every gateway). */
+  'room:updated': (event: RoomUpdatedEvent) => void;
+  /** A member's role or mute changed. */
+  'member:updated': (event: MemberUpdatedEvent) => void;
 }
 
 /** Events browsers send to the server. */
@@ -79,6 +84,8 @@ export interface ClientToServerEvents {
 /** Events between gateway pods (through the Redis streams adapter). */
 export interface InterServerEvents {
   ping: () => void;
+  /** A room's mutes or archive state changed: every gateway drops its cached copy, then acks (rooms/room-policy.ts). */
+  'room:policy': (roomId: string, done: (dropped: boolean) => void) => void;
 }
 
 /** What the gateway keeps on each socket after the handshake. */
@@ -86,6 +93,8 @@ export interface SocketData {
   user: PublicUser;
   /** From the token's `role` claim; people's sockets are `user`. */
   role: SocketRole;
+  /** The login session the token names (people's sockets): ending it disconnects the socket. */
+  sessionId?: string;
 }
 
 /** The Socket.IO room that carries a chat room's traffic. */

@@ -6,3 +6,5 @@ export * from './events';
 export * from './kafka';
 export * from './text';
 export * from './emoji';
+export * from './sessions';
+export * from './rooms';

@@ -2,7 +2,9 @@ import type http from 'node:http';
 import { Server } from 'socket.io';
 import { type ChatMessage, roomChannel, userChannel } from '@chat/protocol';
 import type { Connection, HandlerDeps } from './connection';
-import { EventBudget } from './event-budget';
+import { EventBudget, UserBudgets } from './event-budget';
+import { createSocketCap, type SocketCap } from '../redis/socket-cap';
+import { createPresenceLookup } from './presence-lookup';
 import { handleAssistantStream } from './handlers/assistant-stream';
 import { handleMessageDelete } from './handlers/message-delete';
 import { handleMessageEdit } from './handlers/message-edit';
@@ -14,11 +16,12 @@ import { installHandshake } from './handshake';
 import { createPresence } from './presence';
 import { createRecovery } from './recovery';
 import { createRoomEvents } from './room-events';
+import { sessionChannel } from './session-revocation';
 import type { ChatServer, RoomEvents, SocketServerDeps } from './types';
 
 export type { ChatServer, RoomEvents, SocketServerDeps } from './types';
 
-/** Most client events one socket may send per second before they are refused locally (no Redis cost). */
+/** Most client events one user may send per second on one gateway before they are refused locally (no Redis cost). */
 const EVENTS_PER_SECOND = 50;
 /** The largest Socket.IO packet accepted: a 4000-character message in 4-byte UTF-8 plus the envelope. */
 const MAX_PACKET_BYTES = 20_000;
@@ -53,12 +56,16 @@ export function createSocketServer(httpServer: http.Server, deps: SocketServerDe
   // nothing here reads it after the handshake, and idle sockets are what a gateway holds most of.
   io.engine.on('connection', (raw: { request: unknown }) => void (raw.request = null));
 
-  const takeHandshakeRooms = installHandshake(io, deps);
+  const socketCap = createSocketCap(deps.redis, { prefix: config.REDIS_KEY_PREFIX, max: config.MAX_SOCKETS_PER_USER, leaseMs: config.SOCKET_LEASE_MS });
+  const takeHandshakeRooms = installHandshake(io, { ...deps, socketCap });
+  renewLeases(io, socketCap, log);
+  const budgets = new UserBudgets(EVENTS_PER_SECOND);
   recovery.reconnectClientsWhenRedisReturns(io);
   const presence = createPresence(io, log);
   const broadcast = (message: ChatMessage) => io.to(roomChannel(message.roomId)).emit('message:new', message);
-  const broadcastUpdate = (message: ChatMessage) => io.to(roomChannel(message.roomId)).emit('message:updated', { message });
-  const handlerDeps: HandlerDeps = { io, config, metrics, log, send: { ...deps.send, broadcast, broadcastUpdate } };
+  const presenceLookup = createPresenceLookup(io, { onLookup: () => metrics.presenceLookups.inc() });
+  // Changes (`message:updated`) are broadcast by the live state's scripts (redis/announce-script.ts).
+  const handlerDeps: HandlerDeps = { io, config, metrics, log, presenceLookup, send: { ...deps.send, broadcast } };
 
   io.on('connection', (socket) => {
     metrics.connections.inc();
@@ -69,13 +76,14 @@ export function createSocketServer(httpServer: http.Server, deps: SocketServerDe
     // client its CONNECT: no broadcast can come between. A recovered socket is in its session's rooms,
     // which recovery.ts found equal to these; any other room it still had is left.
     const rooms = new Set([socket.id, userChannel(user.id), ...takeHandshakeRooms(socket).map(roomChannel)]);
+    if (socket.data.sessionId) rooms.add(sessionChannel(socket.data.sessionId)); // ending the session disconnects it
     for (const room of socket.rooms) if (!rooms.has(room)) socket.leave(room);
     const ready = Promise.resolve(socket.join([...rooms]));
     const conn: Connection = {
       socket,
       user,
       isService,
-      events: new EventBudget(EVENTS_PER_SECOND),
+      events: isService ? new EventBudget(EVENTS_PER_SECOND) : budgets.acquire(user.id),
       canPostTo: isService ? () => true : (roomId) => socket.rooms.has(roomChannel(roomId)),
       sendRateLimit: isService ? config.MESSAGE_RATE_LIMIT * SERVICE_RATE_FACTOR : undefined,
       ready,
@@ -96,8 +104,22 @@ export function createSocketServer(httpServer: http.Server, deps: SocketServerDe
 
     // The socket's rooms are still known while it is disconnecting, and gone by 'disconnect'.
     socket.on('disconnecting', () => presence.changed(user, 'closed', socket.rooms));
-    socket.on('disconnect', () => metrics.connections.dec());
+    socket.on('disconnect', () => {
+      metrics.connections.dec();
+      if (isService) return;
+      budgets.release(user.id);
+      socketCap.release(user.id, socket.id).catch((error: unknown) => log.warn({ err: error, userId: user.id }, 'could not release a socket slot'));
+    });
   });
 
   return { io, roomEvents: createRoomEvents(io, recovery, log) };
+}
+
+/** Renews the socket-cap leases of this gateway's people sockets, so that only a crashed gateway's lapse. */
+function renewLeases(io: ChatServer, cap: SocketCap, log: SocketServerDeps['log']): void {
+  const timer = setInterval(() => {
+    const held = [...io.of('/').sockets.values()].filter((s) => s.data.role !== 'service').map((s) => ({ userId: s.data.user.id, socketId: s.id }));
+    cap.renew(held).catch((error: unknown) => log.warn({ err: error }, 'could not renew socket leases'));
+  }, cap.renewEveryMs);
+  timer.unref();
 }
