@@ -25,18 +25,18 @@ function ioBytes(pid: number): { read: number; written: number } {
 }
 
 /**
- * `concurrent` members' files of `bytes` each, at once, the way the web app uploads: ask the gateway for
+ * `concurrent` members upload one file of `bytes` each, all at once, the way the web app uploads: ask the gateway for
  * an upload (POST /api/rooms/:id/uploads), then PUT the bytes to the presigned URL (nginx's /<bucket>/
  * path, passed to the object store). Prints the gateways' CPU per upload, their event-loop delay, and
  * the bytes each process read meanwhile: the gateways read kilobytes, the object store the files.
  */
 export async function runUploadsScenario(ctx: ScenarioContext, o: UploadsOptions): Promise<ScenarioResult> {
   const { system, db, log } = ctx;
-  const population = await seedPopulation(db, [1]);
-  const [user] = population.users;
+  // One room of `concurrent` members, each uploading one file: one user's uploads queue on its quota lock.
+  const population = await seedPopulation(db, [o.concurrent]);
   const roomId = population.rooms[0]!.id;
-  const api = (path: string, init: RequestInit = {}) =>
-    fetch(`${system.baseUrl}${path}`, { ...init, headers: { authorization: `Bearer ${user!.token}`, 'content-type': 'application/json', ...init.headers } });
+  const api = (i: number, path: string, init: RequestInit = {}) =>
+    fetch(`${system.baseUrl}${path}`, { ...init, headers: { authorization: `Bearer ${population.users[i]!.token}`, 'content-type': 'application/json', ...init.headers } });
   // Random bytes behind a PNG signature: the gateway checks the first bytes only when a message takes the file.
   const file = Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), randomBytes(o.bytes - 8)]);
   const grants = new LatencyRecorder();
@@ -44,9 +44,11 @@ export async function runUploadsScenario(ctx: ScenarioContext, o: UploadsOptions
   const errors: Record<string, number> = {};
   const fail = (what: string) => (errors[what] = (errors[what] ?? 0) + 1);
 
-  const upload = async (i: number) => {
+  const upload = (i: number) =>
+    uploadOne(i).catch((error: Error & { cause?: { code?: string; message?: string } }) => fail(`${error.message}: ${error.cause?.code ?? error.cause?.message ?? ''}`));
+  const uploadOne = async (i: number) => {
     const started = performance.now();
-    const granted = await api(`/api/rooms/${roomId}/uploads`, { method: 'POST', body: JSON.stringify({ name: `bench-${i}.png`, size: file.length, contentType: 'image/png' }) });
+    const granted = await api(i, `/api/rooms/${roomId}/uploads`, { method: 'POST', body: JSON.stringify({ name: `bench-${i}.png`, size: file.length, contentType: 'image/png' }) });
     if (granted.status !== 201) return void fail(`grant HTTP ${granted.status}`);
     const { upload: grant } = (await granted.json()) as UploadResponse;
     grants.record(performance.now() - started);
@@ -69,8 +71,10 @@ export async function runUploadsScenario(ctx: ScenarioContext, o: UploadsOptions
   const health = await gatewayHealth(system);
   const read = Object.fromEntries(watched.map((p) => [p.name, ioBytes(p.pid).read - before.get(p.name)!.read]));
   // The product's own clean-up: deleting the account deletes its objects, then the rows.
-  const deleted = await api('/api/me', { method: 'DELETE' });
-  if (deleted.status !== 204) fail(`DELETE /api/me HTTP ${deleted.status}`);
+  for (let i = 0; i < o.concurrent; i++) {
+    const deleted = await api(i, '/api/me', { method: 'DELETE' });
+    if (deleted.status !== 204) fail(`DELETE /api/me HTTP ${deleted.status}`);
+  }
   await removePopulation(db, population);
 
   const gatewayCpuSeconds = run.processes.filter((p) => p.name.startsWith('gateway')).reduce((sum, p) => sum + (p.cpuPercent / 100) * run.value, 0);
