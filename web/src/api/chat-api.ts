@@ -165,9 +165,10 @@ export function createChatApi(options: ApiClientOptions) {
       if (query.after) params.set('after', query.after);
       return (await request<MessagesResponse>('GET', `${room(roomId)}/messages?${params}`)).messages;
     },
-    /** The newest `limit` replies of a thread, oldest first. */
-    thread: async (roomId: string, parentId: string, limit: number): Promise<ChatMessage[]> => {
+    /** The newest `limit` replies of a thread (or those before `before`), oldest first. */
+    thread: async (roomId: string, parentId: string, limit: number, before?: string): Promise<ChatMessage[]> => {
       const query = new URLSearchParams({ limit: String(limit), parentId });
+      if (before) query.set('before', before);
       return (await request<MessagesResponse>('GET', `${room(roomId)}/messages?${query}`)).messages;
     },
     /** Asks to upload a file into the room: a presigned URL that takes exactly these bytes. */
