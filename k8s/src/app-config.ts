@@ -5,7 +5,16 @@ import { KAFKA_CLUSTER_NAME, KAFKA_TOPICS, kafkaClientPort, PORTS, type Platform
 import { KAFKA_GROUPS } from './kafka-users';
 
 /** Keys of the `chat-secrets` Secret; the operator (or an ExternalSecret) provides their values. */
-export const SECRET_KEYS = { jwtSecret: 'JWT_SECRET', serviceTokenSecret: 'SERVICE_TOKEN_SECRET', databaseUrl: 'DATABASE_URL', redisUrl: 'REDIS_URL', postgresPassword: 'POSTGRES_PASSWORD', assistantApiKey: 'ASSISTANT_API_KEY' } as const;
+export const SECRET_KEYS = {
+  jwtSecret: 'JWT_SECRET',
+  serviceTokenSecret: 'SERVICE_TOKEN_SECRET',
+  databaseUrl: 'DATABASE_URL',
+  redisUrl: 'REDIS_URL',
+  postgresPassword: 'POSTGRES_PASSWORD',
+  assistantApiKey: 'ASSISTANT_API_KEY',
+  objectStoreAccessKey: 'S3_ACCESS_KEY_ID',
+  objectStoreSecretKey: 'S3_SECRET_ACCESS_KEY',
+} as const;
 
 /**
  * Whether REDIS_URL is a secret: a managed Redis (ElastiCache) requires TLS and an AUTH token, so its

@@ -95,6 +95,7 @@ export class KafkaCluster extends Construct {
                 { podSelector: { matchLabels: selectorLabels('gateway') } },
                 { podSelector: { matchLabels: selectorLabels('persister') } },
                 ...(config.assistant ? [{ podSelector: { matchLabels: selectorLabels('assistant') } }] : []),
+                ...(config.files ? [{ podSelector: { matchLabels: selectorLabels('thumbnails') } }] : []),
               ],
             },
           ],

@@ -6,11 +6,11 @@ import { strimziClusterLabels } from './labels';
 import type { ServiceDeployment } from './service-deployment';
 import { STRIMZI_API_VERSION } from './kafka-cluster';
 
-/** The consumer groups of the services (their KAFKA_GROUP_ID / ASSISTANT_GROUP_ID in the ConfigMaps). */
-export const KAFKA_GROUPS = { persister: 'chat-persister', assistant: 'chat-assistant' } as const;
+/** The consumer groups of the services (their KAFKA_GROUP_ID / ASSISTANT_GROUP_ID / THUMBNAIL_GROUP_ID settings). */
+export const KAFKA_GROUPS = { persister: 'chat-persister', assistant: 'chat-assistant', thumbnails: 'chat-thumbnails' } as const;
 
 /** A service that talks to Kafka, and so has a KafkaUser of its own. */
-export type KafkaClientComponent = 'gateway' | 'persister' | 'assistant';
+export type KafkaClientComponent = 'gateway' | 'persister' | 'assistant' | 'thumbnails';
 
 /** One rule of a Strimzi `simple` authorization: operations allowed on one literal resource. */
 export interface KafkaAcl {
@@ -23,7 +23,8 @@ const group = (name: string): KafkaAcl => ({ resource: { type: 'group', name, pa
 
 /**
  * What each service may do, and nothing more: the gateway produces messages; the persister consumes
- * them in its group and produces dead letters; the assistant consumes them in its own group. Write
+ * them in its group and produces dead letters; the assistant and the thumbnail worker consume them in
+ * their own groups. Write
  * covers the idempotent producers' InitProducerId (KIP-679); no service creates topics here (Strimzi's
  * KafkaTopics own them), so none has Create.
  */
@@ -31,6 +32,7 @@ export const KAFKA_ACLS: Readonly<Record<KafkaClientComponent, readonly KafkaAcl
   gateway: [topic(KAFKA_TOPICS.messages, ['Write', 'Describe'])],
   persister: [topic(KAFKA_TOPICS.messages, ['Read', 'Describe']), group(KAFKA_GROUPS.persister), topic(KAFKA_TOPICS.deadLetter, ['Write', 'Describe'])],
   assistant: [topic(KAFKA_TOPICS.messages, ['Read', 'Describe']), group(KAFKA_GROUPS.assistant)],
+  thumbnails: [topic(KAFKA_TOPICS.messages, ['Read', 'Describe']), group(KAFKA_GROUPS.thumbnails)],
 };
 
 /** The KafkaUser (and so the SCRAM user name and its Secret's name) of a service. */
@@ -40,7 +42,12 @@ export const kafkaUserName = (component: KafkaClientComponent): string => `chat-
 export const KAFKA_CA_DIR = '/etc/kafka-ca';
 
 /** The services that talk to Kafka in this environment. */
-export const kafkaClients = (config: PlatformConfig): KafkaClientComponent[] => ['gateway', 'persister', ...(config.assistant ? (['assistant'] as const) : [])];
+export const kafkaClients = (config: PlatformConfig): KafkaClientComponent[] => [
+  'gateway',
+  'persister',
+  ...(config.assistant ? (['assistant'] as const) : []),
+  ...(config.files ? (['thumbnails'] as const) : []),
+];
 
 /**
  * One Strimzi `KafkaUser` per service (SCRAM-SHA-512; the User Operator writes its password into a

@@ -9,7 +9,7 @@ import { restrictedPodSecurityContext, restrictedSecurityContext } from './secur
 /** Props of {@link ServiceDeployment}. */
 export interface ServiceDeploymentProps {
   readonly config: PlatformConfig;
-  readonly component: Extract<Component, 'gateway' | 'persister' | 'assistant' | 'web'>;
+  readonly component: Extract<Component, 'gateway' | 'persister' | 'assistant' | 'web' | 'thumbnails'>;
   readonly image: string;
   /** Replicas of the Deployment; undefined when a HorizontalPodAutoscaler owns the count. */
   readonly replicas?: number;

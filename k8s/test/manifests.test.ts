@@ -25,8 +25,8 @@ const environments: [string, Manifest[]][] = [
 
 /** Every object kind per environment: the README's "manifests per environment" note states this list. */
 const KINDS = {
-  dev: ['ClusterIssuer', 'ConfigMap', 'Deployment', 'HorizontalPodAutoscaler', 'Ingress', 'Job', 'Kafka', 'KafkaNodePool', 'KafkaTopic', 'Namespace', 'NetworkPolicy', 'PodDisruptionBudget', 'Service', 'StatefulSet'],
-  prod: ['ClientTrafficPolicy', 'ClusterIssuer', 'ConfigMap', 'Deployment', 'EnvoyProxy', 'ExternalSecret', 'Gateway', 'GatewayClass', 'HTTPRoute', 'Job', 'Kafka', 'KafkaNodePool', 'KafkaTopic', 'KafkaUser', 'Namespace', 'NetworkPolicy', 'PodDisruptionBudget', 'PodMonitor', 'PrometheusRule', 'ScaledObject', 'Service', 'ServiceMonitor'],
+  dev: ['ClusterIssuer', 'ConfigMap', 'CronJob', 'Deployment', 'HorizontalPodAutoscaler', 'Ingress', 'Job', 'Kafka', 'KafkaNodePool', 'KafkaTopic', 'Namespace', 'NetworkPolicy', 'PodDisruptionBudget', 'Service', 'ServiceAccount', 'StatefulSet'],
+  prod: ['ClientTrafficPolicy', 'ClusterIssuer', 'ConfigMap', 'CronJob', 'Deployment', 'EnvoyProxy', 'ExternalSecret', 'Gateway', 'GatewayClass', 'HTTPRoute', 'Job', 'Kafka', 'KafkaNodePool', 'KafkaTopic', 'KafkaUser', 'Namespace', 'NetworkPolicy', 'PodDisruptionBudget', 'PodMonitor', 'PrometheusRule', 'ScaledObject', 'Service', 'ServiceAccount', 'ServiceMonitor'],
 };
 
 describe('synthesized manifests', () => {
@@ -245,7 +245,7 @@ describe('synthesized manifests', () => {
     expect(egress(prod)).toContain(prodConfigValue.postgres.mode === 'external' ? prodConfigValue.postgres.cidr : 'unreachable');
     expect(find(prod, 'Service', 'chat-postgres').spec).toMatchObject({ type: 'ExternalName' });
     expect(prod.filter((m) => m.kind === 'StatefulSet')).toEqual([]);
-    expect(identities(dev.filter((m) => m.kind === 'StatefulSet'))).toEqual(['StatefulSet/chat-postgres', 'StatefulSet/chat-redis']);
+    expect(identities(dev.filter((m) => m.kind === 'StatefulSet'))).toEqual(['StatefulSet/chat-object-store', 'StatefulSet/chat-postgres', 'StatefulSet/chat-redis']);
   });
 
   test.each(environments)('%s never runs more persisters than the messages topic has partitions', (_name, manifests) => {
@@ -332,7 +332,10 @@ describe('synthesized manifests', () => {
   test('image registry and tag are configurable and used by every workload, the migration Job included', () => {
     const manifests = synthManifests(configFor('prod', { images: { registry: 'registry.example/chat', tag: '1.2.3', pullPolicy: 'Always' } }));
     const images = podTemplates(manifests).flatMap(({ template }) => template.spec.containers.map((c: any) => c.image));
+    // The gateway's image runs the gateway, the thumbnail worker and the file sweep.
     expect(images.sort()).toEqual([
+      'registry.example/chat/chat-gateway:1.2.3',
+      'registry.example/chat/chat-gateway:1.2.3',
       'registry.example/chat/chat-gateway:1.2.3',
       'registry.example/chat/chat-persister:1.2.3',
       'registry.example/chat/chat-persister:1.2.3',
@@ -341,7 +344,7 @@ describe('synthesized manifests', () => {
     const devImages = podTemplates(synthManifests(devConfig({ images: { registry: '', tag: 'abc', pullPolicy: 'Never' } })))
       .flatMap(({ template }) => template.spec.containers.map((c: any) => c.image))
       .filter((image: string) => image.startsWith('chat-'));
-    expect(devImages.sort()).toEqual(['chat-gateway:abc', 'chat-persister:abc', 'chat-persister:abc', 'chat-web:abc']);
+    expect(devImages.sort()).toEqual(['chat-gateway:abc', 'chat-gateway:abc', 'chat-gateway:abc', 'chat-persister:abc', 'chat-persister:abc', 'chat-web:abc']);
   });
 
   test.each(environments)('%s runs the migrations as a Job from the persister image', (_name, manifests) => {

@@ -24,6 +24,9 @@ const RUNTIME_VALUES: Record<string, string> = {
   GATEWAY_ID: 'chat-gateway-7d9f8-abcde',
   // Prod: the KafkaUser's SCRAM password, from the Secret Strimzi's User Operator writes.
   KAFKA_SASL_PASSWORD: 'scram-password-of-the-user',
+  // Dev: the in-cluster object store's keys, from chat-secrets.
+  S3_ACCESS_KEY_ID: 'chat-dev',
+  S3_SECRET_ACCESS_KEY: 'chat-dev-secret-key',
 };
 
 const assistant = openAiAssistant(1);

@@ -23,8 +23,11 @@ export function find(manifests: readonly Manifest[], kind: string, name: string)
 /** Pod templates of every workload (Deployment, StatefulSet, Job) with the workload's kind and name. */
 export function podTemplates(manifests: readonly Manifest[]): { owner: string; template: any }[] {
   return manifests
-    .filter((manifest) => ['Deployment', 'StatefulSet', 'Job'].includes(manifest.kind))
-    .map((manifest) => ({ owner: `${manifest.kind}/${manifest.metadata.name}`, template: (manifest as any).spec.template }));
+    .filter((manifest) => ['Deployment', 'StatefulSet', 'Job', 'CronJob'].includes(manifest.kind))
+    .map((manifest) => ({
+      owner: `${manifest.kind}/${manifest.metadata.name}`,
+      template: manifest.kind === 'CronJob' ? (manifest as any).spec.jobTemplate.spec.template : (manifest as any).spec.template,
+    }));
 }
 
 /** Sorted "Kind/name" list, for comparing sets of objects. */

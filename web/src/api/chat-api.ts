@@ -4,6 +4,7 @@ import type {
   Credentials,
   CreateRoomInput,
   FeaturesResponse,
+  FileUrlResponse,
   Invitation,
   InvitationResponse,
   InvitationsResponse,
@@ -22,6 +23,7 @@ import type {
   RoomsResponse,
   SessionInfo,
   SessionsResponse,
+  UploadResponse,
 } from '@chat/protocol';
 import { SESSION_ROUTES } from '@chat/protocol';
 import { ApiError, errorFromResponse } from './api-error';
@@ -169,5 +171,11 @@ export function createChatApi(options: ApiClientOptions) {
       if (before) query.set('before', before);
       return (await request<MessagesResponse>('GET', `${room(roomId)}/messages?${query}`)).messages;
     },
+    /** Asks to upload a file into the room: a presigned URL that takes exactly these bytes. */
+    createUpload: async (roomId: string, file: { name: string; size: number; contentType: string }): Promise<UploadResponse['upload']> =>
+      (await request<UploadResponse>('POST', `${room(roomId)}/uploads`, file)).upload,
+    /** A short-lived link to a file (or its thumbnail); members of its room only. */
+    fileUrl: (fileId: string, variant: 'file' | 'thumbnail' = 'file') =>
+      request<FileUrlResponse>('GET', `/api/files/${encodeURIComponent(fileId)}/url${variant === 'thumbnail' ? '?variant=thumbnail' : ''}`),
   };
 }
