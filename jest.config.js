@@ -37,7 +37,7 @@ module.exports = {
   globalTeardown: '<rootDir>/testing/src/global-teardown.ts',
   rootDir: __dirname,
   projects: [
-    ...['protocol', 'client', 'service-kit', 'db', 'local', 'testing', 'gateway', 'persister', 'k8s', 'pulumi', 'assistant'].map((name) => project(name)),
+    ...['protocol', 'client', 'service-kit', 'db', 'local', 'testing', 'gateway', 'persister', 'k8s', 'pulumi', 'assistant', 'bench'].map((name) => project(name)),
     // react-markdown and the unified packages under it ship ES modules only: swc compiles them too.
     project('web', { transformIgnorePatterns: ['/node_modules/(?!(react-markdown|remark-|rehype-|mdast-|micromark|unist-|unified|hast-|hastscript|vfile|property-information|space-separated-tokens|comma-separated-tokens|decode-named-character-reference|character-entities|character-reference-invalid|trim-lines|bail|is-plain-obj|trough|devlop|ccount|escape-string-regexp|markdown-table|longest-streak|zwitch|html-url-attributes|estree-util-|is-alphanumerical|is-alphabetical|is-decimal|is-hexadecimal|parse-entities|stringify-entities|web-namespaces))'] }),
     // Real Chromium against a system of the run's own (web/e2e/browser-support.ts starts it).

@@ -1,6 +1,6 @@
 import os from 'node:os';
 import { TOPICS, usernameSchema } from '@chat/protocol';
-import { env, loadEnvironment, parseEnvironment } from '@chat/service-kit';
+import { checkKafkaSecurity, env, kafkaSecurityVariables, loadEnvironment, parseEnvironment } from '@chat/service-kit';
 import { z } from 'zod';
 
 /** The development JWT secret of .env.example, refused in production as the gateway refuses it. */
@@ -25,6 +25,7 @@ export const assistantEnvironment = z
     /** The worker's own consumer group on the messages topic. */
     ASSISTANT_GROUP_ID: z.string().min(1).default('chat-assistant'),
     KAFKA_SESSION_TIMEOUT_MS: env.int(6000, 300_000).default(30_000),
+    ...kafkaSecurityVariables,
     /** Where the worker connects as a Socket.IO client: the ingress, nginx or one gateway. */
     GATEWAY_URL: z.url({ protocol: /^https?$/ }),
     /** The gateways' HS256 secret: signs the worker's service token when SERVICE_TOKEN_SECRET is unset. */
@@ -60,6 +61,7 @@ export const assistantEnvironment = z
     ASSISTANT_CREATE_USER: env.flag().default(true),
   })
   .superRefine((e, ctx) => {
+    checkKafkaSecurity(e, ctx);
     // Published, so anyone could forge the worker's token: only the test harness may use it.
     if (e.NODE_ENV !== 'test' && e.JWT_SECRET === DEV_JWT_SECRET && e.SERVICE_TOKEN_SECRET === undefined) {
       ctx.addIssue({ code: 'custom', path: ['SERVICE_TOKEN_SECRET'], message: 'missing, and JWT_SECRET is the published default: set the gateways\' service-token secret' });

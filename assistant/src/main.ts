@@ -1,7 +1,7 @@
 // The assistant worker: wires configuration, clients, the model, the consumer and the probe server,
 // and shuts them down in order on SIGTERM/SIGINT. See assistant/README.md.
 import { createPrisma } from '@chat/db';
-import { conditionCheck, createLogger, createProbeServer, createReadiness, kafkaLogCreator, listen, moduleLogger, onShutdown, runService } from '@chat/service-kit';
+import { conditionCheck, createLogger, createProbeServer, createReadiness, kafkaConnectionSecurity, kafkaLogCreator, listen, moduleLogger, onShutdown, runService } from '@chat/service-kit';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel as kafkaLogLevel } from 'kafkajs';
 import { ensureBotUser, signServiceToken } from './bot-identity';
@@ -31,6 +31,7 @@ async function main(): Promise<void> {
     brokers: [...config.KAFKA_BROKERS],
     logLevel: kafkaLogLevel.WARN,
     logCreator: kafkaLogCreator(logger),
+    ...kafkaConnectionSecurity(config),
   });
 
   const bot = await ensureBotUser(prisma, config.ASSISTANT_NAME, config.ASSISTANT_CREATE_USER);

@@ -1,5 +1,5 @@
 import { type MessageRecord, parseMessageEvent, sentAsV1 } from '@chat/protocol';
-import { type Logger, moduleLogger } from '@chat/service-kit';
+import { type GroupMembership, type Logger, moduleLogger, watchGroupMembership } from '@chat/service-kit';
 import type { Consumer, Kafka } from 'kafkajs';
 
 /** Settings of {@link PromptConsumer}. */
@@ -26,8 +26,7 @@ export interface PromptConsumerOptions {
 export class PromptConsumer {
   private readonly consumer: Consumer;
   private readonly log: Logger;
-  private joined = false;
-  private fetchedSinceJoin = false;
+  private readonly membership: GroupMembership;
   private readonly heartbeatMs: number;
 
   constructor(private readonly options: PromptConsumerOptions) {
@@ -39,29 +38,12 @@ export class PromptConsumer {
       sessionTimeout: options.sessionTimeoutMs,
       heartbeatInterval: this.heartbeatMs,
     });
-    const { events } = this.consumer;
-    this.consumer.on(events.GROUP_JOIN, ({ payload }) => {
-      this.joined = true;
-      this.fetchedSinceJoin = false;
-      this.log.info({ groupId: payload.groupId, memberId: payload.memberId, assignment: payload.memberAssignment }, 'joined the consumer group');
-    });
-    // The first fetch after joining has resolved where each partition starts: from then on no new record is missed.
-    this.consumer.on(events.FETCH, () => (this.fetchedSinceJoin = true));
-    this.consumer.on(events.STOP, () => (this.joined = false));
-    this.consumer.on(events.DISCONNECT, () => (this.joined = false));
-    this.consumer.on(events.CRASH, ({ payload }) => {
-      this.joined = false;
-      if (payload.restart) {
-        this.log.warn({ error: payload.error.message }, 'consumer crashed; kafkajs restarts it');
-        return;
-      }
-      options.onFatal(payload.error);
-    });
+    this.membership = watchGroupMembership(this.consumer, this.log, options.onFatal);
   }
 
   /** True while this member belongs to the group and reads its partitions. */
   isConsuming(): boolean {
-    return this.joined && this.fetchedSinceJoin;
+    return this.membership.fetching;
   }
 
   async start(): Promise<void> {

@@ -1,9 +1,10 @@
 // The room assistant end to end: a fake model server (Ollama's streaming shape), the real gateways
 // behind nginx, Kafka, Redis, Postgres and the persister, and the assistant worker from its build output.
 import crypto from 'node:crypto';
-import type { AssistantStreamEvent, ChatMessage, FeaturesResponse, MessageRecord, MessagesResponse, Room } from '@chat/protocol';
-import { api, type ChatSocket, collect, connectSocket, eventually, inviteAndAccept, nextEvent, registerUser, startSystem, testKafka, type TestSystem } from '@chat/testing';
+import type { AssistantStreamEvent, ChatMessage, FeaturesResponse, MessageRecord, MessagesResponse } from '@chat/protocol';
+import { api, type ChatSocket, collect, connectSocket, eventually, nextEvent, startSystem, testKafka, type TestSystem, roomOfTwo as twoInARoom } from '@chat/testing';
 import { Client } from 'pg';
+import { signServiceToken } from '../src/bot-identity';
 import { REPLIES, replyIdOf } from '../src/responder';
 import { FakeModel, ollamaAnswer, ollamaHead, ollamaLine } from './fake-model';
 
@@ -66,12 +67,7 @@ async function send(socket: ChatSocket, roomId: string, body: string): Promise<C
 
 /** Alice (on g1) and Bob (on g2) in a new private room. */
 async function roomOfTwo() {
-  const alice = await registerUser(system.baseUrl);
-  const bob = await registerUser(system.baseUrl);
-  const created = await api<{ room: Room }>(system.baseUrl, 'POST', '/api/rooms', { token: alice.token, body: { name: 'ask the bot', visibility: 'private' } });
-  expect(created.status).toBe(201);
-  const room = created.body.room;
-  await inviteAndAccept(system.baseUrl, alice.token, room.id, bob);
+  const { alice, bob, room } = await twoInARoom(system.baseUrl, { name: 'ask the bot' });
   return { alice, bob, room, aliceSocket: await connect(alice.token, 'g1'), bobSocket: await connect(bob.token, 'g2') };
 }
 
@@ -293,5 +289,12 @@ describe('the room assistant', () => {
     await send(aliceSocket, room.id, 'after the forgery');
     await delivered;
     expect(onBob).toEqual([]);
+  });
+
+  it('answers a malformed assistant:stream from the service socket with VALIDATION from the error catalogue', async () => {
+    const bot = (await db.query<{ id: string; username: string }>('SELECT id::text, username FROM users WHERE username = $1', ['assistant'])).rows[0]!;
+    const serviceSocket = await connect(signServiceToken(bot, system.env.SERVICE_TOKEN_SECRET!));
+    const result = await serviceSocket.timeout(10_000).emitWithAck('assistant:stream', { roomId: 'not-a-room', seq: -1 } as never);
+    expect(result).toEqual({ ok: false, error: { code: 'VALIDATION', message: expect.stringMatching(/\S/) } });
   });
 });

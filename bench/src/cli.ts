@@ -17,9 +17,10 @@ import { runIdleScenario } from './scenarios/idle';
 import { runMixedScenario } from './scenarios/mixed';
 import { runPersisterScenario } from './scenarios/persister';
 import { runRoomScenario } from './scenarios/rooms';
+import { runUploadsScenario } from './scenarios/uploads';
 import { ensureSystem } from './system';
 
-const SCENARIOS = ['fan-out', 'mixed', 'big-room', 'connections', 'persister', 'history', 'trickle', 'idle'] as const;
+const SCENARIOS = ['fan-out', 'mixed', 'big-room', 'connections', 'persister', 'history', 'trickle', 'uploads', 'idle'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 /** Sizes of the full run (the issue's targets) and of --quick (the whole run in under two minutes). */
@@ -39,6 +40,8 @@ const PRESETS = {
     'history-seconds': 30,
     'trickle-seconds': 60,
     'idle-seconds': 30,
+    'upload-concurrency': 100,
+    'upload-bytes': 1048576,
   },
   quick: {
     duration: 8,
@@ -55,6 +58,8 @@ const PRESETS = {
     'history-seconds': 4,
     'trickle-seconds': 10,
     'idle-seconds': 10,
+    'upload-concurrency': 20,
+    'upload-bytes': 1048576,
   },
 } as const;
 
@@ -77,6 +82,8 @@ const HELP = `npm run bench -- [flags]
   --history-seconds S      duration of the history load                              (full ${PRESETS.full['history-seconds']}, quick ${PRESETS.quick['history-seconds']})
   --trickle-seconds S      duration of the 100 messages/s trickle                    (full ${PRESETS.full['trickle-seconds']}, quick ${PRESETS.quick['trickle-seconds']})
   --idle-seconds S         duration of the idle measurement                          (full ${PRESETS.full['idle-seconds']}, quick ${PRESETS.quick['idle-seconds']})
+  --upload-concurrency N   uploads at once through presigned URLs                    (full ${PRESETS.full['upload-concurrency']}, quick ${PRESETS.quick['upload-concurrency']})
+  --upload-bytes N         bytes of each uploaded file                               (${PRESETS.full['upload-bytes']})
   --socket-gateways LIST   pin fan-out and big-room sockets to these gateways, e.g. g1 (the others then
                            only read the room traffic: the scaling measurement)
   --out FILE               where to write the JSON report (default .data/bench/<time>.json)
@@ -154,6 +161,7 @@ async function main(): Promise<number> {
       // 100 messages/s: 10 rooms of 10, 1,000 deliveries/s.
       trickle: () =>
         runRoomScenario(ctx, 'trickle', { rooms: 10, roomSize: 10, deliveriesPerSecond: [1_000], durationSeconds: int('trickle-seconds') }, { cpuPercent: { persister: 10, kafka: 10 } }),
+      uploads: () => runUploadsScenario(ctx, { concurrent: int('upload-concurrency'), bytes: int('upload-bytes') }),
       idle: () => runIdleScenario(ctx, { seconds: int('idle-seconds') }),
     };
     for (const name of SCENARIOS.filter((s) => chosen.includes(s))) results.push(await run[name]());

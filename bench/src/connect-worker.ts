@@ -3,7 +3,7 @@
 // its share of users over IPC, opens their sockets, reports, holds them until told to close.
 import type { BenchUser } from './population';
 import { closeAll, connectAll } from './clients';
-import type { SioClient } from './sio-client';
+import type { BenchSocket } from './shipped-client';
 
 /** Messages from the parent. */
 export type WorkerCommand =
@@ -19,7 +19,8 @@ export type WorkerReport =
   | { kind: 'closed' };
 
 const reply = (report: WorkerReport) => process.send!(report);
-let clients: SioClient[] = [];
+// Raw load-generator sockets only (no `shipped` members): this scenario measures what a gateway holds.
+let clients: BenchSocket[] = [];
 let closed = 0;
 
 process.on('message', (command: WorkerCommand) => {

@@ -3,7 +3,7 @@ import type { ChatMessage } from '@chat/protocol';
 import type { Client } from 'pg';
 import { LatencyRecorder, type LatencySummary } from './latency';
 import type { Population } from './population';
-import type { SioClient } from './sio-client';
+import type { BenchSocket } from './shipped-client';
 
 /** One message this run sent, and who has received it. */
 interface Tracked {
@@ -38,6 +38,8 @@ export interface TrafficResult {
   /** The same message delivered twice to one socket. */
   duplicates: number;
   sendToDeliver: LatencySummary;
+  /** Send->deliver of the deliveries to members on the shipped client (`@chat/client`): what a person's client sees. */
+  shippedSendToDeliver: LatencySummary;
   sendToAck: LatencySummary;
   persisted: number;
   /** Messages of this step stored more than once (the primary key forbids it: a check that it held). */
@@ -96,8 +98,10 @@ export class RoomTraffic {
 
   constructor(
     private readonly population: Population,
-    private readonly clients: readonly SioClient[],
+    private readonly clients: readonly BenchSocket[],
     private readonly db: Client,
+    /** Users whose socket is the shipped client: their deliveries are also measured on their own. */
+    private readonly shipped: ReadonlySet<number> = new Set(),
   ) {
     const n = population.users.length;
     this.roomOf = new Int32Array(n).fill(-1);
@@ -130,6 +134,7 @@ export class RoomTraffic {
     s.delivered++;
     s.lastDeliveryAt = now;
     s.latency.record(now - t.sentAt);
+    if (this.shipped.has(userIndex)) s.shippedLatency.record(now - t.sentAt);
     const second = Math.floor((now - s.startedAt) / 1000);
     s.perSecond[second] = (s.perSecond[second] ?? 0) + 1;
     s.checkSettled();
@@ -229,6 +234,7 @@ export class RoomTraffic {
       lost: Math.max(0, deliveriesExpected - s.deliveredOfAcked()),
       duplicates: s.duplicates,
       sendToDeliver: s.latency.summary(),
+      shippedSendToDeliver: s.shippedLatency.summary(),
       sendToAck: s.ackLatency.summary(),
       persisted,
       persistedDuplicates: stored - persisted,
@@ -318,6 +324,7 @@ class StepState {
   readonly rejected: Record<string, number> = {};
   readonly perSecond: number[] = [];
   readonly latency = new LatencyRecorder();
+  readonly shippedLatency = new LatencyRecorder();
   readonly ackLatency = new LatencyRecorder();
   sendingEnded = false;
   readonly settled: Promise<void>;

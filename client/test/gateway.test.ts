@@ -2,8 +2,8 @@
 // persister. What matters here is what a fake server cannot show: the gateway's own refusals, its
 // recovery and history, and its dedupe of resends.
 import crypto from 'node:crypto';
-import type { ChatMessage, MessagesResponse, Room } from '@chat/protocol';
-import { api, createClient, eventually, inviteAndAccept, openClient, registerUser, startSystem, type TestSystem } from '@chat/testing';
+import type { ChatMessage, MessagesResponse } from '@chat/protocol';
+import { api, createClient, eventually, openClient, startSystem, type TestSystem, roomOfTwo as twoInARoom } from '@chat/testing';
 import { Client } from 'pg';
 import { type ChatClient, followRooms } from '../src';
 
@@ -24,10 +24,8 @@ afterAll(async () => {
 });
 
 async function roomOfTwo() {
-  const [owner, member] = await Promise.all([registerUser(system.baseUrl), registerUser(system.baseUrl)]);
-  const created = await api<{ room: Room }>(system.baseUrl, 'POST', '/api/rooms', { token: owner!.token, body: { name: 'kit', visibility: 'private' } });
-  await inviteAndAccept(system.baseUrl, owner!.token, created.body.room.id, member!);
-  return { owner: owner!, member: member!, room: created.body.room };
+  const { alice: owner, bob: member, room } = await twoInARoom(system.baseUrl, { name: 'kit' });
+  return { owner, member, room };
 }
 
 const track = (c: ChatClient) => (clients.push(c), c);

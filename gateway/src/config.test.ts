@@ -36,4 +36,11 @@ describe('gateway configuration', () => {
   it('refuses a service-token key equal to the user-token key', () => {
     expect(() => parseConfig({ ...base, SERVICE_TOKEN_SECRET: secret })).toThrow(/SERVICE_TOKEN_SECRET: must differ/);
   });
+
+  it('reads the files section: AWS S3 by default, static keys only in pairs', () => {
+    expect(parseConfig(base).S3_ENDPOINT).toBeUndefined();
+    expect(parseConfig(base)).toMatchObject({ S3_BUCKET: 'chat-files', FILE_MAX_BYTES: 25 * 1024 * 1024, FILE_QUOTA_BYTES: 1024 ** 3 });
+    expect(() => parseConfig({ ...base, S3_ACCESS_KEY_ID: 'only-one' })).toThrow(/S3_ACCESS_KEY_ID: set both/);
+    expect(() => parseConfig({ ...base, S3_BUCKET: 'Not_A_Bucket' })).toThrow(/S3_BUCKET/);
+  });
 });

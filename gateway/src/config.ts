@@ -1,5 +1,5 @@
 import { SEND_ACK_MARGIN_MS, SEND_ACK_TIMEOUT_MS, TOPICS, usernameSchema } from '@chat/protocol';
-import { env, loadEnvironment, parseEnvironment } from '@chat/service-kit';
+import { checkKafkaSecurity, env, kafkaSecurityVariables, loadEnvironment, parseEnvironment } from '@chat/service-kit';
 import { z } from 'zod';
 
 /** The JWT secret of .env.example: published, so accepted only by the test harness (NODE_ENV=test). */
@@ -14,6 +14,40 @@ export const PUBLISHED_SECRETS: readonly string[] = [DEV_JWT_SECRET, 'change-me'
 const secret = z.string().min(32, 'must be at least 32 characters');
 
 const { int } = env;
+
+const optionalUrl = z.union([z.literal('').transform(() => undefined), z.url({ protocol: /^https?$/ })]).optional();
+
+/**
+ * Files: object storage and limits. With S3_ENDPOINT unset the gateway talks to AWS S3 of S3_REGION with
+ * the default credential chain (EKS Pod Identity or IRSA: no static keys in production).
+ */
+const FILES_ENVIRONMENT = {
+  /** An S3-compatible server (the local one); unset or empty: AWS S3. */
+  S3_ENDPOINT: optionalUrl,
+  /** The endpoint browsers reach the store at, when it differs from S3_ENDPOINT (presigned URLs name it). */
+  S3_PUBLIC_ENDPOINT: optionalUrl,
+  S3_REGION: z.string().min(1).default('us-east-1'),
+  S3_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name').default('chat-files'),
+  /** Path-style URLs (http://host/bucket/key): what local S3 servers need. */
+  S3_FORCE_PATH_STYLE: env.flag().default(false),
+  /** Static keys, for a local server only; both or neither. */
+  S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+  S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  /** Create the bucket at start-up when missing (local systems, tests); production's is Pulumi's. */
+  S3_CREATE_BUCKET: env.flag().default(false),
+  /** Largest file, in bytes (default 25 MB). */
+  FILE_MAX_BYTES: int(1).default(25 * 1024 * 1024),
+  /** Bytes of files one user may keep (default 1 GB). */
+  FILE_QUOTA_BYTES: int(1).default(1024 * 1024 * 1024),
+  /** How long an upload URL stays valid. */
+  FILE_UPLOAD_URL_TTL_SECONDS: int(1, 3600).default(600),
+  /** How long a download URL stays valid: short, since membership is checked only when it is made. */
+  FILE_DOWNLOAD_URL_TTL_SECONDS: int(1, 3600).default(60),
+  /** Uploads no message took are deleted by the sweep once this old (default 24 h). */
+  FILE_ORPHAN_AGE_MS: int(60_000).default(24 * 3600_000),
+  /** The thumbnail worker's consumer group on the messages topic. */
+  THUMBNAIL_GROUP_ID: z.string().min(1).default('chat-thumbnails'),
+};
 
 /** The gateway's environment variables, with their defaults (every one is in .env.example). */
 export const gatewayEnvironment = z
@@ -34,6 +68,7 @@ export const gatewayEnvironment = z
     KAFKA_MESSAGES_TOPIC: z.string().default(TOPICS.messages),
     KAFKA_MESSAGES_PARTITIONS: int(1, 10_000).default(12),
     KAFKA_CREATE_TOPICS: env.flag().default(true),
+    ...kafkaSecurityVariables,
     /**
      * How long a send may wait for Kafka before it is answered UNAVAILABLE: well inside the client's own
      * wait (SEND_ACK_TIMEOUT_MS), so that clients get the answer instead of timing out before it.
@@ -74,8 +109,13 @@ export const gatewayEnvironment = z
     SHUTDOWN_GRACE_MS: int(0).default(10_000),
     /** The room assistant's name (`@name` prompts), announced by GET /api/features; empty = no assistant. */
     ASSISTANT_NAME: z.union([z.literal(''), usernameSchema]).default(''),
+    ...FILES_ENVIRONMENT,
   })
   .superRefine((env, ctx) => {
+    checkKafkaSecurity(env, ctx);
+    if (!env.S3_ACCESS_KEY_ID !== !env.S3_SECRET_ACCESS_KEY) {
+      ctx.addIssue({ code: 'custom', path: ['S3_ACCESS_KEY_ID'], message: 'set both S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY, or neither' });
+    }
     if (env.NODE_ENV === 'test') return;
     for (const key of ['JWT_SECRET', 'JWT_SECRET_PREVIOUS', 'SERVICE_TOKEN_SECRET', 'SERVICE_TOKEN_SECRET_PREVIOUS'] as const) {
       const value = env[key];

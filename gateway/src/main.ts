@@ -1,14 +1,18 @@
 // Wires the gateway together: configuration, clients, the HTTP and Socket.IO servers, and shutdown.
 import http from 'node:http';
 import { createPrisma } from '@chat/db';
-import { createLogger, createReadiness, kafkaLogCreator, listen, moduleLogger, onShutdown, runService } from '@chat/service-kit';
+import { createLogger, createReadiness, kafkaConnectionSecurity, kafkaLogCreator, listen, moduleLogger, onShutdown, runService } from '@chat/service-kit';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import { createTokenService } from './auth/tokens';
 import { loadConfig } from './config';
+import { createFileLifecycle } from './files/file-lifecycle';
+import { createFileService } from './files/file-service';
+import { objectStoreFromConfig } from './files/object-store';
 import { createApp } from './http/app';
 import { createKafkaMessageBus, ensureTopic } from './message-bus';
 import { createMetrics } from './metrics';
+import { relayAttachmentUpdates } from './realtime/attachment-updates';
 import { createSessionRevocation } from './realtime/session-revocation';
 import { createSocketServer } from './realtime/socket-server';
 import { socketStreamName } from './realtime/recovery';
@@ -26,6 +30,7 @@ import { createMessageHistory } from './store/messages';
 import { createRoomRepository } from './store/rooms';
 import { createSessionRepository } from './store/sessions';
 import { createStoredStateLoader } from './store/stored-state';
+import { createUploadRepository } from './store/uploads';
 import { createUserRepository } from './store/users';
 
 /** How long resends of one clientMsgId are recognized in Redis (the database's unique key covers the rest). */
@@ -53,8 +58,13 @@ async function main(): Promise<void> {
     brokers: [...config.KAFKA_BROKERS],
     logLevel: logLevel.WARN,
     logCreator: kafkaLogCreator(logger),
+    ...kafkaConnectionSecurity(config),
   });
   if (config.KAFKA_CREATE_TOPICS) await ensureTopic(kafka, config.KAFKA_MESSAGES_TOPIC, config.KAFKA_MESSAGES_PARTITIONS);
+
+  const store = objectStoreFromConfig(config);
+  // Not a readiness check: chat goes on while the store is away (file routes answer UNAVAILABLE meanwhile).
+  if (config.S3_CREATE_BUCKET) await store.ensureBucket();
 
   const users = createUserRepository(db);
   const rooms = createRoomRepository(db);
@@ -87,6 +97,19 @@ async function main(): Promise<void> {
   });
   // Edits, deletions and reactions: twice the send budget (reactions are toggled), in the same window.
   const changeLimiter = createRateLimiter(redis, 'change', config.MESSAGE_RATE_LIMIT * 2, config.MESSAGE_RATE_WINDOW_MS, config.REDIS_KEY_PREFIX);
+  const uploads = createUploadRepository(db);
+  const files = createFileService({
+    store,
+    uploads,
+    isMember: (roomId, userId) => rooms.isMember(roomId, userId),
+    limits: {
+      maxBytes: config.FILE_MAX_BYTES,
+      quotaBytes: config.FILE_QUOTA_BYTES,
+      uploadUrlTtlSeconds: config.FILE_UPLOAD_URL_TTL_SECONDS,
+      downloadUrlTtlSeconds: config.FILE_DOWNLOAD_URL_TTL_SECONDS,
+    },
+  });
+  const fileLifecycle = createFileLifecycle(store, uploads);
   const readiness = createReadiness([
     { name: 'postgres', check: () => db.$queryRaw`SELECT 1` },
     { name: 'redis', check: () => redis.ping() },
@@ -105,7 +128,7 @@ async function main(): Promise<void> {
     users,
     sessions,
     rooms,
-    send: { claims, bus, live, changeLimiter, roomPolicy, metrics, log: moduleLogger(logger, 'send') },
+    send: { claims, bus, live, changeLimiter, roomPolicy, metrics, log: moduleLogger(logger, 'send'), attachments: files },
     metrics,
     log: moduleLogger(logger, 'socket'),
     isDraining: () => readiness.draining,
@@ -119,6 +142,9 @@ async function main(): Promise<void> {
     rooms,
     invitations,
     history,
+    uploads,
+    files,
+    fileLifecycle,
     sessions,
     revocation: createSessionRevocation(io),
     refreshTtlSeconds: config.REFRESH_TOKEN_TTL_SECONDS,
@@ -143,6 +169,7 @@ async function main(): Promise<void> {
     assistantName: config.ASSISTANT_NAME,
   });
 
+  const stopRelay = await relayAttachmentUpdates(io, redis, config.REDIS_KEY_PREFIX, moduleLogger(logger, 'attachments'));
   await bus.connect();
   await listen(server, config.PORT, config.HOST);
   log.info({ port: config.PORT }, 'gateway listening');
@@ -165,7 +192,7 @@ async function main(): Promise<void> {
       },
       { name: 'flush kafka', run: () => bus.close() },
       { name: 'close socket.io', run: () => void io.close() },
-      { name: 'disconnect', run: () => Promise.allSettled([db.$disconnect(), redis.quit()]) },
+      { name: 'disconnect', run: () => Promise.allSettled([db.$disconnect(), redis.quit(), stopRelay(), store.close()]) },
     ],
   });
 }

@@ -1,6 +1,7 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
-const LATENCY_BUCKETS = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5];
+// 0.25: the send→deliver SLO's threshold (k8s/src/alert-rules.ts reads that bucket).
+const LATENCY_BUCKETS = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.25, 0.5, 1, 2, 5];
 
 /** The gateway's Prometheus metrics, in a registry of their own (served at GET /metrics). */
 export function createMetrics(gatewayId: string) {
@@ -33,6 +34,12 @@ export function createMetrics(gatewayId: string) {
     sendSeconds: new Histogram({
       name: 'chat_gateway_send_seconds',
       help: 'message:send from receipt to ack',
+      buckets: LATENCY_BUCKETS,
+      registers: [registry],
+    }),
+    deliverSeconds: new Histogram({
+      name: 'chat_gateway_deliver_seconds',
+      help: 'message:new from the send (its createdAt) to this gateway writing it to its members, once per broadcast',
       buckets: LATENCY_BUCKETS,
       registers: [registry],
     }),

@@ -2,8 +2,8 @@
 // persister and PostgreSQL. Every change is acked only once durable, reaches every member on every
 // gateway, is refused before anything is broadcast when it must be, and ends in PostgreSQL exactly once.
 import crypto from 'node:crypto';
-import type { ChatMessage, MessagesResponse, Room } from '@chat/protocol';
-import { api, type ChatSocket, collect, connectSocket, eventually, inviteAndAccept, nextEvent, registerUser, startSystem, type TestSystem } from '@chat/testing';
+import type { ChatMessage, MessagesResponse } from '@chat/protocol';
+import { api, type ChatSocket, collect, connectSocket, eventually, nextEvent, registerUser, startSystem, type TestSystem, roomOfTwo as twoInARoom } from '@chat/testing';
 
 let system: TestSystem;
 
@@ -39,13 +39,7 @@ function view(socket: ChatSocket) {
   return byId;
 }
 
-async function roomOfTwo() {
-  const alice = await registerUser(system.baseUrl);
-  const bob = await registerUser(system.baseUrl);
-  const created = await api<{ room: Room }>(system.baseUrl, 'POST', '/api/rooms', { token: alice.token, body: { name: 'living messages', visibility: 'private' } });
-  await inviteAndAccept(system.baseUrl, alice.token, created.body.room.id, bob);
-  return { alice, bob, room: created.body.room };
-}
+const roomOfTwo = () => twoInARoom(system.baseUrl, { name: 'living messages' });
 
 const send = async (socket: ChatSocket, roomId: string, body: string, parentId?: string) => {
   const ack = await socket.timeout(15_000).emitWithAck('message:send', { roomId, body, clientMsgId: crypto.randomUUID(), ...(parentId ? { parentId } : {}) });

@@ -1,6 +1,6 @@
 // Presence through nginx and two gateways: batched diffs per room, counted across gateways.
-import type { PresenceDiffEvent, Room } from '@chat/protocol';
-import { api, type ChatSocket, collect, connectSocket, eventually, inviteAndAccept, registerUser, startSystem, type TestSystem } from '@chat/testing';
+import type { PresenceDiffEvent } from '@chat/protocol';
+import { type ChatSocket, collect, connectSocket, eventually, roomOf, startSystem, type TestSystem } from '@chat/testing';
 
 let system: TestSystem;
 
@@ -25,10 +25,8 @@ async function connect(token: string, gateway: string) {
 
 /** A room of `size` members (the first creates it and invites the rest). */
 async function room(size: number) {
-  const users = await Promise.all(Array.from({ length: size }, () => registerUser(system.baseUrl)));
-  const created = await api<{ room: Room }>(system.baseUrl, 'POST', '/api/rooms', { token: users[0]!.token, body: { name: 'presence', visibility: 'private' } });
-  for (const u of users.slice(1)) await inviteAndAccept(system.baseUrl, users[0]!.token, created.body.room.id, u);
-  return { users, roomId: created.body.room.id };
+  const { users, room } = await roomOf(system.baseUrl, size, { name: 'presence' });
+  return { users, roomId: room.id };
 }
 
 const onlineIn = (diffs: PresenceDiffEvent[]) => diffs.flatMap((d) => (d.large ? [] : d.online.map((u) => u.id)));

@@ -1,8 +1,8 @@
 // The real-time path end to end, through nginx and two gateways, on the real Redis, Kafka and Postgres.
 import crypto from 'node:crypto';
-import type { ChatMessage, Room } from '@chat/protocol';
+import type { ChatMessage } from '@chat/protocol';
 import { Client } from 'pg';
-import { api, type ChatSocket, collect, connectSocket, createSocket, eventually, inviteAndAccept, nextEvent, registerUser, startSystem, type TestSystem } from '@chat/testing';
+import { api, type ChatSocket, collect, connectSocket, createSocket, eventually, nextEvent, registerUser, startSystem, type TestSystem, roomOfTwo as twoInARoom } from '@chat/testing';
 
 let system: TestSystem;
 let db: Client;
@@ -35,14 +35,7 @@ function send(socket: ChatSocket, roomId: string, body: string, id = clientMsgId
   return socket.timeout(15_000).emitWithAck('message:send', { roomId, body, clientMsgId: id });
 }
 
-async function roomOfTwo(visibility: 'public' | 'private' = 'private') {
-  const alice = await registerUser(system.baseUrl);
-  const bob = await registerUser(system.baseUrl);
-  const created = await api<{ room: Room }>(system.baseUrl, 'POST', '/api/rooms', { token: alice.token, body: { name: 'two of us', visibility } });
-  expect(created.status).toBe(201);
-  await inviteAndAccept(system.baseUrl, alice.token, created.body.room.id, bob);
-  return { alice, bob, room: created.body.room };
-}
+const roomOfTwo = (visibility: 'public' | 'private' = 'private') => twoInARoom(system.baseUrl, { visibility });
 
 async function persisted(ids: string[]) {
   return eventually(

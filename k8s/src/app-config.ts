@@ -1,10 +1,20 @@
 import { ApiObject } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-34';
 import { Construct } from 'constructs';
-import { KAFKA_CLUSTER_NAME, KAFKA_TOPICS, PORTS, type PlatformConfig, SECRET_NAME } from './config';
+import { KAFKA_CLUSTER_NAME, KAFKA_TOPICS, kafkaClientPort, PORTS, type PlatformConfig, SECRET_NAME } from './config';
+import { KAFKA_GROUPS } from './kafka-users';
 
 /** Keys of the `chat-secrets` Secret; the operator (or an ExternalSecret) provides their values. */
-export const SECRET_KEYS = { jwtSecret: 'JWT_SECRET', serviceTokenSecret: 'SERVICE_TOKEN_SECRET', databaseUrl: 'DATABASE_URL', redisUrl: 'REDIS_URL', postgresPassword: 'POSTGRES_PASSWORD', assistantApiKey: 'ASSISTANT_API_KEY' } as const;
+export const SECRET_KEYS = {
+  jwtSecret: 'JWT_SECRET',
+  serviceTokenSecret: 'SERVICE_TOKEN_SECRET',
+  databaseUrl: 'DATABASE_URL',
+  redisUrl: 'REDIS_URL',
+  postgresPassword: 'POSTGRES_PASSWORD',
+  assistantApiKey: 'ASSISTANT_API_KEY',
+  objectStoreAccessKey: 'S3_ACCESS_KEY_ID',
+  objectStoreSecretKey: 'S3_SECRET_ACCESS_KEY',
+} as const;
 
 /**
  * Whether REDIS_URL is a secret: a managed Redis (ElastiCache) requires TLS and an AUTH token, so its
@@ -39,7 +49,7 @@ export class AppConfig extends Construct {
       data: {
         NODE_ENV: 'production',
         LOG_LEVEL: 'info',
-        KAFKA_BROKERS: `${KAFKA_CLUSTER_NAME}-kafka-bootstrap.${namespace}.svc:${PORTS.kafka}`,
+        KAFKA_BROKERS: `${KAFKA_CLUSTER_NAME}-kafka-bootstrap.${namespace}.svc:${kafkaClientPort(config)}`,
         KAFKA_MESSAGES_TOPIC: KAFKA_TOPICS.messages,
         KAFKA_DLQ_TOPIC: KAFKA_TOPICS.deadLetter,
         KAFKA_MESSAGES_PARTITIONS: String(config.kafka.messagesPartitions),
@@ -71,7 +81,7 @@ export class AppConfig extends Construct {
     });
     this.persister = new kplus.ConfigMap(this, 'persister', {
       metadata: { name: 'chat-persister-config', namespace, labels },
-      data: { PERSISTER_PORT: String(PORTS.persister), KAFKA_GROUP_ID: 'chat-persister', PERSISTER_BATCH_MAX: '5000' },
+      data: { PERSISTER_PORT: String(PORTS.persister), KAFKA_GROUP_ID: KAFKA_GROUPS.persister, PERSISTER_BATCH_MAX: '5000' },
     });
 
     if (config.assistant) {
@@ -80,7 +90,7 @@ export class AppConfig extends Construct {
         metadata: { name: 'chat-assistant-config', namespace, labels },
         data: {
           ASSISTANT_PORT: String(PORTS.assistant),
-          ASSISTANT_GROUP_ID: 'chat-assistant',
+          ASSISTANT_GROUP_ID: KAFKA_GROUPS.assistant,
           ...(redisUrlIsSecret(config) ? {} : { REDIS_URL: `redis://chat-redis.${namespace}.svc:${PORTS.redis}` }),
           REDIS_KEY_PREFIX: 'chat:',
           // The gateways' Service: the worker is one Socket.IO client and needs no affinity.

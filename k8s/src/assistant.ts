@@ -2,6 +2,7 @@ import * as kplus from 'cdk8s-plus-34';
 import { Construct } from 'constructs';
 import { type AppConfig, redisUrlIsSecret, SECRET_KEYS } from './app-config';
 import { type AssistantSettings, imageFor, PORTS, type PlatformConfig } from './config';
+import { useKafkaUser } from './kafka-users';
 import { PodDisruptionBudget } from './pod-disruption-budget';
 import { NODE_UID } from './security';
 import { ServiceDeployment } from './service-deployment';
@@ -41,9 +42,8 @@ export class Assistant extends Construct {
         ...(redisUrlIsSecret(config) ? { REDIS_URL: appConfig.secretValue(SECRET_KEYS.redisUrl) } : {}),
         ASSISTANT_API_KEY: appConfig.secretValue(SECRET_KEYS.assistantApiKey, { optional: true }),
       },
-      readinessPath: '/readyz',
-      livenessPath: '/healthz',
     });
+    useKafkaUser(this, this.workload, config, 'assistant');
     new PodDisruptionBudget(this, 'pdb', { config, component: 'assistant', maxUnavailable: 1 });
   }
 }

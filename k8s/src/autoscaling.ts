@@ -25,51 +25,26 @@ export class Autoscaling extends Construct {
         behavior: { scaleDown: { stabilizationWindowSeconds: 300, policies: [{ type: 'Pods', value: pods, periodSeconds: 60 }] } },
       },
     });
-    new ApiObject(this, 'gateway', {
-      apiVersion: 'keda.sh/v1alpha1',
-      kind: 'ScaledObject',
-      metadata: { name: 'chat-gateway', namespace },
-      spec: {
-        scaleTargetRef: { name: 'chat-gateway' },
-        minReplicaCount: gateway.minReplicas,
-        maxReplicaCount: gateway.maxReplicas,
-        advanced: scaleDown(1),
-        triggers: [
-          { type: 'cpu', metricType: 'Utilization', metadata: { value: String(gateway.cpuTargetPercent) } },
-          {
-            type: 'prometheus',
-            metricType: 'AverageValue',
-            metadata: {
-              serverAddress: PROMETHEUS_URL,
-              query: `sum(chat_gateway_connections{namespace="${namespace}"})`,
-              threshold: String(gateway.socketsPerPod),
-            },
-          },
-        ],
-      },
+    // One shape for both: KEDA's HPA bounds, the slow scale-down, and the triggers.
+    const scaledObject = (component: 'gateway' | 'persister', min: number, max: number, triggers: object[]) =>
+      new ApiObject(this, component, {
+        apiVersion: 'keda.sh/v1alpha1',
+        kind: 'ScaledObject',
+        metadata: { name: `chat-${component}`, namespace },
+        spec: { scaleTargetRef: { name: `chat-${component}` }, minReplicaCount: min, maxReplicaCount: max, advanced: scaleDown(1), triggers },
+      });
+    const prometheus = (query: string, threshold: number) => ({
+      type: 'prometheus',
+      metricType: 'AverageValue',
+      metadata: { serverAddress: PROMETHEUS_URL, query, threshold: String(threshold) },
     });
-    new ApiObject(this, 'persister', {
-      apiVersion: 'keda.sh/v1alpha1',
-      kind: 'ScaledObject',
-      metadata: { name: 'chat-persister', namespace },
-      spec: {
-        scaleTargetRef: { name: 'chat-persister' },
-        minReplicaCount: persister.replicas,
-        // A consumer group gives a partition to one member only: more would sit idle.
-        maxReplicaCount: kafka.messagesPartitions,
-        advanced: scaleDown(1),
-        triggers: [
-          {
-            type: 'prometheus',
-            metricType: 'AverageValue',
-            metadata: {
-              serverAddress: PROMETHEUS_URL,
-              query: `sum(persister_consumer_lag{namespace="${namespace}",topic="${KAFKA_TOPICS.messages}"})`,
-              threshold: String(persister.lagPerReplica),
-            },
-          },
-        ],
-      },
-    });
+    scaledObject('gateway', gateway.minReplicas, gateway.maxReplicas, [
+      { type: 'cpu', metricType: 'Utilization', metadata: { value: String(gateway.cpuTargetPercent) } },
+      prometheus(`sum(chat_gateway_connections{namespace="${namespace}"})`, gateway.socketsPerPod),
+    ]);
+    // A consumer group gives a partition to one member only: more than the partitions would sit idle.
+    scaledObject('persister', persister.replicas, kafka.messagesPartitions, [
+      prometheus(`sum(persister_consumer_lag{namespace="${namespace}",topic="${KAFKA_TOPICS.messages}"})`, persister.lagPerReplica),
+    ]);
   }
 }

@@ -136,6 +136,11 @@ export interface PlatformConfig {
     /** Persistent volume size per node ("20Gi"); undefined means ephemeral storage (dev only). */
     readonly storageSize?: string;
     readonly resources: ContainerResources;
+    /**
+     * `scram-sha-512`: the clients' listener is TLS with SCRAM-SHA-512, one KafkaUser per service with
+     * ACLs for exactly its topics and groups (kafka-users.ts). Undefined: plaintext, unauthenticated (dev).
+     */
+    readonly authentication?: 'scram-sha-512';
   };
   /** In-cluster PostgreSQL (dev) or an external endpoint (prod, e.g. RDS). */
   readonly postgres: { readonly mode: 'in-cluster'; readonly image: string; readonly storageSize: string } | ({ readonly mode: 'external' } & ExternalEndpoint);
@@ -152,16 +157,37 @@ export interface PlatformConfig {
   readonly podAnnotations: Readonly<Record<string, string>>;
   /** The room assistant; undefined (the presets' default) deploys none and the web app hides its hint. */
   readonly assistant?: AssistantSettings;
+  /** Files in messages: object storage, the thumbnail worker, the orphan sweep (files.ts); undefined: none. */
+  readonly files?: FilesSettings;
+}
+
+/** Where files live and what processes them (see k8s/src/files.ts). */
+export interface FilesSettings {
+  /**
+   * `in-cluster`: a versitygw StatefulSet (dev on kind/minikube), browsers reach its bucket under
+   * `/<bucket>/` of the web host; `s3`: the Pulumi FileBucket, reached through the gateway service
+   * account's IAM role (IRSA, no static keys) at the bucket's own origin.
+   */
+  readonly store:
+    | { readonly mode: 'in-cluster'; readonly image: string; readonly storageSize: string; readonly bucket: string }
+    | { readonly mode: 's3'; readonly bucket: string; readonly region: string; readonly gatewayRoleArn: string };
+  /** The thumbnail worker's Deployment, scaled on CPU (decoding images is all it does). */
+  readonly thumbnails: { readonly minReplicas: number; readonly maxReplicas: number; readonly cpuTargetPercent: number; readonly resources: ContainerResources };
+  /** Five-field cron schedule of the orphan sweep. */
+  readonly sweepSchedule: string;
 }
 
 /** Name of the Secret holding JWT_SECRET, DATABASE_URL (and POSTGRES_PASSWORD in dev). Never synthesized with data. */
 export const SECRET_NAME = 'chat-secrets';
 
 /** Fixed ports of the services (their defaults in .env.example). */
-export const PORTS = { gateway: 3000, persister: 3100, assistant: 3200, web: 8080, redis: 6379, postgres: 5432, kafka: 9092 } as const;
+export const PORTS = { gateway: 3000, persister: 3100, assistant: 3200, web: 8080, redis: 6379, postgres: 5432, kafka: 9092, kafkaTls: 9093 } as const;
 
 /** The Strimzi cluster name; also the prefix of its bootstrap Service. */
 export const KAFKA_CLUSTER_NAME = 'chat-kafka';
+
+/** The port the services reach the brokers on: the TLS + SCRAM listener where Kafka authenticates. */
+export const kafkaClientPort = (config: PlatformConfig): number => (config.kafka.authentication ? PORTS.kafkaTls : PORTS.kafka);
 
 /** Kafka topics, from the shared protocol package so that manifests and services agree. */
 export const KAFKA_TOPICS = TOPICS;
@@ -201,6 +227,11 @@ export function devConfig(overrides: Partial<PlatformConfig> = {}): PlatformConf
     spreadOverZones: false,
     placement: { nodeSelector: {}, tolerations: [] },
     podAnnotations: {},
+    files: {
+      store: { mode: 'in-cluster', image: 'versity/versitygw:v1.8.0', storageSize: '5Gi', bucket: 'chat-files' },
+      thumbnails: { minReplicas: 1, maxReplicas: 2, cpuTargetPercent: 80, resources: small },
+      sweepSchedule: '17 * * * *',
+    },
     ...overrides,
   });
 }
@@ -242,6 +273,7 @@ export function prodConfig(overrides: Partial<PlatformConfig> = {}): PlatformCon
       minInSyncReplicas: 2,
       storageSize: '100Gi',
       resources: { cpuRequest: '1', cpuLimit: '2', memoryRequest: '4Gi', memoryLimit: '4Gi' },
+      authentication: 'scram-sha-512',
     },
     postgres: { mode: 'external', host: 'chat.cluster-example.eu-west-1.rds.amazonaws.com', port: 5432, cidr: '10.0.0.0/16' },
     redis: { mode: 'external', host: 'chat.example.cache.amazonaws.com', port: 6379, cidr: '10.0.0.0/16' },
@@ -251,6 +283,12 @@ export function prodConfig(overrides: Partial<PlatformConfig> = {}): PlatformCon
     // The app node group and Karpenter's `app` NodePool; the system nodes keep the operators.
     placement: { nodeSelector: { [NODE_ROLE_LABEL]: 'app' }, tolerations: [] },
     podAnnotations: {},
+    files: {
+      // Placeholders: the Pulumi stack's filesBucketName and gatewayRoleArn outputs (see the README).
+      store: { mode: 's3', bucket: 'chat-prod-files', region: 'eu-west-1', gatewayRoleArn: 'arn:aws:iam::123456789012:role/chat-prod-gateway-files' },
+      thumbnails: { minReplicas: 2, maxReplicas: 10, cpuTargetPercent: 70, resources: { cpuRequest: '250m', cpuLimit: '1', memoryRequest: '256Mi', memoryLimit: '512Mi' } },
+      sweepSchedule: '17 * * * *',
+    },
     ...overrides,
   });
 }
@@ -289,6 +327,15 @@ export function validateConfig(config: PlatformConfig): PlatformConfig {
     if (assistant.replicas > kafka.messagesPartitions) fail(`assistant.replicas (${assistant.replicas}) exceeds the ${kafka.messagesPartitions} partitions of ${KAFKA_TOPICS.messages}`);
     if (!/^https?:\/\/[^\s]+$/.test(assistant.url)) fail(`assistant.url "${assistant.url}" is not an http(s) URL`);
     if (!/^[A-Za-z0-9_.-]{3,32}$/.test(assistant.name)) fail(`assistant.name "${assistant.name}" is not a valid username`);
+  }
+  const { files } = config;
+  if (files) {
+    const t = files.thumbnails;
+    if (t.minReplicas < 1 || t.maxReplicas < t.minReplicas) fail(`files.thumbnails replicas must satisfy 1 <= minReplicas (${t.minReplicas}) <= maxReplicas (${t.maxReplicas})`);
+    if (t.maxReplicas > kafka.messagesPartitions) fail(`files.thumbnails.maxReplicas (${t.maxReplicas}) exceeds the ${kafka.messagesPartitions} partitions of ${KAFKA_TOPICS.messages}`);
+    if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(files.store.bucket)) fail(`files.store.bucket "${files.store.bucket}" is not an S3 bucket name`);
+    if (files.store.mode === 's3' && !/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/.test(files.store.gatewayRoleArn)) fail('files.store.gatewayRoleArn is not an IAM role ARN');
+    if (files.sweepSchedule.trim().split(/\s+/).length !== 5) fail(`files.sweepSchedule "${files.sweepSchedule}" is not a five-field cron expression`);
   }
   return Object.freeze(config);
 }

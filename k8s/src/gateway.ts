@@ -3,6 +3,7 @@ import * as kplus from 'cdk8s-plus-34';
 import { Construct } from 'constructs';
 import { type AppConfig, GATEWAY_SHUTDOWN_GRACE_MS, redisUrlIsSecret, SECRET_KEYS } from './app-config';
 import { imageFor, PORTS, type PlatformConfig } from './config';
+import { useKafkaUser } from './kafka-users';
 import { PodDisruptionBudget } from './pod-disruption-budget';
 import { NODE_UID } from './security';
 import { ServiceDeployment } from './service-deployment';
@@ -52,8 +53,6 @@ export class Gateway extends Construct {
         DATABASE_URL: appConfig.secretValue(SECRET_KEYS.databaseUrl),
         ...(redisUrlIsSecret(config) ? { REDIS_URL: appConfig.secretValue(SECRET_KEYS.redisUrl) } : {}),
       },
-      readinessPath: '/readyz',
-      livenessPath: '/healthz',
       preStopSleepSeconds: GATEWAY_PRESTOP_SECONDS,
       terminationGrace: Duration.seconds(GATEWAY_TERMINATION_GRACE_SECONDS),
     });
@@ -72,6 +71,7 @@ export class Gateway extends Construct {
       },
     });
 
+    useKafkaUser(this, this.workload, config, 'gateway');
     new PodDisruptionBudget(this, 'pdb', { config, component: 'gateway', maxUnavailable: 1 });
   }
 }

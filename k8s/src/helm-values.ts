@@ -7,7 +7,7 @@ import type { Manifest } from './synth';
 type ResourcesValue = { requests: Record<string, string>; limits: Record<string, string> };
 
 /** Workloads whose pods take the placement and annotation values. */
-const APP_WORKLOADS = ['chat-gateway', 'chat-persister', 'chat-web', 'chat-assistant', 'chat-migrate'];
+const APP_WORKLOADS = ['chat-gateway', 'chat-persister', 'chat-web', 'chat-assistant', 'chat-migrate', 'chat-thumbnails'];
 
 const resourcesValue = (r: ContainerResources): ResourcesValue => {
   const k8s = containerResources(r);

@@ -1,6 +1,6 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { KAFKA_CLUSTER_NAME, KAFKA_TOPICS, PORTS, type PlatformConfig } from './config';
+import { KAFKA_CLUSTER_NAME, KAFKA_TOPICS, kafkaClientPort, type PlatformConfig } from './config';
 import { selectorLabels, strimziClusterLabels } from './labels';
 
 /** API version of the Strimzi custom resources (Strimzi 1.x serves kafka.strimzi.io/v1 only). */
@@ -84,20 +84,23 @@ export class KafkaCluster extends Construct {
       spec: {
         kafka: {
           version: kafka.version,
+          // The clients' one listener: plaintext in dev; TLS with SCRAM-SHA-512 where the services have KafkaUsers.
           listeners: [
             {
-              name: 'plain',
-              port: PORTS.kafka,
-              type: 'internal',
-              tls: false,
+              ...(kafka.authentication
+                ? { name: 'tls', port: kafkaClientPort(config), type: 'internal', tls: true, authentication: { type: kafka.authentication } }
+                : { name: 'plain', port: kafkaClientPort(config), type: 'internal', tls: false }),
               // Strimzi turns these into the NetworkPolicy of the listener: only the services connect.
               networkPolicyPeers: [
                 { podSelector: { matchLabels: selectorLabels('gateway') } },
                 { podSelector: { matchLabels: selectorLabels('persister') } },
                 ...(config.assistant ? [{ podSelector: { matchLabels: selectorLabels('assistant') } }] : []),
+                ...(config.files ? [{ podSelector: { matchLabels: selectorLabels('thumbnails') } }] : []),
               ],
             },
           ],
+          // ACLs of the KafkaUsers (Strimzi's own components are super users of the simple authorizer).
+          ...(kafka.authentication ? { authorization: { type: 'simple' } } : {}),
           ...(config.spreadOverZones ? { rack: { topologyKey: 'topology.kubernetes.io/zone' } } : {}),
           ...(config.serviceMonitors
             ? { metricsConfig: { type: 'jmxPrometheusExporter', valueFrom: { configMapKeyRef: { name: KAFKA_METRICS_CONFIG, key: KAFKA_METRICS_KEY } } } }
@@ -111,7 +114,8 @@ export class KafkaCluster extends Construct {
             'transaction.state.log.min.isr': kafka.minInSyncReplicas,
           },
         },
-        entityOperator: { topicOperator: {} },
+        // The User Operator turns each KafkaUser into SCRAM credentials, ACLs and a Secret.
+        entityOperator: { topicOperator: {}, ...(kafka.authentication ? { userOperator: {} } : {}) },
         // Consumer-group lag and topic offsets as Prometheus metrics (dashboards, alerts).
         kafkaExporter: { topicRegex: 'chat\\..*', groupRegex: '.*' },
         // Partition rebalancing after adding brokers (KafkaRebalance resources drive it).

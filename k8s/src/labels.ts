@@ -1,5 +1,5 @@
 /** Components of the platform, each a set of pods with its own labels and NetworkPolicies. */
-export type Component = 'gateway' | 'persister' | 'assistant' | 'web' | 'migration' | 'redis' | 'postgres';
+export type Component = 'gateway' | 'persister' | 'assistant' | 'web' | 'migration' | 'redis' | 'postgres' | 'file-sweep' | 'thumbnails' | 'object-store';
 
 /** Labels that select the pods of one component (stable: used by Services, PDBs, NetworkPolicies). */
 export function selectorLabels(component: Component): Record<string, string> {

@@ -1,6 +1,6 @@
 import * as kplus from 'cdk8s-plus-34';
 import { Construct } from 'constructs';
-import { KAFKA_CLUSTER_NAME, PORTS, type PlatformConfig } from './config';
+import { KAFKA_CLUSTER_NAME, kafkaClientPort, PORTS, type PlatformConfig } from './config';
 import { type Component, selectorLabels, strimziClusterLabels } from './labels';
 
 const { k8s } = kplus;
@@ -127,7 +127,7 @@ export class NetworkPolicies extends Construct {
   }
 
   private toKafka(): kplus.k8s.NetworkPolicyEgressRule {
-    return { to: [kafkaPods], ports: [tcp(PORTS.kafka)] };
+    return { to: [kafkaPods], ports: [tcp(kafkaClientPort(this.config))] };
   }
 
   /** Egress to Redis or Postgres: its pods in dev, its address range in prod. */

@@ -2,6 +2,7 @@ import * as kplus from 'cdk8s-plus-34';
 import { Construct } from 'constructs';
 import { type AppConfig, SECRET_KEYS } from './app-config';
 import { imageFor, PORTS, type PlatformConfig } from './config';
+import { useKafkaUser } from './kafka-users';
 import { PodDisruptionBudget } from './pod-disruption-budget';
 import { NODE_UID } from './security';
 import { ServiceDeployment } from './service-deployment';
@@ -34,9 +35,8 @@ export class Persister extends Construct {
       resources: config.persister.resources,
       envFrom: [kplus.Env.fromConfigMap(appConfig.shared), kplus.Env.fromConfigMap(appConfig.persister)],
       env: { DATABASE_URL: appConfig.secretValue(SECRET_KEYS.databaseUrl) },
-      readinessPath: '/readyz',
-      livenessPath: '/healthz',
     });
+    useKafkaUser(this, this.workload, config, 'persister');
     new PodDisruptionBudget(this, 'pdb', { config, component: 'persister', maxUnavailable: 1 });
   }
 }

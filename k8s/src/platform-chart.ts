@@ -8,8 +8,10 @@ import { Autoscaling } from './autoscaling';
 import { Assistant } from './assistant';
 import type { PlatformConfig } from './config';
 import { DevPostgres, DevRedis, ExternalStoreService } from './datastores';
+import { Files } from './files';
 import { Gateway } from './gateway';
 import { KafkaCluster } from './kafka-cluster';
+import { KafkaUsers } from './kafka-users';
 import { MigrationJob } from './migration-job';
 import { NetworkPolicies } from './network-policies';
 import { Persister } from './persister';
@@ -34,6 +36,7 @@ export class PlatformChart extends Chart {
     });
     const appConfig = new AppConfig(this, 'config', config);
     new KafkaCluster(this, 'kafka', config);
+    new KafkaUsers(this, 'kafka-users', config);
 
     if (config.redis.mode === 'in-cluster') new DevRedis(this, 'redis', { ...config, redis: config.redis });
     else new ExternalStoreService(this, 'redis', { config, component: 'redis', endpoint: config.redis });
@@ -42,6 +45,7 @@ export class PlatformChart extends Chart {
 
     const gateway = new Gateway(this, 'gateway', { config, appConfig });
     const persister = new Persister(this, 'persister', { config, appConfig });
+    if (config.files) new Files(this, 'files', { config, files: config.files, appConfig, gateway: gateway.workload.deployment });
     if (config.assistant) new Assistant(this, 'assistant', { config, settings: config.assistant, appConfig });
     new Web(this, 'web', config);
     new MigrationJob(this, 'migration', { config, appConfig });

@@ -1,6 +1,7 @@
 import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-34';
 import { Construct } from 'constructs';
+import { PROBES, type ProbeSettings } from '@chat/service-kit';
 import type { ContainerResources, PlatformConfig } from './config';
 import { type Component, componentLabels, selectorLabels } from './labels';
 import { restrictedPodSecurityContext, restrictedSecurityContext } from './security';
@@ -8,7 +9,7 @@ import { restrictedPodSecurityContext, restrictedSecurityContext } from './secur
 /** Props of {@link ServiceDeployment}. */
 export interface ServiceDeploymentProps {
   readonly config: PlatformConfig;
-  readonly component: Extract<Component, 'gateway' | 'persister' | 'assistant' | 'web'>;
+  readonly component: Extract<Component, 'gateway' | 'persister' | 'assistant' | 'web' | 'thumbnails'>;
   readonly image: string;
   /** Replicas of the Deployment; undefined when a HorizontalPodAutoscaler owns the count. */
   readonly replicas?: number;
@@ -21,10 +22,16 @@ export interface ServiceDeploymentProps {
   readonly command?: string[];
   readonly env?: Record<string, kplus.EnvValue>;
   readonly envFrom?: kplus.EnvFrom[];
-  /** Path answering 200 once the pod may get traffic (503 while draining). */
-  readonly readinessPath: string;
-  /** Path answering 200 while the process is alive; undefined: a TCP check of the port (a liveness that does not share readiness's answer). */
-  readonly livenessPath?: string;
+  /**
+   * Path answering 200 once the pod may get traffic (503 while draining). Default the services'
+   * {@link PROBES}.readiness path; the timing is always PROBES'.
+   */
+  readonly readinessPath?: string;
+  /**
+   * Liveness by a TCP check of the port instead of {@link PROBES}.liveness's path (for a pod whose
+   * only HTTP answer is its readiness one: a liveness must not share readiness's answer).
+   */
+  readonly livenessOverTcp?: boolean;
   /** Time between SIGTERM and SIGKILL. Default 30 s. */
   readonly terminationGrace?: Duration;
   /**
@@ -32,6 +39,14 @@ export interface ServiceDeploymentProps {
    * new connections to a pod before it starts draining. Default none.
    */
   readonly preStopSleepSeconds?: number;
+}
+
+/** Seconds a container may take to start before its first liveness probe. */
+const LIVENESS_START = Duration.seconds(10);
+
+/** A probe's period, timeout and threshold as cdk8s-plus options, from the one definition in the service kit. */
+function probeTiming(settings: ProbeSettings): { periodSeconds: Duration; timeoutSeconds: Duration; failureThreshold: number } {
+  return { periodSeconds: Duration.seconds(settings.periodSeconds), timeoutSeconds: Duration.seconds(settings.timeoutSeconds), failureThreshold: settings.failureThreshold };
 }
 
 /** Converts "500m"/"2" to cdk8s-plus CPU units. */
@@ -87,18 +102,11 @@ export class ServiceDeployment extends Construct {
         cpu: { request: cpu(props.resources.cpuRequest), limit: cpu(props.resources.cpuLimit) },
         memory: { request: memory(props.resources.memoryRequest), limit: memory(props.resources.memoryLimit) },
       },
-      readiness: kplus.Probe.fromHttpGet(props.readinessPath, {
-        port: props.port,
-        periodSeconds: Duration.seconds(5),
-        failureThreshold: 2,
-        timeoutSeconds: Duration.seconds(2),
-      }),
-      liveness: (() => {
-        const options = { initialDelaySeconds: Duration.seconds(10), periodSeconds: Duration.seconds(10), failureThreshold: 3, timeoutSeconds: Duration.seconds(2) };
-        return props.livenessPath === undefined
-          ? kplus.Probe.fromTcpSocket({ port: props.port, ...options })
-          : kplus.Probe.fromHttpGet(props.livenessPath, { port: props.port, ...options });
-      })(),
+      readiness: kplus.Probe.fromHttpGet(props.readinessPath ?? PROBES.readiness.path, { port: props.port, ...probeTiming(PROBES.readiness) }),
+      // The first probe waits for start-up; after that a kubelet acts exactly as the local supervisor does.
+      liveness: props.livenessOverTcp
+        ? kplus.Probe.fromTcpSocket({ port: props.port, initialDelaySeconds: LIVENESS_START, ...probeTiming(PROBES.liveness) })
+        : kplus.Probe.fromHttpGet(PROBES.liveness.path, { port: props.port, initialDelaySeconds: LIVENESS_START, ...probeTiming(PROBES.liveness) }),
       lifecycle:
         props.preStopSleepSeconds === undefined
           ? undefined

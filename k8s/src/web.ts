@@ -21,6 +21,7 @@ export class Web extends Construct {
       // Ready: nginx serves /healthz. Alive: it accepts connections (a distinct check, so a slow
       // answer takes the pod out of the Service before it is ever restarted).
       readinessPath: '/healthz',
+      livenessOverTcp: true,
     });
     if (config.web.replicas > 1) new PodDisruptionBudget(this, 'pdb', { config, component: 'web', maxUnavailable: 1 });
   }

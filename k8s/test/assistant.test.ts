@@ -1,18 +1,7 @@
-import { type AssistantSettings, devConfig, type Manifest, prodConfig, synthManifests } from '../src';
-import { find, identities } from './support';
+import { devConfig, type Manifest, prodConfig, synthManifests } from '../src';
+import { find, identities, openAiAssistant } from './support';
 
-const settings: AssistantSettings = {
-  replicas: 2,
-  resources: { cpuRequest: '50m', cpuLimit: '500m', memoryRequest: '128Mi', memoryLimit: '256Mi' },
-  name: 'assistant',
-  api: 'openai',
-  url: 'https://llm.example.com/v1',
-  model: 'gpt-4o-mini',
-  timeoutMs: 60_000,
-  maxTokens: 512,
-  contextMessages: 20,
-  modelEgress: { cidr: '0.0.0.0/0', port: 443 },
-};
+const settings = openAiAssistant(2);
 const assistantObjects = (manifests: Manifest[]) => identities(manifests.filter((m) => m.metadata.name.startsWith('chat-assistant')));
 
 describe('the room assistant in Kubernetes', () => {
@@ -28,6 +17,7 @@ describe('the room assistant in Kubernetes', () => {
     expect(assistantObjects(manifests)).toEqual([
       'ConfigMap/chat-assistant-config',
       'Deployment/chat-assistant',
+      'KafkaUser/chat-assistant',
       'NetworkPolicy/chat-assistant',
       'PodDisruptionBudget/chat-assistant',
       'Service/chat-assistant',

@@ -25,8 +25,8 @@ const environments: [string, Manifest[]][] = [
 
 /** Every object kind per environment: the README's "manifests per environment" note states this list. */
 const KINDS = {
-  dev: ['ClusterIssuer', 'ConfigMap', 'Deployment', 'HorizontalPodAutoscaler', 'Ingress', 'Job', 'Kafka', 'KafkaNodePool', 'KafkaTopic', 'Namespace', 'NetworkPolicy', 'PodDisruptionBudget', 'Service', 'StatefulSet'],
-  prod: ['ClientTrafficPolicy', 'ClusterIssuer', 'ConfigMap', 'Deployment', 'EnvoyProxy', 'ExternalSecret', 'Gateway', 'GatewayClass', 'HTTPRoute', 'Job', 'Kafka', 'KafkaNodePool', 'KafkaTopic', 'Namespace', 'NetworkPolicy', 'PodDisruptionBudget', 'PodMonitor', 'PrometheusRule', 'ScaledObject', 'Service', 'ServiceMonitor'],
+  dev: ['ClusterIssuer', 'ConfigMap', 'CronJob', 'Deployment', 'HorizontalPodAutoscaler', 'Ingress', 'Job', 'Kafka', 'KafkaNodePool', 'KafkaTopic', 'Namespace', 'NetworkPolicy', 'PodDisruptionBudget', 'Service', 'ServiceAccount', 'StatefulSet'],
+  prod: ['ClientTrafficPolicy', 'ClusterIssuer', 'ConfigMap', 'CronJob', 'Deployment', 'EnvoyProxy', 'ExternalSecret', 'Gateway', 'GatewayClass', 'HTTPRoute', 'Job', 'Kafka', 'KafkaNodePool', 'KafkaTopic', 'KafkaUser', 'Namespace', 'NetworkPolicy', 'PodDisruptionBudget', 'PodMonitor', 'PrometheusRule', 'ScaledObject', 'Service', 'ServiceAccount', 'ServiceMonitor'],
 };
 
 describe('synthesized manifests', () => {
@@ -196,7 +196,7 @@ describe('synthesized manifests', () => {
     expect(web.livenessProbe.httpGet).toBeUndefined();
   });
 
-  test.each(environments)('%s contains no Secret and no secret value; every secret reference names chat-secrets', (_name, manifests) => {
+  test.each(environments)('%s contains no Secret and no secret value; every secret reference names chat-secrets or a KafkaUser\'s Secret', (_name, manifests) => {
     expect(manifests.filter((m) => m.kind === 'Secret')).toEqual([]);
     const text = JSON.stringify(manifests);
     const example = readFileSync(path.join(repoRoot, '.env.example'), 'utf8');
@@ -207,6 +207,9 @@ describe('synthesized manifests', () => {
     const secretRefs = [...text.matchAll(/"secretKeyRef":\{"key":"([A-Z_]+)","name":"([^"]+)"\}/g)];
     expect(secretRefs.length).toBeGreaterThan(0);
     for (const [, , name] of secretRefs) expect(name).toBe(SECRET_NAME);
+    // The one other kind of reference: a KafkaUser's password, in the Secret Strimzi's User Operator writes.
+    const users = manifests.filter((m) => m.kind === 'KafkaUser').map((m) => m.metadata.name);
+    for (const [, , name] of text.matchAll(/"secretKeyRef":\{"key":"(password)","name":"([^"]+)"\}/g)) expect(users).toContain(name);
   });
 
   test('prod fills chat-secrets from an ExternalSecret with no values in it', () => {
@@ -242,7 +245,7 @@ describe('synthesized manifests', () => {
     expect(egress(prod)).toContain(prodConfigValue.postgres.mode === 'external' ? prodConfigValue.postgres.cidr : 'unreachable');
     expect(find(prod, 'Service', 'chat-postgres').spec).toMatchObject({ type: 'ExternalName' });
     expect(prod.filter((m) => m.kind === 'StatefulSet')).toEqual([]);
-    expect(identities(dev.filter((m) => m.kind === 'StatefulSet'))).toEqual(['StatefulSet/chat-postgres', 'StatefulSet/chat-redis']);
+    expect(identities(dev.filter((m) => m.kind === 'StatefulSet'))).toEqual(['StatefulSet/chat-object-store', 'StatefulSet/chat-postgres', 'StatefulSet/chat-redis']);
   });
 
   test.each(environments)('%s never runs more persisters than the messages topic has partitions', (_name, manifests) => {
@@ -270,7 +273,38 @@ describe('synthesized manifests', () => {
     const topics = manifests.filter((m) => m.kind === 'KafkaTopic') as any[];
     expect(topics.map((t) => t.spec.topicName).sort()).toEqual([KAFKA_TOPICS.deadLetter, KAFKA_TOPICS.messages].sort());
     for (const topic of topics) expect(topic.apiVersion).toBe(STRIMZI_API_VERSION);
-    expect(find(manifests, 'ConfigMap', 'chat-config').data.KAFKA_BROKERS).toBe('chat-kafka-kafka-bootstrap.chat.svc:9092');
+    // dev: the plaintext listener; prod: the TLS + SCRAM-SHA-512 one.
+    expect(find(manifests, 'ConfigMap', 'chat-config').data.KAFKA_BROKERS).toBe(`chat-kafka-kafka-bootstrap.chat.svc:${manifests === prod ? 9093 : 9092}`);
+  });
+
+  test('prod: Kafka takes TLS with SCRAM-SHA-512 only, and each service connects as its own KafkaUser with exactly its ACLs', () => {
+    const kafka = find(prod, 'Kafka', 'chat-kafka').spec;
+    expect(kafka.kafka.listeners).toEqual([expect.objectContaining({ name: 'tls', port: 9093, tls: true, authentication: { type: 'scram-sha-512' } })]);
+    expect(kafka.kafka.authorization).toEqual({ type: 'simple' });
+    expect(kafka.entityOperator.userOperator).toEqual({});
+    const acls = (name: string) =>
+      find(prod, 'KafkaUser', name).spec.authorization.acls.map((a: any) => `${a.resource.type}:${a.resource.name}:${[...a.operations].sort().join('+')}`).sort();
+    expect(acls('chat-gateway')).toEqual([`topic:${KAFKA_TOPICS.messages}:Describe+Write`]);
+    expect(acls('chat-persister')).toEqual(['group:chat-persister:Read', `topic:${KAFKA_TOPICS.deadLetter}:Describe+Write`, `topic:${KAFKA_TOPICS.messages}:Describe+Read`].sort());
+    for (const name of ['chat-gateway', 'chat-persister']) {
+      const user = find(prod, 'KafkaUser', name);
+      expect(user.spec.authentication).toEqual({ type: 'scram-sha-512' });
+      expect(user.metadata.labels['strimzi.io/cluster']).toBe('chat-kafka');
+      const pod = find(prod, 'Deployment', name).spec.template.spec;
+      const env = Object.fromEntries(pod.containers[0].env.map((e: any) => [e.name, e.value ?? e.valueFrom]));
+      expect(env).toMatchObject({
+        KAFKA_SASL_MECHANISM: 'scram-sha-512',
+        KAFKA_SASL_USERNAME: name,
+        KAFKA_SASL_PASSWORD: { secretKeyRef: { name, key: 'password' } },
+        KAFKA_TLS: 'true',
+        KAFKA_TLS_CA_FILE: '/etc/kafka-ca/ca.crt',
+      });
+      const ca = pod.volumes.find((v: any) => v.secret?.secretName === 'chat-kafka-cluster-ca-cert');
+      expect(pod.containers[0].volumeMounts).toContainEqual(expect.objectContaining({ name: ca.name, mountPath: '/etc/kafka-ca', readOnly: true }));
+    }
+    // dev keeps the plaintext listener and no users.
+    expect(dev.filter((m) => m.kind === 'KafkaUser')).toEqual([]);
+    expect(find(dev, 'Kafka', 'chat-kafka').spec.kafka.listeners[0]).toMatchObject({ name: 'plain', tls: false });
   });
 
   test('prod exports Kafka metrics (JMX exporter, Kafka Exporter) to Prometheus, runs Cruise Control, and ships the dashboards', () => {
@@ -284,7 +318,7 @@ describe('synthesized manifests', () => {
     expect(boards.map((b) => b.metadata.name).sort()).toEqual(['dashboard-chat-gateway', 'dashboard-chat-kafka', 'dashboard-chat-persister', 'dashboard-chat-postgres']);
     const gateway = JSON.parse(boards.find((b) => b.metadata.name === 'dashboard-chat-gateway').data['chat-gateway.json']);
     const exprs = JSON.stringify(gateway.panels.map((p: any) => p.targets));
-    for (const metric of ['chat_gateway_connections', 'chat_gateway_messages_total', 'chat_gateway_send_seconds', 'eventloop_lag', 'chat_gateway_errors_total']) expect(exprs).toContain(metric);
+    for (const metric of ['chat_gateway_connections', 'chat_gateway_messages_total', 'chat_gateway_send_seconds', 'chat_gateway_deliver_seconds', 'eventloop_lag', 'chat_gateway_errors_total']) expect(exprs).toContain(metric);
   });
 
   test('prod replicates Kafka three ways and writes with min.insync.replicas 2', () => {
@@ -298,7 +332,10 @@ describe('synthesized manifests', () => {
   test('image registry and tag are configurable and used by every workload, the migration Job included', () => {
     const manifests = synthManifests(configFor('prod', { images: { registry: 'registry.example/chat', tag: '1.2.3', pullPolicy: 'Always' } }));
     const images = podTemplates(manifests).flatMap(({ template }) => template.spec.containers.map((c: any) => c.image));
+    // The gateway's image runs the gateway, the thumbnail worker and the file sweep.
     expect(images.sort()).toEqual([
+      'registry.example/chat/chat-gateway:1.2.3',
+      'registry.example/chat/chat-gateway:1.2.3',
       'registry.example/chat/chat-gateway:1.2.3',
       'registry.example/chat/chat-persister:1.2.3',
       'registry.example/chat/chat-persister:1.2.3',
@@ -307,7 +344,7 @@ describe('synthesized manifests', () => {
     const devImages = podTemplates(synthManifests(devConfig({ images: { registry: '', tag: 'abc', pullPolicy: 'Never' } })))
       .flatMap(({ template }) => template.spec.containers.map((c: any) => c.image))
       .filter((image: string) => image.startsWith('chat-'));
-    expect(devImages.sort()).toEqual(['chat-gateway:abc', 'chat-persister:abc', 'chat-persister:abc', 'chat-web:abc']);
+    expect(devImages.sort()).toEqual(['chat-gateway:abc', 'chat-gateway:abc', 'chat-gateway:abc', 'chat-persister:abc', 'chat-persister:abc', 'chat-web:abc']);
   });
 
   test.each(environments)('%s runs the migrations as a Job from the persister image', (_name, manifests) => {

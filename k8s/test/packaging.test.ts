@@ -15,7 +15,8 @@ const skaffold = parse(read('skaffold.yaml')) as any;
 const dockerfileOf = (build: { context: string; dockerfile?: string }) => path.join(build.context, build.dockerfile ?? 'Dockerfile');
 /** The Node.js services, built from the one parametrised Dockerfile at the root. */
 const SERVICES = ['gateway', 'persister', 'assistant'];
-const envExample = new Set([...read('.env.example').matchAll(/^([A-Z0-9_]+)=/gm)].map((m) => m[1]));
+// Documented: set (`NAME=…`) or shown commented out (`# NAME=`, an optional variable without a default).
+const envExample = new Set([...read('.env.example').matchAll(/^(?:# )?([A-Z0-9_]+)=/gm)].map((m) => m[1]));
 
 /** Final stage of a Dockerfile: the lines after its last FROM. */
 function finalStage(dockerfile: string): string {
@@ -42,7 +43,7 @@ describe('docker-compose.yml', () => {
     const loaded = JSON.parse(result.stdout) as { services: Record<string, { depends_on?: Record<string, unknown> }> };
     expect(Object.keys(loaded.services).sort()).toEqual(Object.keys(compose.services).sort());
     // The YAML anchors resolve to the same wiring compose will run.
-    expect(Object.keys(loaded.services['gateway-3']?.depends_on ?? {}).sort()).toEqual(['kafka', 'migrate', 'redis']);
+    expect(Object.keys(loaded.services['gateway-3']?.depends_on ?? {}).sort()).toEqual(['kafka', 'migrate', 'redis', 'secrets']);
   });
 
   test('the Compose Specification check rejects a misspelt key', () => {
@@ -60,7 +61,7 @@ describe('docker-compose.yml', () => {
   });
 
   test('runs nginx on 8080, three gateways, a persister, web, Redis, Kafka, Postgres and the migration', () => {
-    expect(Object.keys(compose.services).filter((name) => !compose.services[name].profiles).sort()).toEqual(['gateway-1', 'gateway-2', 'gateway-3', 'kafka', 'migrate', 'nginx', 'persister', 'postgres', 'redis', 'web']);
+    expect(Object.keys(compose.services).filter((name) => !compose.services[name].profiles).sort()).toEqual(['gateway-1', 'gateway-2', 'gateway-3', 'kafka', 'migrate', 'nginx', 'persister', 'postgres', 'redis', 'secrets', 'web']);
     expect(compose.services.nginx.ports).toEqual(['8080:8080']);
     expect(compose.services.migrate.command).toEqual(['node', 'db/dist/migrate-cli.js']);
     expect(new Set(['gateway-1', 'gateway-2', 'gateway-3'].map((name) => compose.services[name].environment.GATEWAY_ID)).size).toBe(3);
@@ -150,6 +151,8 @@ describe('Dockerfiles', () => {
       ['gateway-3', 'gateway'],
       ['persister', 'persister'],
       ['assistant', 'assistant'],
+      // The one-shot that generates the compose secrets runs the gateway image.
+      ['secrets', 'gateway'],
       ['migrate', 'persister'],
     ]);
     for (const artifact of (skaffold.build.artifacts as any[]).filter((a) => a.image !== 'chat-web')) {
@@ -158,7 +161,9 @@ describe('Dockerfiles', () => {
     const release = parse(read('.github/workflows/release.yml')) as any;
     const build = release.jobs.images.steps.find((step: any) => String(step.uses).startsWith('docker/build-push-action')).with;
     expect(build.file).toBe("${{ matrix.image == 'web' && 'web/Dockerfile' || 'Dockerfile' }}");
-    expect(build['build-args']).toBe("${{ matrix.image != 'web' && format('SERVICE={0}', matrix.image) || '' }}");
+    expect(build['build-args']).toBe('${{ steps.bases.outputs.args }}');
+    const pin = release.jobs.images.steps.find((step: any) => step.id === 'bases').run as string;
+    expect(pin).toContain('echo "SERVICE=$IMAGE"');
   });
 
   test('prune-dev-optional removes the packages the lockfile marks devOptional, and nothing else', () => {

@@ -8,8 +8,8 @@ import { gatewayEnvironment } from '@chat/gateway';
 import { persisterEnvironment } from '@chat/persister';
 import { type EnvironmentSchema, parseEnvironment, PROBES, unknownVariables } from '@chat/service-kit';
 import { parse as parseYaml } from 'yaml';
-import { type AssistantSettings, devConfig, type Manifest, prodConfig, synthManifests } from '../src';
-import { find, repoRoot } from './support';
+import { devConfig, type Manifest, prodConfig, synthManifests } from '../src';
+import { find, openAiAssistant, repoRoot } from './support';
 
 const SCHEMAS: Record<string, EnvironmentSchema> = { gateway: gatewayEnvironment, persister: persisterEnvironment, assistant: assistantEnvironment };
 
@@ -19,22 +19,17 @@ const RUNTIME_VALUES: Record<string, string> = {
   // Prod: ElastiCache with TLS and its AUTH token, from the secret store.
   REDIS_URL: 'rediss://:auth-token@chat-prod-valkey.cache.amazonaws.com:6379',
   JWT_SECRET: 'a-production-secret-of-at-least-32-characters',
+  SERVICE_TOKEN_SECRET: 'a-service-token-secret-of-at-least-32-chars',
   ASSISTANT_API_KEY: 'sk-test',
   GATEWAY_ID: 'chat-gateway-7d9f8-abcde',
+  // Prod: the KafkaUser's SCRAM password, from the Secret Strimzi's User Operator writes.
+  KAFKA_SASL_PASSWORD: 'scram-password-of-the-user',
+  // Dev: the in-cluster object store's keys, from chat-secrets.
+  S3_ACCESS_KEY_ID: 'chat-dev',
+  S3_SECRET_ACCESS_KEY: 'chat-dev-secret-key',
 };
 
-const assistant: AssistantSettings = {
-  replicas: 1,
-  resources: { cpuRequest: '50m', cpuLimit: '500m', memoryRequest: '128Mi', memoryLimit: '256Mi' },
-  name: 'assistant',
-  api: 'openai',
-  url: 'https://llm.example.com/v1',
-  model: 'gpt-4o-mini',
-  timeoutMs: 60_000,
-  maxTokens: 512,
-  contextMessages: 20,
-  modelEgress: { cidr: '0.0.0.0/0', port: 443 },
-};
+const assistant = openAiAssistant(1);
 
 /** One service's environment, with where each variable comes from. */
 interface ServiceEnvironment {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import type { Manifest } from '../src';
+import type { AssistantSettings, Manifest } from '../src';
 
 /** The repository root, seen from the tests. */
 export const repoRoot = path.resolve(__dirname, '..', '..');
@@ -23,8 +23,11 @@ export function find(manifests: readonly Manifest[], kind: string, name: string)
 /** Pod templates of every workload (Deployment, StatefulSet, Job) with the workload's kind and name. */
 export function podTemplates(manifests: readonly Manifest[]): { owner: string; template: any }[] {
   return manifests
-    .filter((manifest) => ['Deployment', 'StatefulSet', 'Job'].includes(manifest.kind))
-    .map((manifest) => ({ owner: `${manifest.kind}/${manifest.metadata.name}`, template: (manifest as any).spec.template }));
+    .filter((manifest) => ['Deployment', 'StatefulSet', 'Job', 'CronJob'].includes(manifest.kind))
+    .map((manifest) => ({
+      owner: `${manifest.kind}/${manifest.metadata.name}`,
+      template: manifest.kind === 'CronJob' ? (manifest as any).spec.jobTemplate.spec.template : (manifest as any).spec.template,
+    }));
 }
 
 /** Sorted "Kind/name" list, for comparing sets of objects. */
@@ -35,4 +38,20 @@ export function identities(manifests: readonly Manifest[]): string[] {
 /** Whether a label selector's matchLabels all appear in a set of labels. */
 export function selects(selector: { matchLabels?: Record<string, string> }, labels: Record<string, string>): boolean {
   return Object.entries(selector.matchLabels ?? {}).every(([key, value]) => labels[key] === value);
+}
+
+/** An assistant with a hosted OpenAI-compatible model: what the tests switch on (`replicas` varies). */
+export function openAiAssistant(replicas: number): AssistantSettings {
+  return {
+    replicas,
+    resources: { cpuRequest: '50m', cpuLimit: '500m', memoryRequest: '128Mi', memoryLimit: '256Mi' },
+    name: 'assistant',
+    api: 'openai',
+    url: 'https://llm.example.com/v1',
+    model: 'gpt-4o-mini',
+    timeoutMs: 60_000,
+    maxTokens: 512,
+    contextMessages: 20,
+    modelEgress: { cidr: '0.0.0.0/0', port: 443 },
+  };
 }

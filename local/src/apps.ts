@@ -21,6 +21,12 @@ export interface AppOptions {
   /** The port its /readyz answers on. */
   port: number;
   env: NodeJS.ProcessEnv;
+  /** Arguments after the script. */
+  args?: string[];
+  /** The entry point in its dist/ folder. Default main.js. */
+  script?: string;
+  /** Readiness, if not GET /readyz on `port` (a timer process has no server). */
+  isReady?: () => Promise<boolean>;
 }
 
 /** One of the platform's own Node.js services, run from its build output like in a container. */
@@ -29,10 +35,10 @@ export function appProcess(o: AppOptions): ManagedProcess {
     name: o.name,
     dir: o.dir,
     command: process.execPath,
-    args: ['--enable-source-maps', path.join(repoRoot, o.app, 'dist', 'main.js')],
+    args: ['--enable-source-maps', path.join(repoRoot, o.app, 'dist', o.script ?? 'main.js'), ...(o.args ?? [])],
     cwd: repoRoot,
     env: { ...process.env, ...o.env },
-    isReady: () => httpOk(o.port),
+    isReady: o.isReady ?? (() => httpOk(o.port)),
     readyTimeoutMs: 60_000,
   };
 }

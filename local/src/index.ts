@@ -10,4 +10,5 @@ export * from './local-system';
 export * from './supervisor';
 export { renderNginxConfig, nginxProcess, type NginxOptions } from './services/nginx';
 export { redisPing } from './services/redis';
+export { KAFKA_SCRAM_MECHANISM, kafkaProcess, type KafkaOptions } from './services/kafka';
 export { localSecrets, type LocalSecrets } from './secrets';

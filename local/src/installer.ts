@@ -100,8 +100,12 @@ export function goTools(): { binary: string; spec: string }[] {
     .map((spec) => ({ spec, binary: path.basename(spec.split('@')[0]!) }));
 }
 
-function ensureGoTools(log: (line: string) => void): void {
+/** The Go program the local system itself runs (the others are test and CI tools). */
+const RUNTIME_GO_TOOLS = new Set(['versitygw']);
+
+function ensureGoTools(log: (line: string) => void, only?: Set<string>): void {
   for (const { spec, binary } of goTools()) {
+    if (only && !only.has(binary)) continue;
     if (fs.existsSync(path.join(toolsBin, binary))) continue;
     if (!which('go')) throw new LocalStackError(`Go is needed to build ${binary} (${spec}): install Go 1.22+ from https://go.dev/dl`);
     log(`building ${binary} with go install ${spec}`);
@@ -110,7 +114,7 @@ function ensureGoTools(log: (line: string) => void): void {
 }
 
 export interface InstallOptions {
-  /** Also install what only the tests need (Chromium, the Go tools). */
+  /** Also install what only the tests need (Chromium, the Go tools other than the object store). */
   forTests?: boolean;
   log?: (line: string) => void;
 }
@@ -141,5 +145,6 @@ export function ensureInstalled(options: InstallOptions = {}): void {
     if (stillMissing.length > 0) throw new LocalStackError(`apt-get did not provide: ${stillMissing.map((r) => r.name).join(', ')}`);
   }
   ensureKafkaJars(log);
-  if (options.forTests) ensureGoTools(log);
+  // The object store runs in every local system; the other Go programs only check manifests in tests.
+  ensureGoTools(log, options.forTests ? undefined : RUNTIME_GO_TOOLS);
 }

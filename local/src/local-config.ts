@@ -19,6 +19,8 @@ export function localConfig(environment: NodeJS.ProcessEnv = process.env) {
     postgres: { port: num('LOCAL_POSTGRES_PORT', 5432), user: 'chat', password: 'chat', database: 'chat' },
     redis: { port: num('LOCAL_REDIS_PORT', 6379), persistent: true },
     kafka: { port: num('LOCAL_KAFKA_PORT', 9092), controllerPort: num('LOCAL_KAFKA_CONTROLLER_PORT', 9093) },
+    // Fixed development keys: the store listens on 127.0.0.1 only.
+    s3: { port: num('LOCAL_S3_PORT', 7070), accessKey: 'chat-local', secretKey: 'chat-local-secret-key', corsOrigin: `http://localhost:${num('LOCAL_HTTP_PORT', 8080)}` },
   };
   const firstGateway = num('LOCAL_GATEWAY_PORT', 3001);
   return {
@@ -28,6 +30,7 @@ export function localConfig(environment: NodeJS.ProcessEnv = process.env) {
       { id: 'g2', port: firstGateway + 1 },
     ],
     persisterPort: num('LOCAL_PERSISTER_PORT', 3100),
+    thumbnailsPort: num('LOCAL_THUMBNAILS_PORT', 3110),
     assistantPort: num('ASSISTANT_PORT', 3200),
     /** The room assistant runs only when a model endpoint is configured (ASSISTANT_URL). */
     assistant: environment.ASSISTANT_URL

@@ -13,6 +13,11 @@ import { nginxProcess } from './services/nginx';
 import { migrate, type ServicesEnv, servicesEnv, startServices, stopServices } from './stack';
 import { readRestartState, Supervisor } from './supervisor';
 
+/** The bucket of files in the local object store (nginx serves it under /chat-files/). */
+const LOCAL_BUCKET = 'chat-files';
+/** The gateways' default FILE_MAX_BYTES: nginx lets uploads of that size through to the store. */
+const LOCAL_FILE_MAX_BYTES = 25 * 1024 * 1024;
+
 /** The workspaces the local system runs (their dependencies are built with them). */
 const RUNNABLE = ['gateway', 'persister', 'assistant'];
 
@@ -28,7 +33,7 @@ export function build(log: (line: string) => void): void {
 }
 
 /**
- * Brings the whole system up: installs what is missing, builds, starts PostgreSQL, Redis and Kafka,
+ * Brings the whole system up: installs what is missing, builds, starts PostgreSQL, Redis, Kafka and the object store,
  * migrates the database, starts the persister, two gateways and nginx. Idempotent.
  */
 export async function up(log: (line: string) => void = console.log): Promise<void> {
@@ -44,12 +49,23 @@ export async function up(log: (line: string) => void = console.log): Promise<voi
   for (const p of apps) {
     if (runningPid(p) === undefined) await assertPortFree(p.port, p.name);
   }
+  // The local system's timer for the orphan sweep (production: a Kubernetes CronJob running the same script).
+  apps.push({
+    ...appProcess({ app: 'gateway', script: 'sweep-files-main.js', args: ['--every', String(3600_000)], name: 'file-sweep', dir: c.appsDir, port: 0, env: common, isReady: async () => true }),
+    port: 0,
+  });
   // One at a time: on two cores, parallel starts only slow each other down.
   for (const p of apps) {
     const result = await startProcess(p);
     log(`${p.name} ${result.started ? 'started' : 'already running'} (pid ${result.pid})`);
   }
-  const nginx = nginxProcess({ dir: path.join(c.services.dir, 'nginx'), port: c.httpPort, gateways: c.gateways, webRoot: path.join(repoRoot, 'web', 'dist') });
+  const nginx = nginxProcess({
+    dir: path.join(c.services.dir, 'nginx'),
+    port: c.httpPort,
+    gateways: c.gateways,
+    webRoot: path.join(repoRoot, 'web', 'dist'),
+    objectStore: { url: env.S3_ENDPOINT!, bucket: LOCAL_BUCKET, maxBodyBytes: LOCAL_FILE_MAX_BYTES },
+  });
   if (runningPid(nginx) === undefined) await assertPortFree(c.httpPort, 'nginx');
   await startProcess(nginx);
   if (!(await httpOk(c.httpPort))) throw new LocalStackError(`http://localhost:${c.httpPort}/readyz is not 200 after start`);
@@ -77,6 +93,11 @@ function appEnvironment(c: LocalConfig, services: ServicesEnv) {
     NODE_ENV: c.nodeEnv,
     LOG_LEVEL: c.logLevel,
     CORS_ORIGIN: `http://localhost:${c.httpPort}`,
+    S3_BUCKET: LOCAL_BUCKET,
+    S3_CREATE_BUCKET: 'true',
+    // Browsers reach the store through nginx, under /<bucket>/ (same origin, so the CSP stays 'self'):
+    // presigned URLs name that address, and nginx passes them on unchanged (the signature covers the host).
+    S3_PUBLIC_ENDPOINT: `http://localhost:${c.httpPort}`,
     // The gateways announce the assistant (GET /api/features) exactly when it runs.
     ASSISTANT_NAME: c.assistant ? c.assistant.name : '',
   };
@@ -90,6 +111,10 @@ function appProcesses(c: LocalConfig, common: Record<string, string>): (ManagedP
       ...appProcess({ app: 'gateway', name: `gateway-${g.id}`, dir: c.appsDir, port: g.port, env: { ...common, PORT: String(g.port), HOST: '127.0.0.1', GATEWAY_ID: g.id } }),
       port: g.port,
     })),
+    {
+      ...appProcess({ app: 'gateway', script: 'thumbnail-worker-main.js', name: 'thumbnails', dir: c.appsDir, port: c.thumbnailsPort, env: { ...common, PORT: String(c.thumbnailsPort), HOST: '127.0.0.1' } }),
+      port: c.thumbnailsPort,
+    },
     ...(c.assistant
       ? [
           {
@@ -151,7 +176,7 @@ export async function down(log: (line: string) => void = console.log): Promise<v
   // First, so that it does not restart what is being stopped.
   if (await stopProcess({ name: 'supervisor', dir: c.appsDir })) stopped.push('supervisor');
   if (await stopProcess({ name: 'nginx', dir: path.join(c.services.dir, 'nginx') })) stopped.push('nginx');
-  for (const name of ['assistant', ...c.gateways.map((g) => `gateway-${g.id}`), 'persister']) {
+  for (const name of ['assistant', 'file-sweep', 'thumbnails', ...c.gateways.map((g) => `gateway-${g.id}`), 'persister']) {
     if (await stopProcess({ name, dir: c.appsDir })) stopped.push(name);
   }
   stopped.push(...(await stopServices(c.services)));
@@ -161,11 +186,12 @@ export async function down(log: (line: string) => void = console.log): Promise<v
 /** One line per process of the local system: running or not, and how often the supervisor restarted it. */
 export async function status(): Promise<{ name: string; pid?: number; restarts?: number }[]> {
   const c = localConfig();
-  const services = ['postgres', 'redis', 'kafka', 'nginx'].map((name) => ({ name, pid: runningPid({ name, dir: path.join(c.services.dir, name) }) }));
-  const apps = ['persister', ...c.gateways.map((g) => `gateway-${g.id}`), ...(c.assistant ? ['assistant'] : [])].map((name) => ({
+  const services = ['postgres', 'redis', 'kafka', 'object-store', 'nginx'].map((name) => ({ name, pid: runningPid({ name, dir: path.join(c.services.dir, name) }) }));
+  const apps = ['persister', ...c.gateways.map((g) => `gateway-${g.id}`), 'thumbnails', ...(c.assistant ? ['assistant'] : [])].map((name) => ({
     name,
     pid: runningPid({ name, dir: c.appsDir }),
     restarts: readRestartState(c.appsDir, name).restarts,
   }));
-  return [...services, ...apps, { name: 'supervisor', pid: runningPid({ name: 'supervisor', dir: c.appsDir }) }];
+  const sweep = { name: 'file-sweep', pid: runningPid({ name: 'file-sweep', dir: c.appsDir }) };
+  return [...services, ...apps, sweep, { name: 'supervisor', pid: runningPid({ name: 'supervisor', dir: c.appsDir }) }];
 }

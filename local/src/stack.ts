@@ -7,6 +7,7 @@ import { repoRoot } from './paths';
 import { assertPortFree } from './ports';
 import { type ManagedProcess, runningPid, startProcess, stopProcess } from './processes';
 import { kafkaProcess } from './services/kafka';
+import { objectStoreBinary, objectStoreProcess } from './services/object-store';
 import { postgresProcess, postgresUrl } from './services/postgres';
 import { redisProcess } from './services/redis';
 
@@ -17,6 +18,8 @@ export interface ServicesConfig {
   postgres: { port: number; user: string; password: string; database: string };
   redis: { port: number; persistent: boolean };
   kafka: { port: number; controllerPort: number };
+  /** The S3-compatible object store of files; absent: none is started (suites that share the run's). */
+  s3?: { port: number; accessKey: string; secretKey: string; corsOrigin?: string };
 }
 
 /** The URLs the services are reached at, in the variables the platform's services read. */
@@ -24,6 +27,11 @@ export interface ServicesEnv {
   DATABASE_URL: string;
   REDIS_URL: string;
   KAFKA_BROKERS: string;
+  /** The object store, with path-style addressing and its keys (set when the config has `s3`). */
+  S3_ENDPOINT?: string;
+  S3_FORCE_PATH_STYLE?: string;
+  S3_ACCESS_KEY_ID?: string;
+  S3_SECRET_ACCESS_KEY?: string;
 }
 
 export function servicesEnv(c: ServicesConfig): ServicesEnv {
@@ -31,6 +39,9 @@ export function servicesEnv(c: ServicesConfig): ServicesEnv {
     DATABASE_URL: postgresUrl(c.postgres, c.postgres.database),
     REDIS_URL: `redis://127.0.0.1:${c.redis.port}`,
     KAFKA_BROKERS: `127.0.0.1:${c.kafka.port}`,
+    ...(c.s3
+      ? { S3_ENDPOINT: `http://127.0.0.1:${c.s3.port}`, S3_FORCE_PATH_STYLE: 'true', S3_ACCESS_KEY_ID: c.s3.accessKey, S3_SECRET_ACCESS_KEY: c.s3.secretKey }
+      : {}),
   };
 }
 
@@ -39,6 +50,7 @@ function serviceProcesses(c: ServicesConfig): ManagedProcess[] {
     postgresProcess({ dir: path.join(c.dir, 'postgres'), ...c.postgres }),
     redisProcess({ dir: path.join(c.dir, 'redis'), ...c.redis }),
     kafkaProcess({ dir: path.join(c.dir, 'kafka'), ...c.kafka }),
+    ...(c.s3 ? [objectStoreProcess({ dir: path.join(c.dir, 'object-store'), ...c.s3 })] : []),
   ];
 }
 
@@ -46,10 +58,11 @@ const PORTS = (c: ServicesConfig) => [
   { name: 'postgres', dir: path.join(c.dir, 'postgres'), ports: [c.postgres.port] },
   { name: 'redis', dir: path.join(c.dir, 'redis'), ports: [c.redis.port] },
   { name: 'kafka', dir: path.join(c.dir, 'kafka'), ports: [c.kafka.port, c.kafka.controllerPort] },
+  ...(c.s3 ? [{ name: 'object-store', dir: path.join(c.dir, 'object-store'), ports: [c.s3.port] }] : []),
 ];
 
 /**
- * Starts PostgreSQL, Redis and Kafka (those not running yet), waits until each serves requests and
+ * Starts PostgreSQL, Redis, Kafka and the object store (those not running yet), waits until each serves requests and
  * makes sure the database exists. Starting twice is harmless: running services are left alone.
  */
 export async function startServices(c: ServicesConfig, log: (line: string) => void = console.log): Promise<ServicesEnv> {
@@ -58,6 +71,10 @@ export async function startServices(c: ServicesConfig, log: (line: string) => vo
     for (const port of s.ports) await assertPortFree(port, s.name);
   }
   const started = Date.now();
+  if (c.s3 && !fs.existsSync(objectStoreBinary())) {
+    throw new LocalStackError(`${objectStoreBinary()} is missing: run \`npm run services -- install\` (it builds it with go install)`);
+  }
+  if (c.s3) for (const sub of ['buckets', 'meta']) fs.mkdirSync(path.join(c.dir, 'object-store', sub), { recursive: true });
   await Promise.all(
     serviceProcesses(c).map(async (p) => {
       const result = await startProcess(p);
@@ -70,7 +87,7 @@ export async function startServices(c: ServicesConfig, log: (line: string) => vo
 }
 
 export async function stopServices(c: Pick<ServicesConfig, 'dir'>): Promise<string[]> {
-  const names = ['kafka', 'redis', 'postgres'];
+  const names = ['object-store', 'kafka', 'redis', 'postgres'];
   const stopped = await Promise.all(names.map((name) => stopProcess({ name, dir: path.join(c.dir, name) })));
   return names.filter((_, i) => stopped[i]);
 }

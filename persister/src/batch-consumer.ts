@@ -1,5 +1,5 @@
 import type { Consumer, Kafka } from 'kafkajs';
-import { type Logger, moduleLogger } from '@chat/service-kit';
+import { type GroupMembership, type Logger, moduleLogger, watchGroupMembership } from '@chat/service-kit';
 import type { BatchProcessor } from './batch-processor';
 import type { PersisterMetrics } from './metrics';
 
@@ -35,7 +35,7 @@ const PARTITIONS_CONSUMED_CONCURRENTLY = 2;
 export class BatchConsumer {
   private readonly consumer: Consumer;
   private readonly log: Logger;
-  private joined = false;
+  private readonly membership: GroupMembership;
 
   constructor(private readonly options: BatchConsumerOptions) {
     this.log = moduleLogger(options.logger, 'consumer');
@@ -50,26 +50,12 @@ export class BatchConsumer {
       sessionTimeout: options.sessionTimeoutMs,
       heartbeatInterval: Math.max(500, Math.floor(options.sessionTimeoutMs / 10)),
     });
-    const { events } = this.consumer;
-    this.consumer.on(events.GROUP_JOIN, ({ payload }) => {
-      this.joined = true;
-      this.log.info({ groupId: payload.groupId, memberId: payload.memberId, assignment: payload.memberAssignment }, 'joined the consumer group');
-    });
-    this.consumer.on(events.STOP, () => (this.joined = false));
-    this.consumer.on(events.DISCONNECT, () => (this.joined = false));
-    this.consumer.on(events.CRASH, ({ payload }) => {
-      this.joined = false;
-      if (payload.restart) {
-        this.log.warn({ error: payload.error.message }, 'consumer crashed; kafkajs restarts it');
-        return;
-      }
-      options.onFatal(payload.error);
-    });
+    this.membership = watchGroupMembership(this.consumer, this.log, options.onFatal);
   }
 
   /** True while this member belongs to the group (between joining and stopping or crashing). */
   isJoined(): boolean {
-    return this.joined;
+    return this.membership.joined;
   }
 
   /** Connects, subscribes and starts consuming; resolves once consumption runs (not when joined). */

@@ -1,6 +1,6 @@
 import os from 'node:os';
 import { TOPICS } from '@chat/protocol';
-import { env, loadEnvironment, parseEnvironment } from '@chat/service-kit';
+import { checkKafkaSecurity, env, kafkaSecurityVariables, loadEnvironment, parseEnvironment } from '@chat/service-kit';
 import { z } from 'zod';
 
 /** The persister's environment variables, with their defaults (every one is in .env.example). */
@@ -19,6 +19,7 @@ export const persisterEnvironment = z.object({
   KAFKA_CLIENT_ID: z.string().min(1).default(`chat-persister-${os.hostname()}`),
   /** Create the two topics at start when missing (false where Strimzi's KafkaTopic owns them). */
   KAFKA_CREATE_TOPICS: env.flag().default(true),
+  ...kafkaSecurityVariables,
   /**
    * Milliseconds without a heartbeat after which the group gives a member's partitions to others: how
    * long a crashed (kill -9) persister's partitions wait. The broker accepts 6 000 to 300 000 by default
@@ -31,7 +32,7 @@ export const persisterEnvironment = z.object({
   PERSISTER_BATCH_MAX: env.int(1).default(5000),
   /** Upper bound, in milliseconds, of the wait between two attempts while Postgres is unavailable. */
   PERSISTER_RETRY_MAX_MS: env.int(1).default(5000),
-});
+}).superRefine(checkKafkaSecurity);
 
 /** The persister's configuration, parsed once from the environment at start-up. */
 export type PersisterConfig = Readonly<z.output<typeof persisterEnvironment>>;

@@ -1,7 +1,7 @@
 // The persister process: wires configuration, clients, the consumer and the probe server, and shuts
 // them down in order on SIGTERM/SIGINT. See persister/README.md for how it is run.
 import { createPrisma } from '@chat/db';
-import { conditionCheck, createLogger, createProbeServer, createReadiness, kafkaLogCreator, listen, moduleLogger, onShutdown, runService } from '@chat/service-kit';
+import { conditionCheck, createLogger, createProbeServer, createReadiness, kafkaConnectionSecurity, kafkaLogCreator, listen, moduleLogger, onShutdown, runService } from '@chat/service-kit';
 import { Kafka, logLevel as kafkaLogLevel, Partitioners } from 'kafkajs';
 import { BatchConsumer } from './batch-consumer';
 import { BatchProcessor } from './batch-processor';
@@ -28,6 +28,7 @@ async function main(): Promise<void> {
     brokers: [...config.KAFKA_BROKERS],
     logLevel: kafkaLogLevel.WARN,
     logCreator: kafkaLogCreator(logger),
+    ...kafkaConnectionSecurity(config),
   });
   // Idempotent: a retried dead-letter send is not written twice. The default (murmur2, Java-compatible)
   // partitioner keeps a room's dead letters together, as on the messages topic.

@@ -9,7 +9,10 @@ export const ERROR_CODES = [
   'NOT_FOUND', // no such resource (or one the caller may not know exists)
   'CONFLICT', // the resource exists already (for example a taken username)
   'RATE_LIMITED', // too many requests; retry later
-  'PAYLOAD_TOO_LARGE', // the request body is over the limit
+  'PAYLOAD_TOO_LARGE', // the request body (or a file) is over the limit
+  'UNSUPPORTED_MEDIA_TYPE', // a file type that is not on the allow-list
+  'CONTENT_MISMATCH', // a file's bytes are not of the type (or size) it was declared with
+  'QUOTA_EXCEEDED', // the user's storage quota would be exceeded
   'UNAVAILABLE', // a dependency (Kafka, Redis, Postgres) cannot take the request now; retry later
   'INTERNAL', // a bug: reported, never with details
 ] as const;

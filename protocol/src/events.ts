@@ -1,5 +1,5 @@
 import type { ErrorBody } from './errors';
-import type { ChatMessage, Invitation, PublicUser, Room } from './models';
+import type { AttachmentUpdatedEvent, ChatMessage, Invitation, PublicUser, Room } from './models';
 import type { MemberUpdatedEvent, RoomUpdatedEvent } from './rooms';
 import type { AssistantStreamInput, EditMessageInput, MessageRefInput, ReactionInput, SendMessageInput } from './schemas';
 
@@ -55,6 +55,8 @@ export interface ServerToClientEvents {
   /** Someone invited me to a room: I join it only by accepting (POST /api/invitations/:roomId/accept). */
   'invitation:new': (invitation: Invitation) => void;
   'assistant:stream': (event: AssistantStreamEvent) => void;
+  /** A file of a message changed (its thumbnail and size are known): update it in place. */
+  'attachment:updated': (event: AttachmentUpdatedEvent) => void;
   /** The room's settings or member count changed (to every member, on every gateway). */
   'room:updated': (event: RoomUpdatedEvent) => void;
   /** A member's role or mute changed. */

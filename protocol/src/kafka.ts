@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { LIMITS } from './limits';
-import { storedBodySchema } from './text';
+import { storedBodySchema, storedTextSchema } from './text';
 
 /** Topic names, shared by the gateway (producer), the persister (consumer) and the manifests. */
 export const TOPICS = {
@@ -11,6 +11,15 @@ export const TOPICS = {
 const text = (max: number) => z.string().min(1).max(max);
 /** The very schema the gateway's send schema ends in: what was acked is what can be stored. */
 const body = storedBodySchema;
+
+/** A file as a `message.sent` event carries it: metadata only, the bytes are in object storage. */
+export const attachmentRecordSchema = z.strictObject({
+  id: z.uuid(),
+  name: z.string().min(1).max(LIMITS.fileNameMax),
+  size: z.number().int().min(1),
+  contentType: z.string().min(1).max(255),
+});
+export type AttachmentRecord = z.infer<typeof attachmentRecordSchema>;
 
 /**
  * Version 1 of a messages-topic record (JSON): one sent message, nothing else. Gateways before the
@@ -53,11 +62,17 @@ export const messageSentEventSchema = z.object({
   kind: z.literal('message.sent'),
   messageId: z.uuid(),
   senderUsername: text(LIMITS.usernameMax),
-  body,
+  /** Empty only when the message carries files (the gateway's send schema, the same rule). */
+  body: storedTextSchema,
   clientMsgId: text(LIMITS.clientMsgIdMax),
   /** The top-level message whose thread this reply is in; null for a top-level message. */
   parentId: z.uuid().nullable().default(null),
-});
+  /**
+   * The files of the message (absent when none): the gateway checked and attached them before the
+   * produce; the thumbnail worker reads them from here.
+   */
+  attachments: z.array(attachmentRecordSchema).max(LIMITS.attachmentsMax).optional(),
+}).refine((e) => e.body.length >= LIMITS.bodyMin || (e.attachments?.length ?? 0) > 0, { path: ['body'], message: 'message must not be empty' });
 
 /** The sender replaced the body (`at` is the new editedAt). The edit with the greatest eventId wins. */
 export const messageEditedEventSchema = z.object({ ...envelope, kind: z.literal('message.edited'), messageId: z.uuid(), body });
@@ -73,9 +88,9 @@ export const reactionRemovedEventSchema = z.object({ ...envelope, kind: z.litera
 
 /**
  * Every kind of record on the messages topic, version 2: one discriminated union on `kind`.
- * Kinds planned next (read markers `read.marked`, moderation `moderation.*`, attachments on
- * `message.sent`) join this union; a reader that meets a kind it does not know yet dead-letters the
- * record (kept, replayable once the reader is upgraded) instead of dropping it.
+ * Kinds planned next (read markers `read.marked`, moderation `moderation.*`) join this union; a
+ * reader that meets a kind it does not know yet dead-letters the record (kept, replayable once the
+ * reader is upgraded) instead of dropping it.
  */
 export const messageEventSchema = z.discriminatedUnion('kind', [
   messageSentEventSchema,

@@ -12,6 +12,10 @@ export const LIMITS = {
   clientMsgIdMax: 64,
   historyPageMax: 100,
   historyPageDefault: 50,
+  /** Files one message may carry. */
+  attachmentsMax: 10,
+  /** A file's display name, in characters, after sanitising. */
+  fileNameMax: 200,
 } as const;
 
 /**

@@ -66,11 +66,53 @@ export interface ChatMessage {
    * Absent in history pages (the stored state is the newest there).
    */
   revision?: number;
+  /** Files shared with the message (absent when there are none; none on a tombstone). */
+  attachments?: Attachment[];
 }
 
 /** The living-message fields of a message just sent: never edited, no replies, no reactions. */
 export function freshMessageFields(parentId: string | null = null): Pick<ChatMessage, 'parentId' | 'editedAt' | 'deletedAt' | 'replyCount' | 'lastReplyAt' | 'reactions'> {
   return { parentId, editedAt: null, deletedAt: null, replyCount: 0, lastReplyAt: null, reactions: [] };
+}
+
+/** A file of a message. Read it with `GET /api/files/:id` (members of its room only). */
+export interface Attachment {
+  id: string;
+  /** Sanitised file name, for display and download. */
+  name: string;
+  /** Bytes. */
+  size: number;
+  contentType: string;
+  /** Images, once the thumbnail worker has measured them (a placeholder of this size can be drawn). */
+  width?: number;
+  height?: number;
+  /** True once `GET /api/files/:id/thumbnail` answers (images only: a WebP of at most 400 px). */
+  thumbnail?: boolean;
+}
+
+/** `POST /api/rooms/:roomId/uploads`: where and how to send the bytes. */
+export interface UploadResponse {
+  upload: {
+    id: string;
+    /** A presigned URL: PUT the file's bytes there, with `headers`, before `expiresAt`. */
+    url: string;
+    method: 'PUT';
+    headers: Record<string, string>;
+    expiresAt: string;
+  };
+}
+
+/** `GET /api/files/:id/url`: a short-lived link to the file (what the redirect of `GET /api/files/:id` points at). */
+export interface FileUrlResponse {
+  url: string;
+  expiresAt: string;
+}
+
+/** An attachment changed after its message was sent (its thumbnail is ready): receivers update it in place. */
+export interface AttachmentUpdatedEvent {
+  roomId: string;
+  messageId: string;
+  attachment: Attachment;
 }
 
 export interface AuthResponse {

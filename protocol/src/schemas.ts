@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { normalizeEmoji } from './emoji';
 import { LIMITS } from './limits';
-import { BIDI_CONTROLS, CONTROL_CHARS, normalizeBody, storedBodySchema, unstorableTextProblem } from './text';
+import { BIDI_CONTROLS, CONTROL_CHARS, normalizeBody, storedBodySchema, storedTextSchema, unstorableTextProblem } from './text';
 
 export const usernameSchema = z
   .string()
@@ -59,6 +59,9 @@ export type HistoryQuery = z.infer<typeof historyQuerySchema>;
  */
 export const messageBodySchema = z.string().transform(normalizeBody).pipe(storedBodySchema);
 
+/** The body of a message that may carry files: the same rules, but it may be empty (text.ts). */
+export const messageTextSchema = z.string().transform(normalizeBody).pipe(storedTextSchema);
+
 /** Chosen by the client, unique per user; a resend with the same value is the same message. */
 export const clientMsgIdSchema = z
   .string()
@@ -66,13 +69,23 @@ export const clientMsgIdSchema = z
   .max(LIMITS.clientMsgIdMax)
   .regex(/^[A-Za-z0-9_-]+$/, 'clientMsgId may contain only letters, digits, "_" and "-"');
 
-export const sendMessageSchema = z.strictObject({
-  roomId: idSchema,
-  body: messageBodySchema,
-  clientMsgId: clientMsgIdSchema,
-  /** A reply: the message (of the same room) whose thread it joins; a reply to a reply joins the same thread. */
-  parentId: idSchema.optional(),
-});
+/** Files of a message: the ids of uploads the sender made into the same room (at most 10, no repeats). */
+export const attachmentIdsSchema = z
+  .array(idSchema)
+  .max(LIMITS.attachmentsMax, `a message may carry at most ${LIMITS.attachmentsMax} files`)
+  .refine((ids) => new Set(ids).size === ids.length, 'the same file is attached twice');
+
+export const sendMessageSchema = z
+  .strictObject({
+    roomId: idSchema,
+    /** May be empty when the message carries files. */
+    body: messageTextSchema,
+    clientMsgId: clientMsgIdSchema,
+    /** A reply: the message (of the same room) whose thread it joins; a reply to a reply joins the same thread. */
+    parentId: idSchema.optional(),
+    attachments: attachmentIdsSchema.optional(),
+  })
+  .refine((m) => m.body !== '' || (m.attachments?.length ?? 0) > 0, { path: ['body'], message: 'message must not be empty' });
 export type SendMessageInput = z.input<typeof sendMessageSchema>;
 
 /** `message:edit`: the sender replaces the body (same rules as a send). */
@@ -96,6 +109,17 @@ export const emojiSchema = z.string().transform((value, ctx) => {
 /** `reaction:add` / `reaction:remove`. */
 export const reactionSchema = z.strictObject({ messageId: idSchema, emoji: emojiSchema });
 export type ReactionInput = z.input<typeof reactionSchema>;
+
+/** `POST /api/rooms/:roomId/uploads`: the file the client is about to upload. */
+export const createUploadSchema = z.strictObject({
+  /** The file's name as the user's system has it; the server sanitises it. */
+  name: z.string().min(1, 'name must not be empty').max(1000, 'name is too long'),
+  /** Exact size in bytes: the upload URL accepts this many and no other. */
+  size: z.number().int().min(1, 'an empty file cannot be shared').max(Number.MAX_SAFE_INTEGER),
+  /** The declared MIME type: must be on the allow-list and match the file's first bytes. */
+  contentType: z.string().min(1).max(255).transform((s) => s.toLowerCase().split(';')[0]!.trim()),
+});
+export type CreateUploadInput = z.input<typeof createUploadSchema>;
 
 export const roomRefSchema = z.strictObject({ roomId: idSchema });
 

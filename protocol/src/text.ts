@@ -41,18 +41,25 @@ const storable = (schema: z.ZodString, what: string) =>
     if (problem) ctx.addIssue({ code: 'custom', message: `${what} ${problem}` });
   });
 
+/** Message text as stored, at least `min` UTF-16 code units: storable, no control characters. */
+const storedText = (min: number) =>
+  storable(
+    z
+      .string()
+      .min(min, 'message must not be empty')
+      .max(LIMITS.bodyMax, `message must be at most ${LIMITS.bodyMax} characters`)
+      .refine((s) => !CONTROL_CHARS.test(s), 'message must not contain control characters'),
+    'message',
+  );
+
 /**
  * A message body as stored: 1-4000 UTF-16 code units, storable, no control characters. The send
  * schema applies it after normalising; the Kafka record schema applies it as it is.
  */
-export const storedBodySchema = storable(
-  z
-    .string()
-    .min(LIMITS.bodyMin, 'message must not be empty')
-    .max(LIMITS.bodyMax, `message must be at most ${LIMITS.bodyMax} characters`)
-    .refine((s) => !CONTROL_CHARS.test(s), 'message must not contain control characters'),
-  'message',
-);
+export const storedBodySchema = storedText(LIMITS.bodyMin);
+
+/** The body of a message that carries files: the same rules, but it may be empty. */
+export const storedTextSchema = storedText(0);
 
 /** What the gateway does to a body before validating it: Windows and old Mac newlines folded, trimmed. */
 export const normalizeBody = (body: string): string => body.replace(/\r\n?/g, '\n').trim();

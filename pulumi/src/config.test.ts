@@ -18,6 +18,7 @@ function prod(): PlatformConfigInput {
     nodeGroups: { system: { ...nodes }, app: { ...nodes } },
     database: { instanceClass: 'db.m7g.large', allocatedStorageGiB: 100, maxAllocatedStorageGiB: 500 },
     cache: { nodeType: 'cache.m7g.large' },
+    files: { webOrigin: 'https://chat.example.com' },
     github: { repository: 'chat-platform/chat' },
   };
 }
@@ -60,6 +61,13 @@ describe('parsePlatformConfig', () => {
     rejects(withoutDatabase, /chat:database: prod needs the RDS database/);
     rejects({ ...prod(), database: { ...prod().database, deletionProtection: false } }, /prod needs deletion protection/);
     rejects({ ...prod(), database: { ...prod().database, backupRetentionDays: 3 } }, /at least 7 days/);
+  });
+
+  test('rejects a production stack without the files bucket, or with a CORS origin that is not one https origin', () => {
+    const { files: _files, ...withoutFiles } = prod();
+    rejects(withoutFiles, /chat:files: prod needs the files bucket/);
+    rejects({ ...prod(), files: { webOrigin: 'https://*.example.com' } }, /chat:files.webOrigin: one https origin/);
+    rejects({ ...prod(), files: { webOrigin: 'http://chat.example.com' } }, /chat:files.webOrigin/);
   });
 
   test('rejects a production stack without a cache replica', () => {

@@ -135,6 +135,16 @@ const schema = z
         snapshotRetentionDays: z.number().int().min(0).max(35).default(7),
       })
       .optional(),
+    /**
+     * The S3 bucket of files (FileBucket): the web origin its CORS admits (the only one), and its name
+     * (globally unique; default `<clusterName>-files`). Required in prod.
+     */
+    files: z
+      .strictObject({
+        webOrigin: z.string().regex(/^https:\/\/[^/*]+$/, 'one https origin without a path or wildcard, like https://chat.example.com'),
+        bucketName: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name').optional(),
+      })
+      .optional(),
     github: z.strictObject({
       /** `owner/name` of the repository whose workflows may push images (GitHub OIDC subject). */
       repository: z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'owner/name'),
@@ -178,6 +188,7 @@ const schema = z
     } else if (c.cache.nodes < 2) {
       ctx.addIssue({ code: 'custom', path: ['cache', 'nodes'], message: 'prod needs a replica for fail-over (nodes >= 2)' });
     }
+    if (!c.files) ctx.addIssue({ code: 'custom', path: ['files'], message: 'prod needs the files bucket (files.webOrigin)' });
     if (c.nodeGroups.system.minSize < 2) {
       ctx.addIssue({ code: 'custom', path: ['nodeGroups', 'system', 'minSize'], message: 'prod runs at least 2 system nodes' });
     }
@@ -223,7 +234,7 @@ export function parsePlatformConfig(raw: unknown, stack: string): PlatformConfig
 }
 
 /** Keys of the `chat` namespace holding plain (non-secret) configuration. */
-const PLAIN_KEYS = ['environment', 'clusterName', 'tags', 'network', 'cluster', 'nodeGroups', 'registry', 'database', 'cache', 'github'] as const;
+const PLAIN_KEYS = ['environment', 'clusterName', 'tags', 'network', 'cluster', 'nodeGroups', 'registry', 'database', 'cache', 'files', 'github'] as const;
 
 /** Reads the `chat:*` keys of the current stack and validates them (see {@link parsePlatformConfig}). */
 export function loadPlatformConfig(): PlatformConfig {

@@ -34,6 +34,15 @@ export function issuerHost(issuerUrl: string): string {
   return issuerUrl.replace(/^https:\/\//, '');
 }
 
+/** A trust policy letting tokens of one OIDC provider assume the role when every condition holds exactly. */
+function webIdentityTrust(providerArn: string, stringEquals: Record<string, string | string[]>): string {
+  const doc: PolicyDocument = {
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Principal: { Federated: providerArn }, Action: 'sts:AssumeRoleWithWebIdentity', Condition: { StringEquals: stringEquals } }],
+  };
+  return JSON.stringify(doc);
+}
+
 /**
  * Trust policy for IAM roles for service accounts (IRSA): only the named Kubernetes service account,
  * presenting a token whose audience is STS, may assume the role. Both conditions are StringEquals,
@@ -47,23 +56,10 @@ export function serviceAccountTrustPolicy(args: {
 }): pulumi.Output<string> {
   return pulumi.all([args.oidcProviderArn, args.oidcIssuerUrl]).apply(([arn, url]) => {
     const host = issuerHost(url);
-    const doc: PolicyDocument = {
-      Version: '2012-10-17',
-      Statement: [
-        {
-          Effect: 'Allow',
-          Principal: { Federated: arn },
-          Action: 'sts:AssumeRoleWithWebIdentity',
-          Condition: {
-            StringEquals: {
-              [`${host}:sub`]: `system:serviceaccount:${args.namespace}:${args.serviceAccount}`,
-              [`${host}:aud`]: 'sts.amazonaws.com',
-            },
-          },
-        },
-      ],
-    };
-    return JSON.stringify(doc);
+    return webIdentityTrust(arn, {
+      [`${host}:sub`]: `system:serviceaccount:${args.namespace}:${args.serviceAccount}`,
+      [`${host}:aud`]: 'sts.amazonaws.com',
+    });
   });
 }
 
@@ -76,20 +72,7 @@ export const GITHUB_OIDC_HOST = 'token.actions.githubusercontent.com';
  */
 export function githubTrustPolicy(oidcProviderArn: pulumi.Input<string>, subjects: readonly string[]): pulumi.Output<string> {
   return pulumi.output(oidcProviderArn).apply((arn) => {
-    const doc: PolicyDocument = {
-      Version: '2012-10-17',
-      Statement: [
-        {
-          Effect: 'Allow',
-          Principal: { Federated: arn },
-          Action: 'sts:AssumeRoleWithWebIdentity',
-          Condition: {
-            StringEquals: { [`${GITHUB_OIDC_HOST}:aud`]: 'sts.amazonaws.com', [`${GITHUB_OIDC_HOST}:sub`]: [...subjects] },
-          },
-        },
-      ],
-    };
-    return JSON.stringify(doc);
+    return webIdentityTrust(arn, { [`${GITHUB_OIDC_HOST}:aud`]: 'sts.amazonaws.com', [`${GITHUB_OIDC_HOST}:sub`]: [...subjects] });
   });
 }
 

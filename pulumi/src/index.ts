@@ -28,3 +28,5 @@ export const ciPreviewRoleArn = outputs.ciPreviewRoleArn;
 export const ciDeployRoleArn = outputs.ciDeployRoleArn;
 export const karpenterNodeRoleName = outputs.karpenterNodeRoleName;
 export const karpenterInterruptionQueue = outputs.karpenterInterruptionQueue;
+export const filesBucketName = outputs.filesBucketName;
+export const gatewayRoleArn = outputs.gatewayRoleArn;

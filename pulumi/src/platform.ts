@@ -13,6 +13,7 @@ import { Cluster } from './cluster';
 import { Compute } from './compute';
 import type { ImageName, PlatformConfig, PlatformSecrets } from './config';
 import { Database } from './database';
+import { FileBucket } from './file-bucket';
 import { Karpenter } from './karpenter';
 import { Network } from './network';
 import { Registry } from './registry';
@@ -53,6 +54,9 @@ export interface PlatformOutputs {
   /** Role of Karpenter's nodes (the EC2NodeClass in gitops/) and its interruption queue (the chart's settings). */
   readonly karpenterNodeRoleName: pulumi.Output<string>;
   readonly karpenterInterruptionQueue: pulumi.Output<string>;
+  /** The files bucket (the gateway's S3_BUCKET) and the IRSA role of the gateway's service account; absent without `files`. */
+  readonly filesBucketName?: pulumi.Output<string>;
+  readonly gatewayRoleArn?: pulumi.Output<string>;
 }
 
 /** Creates every resource of one stack and returns its outputs. */
@@ -185,6 +189,16 @@ export function createPlatform(config: PlatformConfig, secrets: PlatformSecrets)
     tags,
   });
 
+  // Files: the gateway reaches the bucket through IRSA (no static keys); the chart annotates its service account.
+  const files = config.files
+    ? new FileBucket(name, {
+        bucketName: config.files.bucketName ?? `${name}-files`,
+        webOrigin: config.files.webOrigin,
+        gateway: { oidcProviderArn: cluster.oidcProviderArn, oidcIssuerUrl: cluster.oidcIssuerUrl, namespace: 'chat', serviceAccount: 'gateway', roleName: `${name}-gateway-files` },
+        tags,
+      })
+    : undefined;
+
   return {
     kubeconfig: cluster.kubeconfig,
     clusterName: cluster.name,
@@ -206,5 +220,7 @@ export function createPlatform(config: PlatformConfig, secrets: PlatformSecrets)
     ciDeployRoleArn: ci.deployRoleArn,
     karpenterNodeRoleName: karpenter.nodeRoleName,
     karpenterInterruptionQueue: karpenter.interruptionQueueName,
+    filesBucketName: files?.bucketName,
+    gatewayRoleArn: files?.gatewayRoleArn,
   };
 }

@@ -21,6 +21,13 @@ const UNTAGGABLE = new Set([
   'aws:ecr/repositoryPolicy:RepositoryPolicy',
   'aws:sqs/queuePolicy:QueuePolicy',
   'aws:cloudwatch/eventTarget:EventTarget',
+  // The files bucket's settings are resources of their own; the bucket and its key carry the tags.
+  'aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock',
+  'aws:s3/bucketOwnershipControls:BucketOwnershipControls',
+  'aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration',
+  'aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration',
+  'aws:s3/bucketCorsConfiguration:BucketCorsConfiguration',
+  'aws:s3/bucketPolicy:BucketPolicy',
 ]);
 
 const T = {
@@ -187,6 +194,7 @@ describe.each(['dev', 'prod'] as const)('stack %s', (stack) => {
   test('scopes every IRSA trust policy to exactly one service account', () => {
     const roles = irsaRoles(s);
     expect([...roles.keys()].sort()).toEqual([
+      'chat:gateway',
       'external-secrets:external-secrets-reader',
       'kube-system:aws-load-balancer-controller',
       'kube-system:aws-node',
@@ -194,7 +202,7 @@ describe.each(['dev', 'prod'] as const)('stack %s', (stack) => {
     ]);
     // Fixed names: the service account annotations in gitops/ spell these ARNs out.
     expect([...roles.values()].map((r) => r.inputs.name).sort()).toEqual(
-      ['aws-load-balancer-controller', 'ebs-csi', 'external-secrets', 'vpc-cni'].map((id) => `chat-${stack}-${id}`),
+      ['aws-load-balancer-controller', 'ebs-csi', 'external-secrets', 'gateway-files', 'vpc-cni'].map((id) => `chat-${stack}-${id}`),
     );
     const attached = (role: RecordedResource) => s.ofType(T.attachment).filter((a) => a.inputs.role === (role.inputs.name ?? role.name));
     expect(attached(roles.get('kube-system:ebs-csi-controller-sa')!).map((a) => a.inputs.policyArn)).toEqual([
@@ -362,6 +370,10 @@ describe.each(['dev', 'prod'] as const)('stack %s', (stack) => {
     }
     expect(await valueOf(outputs.imageRegistry)).toBe(`${FAKE.account}.dkr.ecr.${FAKE.region}.amazonaws.com/chat-${stack}`);
     expect(outputs.vpcCidr).toBe(stack === 'prod' ? '10.30.0.0/16' : '10.20.0.0/16');
+    expect(await valueOf(outputs.filesBucketName!)).toBe(`chat-${stack}-files`);
+    expect(s.ofType('aws:s3/bucketCorsConfiguration:BucketCorsConfiguration')[0]!.inputs.corsRules[0].allowedOrigins).toEqual([
+      stack === 'prod' ? 'https://chat.example.com' : 'https://chat-dev.example.com',
+    ]);
     if (stack === 'prod') {
       expect(await valueOf(outputs.databaseEndpoint!)).toBe(`chat-prod-postgres.abc.${FAKE.region}.rds.amazonaws.com:5432`);
       expect(await valueOf(outputs.redisHost!)).toBe('chat-prod-valkey.cache.amazonaws.com');
@@ -397,6 +409,7 @@ test('rejects an invalid stack configuration before creating anything', async ()
     buildStack('prod', { 'chat:database': JSON.stringify({ instanceClass: 'db.m7g.large', allocatedStorageGiB: 100, maxAllocatedStorageGiB: 500, multiAz: false }) }),
   ).rejects.toThrow(/chat:database\.multiAz: prod needs Multi-AZ/);
 });
+
 
 test('cross-account promotion: dev lets the prod account pull its images, and prod pulls from dev\'s account', async () => {
   const prodAccount = '210987654321';

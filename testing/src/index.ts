@@ -6,4 +6,5 @@ export * from './tcp-proxy';
 export * from './metrics';
 export * from './own-services';
 export * from './chat-traffic';
+export * from './rooms';
 export * from './living-traffic';

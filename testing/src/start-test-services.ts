@@ -4,7 +4,7 @@ import { freePort, isAlive, migrate, type ServicesConfig, startServices } from '
 import { publishTestServices, testRunsRoot } from './services';
 
 /**
- * Starts PostgreSQL, Redis and Kafka on free ports in .data/test/run-<pid> (fresh each run, so a re-run
+ * Starts PostgreSQL, Redis, Kafka and the S3 object store on free ports in .data/test/run-<pid> (fresh each run, so a re-run
  * starts clean), and migrates a template database that each suite copies. With TEST_DATABASE_URL,
  * TEST_REDIS_URL and TEST_KAFKA_BROKERS set, it uses those services instead of starting its own.
  */
@@ -16,7 +16,20 @@ export async function startTestServices(): Promise<void> {
     const templateDatabase = url.pathname.slice(1);
     log(migrate(process.env.TEST_DATABASE_URL!).trim());
     publishTestServices({
-      env: { DATABASE_URL: process.env.TEST_DATABASE_URL!, REDIS_URL: process.env.TEST_REDIS_URL!, KAFKA_BROKERS: process.env.TEST_KAFKA_BROKERS! },
+      env: {
+        DATABASE_URL: process.env.TEST_DATABASE_URL!,
+        REDIS_URL: process.env.TEST_REDIS_URL!,
+        KAFKA_BROKERS: process.env.TEST_KAFKA_BROKERS!,
+        // An S3-compatible store of your own: TEST_S3_ENDPOINT with its keys (path-style addressing).
+        ...(process.env.TEST_S3_ENDPOINT
+          ? {
+              S3_ENDPOINT: process.env.TEST_S3_ENDPOINT,
+              S3_FORCE_PATH_STYLE: 'true',
+              S3_ACCESS_KEY_ID: process.env.TEST_S3_ACCESS_KEY_ID ?? '',
+              S3_SECRET_ACCESS_KEY: process.env.TEST_S3_SECRET_ACCESS_KEY ?? '',
+            }
+          : {}),
+      },
       templateDatabase,
       runDir: path.join(testRunsRoot, `run-${process.pid}`),
     });
@@ -25,12 +38,14 @@ export async function startTestServices(): Promise<void> {
 
   removeFinishedRuns();
   const testRunDir = path.join(testRunsRoot, `run-${process.pid}`);
-  const [pg, redis, kafka, controller] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const [pg, redis, kafka, controller, s3] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
   const config: ServicesConfig = {
     dir: path.join(testRunDir, 'services'),
     postgres: { port: pg, user: 'chat', password: 'chat-test', database: 'chat_template' },
     redis: { port: redis, persistent: false },
     kafka: { port: kafka, controllerPort: controller },
+    // Each suite's system uses its own bucket on this one object store (S3_BUCKET in startSystem).
+    s3: { port: s3, accessKey: 'chat-test', secretKey: 'chat-test-secret-key', corsOrigin: '*' },
   };
   const env = await startServices(config, log);
   log(migrate(env.DATABASE_URL).trim());

@@ -35,6 +35,8 @@ export interface TestSystem {
   baseUrl: string;
   gateways: (SystemProcess & { id: string })[];
   persister?: SystemProcess;
+  /** The thumbnail worker (only with the `thumbnails` option). */
+  thumbnails?: SystemProcess;
   /** The room assistant worker (only with the `assistant` option). */
   assistant?: SystemProcess;
   nginx?: SystemProcess;
@@ -70,6 +72,8 @@ export interface TestSystemOptions {
    * from it too (default `assistant`), so GET /api/features announces it. Default: no assistant.
    */
   assistant?: { env: Record<string, string> };
+  /** Start the thumbnail worker (gateway/dist/thumbnail-worker-main.js). Default false. */
+  thumbnails?: boolean;
 }
 
 function control(p: ManagedProcess, port: number): SystemProcess {
@@ -115,6 +119,8 @@ export async function startSystem(options: TestSystemOptions = {}): Promise<Test
     await own?.stop();
     throw error;
   }
+  // nginx's port is chosen first: presigned URLs name it (the browser reaches the store through nginx).
+  const nginxPort = options.nginx !== false ? await freePort() : undefined;
   const env: Record<string, string> = {
     ...services.env,
     ...own?.env,
@@ -125,8 +131,13 @@ export async function startSystem(options: TestSystemOptions = {}): Promise<Test
     KAFKA_DLQ_TOPIC: deadLetter!,
     KAFKA_GROUP_ID: `${name}-persister`,
     ASSISTANT_GROUP_ID: `${name}-assistant`,
+    THUMBNAIL_GROUP_ID: `${name}-thumbnails`,
     ...(options.assistant ? { ASSISTANT_NAME: options.assistant.env.ASSISTANT_NAME ?? 'assistant' } : {}),
     REDIS_KEY_PREFIX: uniqueRedisPrefix(),
+    // The suite's own bucket on the run's object store, made by the gateways at start.
+    S3_BUCKET: name.replace(/_/g, '-'),
+    S3_CREATE_BUCKET: 'true',
+    ...(nginxPort !== undefined && services.env.S3_ENDPOINT ? { S3_PUBLIC_ENDPOINT: `http://127.0.0.1:${nginxPort}` } : {}),
     JWT_SECRET: `test-secret-${name}-0123456789abcdef`,
     SERVICE_TOKEN_SECRET: `test-service-secret-${name}-0123456789abcdef`,
     SHUTDOWN_GRACE_MS: '2000',
@@ -156,6 +167,13 @@ export async function startSystem(options: TestSystemOptions = {}): Promise<Test
       system.persister = control(p, port);
       stopAll.push(system.persister.stop);
     }
+    if (options.thumbnails) {
+      const port = await freePort();
+      const p = appProcess({ app: 'gateway', script: 'thumbnail-worker-main.js', name: 'thumbnails', dir, port, env: { ...env, PORT: String(port), HOST: '127.0.0.1' } });
+      await startProcess(p);
+      system.thumbnails = control(p, port);
+      stopAll.push(system.thumbnails.stop);
+    }
     for (let i = 1; i <= (options.gateways ?? 2); i++) {
       const id = `g${i}`;
       const port = await freePort();
@@ -173,13 +191,14 @@ export async function startSystem(options: TestSystemOptions = {}): Promise<Test
       system.assistant = control(p, port);
       stopAll.push(system.assistant.stop);
     }
-    if (options.nginx !== false) {
-      const port = await freePort();
+    if (nginxPort !== undefined) {
+      const port = nginxPort;
       const p = nginxProcess({
         dir: path.join(dir, 'nginx'),
         port,
         gateways: system.gateways.map((g) => ({ id: g.id, port: g.port })),
         webRoot: path.join(repoRoot, 'web', 'dist'),
+        ...(env.S3_ENDPOINT ? { objectStore: { url: env.S3_ENDPOINT, bucket: env.S3_BUCKET!, maxBodyBytes: Number(env.FILE_MAX_BYTES ?? 25 * 1024 * 1024) } } : {}),
       });
       await startProcess(p);
       system.nginx = control(p, port);

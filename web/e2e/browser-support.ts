@@ -13,10 +13,10 @@ export let BASE_URL = (process.env.CHAT_BASE_URL ?? '').replace(/\/$/, '');
  * (two gateways, persister, nginx serving web/dist) on the run's PostgreSQL, Redis and Kafka. Returns
  * what stops it.
  */
-export async function startChat(): Promise<() => Promise<void>> {
+export async function startChat(options: { thumbnails?: boolean } = {}): Promise<() => Promise<void>> {
   if (BASE_URL) return async () => undefined;
   const { startSystem } = await import('@chat/testing');
-  const system = await startSystem({ gateways: 2 });
+  const system = await startSystem({ gateways: 2, ...options });
   BASE_URL = system.baseUrl;
   return system.stop;
 }

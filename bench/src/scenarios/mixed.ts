@@ -1,4 +1,4 @@
-import { closeAll, connectAll } from '../clients';
+import { closeAll, connectAll, pickShippedMembers } from '../clients';
 import { removePopulation, seedPopulation } from '../population';
 import { RoomTraffic, type TrafficResult } from '../room-traffic';
 import { fmt, type Measurement, measured, type ScenarioContext, type ScenarioResult, type TargetCheck } from '../scenario';
@@ -27,9 +27,12 @@ export async function runMixedScenario(ctx: ScenarioContext, o: MixedScenarioOpt
   const population = await seedPopulation(db, Array.from({ length: o.rooms }, () => o.roomSize));
   log(`mixed: ${o.rooms} rooms of ${o.roomSize}: connecting ${population.users.length} sockets`);
   let traffic: RoomTraffic | undefined;
+  // A few members on the shipped client (@chat/client), as in the rooms scenarios.
+  const shipped = pickShippedMembers(population.rooms, 16);
   const clients = await connectAll({
     baseUrl: system.baseUrl,
     users: population.users,
+    shipped,
     gateways: system.gateways.map((g) => g.id),
     onMessage: (user, message) => traffic?.onDelivery(user, message),
     onUpdate: () => traffic?.onUpdate(),
@@ -38,7 +41,7 @@ export async function runMixedScenario(ctx: ScenarioContext, o: MixedScenarioOpt
   const failures: string[] = [];
   const cpuPerEvent: number[] = [];
   try {
-    traffic = new RoomTraffic(population, clients, db);
+    traffic = new RoomTraffic(population, clients, db, shipped);
     await traffic.warmUp();
     for (const mixed of [false, true]) {
       const label = mixed ? 'mixed: 80 % sends, 10 % reactions, 5 % edits, 5 % replies' : 'send-only';

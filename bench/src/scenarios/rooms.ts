@@ -1,4 +1,4 @@
-import { closeAll, connectAll } from '../clients';
+import { closeAll, connectAll, pickShippedMembers } from '../clients';
 import { removePopulation, seedPopulation } from '../population';
 import { RoomTraffic, type TrafficResult } from '../room-traffic';
 import { fmt, type Measurement, measured, type ScenarioContext, type ScenarioResult, type TargetCheck } from '../scenario';
@@ -17,6 +17,9 @@ export interface RoomScenarioOptions {
    */
   socketGateways?: string[];
 }
+
+/** Members connected with the shipped client (`@chat/client`) in each run; the others use the raw generator. */
+const SHIPPED_MEMBERS = 16;
 
 /** The issue's targets for chat traffic, each printed under every rate step. */
 export interface RoomTargets {
@@ -42,9 +45,11 @@ export async function runRoomScenario(ctx: ScenarioContext, scenario: string, o:
   let traffic: RoomTraffic | undefined;
   const connectStart = performance.now();
   const framesBefore = { ...received };
+  const shipped = pickShippedMembers(population.rooms, SHIPPED_MEMBERS);
   const clients = await connectAll({
     baseUrl: system.baseUrl,
     users: population.users,
+    shipped,
     gateways: o.socketGateways ?? system.gateways.map((g) => g.id),
     onMessage: (user, message) => traffic?.onDelivery(user, message),
   });
@@ -55,7 +60,7 @@ export async function runRoomScenario(ctx: ScenarioContext, scenario: string, o:
   let joinedSeconds = Number.NaN;
   let joinFrames = Number.NaN;
   try {
-    traffic = new RoomTraffic(population, clients, db);
+    traffic = new RoomTraffic(population, clients, db, shipped);
     await traffic.warmUp();
     joinedSeconds = (performance.now() - connectStart) / 1000;
     // Presence mostly: what joining cost every member's socket (n²/2 frames when each arrival went to all).
@@ -113,6 +118,7 @@ function figuresOf(r: TrafficResult, sockets: number, gateways: Awaited<ReturnTy
     'deliveries/s': fmt(r.deliveriesPerSecond),
     'slowest second': fmt(r.worstSecondDeliveries),
     'send->deliver p50/p95/p99/max ms': `${r.sendToDeliver.p50} / ${r.sendToDeliver.p95} / ${r.sendToDeliver.p99} / ${r.sendToDeliver.max}`,
+    'send->deliver p50/p99 ms, shipped client': `${r.shippedSendToDeliver.p50} / ${r.shippedSendToDeliver.p99} (${fmt(r.shippedSendToDeliver.count)} deliveries)`,
     'send->ack p99 ms': r.sendToAck.p99,
     'acked / delivered / persisted': `${fmt(r.acknowledged)} / ${fmt(r.delivered)} of ${fmt(r.deliveriesExpected)} / ${fmt(r.persisted)}`,
     'rejected sends': Object.entries(r.rejected).map(([code, n]) => `${code} ${n}`).join(', ') || '0',

@@ -6,6 +6,7 @@ import type { TokenService } from '../auth/tokens';
 import type { GatewayConfig } from '../config';
 import type { Metrics } from '../metrics';
 import type { UserRepository } from '../store/users';
+import type { FileLifecycle } from '../files/file-lifecycle';
 import { type AuthRouteDeps, authRoutes } from './auth-routes';
 import { invitationRoutes } from './invitation-routes';
 import { refreshRoute, sessionRoutes } from './session-routes';
@@ -13,10 +14,12 @@ import { type InviteLinkRouteDeps, inviteLinkRoutes, invitePreviewRoute } from '
 import { type ProfileRouteDeps, profileRoutes } from './profile-routes';
 import { type RoomAdminRouteDeps, roomAdminRoutes } from './room-admin-routes';
 import { authenticate, authenticatedUser } from './authenticate';
+import { type FileRouteDeps, fileRoutes } from './file-routes';
 import { HTTP_STATUS } from './http-status';
 import { type RoomRouteDeps, roomRoutes } from './room-routes';
 
-export interface AppDeps extends AuthRouteDeps, RoomRouteDeps, RoomAdminRouteDeps, InviteLinkRouteDeps, ProfileRouteDeps {
+export interface AppDeps extends AuthRouteDeps, RoomRouteDeps, RoomAdminRouteDeps, InviteLinkRouteDeps, ProfileRouteDeps, FileRouteDeps {
+  fileLifecycle: FileLifecycle;
   config: GatewayConfig;
   tokens: TokenService;
   users: UserRepository;
@@ -56,6 +59,8 @@ export function createApp(deps: AppDeps): express.Express {
   app.get('/api/me', (req, res) => void res.json({ user: authenticatedUser(req) }));
   app.delete('/api/me', async (req, res) => {
     const { id } = authenticatedUser(req);
+    // The files first: once the account is gone nothing could name its objects any more.
+    await deps.fileLifecycle.deleteUserFiles(id);
     await deps.users.delete(id);
     deps.roomEvents.accountDeleted(id);
     res.status(204).end();
@@ -63,6 +68,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use('/api', roomAdminRoutes(deps));
   app.use('/api', roomRoutes(deps));
   app.use('/api', invitationRoutes(deps));
+  app.use('/api', fileRoutes(deps));
   app.use('/api', inviteLinkRoutes(deps));
   app.use('/api', profileRoutes(deps));
   app.use('/api', () => {

@@ -1,5 +1,6 @@
 import { describeIssue, type ChatMessage, freshMessageFields, type MessageSentEvent, type PublicUser, sendMessageSchema } from '@chat/protocol';
 import { AppError, type Logger } from '@chat/service-kit';
+import type { AttachmentGate } from '../files/file-service';
 import type { MessageBus } from '../message-bus';
 import type { Metrics } from '../metrics';
 import { newId } from '../store/ids';
@@ -17,6 +18,8 @@ export interface SendMessageDeps {
   broadcast: (message: ChatMessage) => void;
   metrics: Metrics;
   log: Logger;
+  /** Files: absent where a sender can attach none (messages with attachments are then refused). */
+  attachments?: AttachmentGate;
   /** Archived rooms and muted members (issue 16); absent, nothing is refused for them. */
   roomPolicy?: Pick<RoomPolicy, 'assertMaySpeak' | 'mayDeleteOthers' | 'recordModeratorDelete'>;
 }
@@ -34,7 +37,15 @@ export const toSentEvent = (m: ChatMessage): MessageSentEvent => ({
   body: m.body,
   clientMsgId: m.clientMsgId,
   parentId: m.parentId,
+  ...(m.attachments ? { attachments: m.attachments.map(({ id, name, size, contentType }) => ({ id, name, size, contentType })) } : {}),
 });
+
+/** The attachments a send names, checked (uploader, room, stored size and type, first bytes) before anything is claimed. */
+async function checkAttachments(deps: SendMessageDeps, sender: PublicUser, roomId: string, clientMsgId: string, ids: string[] | undefined) {
+  if (!ids || ids.length === 0) return undefined;
+  if (!deps.attachments) throw new AppError('VALIDATION', 'this sender cannot attach files');
+  return deps.attachments.verify(sender, roomId, clientMsgId, ids);
+}
 
 /**
  * The send path of DESIGN.md: validate, authorize, dedupe and rate-limit (one Redis round trip), make it
@@ -54,13 +65,23 @@ export async function sendMessage(
 ): Promise<ChatMessage> {
   const parsed = sendMessageSchema.safeParse(input);
   if (!parsed.success) throw new AppError('VALIDATION', describeIssue(parsed.error));
-  const { roomId, body, clientMsgId } = parsed.data;
+  const { roomId, body, clientMsgId, attachments: attachmentIds } = parsed.data;
   // Not revealing whether a room exists: a room one is not in is forbidden, existing or not.
   if (!isMember(roomId)) throw new AppError('FORBIDDEN', 'you are not a member of this room');
   await deps.roomPolicy?.assertMaySpeak(roomId, sender.id, 'send');
   const threadId = parsed.data.parentId === undefined ? null : await threadOf(deps, roomId, parsed.data.parentId);
+  const attachments = await checkAttachments(deps, sender, roomId, clientMsgId, attachmentIds);
 
-  let message: ChatMessage = { id: newId(), roomId, body, clientMsgId, sender, createdAt: new Date().toISOString(), ...freshMessageFields(threadId) };
+  let message: ChatMessage = {
+    id: newId(),
+    roomId,
+    body,
+    clientMsgId,
+    sender,
+    createdAt: new Date().toISOString(),
+    ...freshMessageFields(threadId),
+    ...(attachments ? { attachments } : {}),
+  };
   let claim;
   try {
     claim = await deps.claims.claim(message, rateLimit);
@@ -84,6 +105,8 @@ export async function sendMessage(
   }
 
   try {
+    // Before the produce: once the event is on the log the files are this message's (resend-safe).
+    if (attachmentIds?.length) await deps.attachments!.attach(sender, roomId, message.id, clientMsgId, attachmentIds);
     await produceEvent(deps.bus, toSentEvent(message), () => announceSent(deps, message));
   } catch (error) {
     // Not sent, so not counted: the client's retry (same clientMsgId) is counted when it gets through.

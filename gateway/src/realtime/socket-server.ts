@@ -2,6 +2,7 @@ import type http from 'node:http';
 import { Server } from 'socket.io';
 import { type ChatMessage, roomChannel, userChannel } from '@chat/protocol';
 import type { Connection, HandlerDeps } from './connection';
+import { timedDeliveries } from './delivery-latency';
 import { EventBudget, UserBudgets } from './event-budget';
 import { createSocketCap, type SocketCap } from '../redis/socket-cap';
 import { createPresenceLookup } from './presence-lookup';
@@ -45,7 +46,7 @@ export function createSocketServer(httpServer: http.Server, deps: SocketServerDe
     // Every connection passes the handshake, recovered ones too: a restored session brought back a deleted
     // account and rooms the user had left (recovery.ts checks the restore itself as well).
     connectionStateRecovery: { maxDisconnectionDuration: config.RECOVERY_WINDOW_MS, skipMiddlewares: false },
-    adapter: recovery.adapter as never,
+    adapter: timedDeliveries(recovery.adapter, metrics.deliverSeconds) as never,
   });
 
   // Tells nginx (and tests) which gateway answered: the sticky-session cookie is derived from it.

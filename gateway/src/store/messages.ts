@@ -1,6 +1,7 @@
 import type { PrismaClient } from '@chat/db';
 import { type ChatMessage, REACTION_USERS_MAX, type Reaction } from '@chat/protocol';
 import { AppError } from '@chat/service-kit';
+import { iso, MESSAGE_ROW_COLUMNS, type MessageRowBase } from './message-row';
 
 /** Which page of a room's history: top-level messages, or with `parentId` one thread's replies. */
 export interface HistoryPageQuery {
@@ -20,25 +21,11 @@ export interface MessageHistory {
   page(roomId: string, query: HistoryPageQuery): Promise<ChatMessage[]>;
 }
 
-interface MessageRow {
-  id: string;
-  room_id: string;
-  sender_id: string;
-  sender_username: string;
-  body: string;
-  client_msg_id: string;
-  created_at: Date;
-  parent_id: string | null;
-  edited_at: Date | null;
-  deleted_at: Date | null;
+interface MessageRow extends MessageRowBase {
   reply_count: number;
-  last_reply_at: Date | null;
 }
 
-const COLUMNS = `id::text, room_id::text, sender_id::text, sender_username, body, client_msg_id, created_at,
-  parent_id::text, edited_at, deleted_at, reply_count, last_reply_at`;
-
-const iso = (d: Date | null) => (d === null ? null : d.toISOString());
+const COLUMNS = `${MESSAGE_ROW_COLUMNS}, reply_count`;
 
 export function createMessageHistory(db: PrismaClient): MessageHistory {
   /**

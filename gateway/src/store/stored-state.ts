@@ -1,22 +1,10 @@
 import type { PrismaClient } from '@chat/db';
 import type { LiveMessage, StoredState } from '../redis/live-messages';
+import { iso, MESSAGE_ROW_COLUMNS, type MessageRowBase } from './message-row';
 
-interface StateRow {
-  id: string;
-  room_id: string;
-  sender_id: string;
-  sender_username: string;
-  body: string;
-  client_msg_id: string;
-  created_at: Date;
-  parent_id: string | null;
-  edited_at: Date | null;
+interface StateRow extends MessageRowBase {
   edit_event_id: string | null;
-  deleted_at: Date | null;
-  last_reply_at: Date | null;
 }
-
-const iso = (d: Date | null) => (d === null ? null : d.toISOString());
 
 /**
  * A message as the persister stored it, with its reactions (present or taken back, each with the event
@@ -24,10 +12,7 @@ const iso = (d: Date | null) => (d === null ? null : d.toISOString());
  */
 export function createStoredStateLoader(db: PrismaClient): (messageId: string) => Promise<StoredState | undefined> {
   return async (messageId) => {
-    const [row] = await db.$queryRaw<StateRow[]>`
-      SELECT id::text, room_id::text, sender_id::text, sender_username, body, client_msg_id, created_at,
-             parent_id::text, edited_at, edit_event_id::text, deleted_at, last_reply_at
-        FROM messages WHERE id = ${messageId}::uuid`;
+    const [row] = await db.$queryRawUnsafe<StateRow[]>(`SELECT ${MESSAGE_ROW_COLUMNS}, edit_event_id::text FROM messages WHERE id = $1::uuid`, messageId);
     if (!row) return undefined;
     const [reactions, replies] = await Promise.all([
       db.$queryRaw<{ emoji: string; user_id: string; event_id: string; present: boolean }[]>`

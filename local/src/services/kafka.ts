@@ -18,7 +18,17 @@ export interface KafkaOptions {
   /** Partitions of auto-created topics. */
   defaultPartitions?: number;
   heapMb?: number;
+  /**
+   * A second client listener, SASL_PLAINTEXT with SCRAM-SHA-512 on `port`, and the users it knows
+   * (their credentials written when the storage is formatted, as `kafka-storage format --add-scram`
+   * does), with ACLs enforced for them: how the tests prove the services' SCRAM settings and the
+   * KafkaUsers' ACLs against a real broker.
+   */
+  scram?: { port: number; users: readonly { username: string; password: string }[] };
 }
+
+/** The mechanism of the SCRAM listener (the one Strimzi's `scram-sha-512` authentication uses). */
+export const KAFKA_SCRAM_MECHANISM = 'SCRAM-SHA-512';
 
 const classpath = () => `${kafkaLibs(kafkaVersion())}/*`;
 
@@ -27,9 +37,20 @@ function serverProperties(o: KafkaOptions): string {
     '# written by the local system on every start (local/src/services/kafka.ts)',
     'process.roles=broker,controller',
     'node.id=1',
-    `listeners=PLAINTEXT://127.0.0.1:${o.port},CONTROLLER://127.0.0.1:${o.controllerPort}`,
-    `advertised.listeners=PLAINTEXT://127.0.0.1:${o.port}`,
-    'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    `listeners=PLAINTEXT://127.0.0.1:${o.port},CONTROLLER://127.0.0.1:${o.controllerPort}${o.scram ? `,SASL_PLAINTEXT://127.0.0.1:${o.scram.port}` : ''}`,
+    `advertised.listeners=PLAINTEXT://127.0.0.1:${o.port}${o.scram ? `,SASL_PLAINTEXT://127.0.0.1:${o.scram.port}` : ''}`,
+    `listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT${o.scram ? ',SASL_PLAINTEXT:SASL_PLAINTEXT' : ''}`,
+    ...(o.scram
+      ? [
+          `listener.name.sasl_plaintext.sasl.enabled.mechanisms=${KAFKA_SCRAM_MECHANISM}`,
+          // The broker side of SCRAM needs the login module only: the users are in the cluster metadata.
+          `listener.name.sasl_plaintext.${KAFKA_SCRAM_MECHANISM.toLowerCase()}.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;`,
+          // ACLs bind the SCRAM users only: the plaintext and controller listeners' principal (ANONYMOUS)
+          // stays a super user, so the broker's own traffic and the set-up of the test are unaffected.
+          'authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer',
+          'super.users=User:ANONYMOUS',
+        ]
+      : []),
     'controller.listener.names=CONTROLLER',
     'inter.broker.listener.name=PLAINTEXT',
     `controller.quorum.bootstrap.servers=127.0.0.1:${o.controllerPort}`,
@@ -64,7 +85,7 @@ function prepare(o: KafkaOptions): string {
     try {
       execFileSync(
         'java',
-        ['-cp', classpath(), ...log4j(), 'kafka.tools.StorageTool', 'format', '--standalone', `--cluster-id=${newClusterId()}`, '-c', config],
+        ['-cp', classpath(), ...log4j(), 'kafka.tools.StorageTool', 'format', '--standalone', `--cluster-id=${newClusterId()}`, '-c', config, ...scramCredentials(o)],
         { stdio: 'pipe' },
       );
     } catch (error) {
@@ -73,6 +94,11 @@ function prepare(o: KafkaOptions): string {
     }
   }
   return config;
+}
+
+/** `--add-scram` arguments for the SCRAM users (only read when the storage is formatted: a new folder). */
+function scramCredentials(o: KafkaOptions): string[] {
+  return (o.scram?.users ?? []).flatMap((u) => ['--add-scram', `${KAFKA_SCRAM_MECHANISM}=[name=${u.username},password=${u.password}]`]);
 }
 
 const log4j = () => [`-Dlog4j2.configurationFile=${path.join(repoRoot, 'local', 'kafka', 'log4j2.yaml')}`];

@@ -14,6 +14,11 @@ export interface NginxOptions {
   gateways: { id: string; port: number }[];
   /** The built web app (web/dist). */
   webRoot: string;
+  /**
+   * The object store, served on this origin under `/<bucket>/` (path-style presigned URLs), so the
+   * page's CSP keeps `connect-src 'self'` and `img-src 'self'`. Absent: no such path.
+   */
+  objectStore?: { url: string; bucket: string; maxBodyBytes: number };
 }
 
 /**
@@ -61,6 +66,7 @@ export function renderNginxConfig(o: NginxOptions): string {
     COOKIE_TO_UPSTREAM: o.gateways.map((g) => `    ${g.id} gateway_${g.id};`).join('\n'),
     LISTEN: listen.join('\n'),
     WEB_ROOT: o.webRoot,
+    OBJECT_STORE: o.objectStore ? objectStoreLocation(o.objectStore) : '',
   };
   const template = fs.readFileSync(path.join(repoRoot, 'nginx', 'local.conf.template'), 'utf8');
   return template.replace(/\{\{([A-Z_]+)\}\}/g, (_, key: string) => {
@@ -68,6 +74,30 @@ export function renderNginxConfig(o: NginxOptions): string {
     if (value === undefined) throw new LocalStackError(`nginx template: no value for {{${key}}}`);
     return value;
   });
+}
+
+/**
+ * The bucket's path, passed on to the object store unchanged, Host included: a presigned URL's
+ * signature covers the host and the path, so nothing may be rewritten. Downloads get a sandboxing CSP
+ * (a file opened directly can run nothing) and nosniff.
+ */
+function objectStoreLocation(s: NonNullable<NginxOptions['objectStore']>): string {
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(s.bucket)) throw new LocalStackError(`not a bucket name: ${s.bucket}`);
+  return [
+    `    location /${s.bucket}/ {`,
+    `      client_max_body_size ${s.maxBodyBytes};`,
+    `      proxy_pass ${new URL(s.url).origin};`,
+    '      proxy_http_version 1.1;',
+    '      proxy_set_header Connection "";',
+    '      proxy_set_header Host $http_host;',
+    '      proxy_request_buffering off;',
+    '      proxy_buffering off;',
+    '      proxy_read_timeout 60s;',
+    '      proxy_hide_header Content-Security-Policy;',
+    `      add_header Content-Security-Policy "default-src 'none'; sandbox" always;`,
+    '      add_header X-Content-Type-Options "nosniff" always;',
+    '    }',
+  ].join('\n');
 }
 
 export function nginxProcess(o: NginxOptions): ManagedProcess {

@@ -4,6 +4,7 @@ import type {
   Credentials,
   CreateRoomInput,
   FeaturesResponse,
+  FileUrlResponse,
   Invitation,
   InvitationResponse,
   InvitationsResponse,
@@ -23,6 +24,7 @@ import type {
   RoomsResponse,
   SessionInfo,
   SessionsResponse,
+  UploadResponse,
 } from '@chat/protocol';
 import { SESSION_ROUTES } from '@chat/protocol';
 import { ApiError, errorFromResponse } from './api-error';
@@ -170,10 +172,17 @@ export function createChatApi(options: ApiClientOptions) {
       if (query.after) params.set('after', query.after);
       return (await request<MessagesResponse>('GET', `${room(roomId)}/messages?${params}`)).messages;
     },
-    /** The newest `limit` replies of a thread, oldest first. */
-    thread: async (roomId: string, parentId: string, limit: number): Promise<ChatMessage[]> => {
+    /** The newest `limit` replies of a thread (or those before `before`), oldest first. */
+    thread: async (roomId: string, parentId: string, limit: number, before?: string): Promise<ChatMessage[]> => {
       const query = new URLSearchParams({ limit: String(limit), parentId });
+      if (before) query.set('before', before);
       return (await request<MessagesResponse>('GET', `${room(roomId)}/messages?${query}`)).messages;
     },
+    /** Asks to upload a file into the room: a presigned URL that takes exactly these bytes. */
+    createUpload: async (roomId: string, file: { name: string; size: number; contentType: string }): Promise<UploadResponse['upload']> =>
+      (await request<UploadResponse>('POST', `${room(roomId)}/uploads`, file)).upload,
+    /** A short-lived link to a file (or its thumbnail); members of its room only. */
+    fileUrl: (fileId: string, variant: 'file' | 'thumbnail' = 'file') =>
+      request<FileUrlResponse>('GET', `/api/files/${encodeURIComponent(fileId)}/url${variant === 'thumbnail' ? '?variant=thumbnail' : ''}`),
   };
 }

@@ -1,4 +1,4 @@
-import type { ChatMessage, PublicUser, Room } from '@chat/protocol';
+import type { Attachment, ChatMessage, PublicUser, Room } from '@chat/protocol';
 import type { ChatApi } from '../api/chat-api';
 import type { RealtimeConnection } from '../realtime/realtime-connection';
 import { pruneReplies } from './assistant-replies';
@@ -11,7 +11,7 @@ import { MessageActions, timelineUpdate } from './message-actions';
 import { Outbox } from './outbox';
 import { MARKER_WRITE_DELAY_MS, ReadMarkerStorage } from './read-marker-storage';
 import { RoomDirectory } from './room-directory';
-import { EMPTY_TIMELINE, newestId, type Timeline } from './timeline';
+import { EMPTY_TIMELINE, newestId, type Timeline, updateAttachment } from './timeline';
 import { createThrottle, pruneTyping, TYPING_SIGNAL_INTERVAL_MS } from './typing';
 import { countUnread } from './unread';
 
@@ -101,6 +101,14 @@ export class ChatController {
     connection.on('message:updated', ({ message }) => {
       if (!this.messages.receive(message)) commit((state) => timelineUpdate(state, message));
     });
+    // A thumbnail became ready: the placeholder of that image turns into it, in place.
+    connection.on('attachment:updated', ({ roomId, messageId, attachment }) =>
+      commit((state) => {
+        const current = state.timelines[roomId];
+        const timeline = current && updateAttachment(current, messageId, attachment);
+        return !timeline || timeline === current ? {} : { timelines: { ...state.timelines, [roomId]: timeline } };
+      }),
+    );
     connection.on('assistant:stream', (event) => commit((state) => receiveStreamPiece(state, event, this.now())));
     connection.on('typing', (event) => commit((state) => receiveTyping(state, event, this.now())));
     // A large room's diff has only counts: its members' presence is listed when the room is shown.
@@ -179,8 +187,8 @@ export class ChatController {
   }
 
   /** Sends a message; returns a validation problem to show at the composer, or undefined when sent off. */
-  send(roomId: string, text: string): string | undefined {
-    const problem = this.outbox.send(roomId, text);
+  send(roomId: string, text: string, attachments: Attachment[] = []): string | undefined {
+    const problem = this.outbox.send(roomId, text, attachments);
     // Receivers clear my typing indicator when my message arrives: the next keystroke must signal anew.
     if (problem === undefined) this.typingThrottles.delete(roomId);
     return problem;

@@ -14,6 +14,8 @@ export interface ThreadState {
   parentId: string;
   replies: readonly ChatMessage[];
   loaded: boolean;
+  /** Whether the server may hold replies older than the first loaded (a thread of more than a page). */
+  hasEarlier?: boolean;
   error?: string;
 }
 
@@ -69,9 +71,24 @@ export class MessageActions {
       const current = this.threads.get(parentId)!;
       const byId = new Map(current.replies.map((r) => [r.id, r]));
       for (const reply of page) if (newer(byId.get(reply.id), reply)) byId.set(reply.id, reply);
-      this.set({ ...current, replies: [...byId.values()].sort((a, b) => compareMessageIds(a.id, b.id)), loaded: true, error: undefined });
+      this.set({ ...current, replies: [...byId.values()].sort((a, b) => compareMessageIds(a.id, b.id)), loaded: true, hasEarlier: page.length >= THREAD_PAGE, error: undefined });
     } catch {
       this.set({ ...this.threads.get(parentId)!, error: 'The replies could not be loaded.' });
+    }
+  }
+
+  /** Loads the page of replies before the oldest loaded one (a thread longer than a page). */
+  async loadEarlier(parentId: string): Promise<void> {
+    const thread = this.threads.get(parentId);
+    if (!thread?.hasEarlier || thread.replies.length === 0) return;
+    try {
+      const page = await this.o.api.thread(thread.roomId, parentId, THREAD_PAGE, thread.replies[0]!.id);
+      const current = this.threads.get(parentId)!;
+      const known = new Set(current.replies.map((r) => r.id));
+      const replies = [...page.filter((r) => !known.has(r.id)), ...current.replies].sort((a, b) => compareMessageIds(a.id, b.id));
+      this.set({ ...current, replies, hasEarlier: page.length >= THREAD_PAGE, error: undefined });
+    } catch {
+      this.set({ ...this.threads.get(parentId)!, error: 'Earlier replies could not be loaded.' });
     }
   }
 

@@ -1,4 +1,4 @@
-import { describeIssue, messageBodySchema } from '@chat/protocol';
+import { type Attachment, describeIssue, messageBodySchema, messageTextSchema } from '@chat/protocol';
 import type { RealtimeConnection } from '../realtime/realtime-connection';
 import type { ChatStore } from './chat-store';
 import { newClientMsgId } from './client-msg-id';
@@ -18,14 +18,15 @@ export class Outbox {
   ) {}
 
   /** Returns a validation problem to show at the composer, or undefined when the message was sent off. */
-  send(roomId: string, text: string): string | undefined {
-    const parsed = messageBodySchema.safeParse(text);
+  send(roomId: string, text: string, attachments: Attachment[] = []): string | undefined {
+    // With files, the text may be empty.
+    const parsed = (attachments.length ? messageTextSchema : messageBodySchema).safeParse(text);
     if (!parsed.success) return describeIssue(parsed.error);
     const clientMsgId = newClientMsgId();
     const { me } = this.store.getState();
-    const outgoing = { clientMsgId, roomId, body: parsed.data, sender: me, createdAt: new Date(this.now()).toISOString() };
+    const outgoing = { clientMsgId, roomId, body: parsed.data, sender: me, createdAt: new Date(this.now()).toISOString(), ...(attachments.length ? { attachments } : {}) };
     this.change(roomId, (timeline) => addPending(timeline, outgoing));
-    void this.deliver(roomId, clientMsgId, parsed.data);
+    void this.deliver(roomId, clientMsgId, parsed.data, attachments);
     return undefined;
   }
 
@@ -34,7 +35,7 @@ export class Outbox {
     const entry = this.timeline(roomId).entries.find((e) => e.id === undefined && e.clientMsgId === clientMsgId);
     if (!entry || entry.status !== 'failed') return;
     this.change(roomId, (timeline) => markRetrying(timeline, clientMsgId));
-    void this.deliver(roomId, clientMsgId, entry.body);
+    void this.deliver(roomId, clientMsgId, entry.body, entry.attachments ?? []);
   }
 
   /** Drops a failed message the user gave up on. */
@@ -42,8 +43,9 @@ export class Outbox {
     this.change(roomId, (timeline) => discardLocal(timeline, clientMsgId));
   }
 
-  private async deliver(roomId: string, clientMsgId: string, body: string): Promise<void> {
-    const ack = await this.connection.sendMessage({ roomId, body, clientMsgId }).catch(() => undefined);
+  private async deliver(roomId: string, clientMsgId: string, body: string, attachments: Attachment[]): Promise<void> {
+    const files = attachments.length ? { attachments: attachments.map((a) => a.id) } : {};
+    const ack = await this.connection.sendMessage({ roomId, body, clientMsgId, ...files }).catch(() => undefined);
     if (ack?.ok) return this.store.commit((state) => receiveMessages(state, [ack.message], this.reading));
     // No answer in time (or the link failed under the send): for the user, the server did not answer.
     const error = ack && ack.error.code !== 'TIMEOUT' ? { code: ack.error.code, message: ack.error.message } : { code: 'UNAVAILABLE' as const, message: 'No answer from the server' };

@@ -1,4 +1,4 @@
-import type { ChatMessage, ErrorBody, PublicUser, Reaction } from '@chat/protocol';
+import type { Attachment, ChatMessage, ErrorBody, PublicUser, Reaction } from '@chat/protocol';
 import { compareMessageIds } from '@chat/client';
 
 /** Where one message of mine is on its way to the server. Messages of others are always `sent`. */
@@ -30,6 +30,8 @@ export interface TimelineEntry {
   lastReplyAt?: string | null;
   reactions?: readonly Reaction[];
   revision?: number;
+  /** Files of the message (uploaded before it was sent). */
+  attachments?: Attachment[];
 }
 
 /** The messages of one room that this tab knows, and where its history stands. */
@@ -61,6 +63,7 @@ export const sentEntry = (message: ChatMessage, key = message.id): TimelineEntry
   lastReplyAt: message.lastReplyAt ?? null,
   reactions: message.reactions ?? [],
   revision: message.revision,
+  ...(message.attachments?.length ? { attachments: message.attachments } : {}),
 });
 
 /**
@@ -108,7 +111,10 @@ export function mergeMessages(timeline: Timeline, messages: readonly ChatMessage
     if (existing !== undefined) {
       const current = entries[existing] as TimelineEntry;
       if (isStale(current, message)) continue;
-      entries[existing] = sentEntry(message, current.key);
+      const next = sentEntry(message, current.key);
+      // `message:updated` carries no files (the live state has none): the entry keeps its own, unless deleted.
+      if (!message.attachments && current.attachments && !message.deletedAt) next.attachments = current.attachments;
+      entries[existing] = next;
       changed = true;
       continue;
     }
@@ -126,6 +132,16 @@ export function mergeMessages(timeline: Timeline, messages: readonly ChatMessage
   return changed ? { ...timeline, entries: order(entries) } : timeline;
 }
 
+/** The timeline with one attachment of one message replaced (`attachment:updated`: its thumbnail is ready). */
+export function updateAttachment(timeline: Timeline, messageId: string, attachment: Attachment): Timeline {
+  const index = timeline.entries.findIndex((e) => e.id === messageId);
+  const entry = timeline.entries[index];
+  if (!entry?.attachments?.some((a) => a.id === attachment.id)) return timeline;
+  const entries = [...timeline.entries];
+  entries[index] = { ...entry, attachments: entry.attachments.map((a) => (a.id === attachment.id ? attachment : a)) };
+  return { ...timeline, entries };
+}
+
 /** Details of a message this tab is about to send. */
 export interface OutgoingMessage {
   clientMsgId: string;
@@ -133,6 +149,7 @@ export interface OutgoingMessage {
   body: string;
   sender: PublicUser;
   createdAt: string;
+  attachments?: Attachment[];
 }
 
 /** Shows a message as pending at the end of the timeline, before it is sent. */

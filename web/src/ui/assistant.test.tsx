@@ -11,9 +11,9 @@ const bot = { id: '00000000-0000-7000-8000-00000000b07b', username: 'assistant' 
 
 describe('the room assistant in the web app', () => {
   it('shows the composer hint only when the deployment runs an assistant', () => {
-    const { rerender } = render(<Composer roomName="# general" onSend={() => undefined} onTyping={() => undefined} />);
+    const { rerender } = render(<Composer roomId="00000000-0000-7000-8000-000000000001" roomName="# general" onSend={() => undefined} onTyping={() => undefined} />);
     expect(screen.queryByText(/to ask the assistant/)).toBeNull();
-    rerender(<Composer roomName="# general" assistantName="assistant" onSend={() => undefined} onTyping={() => undefined} />);
+    rerender(<Composer roomId="00000000-0000-7000-8000-000000000001" roomName="# general" assistantName="assistant" onSend={() => undefined} onTyping={() => undefined} />);
     expect(screen.getByText('Type @assistant to ask the assistant.', { exact: false })).toBeTruthy();
   });
 

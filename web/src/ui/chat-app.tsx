@@ -1,6 +1,7 @@
 import type { PublicUser } from '@chat/protocol';
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { ChatApi } from '../api/chat-api';
+import { FileLinks, FileUploads } from './attachments';
 import { ChatController } from '../chat/chat-controller';
 import { EMPTY_TIMELINE } from '../chat/timeline';
 import { typingUsers } from '../chat/typing';
@@ -40,7 +41,13 @@ export function ChatApp(props: ChatAppProps) {
     return () => created.stop();
   }, [me, api, openConnection, onUnauthorized]);
   if (!controller) return <ConnectionBanner state="connecting" />;
-  return <ChatLayout controller={controller} api={api} onLogout={props.onLogout} account={{ api, onSignedOut: onUnauthorized }} />;
+  return (
+    <FileLinks.Provider value={api}>
+      <FileUploads.Provider value={api}>
+        <ChatLayout controller={controller} api={api} onLogout={props.onLogout} account={{ api, onSignedOut: onUnauthorized }} />
+      </FileUploads.Provider>
+    </FileLinks.Provider>
+  );
 }
 
 function ChatLayout({ controller, api, onLogout, account }: { controller: ChatController; api: ChatApi; onLogout: () => void; account?: { api: AccountApi; onSignedOut: () => void } }) {
@@ -135,7 +142,7 @@ function ChatLayout({ controller, api, onLogout, account }: { controller: ChatCo
             onlineMembers={onlineMembers}
             typing={typingUsers(state.typing, activeRoom.id, state.me.id, Date.now())}
             onLoadOlder={() => void controller.loadOlder(activeRoom.id)}
-            onSend={(text) => controller.send(activeRoom.id, text)}
+            onSend={(text, attachments) => controller.send(activeRoom.id, text, attachments)}
             onTyping={() => controller.notifyTyping(activeRoom.id)}
             onRetry={(clientMsgId) => controller.retry(activeRoom.id, clientMsgId)}
             onDiscard={(clientMsgId) => controller.discard(activeRoom.id, clientMsgId)}

@@ -6,7 +6,7 @@ import { Composer } from './composer';
 function setup(onSend: (text: string) => string | undefined = () => undefined) {
   const send = jest.fn(onSend);
   const typing = jest.fn();
-  render(<Composer roomName="# general" onSend={send} onTyping={typing} />);
+  render(<Composer roomId="00000000-0000-7000-8000-000000000001" roomName="# general" onSend={send} onTyping={typing} />);
   return { send, typing, box: screen.getByLabelText('Message') as HTMLTextAreaElement, user: userEvent.setup() };
 }
 
@@ -14,7 +14,7 @@ describe('Composer', () => {
   it('sends on Enter and clears the box', async () => {
     const { send, box, user } = setup();
     await user.type(box, 'hello{Enter}');
-    expect(send).toHaveBeenCalledWith('hello');
+    expect(send).toHaveBeenCalledWith('hello', []);
     expect(box.value).toBe('');
   });
 
@@ -24,7 +24,7 @@ describe('Composer', () => {
     expect(send).not.toHaveBeenCalled();
     expect(box.value).toBe('line one\nline two');
     await user.click(screen.getByRole('button', { name: /send/i }));
-    expect(send).toHaveBeenCalledWith('line one\nline two');
+    expect(send).toHaveBeenCalledWith('line one\nline two', []);
   });
 
   it('does not send blank text', async () => {

@@ -1,5 +1,6 @@
 import { type CSSProperties, useContext, useEffect, useRef, useState } from 'react';
 import type { TimelineEntry } from '../chat/timeline';
+import { Attachments } from './attachments';
 import { formatFullTime, formatTime } from './format-time';
 import { MessageActionsContext } from './message-actions-context';
 import { MessageEditor, MessageToolbar, ReactionChips, ThreadSummary } from './message-extras';
@@ -91,13 +92,14 @@ export function MessageItem({ entry, startsGroup, mine, onRetry, onDiscard, inTh
         <MessageEditor messageId={target.id} body={entry.body} />
       ) : (
         <div className="message__body" dir="auto">
-          <LazyMarkdown body={entry.body} />
+          {entry.body && <LazyMarkdown body={entry.body} />}
           {entry.editedAt && (
             <span className="message__edited muted" title={`edited ${formatFullTime(new Date(entry.editedAt))}`}>
               {' '}
               (edited)
             </span>
           )}
+          {entry.attachments && <Attachments attachments={entry.attachments} />}
         </div>
       )}
       {target && !entry.deletedAt && <ReactionChips message={target} />}

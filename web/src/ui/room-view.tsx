@@ -1,4 +1,4 @@
-import type { ChatMessage, PublicUser, Room } from '@chat/protocol';
+import type { Attachment, ChatMessage, PublicUser, Room } from '@chat/protocol';
 import { useEffect, useMemo, useState } from 'react';
 import type { MessageActions } from '../chat/message-actions';
 import { type StreamingReplies, withStreamingReplies } from '../chat/assistant-replies';
@@ -24,7 +24,7 @@ export interface RoomViewProps {
   onlineMembers: readonly PublicUser[];
   typing: readonly PublicUser[];
   onLoadOlder: () => void;
-  onSend: (text: string) => string | undefined;
+  onSend: (text: string, attachments: Attachment[]) => string | undefined;
   onTyping: () => void;
   onRetry: (clientMsgId: string) => void;
   onDiscard: (clientMsgId: string) => void;
@@ -159,7 +159,7 @@ export function RoomView(props: RoomViewProps) {
           <div className="typing" aria-live="polite">
             {describeTyping(typing)}
           </div>
-          <Composer key={room.id} roomName={title} assistantName={props.assistantName} onSend={props.onSend} onTyping={props.onTyping} onEditLast={editLast} />
+          <Composer key={room.id} roomId={room.id} roomName={title} assistantName={props.assistantName} onSend={props.onSend} onTyping={props.onTyping} onEditLast={editLast} />
         </section>
         {threadId && props.messages && (
           <ThreadPanel

@@ -34,6 +34,13 @@ export function ThreadPanel({ roomId, parent, parentId, me, messages, onClose }:
         {parent && <MessageItem entry={parent} startsGroup mine={parent.sender.id === me.id} onRetry={noop} onDiscard={noop} inThread />}
         {thread?.error && <li role="alert">{thread.error}</li>}
         {thread && !thread.loaded && !thread.error && <li role="status">Loading replies…</li>}
+        {thread?.hasEarlier && (
+          <li>
+            <button type="button" className="link-button" onClick={() => void messages.loadEarlier(parentId)}>
+              Load earlier replies
+            </button>
+          </li>
+        )}
         {thread?.replies.map((reply) => (
           <MessageItem key={reply.id} entry={sentEntry(reply)} startsGroup mine={reply.sender.id === me.id} onRetry={noop} onDiscard={noop} inThread />
         ))}

@@ -6,9 +6,10 @@ import { answerFailure, type Connection, type HandlerDeps } from '../connection'
 export function handleAssistantStream(conn: Connection, deps: HandlerDeps): void {
   conn.socket.on('assistant:stream', (input, ack) => {
     const answer = typeof ack === 'function' ? ack : () => undefined;
-    if (!conn.isService) return answerFailure(deps, conn, 'assistant:stream', answer, new AppError('FORBIDDEN', 'only the assistant may stream replies'));
+    const refuse = (error: AppError) => answerFailure(deps, conn, 'assistant:stream', answer, error);
+    if (!conn.isService) return refuse(new AppError('FORBIDDEN', 'only the assistant may stream replies'));
     const parsed = assistantStreamSchema.safeParse(input);
-    if (!parsed.success) return answer({ ok: false, error: { code: 'VALIDATION', message: describeIssue(parsed.error) } });
+    if (!parsed.success) return refuse(new AppError('VALIDATION', describeIssue(parsed.error)));
     // Not volatile: a volatile packet is dropped whenever the socket is still writing the previous one,
     // which is most of the time for pieces a model writes in quick succession (seen in the tests).
     // The worker coalesces pieces (ASSISTANT_STREAM_INTERVAL_MS), which bounds what this costs.

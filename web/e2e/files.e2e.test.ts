@@ -1,0 +1,156 @@
+/**
+ * Files in the browser: real Chromium, the app nginx serves, uploads through presigned URLs to the test
+ * run's S3 server (versitygw). Ann attaches images by the button and by paste and a PDF; Bob sees the
+ * previews, opens the lightbox and downloads the PDF.
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import sharp from 'sharp';
+import { SCREENSHOT_DIR, collectPageErrors, contextOnGateway, launchBrowser, messageLog, signUp, startChat, uniqueUsername, waitForMessage } from './browser-support';
+
+const PASSWORD = 'correct horse battery';
+const PDF = Buffer.concat([Buffer.from('%PDF-1.4\n% a test document\n'), Buffer.alloc(2000, 0x20), Buffer.from('\n%%EOF\n')]);
+
+const picture = (width: number, height: number, background: string) =>
+  sharp({ create: { width, height, channels: 3, background } })
+    .composite([{ input: Buffer.from(`<svg width="${width}" height="${height}"><circle cx="${width / 2}" cy="${height / 2}" r="${Math.min(width, height) / 3}" fill="white"/></svg>`) }])
+    .png({ compressionLevel: 0 })
+    .toBuffer();
+
+describe('files in the browser', () => {
+  let browser: Browser;
+  const contexts: BrowserContext[] = [];
+  let stopChat: (() => Promise<void>) | undefined;
+
+  beforeAll(async () => {
+    // With the thumbnail worker: Bob's previews become thumbnails live (attachment:updated).
+    stopChat = await startChat({ thumbnails: true });
+    browser = await launchBrowser();
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const context of contexts) await context.close();
+    await browser?.close();
+    await stopChat?.();
+  });
+
+  async function userOn(gateway: 'g1' | 'g2') {
+    const context = await contextOnGateway(browser, gateway);
+    contexts.push(context);
+    const page = await context.newPage();
+    return { context, page, errors: collectPageErrors(page) };
+  }
+
+  /** Slows the page's uploads so the progress bar can be seen (Chromium's network emulation). */
+  async function throttleUploads(context: BrowserContext, page: Page, bytesPerSecond: number) {
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Network.enable');
+    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: bytesPerSecond });
+    return () => cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+  }
+
+  it(
+    'attaches by the button and by paste with a progress bar; the other member sees previews, opens the lightbox and downloads a PDF',
+    async () => {
+      const ann = await userOn('g1');
+      const bob = await userOn('g2');
+      const annName = uniqueUsername('ann');
+      const bobName = uniqueUsername('bob');
+      const roomName = `files ${Date.now().toString(36)}`;
+      await signUp(ann.page, annName, PASSWORD);
+      await signUp(bob.page, bobName, PASSWORD);
+
+      await ann.page.getByRole('button', { name: 'Create room' }).click();
+      const createDialog = ann.page.getByRole('dialog', { name: 'Create a room' });
+      await createDialog.getByLabel('Room name').fill(roomName);
+      await createDialog.getByLabel(/^Private/).check();
+      await createDialog.getByRole('button', { name: 'Create room' }).click();
+      await ann.page.getByRole('heading', { name: `# ${roomName}` }).waitFor();
+      await ann.page.getByRole('button', { name: 'Invite' }).click();
+      const inviteDialog = ann.page.getByRole('dialog', { name: `Invite to # ${roomName}` });
+      await inviteDialog.getByLabel('Username').fill(bobName);
+      await inviteDialog.getByRole('button', { name: 'Invite' }).click();
+      await inviteDialog.waitFor({ state: 'hidden' });
+      // Bob is in the room once he accepts the invitation.
+      await bob.page.getByRole('button', { name: `Accept invitation to ${roomName}` }).click();
+      await bob.page.getByRole('link', { name: new RegExp(roomName) }).click();
+      await bob.page.getByRole('heading', { name: `# ${roomName}` }).waitFor();
+
+      // By the button: the file chooser, a big uncompressed PNG on a slow uplink, so its progress bar shows.
+      const beach = await picture(900, 600, '#2a7fbf');
+      const unthrottle = await throttleUploads(ann.context, ann.page, 400 * 1024);
+      const chooser = ann.page.waitForEvent('filechooser');
+      await ann.page.getByRole('button', { name: 'Attach files' }).click();
+      await (await chooser).setFiles({ name: 'beach.png', mimeType: 'image/png', buffer: beach });
+      await ann.page.getByRole('progressbar', { name: 'Uploading beach.png' }).waitFor();
+      await ann.page.getByRole('progressbar').waitFor({ state: 'detached', timeout: 60_000 });
+      await unthrottle();
+      await ann.page.getByLabel('Message', { exact: true }).fill('the beach');
+      await ann.page.getByLabel('Message', { exact: true }).press('Enter');
+      await waitForMessage(ann.page, 'the beach', { sent: true });
+
+      // By paste: an image from the clipboard goes into the composer like a chosen file.
+      const sunset = await picture(600, 800, '#d9682b');
+      await ann.page.getByLabel('Message', { exact: true }).focus();
+      await ann.page.evaluate((bytes) => {
+        const transfer = new DataTransfer();
+        transfer.items.add(new File([new Uint8Array(bytes)], 'sunset.png', { type: 'image/png' }));
+        document.activeElement!.dispatchEvent(new ClipboardEvent('paste', { clipboardData: transfer, bubbles: true, cancelable: true }));
+      }, [...sunset]);
+      await ann.page.getByRole('listitem').filter({ hasText: 'sunset.png' }).waitFor();
+      await ann.page.getByRole('button', { name: 'Send' }).and(ann.page.locator(':not([disabled])')).waitFor();
+      await ann.page.getByRole('button', { name: 'Send' }).click();
+
+      // And a PDF, which is a card.
+      const pdfChooser = ann.page.waitForEvent('filechooser');
+      await ann.page.getByRole('button', { name: 'Attach files' }).click();
+      await (await pdfChooser).setFiles({ name: 'minutes.pdf', mimeType: 'application/pdf', buffer: PDF });
+      await ann.page.getByRole('button', { name: 'Send' }).and(ann.page.locator(':not([disabled])')).waitFor();
+      await ann.page.getByLabel('Message', { exact: true }).fill('the minutes');
+      await ann.page.getByLabel('Message', { exact: true }).press('Enter');
+
+      // Bob's side: both previews load (real images from object storage), then the card.
+      const log = messageLog(bob.page);
+      for (const name of ['beach.png', 'sunset.png']) {
+        await log.getByRole('img', { name }).waitFor();
+        await bob.page.waitForFunction((alt) => {
+          const img = document.querySelector<HTMLImageElement>(`img[alt="${alt}"]`);
+          return !!img && img.complete && img.naturalWidth > 0;
+        }, name);
+      }
+      await waitForMessage(bob.page, 'the minutes');
+      // The worker's thumbnail replaces the original in place, live: 400 px wide (beach is 900 × 600).
+      await bob.page.waitForFunction(() => {
+        const img = document.querySelector<HTMLImageElement>('img[alt="beach.png"]');
+        return !!img && img.complete && img.naturalWidth === 400;
+      }, undefined, { timeout: 60_000 });
+
+      mkdirSync(SCREENSHOT_DIR, { recursive: true });
+      await bob.page.screenshot({ path: path.join(SCREENSHOT_DIR, 'room-with-images.png') });
+
+      await log.getByRole('button', { name: 'Open beach.png' }).click();
+      const lightbox = bob.page.getByRole('dialog', { name: 'beach.png' });
+      await lightbox.getByRole('img', { name: 'beach.png' }).waitFor();
+      const natural = await lightbox.getByRole('img', { name: 'beach.png' }).evaluate((img: HTMLImageElement) => new Promise<number[]>((resolve) => {
+        const done = () => resolve([img.naturalWidth, img.naturalHeight]);
+        if (img.complete) done();
+        else img.onload = done;
+      }));
+      expect(natural).toEqual([900, 600]); // the original, not the thumbnail
+      await bob.page.screenshot({ path: path.join(SCREENSHOT_DIR, 'lightbox.png') });
+      await lightbox.getByRole('button', { name: 'Close' }).click();
+
+      const download = bob.page.waitForEvent('download');
+      await log.getByRole('listitem').filter({ hasText: 'minutes.pdf' }).getByRole('button', { name: 'Download' }).last().click();
+      const file = await download;
+      expect(file.suggestedFilename()).toBe('minutes.pdf');
+      const saved = await file.path();
+      expect((await import('node:fs')).readFileSync(saved)).toEqual(PDF);
+
+      expect(ann.errors).toEqual([]);
+      expect(bob.errors).toEqual([]);
+    },
+    180_000,
+  );
+});
