@@ -55,10 +55,12 @@ function RoomLink({ room, active, unread }: { room: Room; active: boolean; unrea
   );
 }
 
-/** My rooms and direct conversations with unread counts, and the ways to add more. */
+/** My rooms, archived rooms apart, and direct conversations with unread counts, and the ways to add more. */
 export function Sidebar(props: SidebarProps) {
   const { me, rooms, roomsLoaded, activeRoomId, unreadCount } = props;
-  const channels = rooms.filter((r) => r.visibility !== 'direct');
+  // Archived rooms are read-only: they leave the room list for a section of their own below it.
+  const channels = rooms.filter((r) => r.visibility !== 'direct' && !r.archivedAt);
+  const archived = rooms.filter((r) => r.visibility !== 'direct' && r.archivedAt);
   const directs = rooms.filter((r) => r.visibility === 'direct');
   return (
     <aside className="sidebar" aria-label="Rooms and conversations">
@@ -105,6 +107,18 @@ export function Sidebar(props: SidebarProps) {
         <button type="button" className="link-button sidebar__action" onClick={props.onBrowseRooms}>
           Browse public rooms
         </button>
+        {archived.length > 0 && (
+          <>
+            <div className="sidebar__section-head">
+              <h2 id="archived-heading">Archived</h2>
+            </div>
+            <ul aria-labelledby="archived-heading" className="sidebar__archived">
+              {archived.map((room) => (
+                <RoomLink key={room.id} room={room} active={room.id === activeRoomId} unread={unreadCount(room.id)} />
+              ))}
+            </ul>
+          </>
+        )}
         <div className="sidebar__section-head">
           <h2 id="directs-heading">Direct messages</h2>
           <button
