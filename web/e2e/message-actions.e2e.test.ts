@@ -169,10 +169,20 @@ describe('message actions in the browser', () => {
       await waitForChat(bob.page);
       const landed = row(bob.page, 'the linked message');
       await landed.and(bob.page.locator('.message--flash')).waitFor();
-      const inView = await landed.evaluate((el) => {
-        const box = el.getBoundingClientRect();
-        return box.top >= 0 && box.bottom <= window.innerHeight;
-      });
+      // In view once the page has settled (the Markdown renderer's chunk may arrive after the first scroll).
+      const inView = await bob.page
+        .waitForFunction(
+          (el) => {
+            const box = el!.getBoundingClientRect();
+            return box.top >= 0 && box.bottom <= window.innerHeight;
+          },
+          await landed.elementHandle(),
+          { timeout: 5_000 },
+        )
+        .then(
+          () => true,
+          () => false,
+        );
       expect(inView).toBe(true);
       // One run of messages down to the newest: nothing between the linked page and the newest is missing.
       for (const i of [0, 30, 59]) expect(await messageLog(bob.page).getByText(`filler ${i}`, { exact: true }).count()).toBe(1);

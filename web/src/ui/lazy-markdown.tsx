@@ -1,11 +1,15 @@
 import { lazy, Suspense } from 'react';
 
 /** The Markdown renderer (react-markdown, remark-gfm: most of the app's weight) in a chunk of its own. */
-const load = () => import('./message-markdown').then((m) => ({ default: m.MessageMarkdown }));
+let loading: Promise<{ default: typeof import('./message-markdown').MessageMarkdown }> | undefined;
+const load = () => (loading ??= import('./message-markdown').then((m) => ({ default: m.MessageMarkdown })));
 const Loaded = lazy(load);
 
 /** Starts loading the renderer (called once the chat opens), so messages rarely wait for it. */
 export const preloadMarkdown = (): void => void load();
+
+/** Resolves once the renderer is here (bodies then take their final height). */
+export const markdownReady = (): Promise<void> => load().then(() => undefined);
 
 /**
  * A message body as Markdown, rendered once the renderer's chunk is here; until then (the first moment

@@ -4,7 +4,7 @@ import { Attachments } from './attachments';
 import { formatFullTime, formatTime } from './format-time';
 import { MessageActionsContext } from './message-actions-context';
 import { MessageEditor, MessageToolbar, ReactionChips, ThreadSummary } from './message-extras';
-import { LazyMarkdown } from './lazy-markdown';
+import { LazyMarkdown, markdownReady } from './lazy-markdown';
 
 /** A tombstone older than this is not shown at all (a fresh one shows "message deleted", then folds away). */
 const TOMBSTONE_SHOWN_MS = 60_000;
@@ -49,7 +49,12 @@ export function MessageItem({ entry, startsGroup, mine, onRetry, onDiscard, inTh
   const row = useRef<HTMLLIElement>(null);
   // A permalink's message: brought into view once, in the middle (the list opened at the bottom first).
   useEffect(() => {
-    if (flash) row.current?.scrollIntoView?.({ block: 'center' });
+    if (!flash) return;
+    row.current?.scrollIntoView?.({ block: 'center' });
+    // Bodies drawn as plain text until the Markdown chunk arrives change height then: centre it again.
+    let live = true;
+    void markdownReady().then(() => requestAnimationFrame(() => live && row.current?.scrollIntoView?.({ block: 'center' })));
+    return () => void (live = false);
   }, [flash]);
   const date = new Date(entry.createdAt);
   if (entry.deletedAt && Date.now() - new Date(entry.deletedAt).getTime() > TOMBSTONE_SHOWN_MS) return null;
