@@ -4,6 +4,10 @@ import { createPrisma } from '@chat/db';
 import { createLogger, createReadiness, kafkaLogCreator, listen, moduleLogger, onShutdown, runService } from '@chat/service-kit';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
+import { createAttentionStore } from './attention/attention-store';
+import { createMentionResolver } from './attention/mentions';
+import { createMessageSearch } from './attention/search';
+import { createRecentMarkers } from './attention/recent-markers';
 import { createTokenService } from './auth/tokens';
 import { loadConfig } from './config';
 import { createApp } from './http/app';
@@ -26,6 +30,8 @@ const DEDUPE_WINDOW_MS = 15 * 60_000;
  * after its last change: far beyond the persister's lag, after which PostgreSQL has every applied change.
  */
 const LIVE_MESSAGE_TTL_MS = 30 * 60_000;
+/** How long a read marker just set is kept in Redis: far beyond the persister's lag, like live messages. */
+const RECENT_MARKER_TTL_MS = 30 * 60_000;
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -49,6 +55,10 @@ async function main(): Promise<void> {
   const rooms = createRoomRepository(db);
   const invitations = createInvitationRepository(db, rooms);
   const history = createMessageHistory(db);
+  const attention = {
+    store: createAttentionStore(db),
+    markers: createRecentMarkers(redis, { prefix: config.REDIS_KEY_PREFIX, ttlMs: RECENT_MARKER_TTL_MS }),
+  };
   const tokens = createTokenService(
     {
       user: [config.JWT_SECRET, config.JWT_SECRET_PREVIOUS].filter((k): k is string => Boolean(k)),
@@ -84,7 +94,8 @@ async function main(): Promise<void> {
     tokens,
     users,
     rooms,
-    send: { claims, bus, live, changeLimiter, metrics, log: moduleLogger(logger, 'send') },
+    send: { claims, bus, live, changeLimiter, metrics, log: moduleLogger(logger, 'send'), resolveMentions: createMentionResolver(db) },
+    attention,
     metrics,
     log: moduleLogger(logger, 'socket'),
     isDraining: () => readiness.draining,
@@ -96,6 +107,8 @@ async function main(): Promise<void> {
     rooms,
     invitations,
     history,
+    attention,
+    search: createMessageSearch(db, history),
     roomEvents,
     readiness,
     metrics,

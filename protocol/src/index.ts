@@ -6,3 +6,4 @@ export * from './events';
 export * from './kafka';
 export * from './text';
 export * from './emoji';
+export * from './attention';

@@ -6,13 +6,14 @@ import type { TokenService } from '../auth/tokens';
 import type { GatewayConfig } from '../config';
 import type { Metrics } from '../metrics';
 import type { UserRepository } from '../store/users';
+import { type AttentionRouteDeps, attentionRoutes } from './attention-routes';
 import { type AuthRouteDeps, authRoutes } from './auth-routes';
 import { invitationRoutes } from './invitation-routes';
 import { authenticate, authenticatedUser } from './authenticate';
 import { HTTP_STATUS } from './http-status';
 import { type RoomRouteDeps, roomRoutes } from './room-routes';
 
-export interface AppDeps extends AuthRouteDeps, RoomRouteDeps {
+export interface AppDeps extends AuthRouteDeps, RoomRouteDeps, AttentionRouteDeps {
   config: GatewayConfig;
   tokens: TokenService;
   users: UserRepository;
@@ -54,6 +55,7 @@ export function createApp(deps: AppDeps): express.Express {
   });
   app.use('/api', roomRoutes(deps));
   app.use('/api', invitationRoutes(deps));
+  app.use('/api', attentionRoutes(deps));
   app.use('/api', () => {
     throw new AppError('NOT_FOUND', 'no such API route');
   });
@@ -80,7 +82,7 @@ function cors(origin: string): RequestHandler {
       res.setHeader('Vary', 'Origin');
       res.setHeader('Access-Control-Allow-Credentials', 'true');
       if (req.method === 'OPTIONS') {
-        res.setHeader('Access-Control-Allow-Methods', 'GET, POST, DELETE, OPTIONS');
+        res.setHeader('Access-Control-Allow-Methods', 'GET, POST, PUT, DELETE, OPTIONS');
         res.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type');
         res.setHeader('Access-Control-Max-Age', '600');
         return void res.status(204).end();

@@ -6,11 +6,13 @@ import {
   type MembersResponse,
   type MessagesResponse,
   type RoomResponse,
+  type MyRoomsResponse,
   type RoomsResponse,
   usernameBodySchema,
 } from '@chat/protocol';
 import { type Request, Router } from 'express';
 import { AppError } from '@chat/service-kit';
+import type { AttentionDeps } from '../attention/attention-store';
 import type { RoomEvents } from '../realtime/socket-server';
 import type { InvitationRepository } from '../store/invitations';
 import type { MessageHistory } from '../store/messages';
@@ -25,6 +27,8 @@ export interface RoomRouteDeps {
   history: MessageHistory;
   roomEvents: RoomEvents;
   invitations: InvitationRepository;
+  /** My read state per room in `GET /api/rooms` (attention-store.ts). */
+  attention: AttentionDeps;
 }
 
 const NOT_A_MEMBER = () => new AppError('FORBIDDEN', 'you are not a member of this room');
@@ -45,7 +49,11 @@ export function roomRoutes(deps: RoomRouteDeps): Router {
   };
 
   router.get('/rooms', async (req, res) => {
-    res.json({ rooms: await deps.rooms.listForUser(authenticatedUser(req).id) } satisfies RoomsResponse);
+    const { id } = authenticatedUser(req);
+    const rooms = await deps.rooms.listForUser(id);
+    // Markers set a moment ago may not be in PostgreSQL yet; without Redis, PostgreSQL's are used.
+    const recent = await deps.attention.markers.get(id, rooms.map((r) => r.id)).catch(() => []);
+    res.json({ rooms: await deps.attention.store.withAttention(id, rooms, recent) } satisfies MyRoomsResponse);
   });
 
   router.get('/rooms/public', async (req, res) => {

@@ -17,6 +17,8 @@ export interface SendMessageDeps {
   broadcastUpdate: (message: ChatMessage) => void;
   metrics: Metrics;
   log: Logger;
+  /** Who a body mentions among the room's members (attention/mentions.ts); no mentions without it. */
+  resolveMentions?: (roomId: string, senderId: string, body: string) => Promise<string[]>;
 }
 
 /** The `message.sent` event of a message (its id is the event's). */
@@ -32,6 +34,7 @@ export const toSentEvent = (m: ChatMessage): MessageSentEvent => ({
   body: m.body,
   clientMsgId: m.clientMsgId,
   parentId: m.parentId,
+  mentions: m.mentions ?? [],
 });
 
 /**
@@ -57,7 +60,8 @@ export async function sendMessage(
   if (!isMember(roomId)) throw new AppError('FORBIDDEN', 'you are not a member of this room');
   const threadId = parsed.data.parentId === undefined ? null : await threadOf(deps, roomId, parsed.data.parentId);
 
-  let message: ChatMessage = { id: newId(), roomId, body, clientMsgId, sender, createdAt: new Date().toISOString(), ...freshMessageFields(threadId) };
+  const mentions = deps.resolveMentions ? await mentionsOf(deps.resolveMentions, roomId, sender.id, body) : [];
+  let message: ChatMessage = { id: newId(), roomId, body, clientMsgId, sender, createdAt: new Date().toISOString(), ...freshMessageFields(threadId), mentions };
   let claim;
   try {
     claim = await deps.claims.claim(message, rateLimit);
@@ -98,6 +102,15 @@ export async function sendMessage(
   deps.metrics.messages.inc({ result: claim.kind === 'new' ? 'accepted' : 'duplicate' });
   if (message.parentId !== null) await announceReply(deps, message);
   return message;
+}
+
+/** The mentions of a body, resolved on the server (UNAVAILABLE when the members cannot be read). */
+async function mentionsOf(resolve: NonNullable<SendMessageDeps['resolveMentions']>, roomId: string, senderId: string, body: string): Promise<string[]> {
+  try {
+    return await resolve(roomId, senderId, body);
+  } catch (error) {
+    throw new AppError('UNAVAILABLE', 'the mentions could not be resolved right now; retry with the same clientMsgId', { cause: error });
+  }
 }
 
 /** The top-level message whose thread a reply to `parentId` joins; NOT_FOUND unless it stands in the room. */

@@ -2,6 +2,7 @@ import type http from 'node:http';
 import { Server } from 'socket.io';
 import { type ChatMessage, roomChannel, userChannel } from '@chat/protocol';
 import type { Connection, HandlerDeps } from './connection';
+import { createMentionNotifier } from '../attention/mention-notifier';
 import { EventBudget } from './event-budget';
 import { handleAssistantStream } from './handlers/assistant-stream';
 import { handleMessageDelete } from './handlers/message-delete';
@@ -9,6 +10,7 @@ import { handleMessageEdit } from './handlers/message-edit';
 import { handleMessageSend } from './handlers/message-send';
 import { handlePresenceList } from './handlers/presence-list';
 import { handleReactionChanges } from './handlers/reaction-change';
+import { handleRoomRead } from './handlers/room-read';
 import { handleTyping } from './handlers/typing';
 import { installHandshake } from './handshake';
 import { createPresence } from './presence';
@@ -56,7 +58,11 @@ export function createSocketServer(httpServer: http.Server, deps: SocketServerDe
   const takeHandshakeRooms = installHandshake(io, deps);
   recovery.reconnectClientsWhenRedisReturns(io);
   const presence = createPresence(io, log);
-  const broadcast = (message: ChatMessage) => io.to(roomChannel(message.roomId)).emit('message:new', message);
+  const notifyMentions = createMentionNotifier(io, deps.attention.store, log);
+  const broadcast = (message: ChatMessage) => {
+    io.to(roomChannel(message.roomId)).emit('message:new', message);
+    notifyMentions(message);
+  };
   const broadcastUpdate = (message: ChatMessage) => io.to(roomChannel(message.roomId)).emit('message:updated', { message });
   const handlerDeps: HandlerDeps = { io, config, metrics, log, send: { ...deps.send, broadcast, broadcastUpdate } };
 
@@ -93,6 +99,7 @@ export function createSocketServer(httpServer: http.Server, deps: SocketServerDe
     handleTyping(conn);
     handlePresenceList(conn, handlerDeps);
     handleAssistantStream(conn, handlerDeps);
+    handleRoomRead(conn, handlerDeps, { bus: deps.send.bus, markers: deps.attention.markers });
 
     // The socket's rooms are still known while it is disconnecting, and gone by 'disconnect'.
     socket.on('disconnecting', () => presence.changed(user, 'closed', socket.rooms));

@@ -14,6 +14,7 @@ interface StateRow {
   edit_event_id: string | null;
   deleted_at: Date | null;
   last_reply_at: Date | null;
+  mentions: string[];
 }
 
 const iso = (d: Date | null) => (d === null ? null : d.toISOString());
@@ -26,7 +27,7 @@ export function createStoredStateLoader(db: PrismaClient): (messageId: string) =
   return async (messageId) => {
     const [row] = await db.$queryRaw<StateRow[]>`
       SELECT id::text, room_id::text, sender_id::text, sender_username, body, client_msg_id, created_at,
-             parent_id::text, edited_at, edit_event_id::text, deleted_at, last_reply_at
+             parent_id::text, edited_at, edit_event_id::text, deleted_at, last_reply_at, mentions::text[]
         FROM messages WHERE id = ${messageId}::uuid`;
     if (!row) return undefined;
     const [reactions, replies] = await Promise.all([
@@ -51,6 +52,7 @@ export function createStoredStateLoader(db: PrismaClient): (messageId: string) =
       lastReplyAt: iso(row.last_reply_at),
       reactions: Object.fromEntries(reactions.map((r) => [`${r.emoji}\n${r.user_id}`, { e: r.event_id, p: r.present ? 1 : 0 }])),
       rev: 0,
+      mentions: row.mentions,
     };
     return { state, replyIds: replies.map((r) => r.id) };
   };
