@@ -119,7 +119,7 @@ export function findMentions(body: string): MentionToken[] {
 /** The lower-cased names a token may mean: as written, and without trailing punctuation. */
 export function mentionCandidates(name: string): string[] {
   const lower = name.toLowerCase();
-  const trimmed = lower.replace(/[.\-]+$/, '');
+  const trimmed = lower.replace(/[.-]+$/, '');
   return trimmed && trimmed !== lower ? [lower, trimmed] : [lower];
 }
 

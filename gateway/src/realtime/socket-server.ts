@@ -22,6 +22,9 @@ export type { ChatServer, RoomEvents, SocketServerDeps } from './types';
 
 /** Most client events one socket may send per second before they are refused locally (no Redis cost). */
 const EVENTS_PER_SECOND = 50;
+/** How often the server pings each socket, and how long it then waits for the pong (issue 15: within 5 s). */
+const PING_INTERVAL_MS = 2_500;
+const PING_TIMEOUT_MS = 2_500;
 /** The largest Socket.IO packet accepted: a 4000-character message in 4-byte UTF-8 plus the envelope. */
 const MAX_PACKET_BYTES = 20_000;
 /**
@@ -38,6 +41,10 @@ export function createSocketServer(httpServer: http.Server, deps: SocketServerDe
     path: '/socket.io',
     cors: { origin: config.CORS_ORIGIN, credentials: true },
     maxHttpBufferSize: MAX_PACKET_BYTES,
+    // A dead link is noticed within PING_INTERVAL_MS + PING_TIMEOUT_MS on both sides (the client learns
+    // both from the handshake): Socket.IO's defaults (25 s + 20 s) left the app looking online for ~40 s.
+    pingInterval: PING_INTERVAL_MS,
+    pingTimeout: PING_TIMEOUT_MS,
     // A draining gateway takes no new connection, not even one a proxy sends over a kept-alive upstream
     // connection: refused at the transport, the client's own reconnection tries again, elsewhere.
     allowRequest: (_req, callback) => callback(deps.isDraining() ? 'draining' : null, !deps.isDraining()),

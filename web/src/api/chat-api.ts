@@ -10,10 +10,15 @@ import type {
   MeResponse,
   MembersResponse,
   MessagesResponse,
+  MyRoom,
+  MyRoomsResponse,
   PublicUser,
   Room,
   RoomResponse,
+  RoomPreferences,
+  RoomPreferencesResponse,
   RoomsResponse,
+  SearchResponse,
 } from '@chat/protocol';
 import { ApiError, errorFromResponse } from './api-error';
 
@@ -74,7 +79,7 @@ export function createChatApi(options: ApiClientOptions) {
     /** What this deployment offers (the room assistant, ...); public, asked before or after login. */
     features: () => request<FeaturesResponse>('GET', '/api/features', undefined, false),
     me: async (): Promise<PublicUser> => (await request<MeResponse>('GET', '/api/me')).user,
-    myRooms: async (): Promise<Room[]> => (await request<RoomsResponse>('GET', '/api/rooms')).rooms,
+    myRooms: async (): Promise<MyRoom[]> => (await request<MyRoomsResponse>('GET', '/api/rooms')).rooms,
     publicRooms: async (): Promise<Room[]> => (await request<RoomsResponse>('GET', '/api/rooms/public')).rooms,
     createRoom: async (input: CreateRoomInput): Promise<Room> =>
       (await request<RoomResponse>('POST', '/api/rooms', input)).room,
@@ -102,6 +107,16 @@ export function createChatApi(options: ApiClientOptions) {
       const query = new URLSearchParams({ limit: String(limit) });
       if (before) query.set('before', before);
       return (await request<MessagesResponse>('GET', `${room(roomId)}/messages?${query}`)).messages;
+    },
+    /** My notification preferences for a room. */
+    setPreferences: async (roomId: string, preferences: RoomPreferences): Promise<RoomPreferences> =>
+      (await request<RoomPreferencesResponse>('PUT', `${room(roomId)}/preferences`, preferences)).preferences,
+    /** Full-text search over my rooms (`next` of a page is the `before` of the next one). */
+    search: (q: string, options: { roomId?: string; before?: string } = {}): Promise<SearchResponse> => {
+      const query = new URLSearchParams({ q });
+      if (options.roomId) query.set('roomId', options.roomId);
+      if (options.before) query.set('before', options.before);
+      return request<SearchResponse>('GET', `/api/search?${query}`);
     },
     /** The newest `limit` replies of a thread, oldest first. */
     thread: async (roomId: string, parentId: string, limit: number): Promise<ChatMessage[]> => {

@@ -29,6 +29,8 @@ export interface TimelineEntry {
   lastReplyAt?: string | null;
   reactions?: readonly Reaction[];
   revision?: number;
+  /** Who the message mentions (resolved by the server). */
+  mentions?: readonly string[];
 }
 
 /** The messages of one room that this tab knows, and where its history stands. */
@@ -59,6 +61,7 @@ export const sentEntry = (message: ChatMessage, key = message.id): TimelineEntry
   lastReplyAt: message.lastReplyAt ?? null,
   reactions: message.reactions ?? [],
   revision: message.revision,
+  mentions: message.mentions ?? [],
 });
 
 /**

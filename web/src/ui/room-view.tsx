@@ -132,7 +132,17 @@ export function RoomView(props: RoomViewProps) {
           <div className="typing" aria-live="polite">
             {describeTyping(typing)}
           </div>
-          <Composer key={room.id} roomName={title} assistantName={props.assistantName} onSend={props.onSend} onTyping={props.onTyping} onEditLast={editLast} />
+          <Composer
+            key={room.id}
+            roomName={title}
+            assistantName={props.assistantName}
+            onSend={props.onSend}
+            onTyping={props.onTyping}
+            onEditLast={editLast}
+            draftKey={`${props.me.id}.${room.id}`}
+            members={props.members}
+            myId={props.me.id}
+          />
         </section>
         {threadId && props.messages && (
           <ThreadPanel
