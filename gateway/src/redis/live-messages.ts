@@ -215,7 +215,8 @@ export function toChatMessage({ state, replyCount }: Pick<LiveView, 'state' | 'r
     replyCount: state.parentId === null ? replyCount : 0,
     lastReplyAt: state.lastReplyAt,
     reactions: state.deletedAt === null ? reactions : [],
-    mentions: state.mentions ?? [],
+    // Lua's cjson turns an empty array into {} when a script rewrites the state: an array it was.
+    mentions: Array.isArray(state.mentions) ? state.mentions : [],
     revision: state.rev,
   };
 }
