@@ -14,11 +14,12 @@ import type { ScenarioContext, ScenarioResult } from './scenario';
 import { runConnectionsScenario } from './scenarios/connections';
 import { runHistoryScenario } from './scenarios/history';
 import { runIdleScenario } from './scenarios/idle';
+import { runMixedScenario } from './scenarios/mixed';
 import { runPersisterScenario } from './scenarios/persister';
 import { runRoomScenario } from './scenarios/rooms';
 import { ensureSystem } from './system';
 
-const SCENARIOS = ['fan-out', 'big-room', 'connections', 'persister', 'history', 'trickle', 'idle'] as const;
+const SCENARIOS = ['fan-out', 'mixed', 'big-room', 'connections', 'persister', 'history', 'trickle', 'idle'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 /** Sizes of the full run (the issue's targets) and of --quick (the whole run in under two minutes). */
@@ -132,6 +133,14 @@ async function main(): Promise<number> {
           { rooms: int('fanout-rooms'), roomSize: int('fanout-room-size'), deliveriesPerSecond: flag('fanout-rates').split(',').map(Number), durationSeconds: int('duration'), socketGateways },
           { deliveries: { atLeastPerSecond: 20_000, p99Ms: 100 } },
         ),
+      // Living-message traffic beside sends alone, at the fan-out's sizes and first rate (issue 14).
+      mixed: () =>
+        runMixedScenario(ctx, {
+          rooms: int('fanout-rooms'),
+          roomSize: int('fanout-room-size'),
+          eventsPerSecond: Number(flag('fanout-rates').split(',')[0]) / int('fanout-room-size'),
+          durationSeconds: int('duration'),
+        }),
       'big-room': () =>
         runRoomScenario(
           ctx,

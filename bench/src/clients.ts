@@ -12,6 +12,7 @@ export interface ConnectAllOptions {
   /** Loopback source addresses, round robin: each gives another ~28,000 ephemeral ports. */
   sourceAddresses?: number;
   onMessage?: (userIndex: number, message: ChatMessage) => void;
+  onUpdate?: (userIndex: number, message: ChatMessage) => void;
   onClose?: (userIndex: number) => void;
   /** Called after each successful handshake (progress). */
   onConnected?: (connected: number) => void;
@@ -34,6 +35,7 @@ export async function connectAll(o: ConnectAllOptions): Promise<SioClient[]> {
         gateway: o.gateways[i % o.gateways.length],
         localAddress: o.sourceAddresses ? `127.0.0.${1 + (i % o.sourceAddresses)}` : undefined,
         onMessage: o.onMessage && ((message) => o.onMessage!(i, message)),
+        onUpdate: o.onUpdate && ((message) => o.onUpdate!(i, message)),
         onClose: o.onClose && (() => o.onClose!(i)),
       });
       o.onConnected?.(++connected);

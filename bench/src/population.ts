@@ -17,6 +17,8 @@ export const BENCH_PREFIX = 'bench.';
 export interface BenchUser {
   id: string;
   username: string;
+  /** The login session its token names (gateways accept a people's token only while its session is active). */
+  sessionId: string;
   token: string;
 }
 
@@ -47,7 +49,8 @@ export async function seedPopulation(db: Client, roomSizes: readonly number[]): 
   const total = roomSizes.reduce((a, b) => a + b, 0);
   const users: BenchUser[] = Array.from({ length: total }, (_, i) => {
     const user = { id: randomUUID(), username: `${BENCH_PREFIX}${run}.${i}` };
-    return { ...user, token: mint.issue(user) };
+    const sessionId = randomUUID();
+    return { ...user, sessionId, token: mint.issue(user, sessionId) };
   });
   let next = 0;
   const rooms: BenchRoom[] = roomSizes.map((size) => {
@@ -62,6 +65,7 @@ export async function seedPopulation(db: Client, roomSizes: readonly number[]): 
       users.map((u) => u.username),
       PASSWORD_HASH,
     ]);
+    await insertSessions(db, users);
     await db.query(
       `INSERT INTO rooms (id, name, visibility, created_by) SELECT id, name, 'private', created_by FROM unnest($1::uuid[], $2::text[], $3::uuid[]) AS t(id, name, created_by)`,
       [rooms.map((r) => r.id), rooms.map((_, k) => `${BENCH_PREFIX}${run}.room${k}`), rooms.map((r) => users[r.members[0]!]!.id)],
@@ -74,6 +78,21 @@ export async function seedPopulation(db: Client, roomSizes: readonly number[]): 
     throw error;
   }
   return { users, rooms };
+}
+
+/** One session per user, what a login opens: the minted tokens name them. */
+async function insertSessions(db: Client, users: readonly { id: string; sessionId: string }[]): Promise<void> {
+  await db.query(
+    `INSERT INTO auth_sessions (id, user_id, user_agent, expires_at) SELECT id, user_id, 'bench', now() + interval '1 day' FROM unnest($1::uuid[], $2::uuid[]) AS t(id, user_id)`,
+    [users.map((u) => u.sessionId), users.map((u) => u.id)],
+  );
+}
+
+/** A token for an existing user, with a session of its own (as a login would give). */
+export async function benchToken(db: Client, user: { id: string; username: string }): Promise<string> {
+  const sessionId = randomUUID();
+  await insertSessions(db, [{ id: user.id, sessionId }]);
+  return tokenMinter().issue(user, sessionId);
 }
 
 /** Removes a population with its messages (memberships go with their rooms and users). */

@@ -46,6 +46,12 @@ export interface TrafficResult {
   persisterDrainMs: number;
   /** Event-loop delay p99 of the load generator itself: high values mean the figures include its own lag. */
   loadGeneratorLagP99Ms: number;
+  /** Edits and reaction changes of a mixed step (replies are sends): asked, acknowledged, refused by code. */
+  changes: { sent: number; acknowledged: number; rejected: Record<string, number> };
+  /** `message:updated` events received by all members (edits, reactions, reply counts). */
+  updatesDelivered: number;
+  /** Every event delivered to a member: `message:new` plus `message:updated`. */
+  eventsDelivered: number;
 }
 
 export interface StepOptions {
@@ -56,7 +62,15 @@ export interface StepOptions {
   settleTimeoutMs?: number;
   /** How long to wait for PostgreSQL to hold every acknowledged message. */
   persistTimeoutMs?: number;
+  /**
+   * The issue's mixed traffic: of every 20 events 16 are sends, 2 reaction changes (add, then remove, on
+   * the sender's own last message), 1 an edit of it, 1 a reply in its thread. Default: sends only.
+   */
+  mixed?: boolean;
 }
+
+/** One cycle of the mixed traffic (80 % sends, 10 % reactions, 5 % edits, 5 % replies). */
+const MIX = [...Array<'send'>(16).fill('send'), 'react', 'edit', 'react', 'reply'] as const;
 
 /** How often the sender loop runs; sends due in between go out together (open loop: no coordinated omission). */
 const TICK_MS = 5;
@@ -75,6 +89,10 @@ export class RoomTraffic {
   private cursor = 0;
   private seq = 0;
   private step: StepState | undefined;
+  /** Per user index: its last acknowledged top-level message (what its changes and replies aim at). */
+  private readonly lastOwn = new Map<number, string>();
+  private readonly reacted = new Set<number>();
+  private eventSeq = 0;
 
   constructor(
     private readonly population: Population,
@@ -163,7 +181,7 @@ export class RoomTraffic {
       const timer = setInterval(() => {
         const elapsed = performance.now() - s.startedAt;
         const due = Math.min(Math.floor(elapsed / interval) + 1, Math.floor(o.durationMs / interval));
-        while (s.sent < due) s.ids.push(this.sendOne(this.order[this.cursor++ % this.order.length]!, false));
+        while (s.sent + s.changes.sent < due) this.nextEvent(s, o.mixed === true);
         if (elapsed >= o.durationMs) {
           clearInterval(timer);
           resolve();
@@ -216,10 +234,44 @@ export class RoomTraffic {
       persistedDuplicates: stored - persisted,
       persisterDrainMs: Math.round(persisterDrainMs),
       loadGeneratorLagP99Ms: Math.round(lag.percentile(99) / 1e5) / 10,
+      changes: { sent: s.changes.sent, acknowledged: s.changes.acknowledged, rejected: s.changes.rejected },
+      updatesDelivered: s.updates,
+      eventsDelivered: s.delivered + s.updates,
     };
   }
 
-  private sendOne(userIndex: number, warmUp: boolean): Tracked {
+  /** `message:updated` received by a member (wired by connectAll's onUpdate). */
+  onUpdate(): void {
+    if (this.step) this.step.updates++;
+  }
+
+  /** The next event of the step: a send, or in mixed traffic a change or a reply by the next member. */
+  private nextEvent(s: StepState, mixed: boolean): void {
+    const user = this.order[this.cursor++ % this.order.length]!;
+    const kind = mixed ? MIX[this.eventSeq++ % MIX.length]! : 'send';
+    const target = this.lastOwn.get(user);
+    if (kind === 'send' || target === undefined) return void s.ids.push(this.sendOne(user, false));
+    if (kind === 'reply') return void s.ids.push(this.sendOne(user, false, target));
+    const client = this.clients[user]!;
+    const present = !this.reacted.has(user);
+    if (kind === 'react') {
+      if (present) this.reacted.add(user);
+      else this.reacted.delete(user);
+    }
+    s.changes.sent++;
+    const answer =
+      kind === 'edit'
+        ? client.request('message:edit', { messageId: target, body: `benchmark edit ${(this.seq++).toString(36)}: the quick brown fox` })
+        : client.request(present ? 'reaction:add' : 'reaction:remove', { messageId: target, emoji: '👍' });
+    void answer.then((ack) => {
+      if (ack.ok) s.changes.acknowledged++;
+      else s.changes.rejected[ack.error.code] = (s.changes.rejected[ack.error.code] ?? 0) + 1;
+      s.changes.answered++;
+      s.checkSettled();
+    });
+  }
+
+  private sendOne(userIndex: number, warmUp: boolean, parentId?: string): Tracked {
     const room = this.roomOf[userIndex]!;
     const roomInfo = this.population.rooms[room]!;
     const clientMsgId = `b${userIndex.toString(36)}-${(this.seq++).toString(36)}`;
@@ -227,7 +279,9 @@ export class RoomTraffic {
     this.tracked.set(clientMsgId, t);
     const s = warmUp ? undefined : this.step;
     if (s) s.sent++;
-    void this.clients[userIndex]!.send({ roomId: roomInfo.id, clientMsgId, body: `benchmark message ${clientMsgId}: the quick brown fox jumps over the lazy dog` }).then((ack) => {
+    const body = `benchmark message ${clientMsgId}: the quick brown fox jumps over the lazy dog`;
+    void this.clients[userIndex]!.send({ roomId: roomInfo.id, clientMsgId, body, ...(parentId ? { parentId } : {}) }).then((ack) => {
+      if (ack.ok && !parentId) this.lastOwn.set(userIndex, ack.message.id);
       if (!s) {
         if (ack.ok) t.id = ack.message.id;
         return;
@@ -257,6 +311,8 @@ class StepState {
   acked = 0;
   delivered = 0;
   duplicates = 0;
+  updates = 0;
+  readonly changes = { sent: 0, answered: 0, acknowledged: 0, rejected: {} as Record<string, number> };
   lastAckAt = performance.now();
   lastDeliveryAt = performance.now();
   readonly rejected: Record<string, number> = {};
@@ -280,7 +336,7 @@ class StepState {
 
   /** Settled once every send is answered and every acknowledged message reached every member. */
   checkSettled(): void {
-    if (!this.sendingEnded || this.answered < this.sent) return;
+    if (!this.sendingEnded || this.answered < this.sent || this.changes.answered < this.changes.sent) return;
     if (this.delivered < this.acked * (this.ids[0]?.seen.length ?? 0)) return;
     this.resolveSettled();
   }

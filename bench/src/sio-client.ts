@@ -20,6 +20,8 @@ export interface SioClientOptions {
   localAddress?: string;
   /** Called for every `message:new` this socket receives. */
   onMessage?: (message: ChatMessage) => void;
+  /** Called for every `message:updated` (an edit, a reaction, a thread's new reply) this socket receives. */
+  onUpdate?: (message: ChatMessage) => void;
   /** Called when the connection ends after it was established. */
   onClose?: (code: number) => void;
 }
@@ -30,9 +32,10 @@ export type SendAck = Ack<{ message: ChatMessage }>;
  * Frames every client of this process received: how much a scenario cost the wire, whatever the
  * machine's load (presence is the other events while a big room connects).
  */
-export const received = { frames: 0, messages: 0, otherEvents: 0 };
+export const received = { frames: 0, messages: 0, updates: 0, otherEvents: 0 };
 
 const MESSAGE_EVENT = '42["message:new",';
+const UPDATE_EVENT = '42["message:updated",';
 
 export class SioClient {
   private readonly ws: WebSocket;
@@ -88,10 +91,15 @@ export class SioClient {
 
   /** Emits `message:send` and resolves with the server's ack (or an UNAVAILABLE ack if the socket closes first). */
   send(input: SendMessageInput): Promise<SendAck> {
+    return this.request('message:send', input) as Promise<SendAck>;
+  }
+
+  /** Emits any acked event (`message:edit`, `reaction:add`...) and resolves with its ack. */
+  request(event: string, payload: unknown): Promise<Ack<object>> {
     const id = this.nextAckId++;
     return new Promise((resolve) => {
-      this.pendingAcks.set(id, resolve);
-      this.ws.send(`42${id}${JSON.stringify(['message:send', input])}`);
+      this.pendingAcks.set(id, resolve as (answer: SendAck) => void);
+      this.ws.send(`42${id}${JSON.stringify([event, payload])}`);
     });
   }
 
@@ -113,6 +121,11 @@ export class SioClient {
     const socketType = frame.charCodeAt(1);
     if (socketType === 0x32 /* 2: event */) {
       // Only messages are parsed (latency needs their ids); other events are counted, not read.
+      if (frame.startsWith(UPDATE_EVENT)) {
+        received.updates++;
+        if (this.options.onUpdate) this.options.onUpdate((JSON.parse(frame.slice(2)) as [string, { message: ChatMessage }])[1].message);
+        return;
+      }
       if (!frame.startsWith(MESSAGE_EVENT)) return void received.otherEvents++;
       received.messages++;
       // Events from the server carry no ack id: the JSON array starts right after the type.

@@ -2,7 +2,7 @@ import type { ClientToServerEvents, SendMessageInput, ServerToClientEvents } fro
 import { type AckedEvent, type AckResult, DEFAULT_ACK_TIMEOUT_MS, type PayloadOf, request } from './acks';
 import { type ChatSocket, type ChatSocketOptions, createChatSocket } from './chat-socket';
 import { keepConnected, type KeepConnectedOptions } from './keep-connected';
-import { type ResendOptions, type SendOutcome, sendUntilAcked } from './resend';
+import { type ChangeEvent, type ChangeOutcome, changeUntilAcked, type ResendOptions, type SendOutcome, sendUntilAcked } from './resend';
 
 /** Everything a {@link ChatClient} is made of; only `token` is required. */
 export interface ChatClientOptions extends ChatSocketOptions, Omit<KeepConnectedOptions, 'onUnauthorized'> {
@@ -39,6 +39,8 @@ export interface ChatClient {
   request<E extends AckedEvent>(event: E, payload: PayloadOf<E>, timeoutMs?: number): Promise<AckResult<E>>;
   /** Sends a message, resending with the same clientMsgId until acked (see {@link sendUntilAcked}). */
   send(input: SendMessageInput, options?: ResendOptions): Promise<SendOutcome>;
+  /** Edits, deletes or reacts, resending until acked (see {@link changeUntilAcked}). */
+  change<E extends ChangeEvent>(event: E, payload: PayloadOf<E>, options?: ResendOptions): Promise<ChangeOutcome<E>>;
   /** An event worth nothing late (typing, a reply's growing text): sent only while connected, never buffered. */
   signal<E extends 'typing:start' | 'assistant:stream'>(event: E, payload: Parameters<ClientToServerEvents[E]>[0]): void;
   /** Connects; register listeners first, so no event is missed. */
@@ -74,6 +76,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     onUnauthorized: (listener) => void unauthorized.add(listener),
     request: (event, payload, timeoutMs = ackTimeoutMs) => request(socket, event, payload, timeoutMs),
     send: (input, resend) => sendUntilAcked(socket, input, { ackTimeoutMs, ...resend }),
+    change: (event, payload, resend) => changeUntilAcked(socket, event, payload, { ackTimeoutMs, ...resend }),
     signal(event, payload) {
       if (socket.connected) (socket.emit as (event: string, payload: unknown) => void)(event, payload);
     },

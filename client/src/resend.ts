@@ -1,5 +1,5 @@
 import type { ChatMessage, SendMessageInput } from '@chat/protocol';
-import { type ClientErrorCode, DEFAULT_ACK_TIMEOUT_MS, isRetriable, request } from './acks';
+import { type AckedEvent, type AckOf, type ClientErrorCode, DEFAULT_ACK_TIMEOUT_MS, isRetriable, type PayloadOf, request } from './acks';
 import type { ChatSocket } from './chat-socket';
 
 /** One failed attempt of a send: an error ack, or no ack in time (TIMEOUT). */
@@ -63,17 +63,54 @@ export function whenConnected(socket: ChatSocket, timeoutMs = Infinity): Promise
  * A failure that trying again cannot fix (VALIDATION, FORBIDDEN...) ends it at once.
  */
 export async function sendUntilAcked(socket: ChatSocket, input: SendMessageInput, options: ResendOptions = {}): Promise<SendOutcome> {
+  const result = await requestUntilAcked(socket, 'message:send', input, options);
+  return result.ok ? { ok: true, message: result.ack.message } : result;
+}
+
+/** The events that change a message (see {@link changeUntilAcked}). */
+export type ChangeEvent = 'message:edit' | 'message:delete' | 'reaction:add' | 'reaction:remove';
+
+/** The end of a change: its ack, or the last failure and whether trying later may help. */
+export type ChangeOutcome<E extends ChangeEvent> = { ok: true; ack: Extract<AckOf<E>, { ok: true }> } | { ok: false; error: { code: ClientErrorCode; message: string }; retriable: boolean };
+
+/**
+ * Edits, deletes or reacts, resending the same payload until acknowledged, as {@link sendUntilAcked}
+ * does. Resending is safe because every change sets a state rather than adding to one: the same body,
+ * the same reaction present or not. A deletion resent after an attempt that got no answer may find the
+ * message deleted already (NOT_FOUND): the first attempt did it, so that counts as done.
+ */
+export async function changeUntilAcked<E extends ChangeEvent>(socket: ChatSocket, event: E, payload: PayloadOf<E>, options: ResendOptions = {}): Promise<ChangeOutcome<E>> {
+  let unanswered = false;
+  const result = await requestUntilAcked(socket, event, payload, {
+    ...options,
+    onFailure: (failure) => {
+      unanswered ||= failure.code === 'TIMEOUT';
+      options.onFailure?.(failure);
+    },
+  });
+  if (!result.ok && event === 'message:delete' && unanswered && result.error.code === 'NOT_FOUND') return { ok: true, ack: { ok: true } as Extract<AckOf<E>, { ok: true }> };
+  return result;
+}
+
+/** One acked event, resent unchanged after retriable failures until acknowledged (see sendUntilAcked). */
+async function requestUntilAcked<E extends AckedEvent>(
+  socket: ChatSocket,
+  event: E,
+  payload: PayloadOf<E>,
+  options: ResendOptions,
+): Promise<{ ok: true; ack: Extract<AckOf<E>, { ok: true }> } | { ok: false; error: { code: ClientErrorCode; message: string }; retriable: boolean }> {
   const ackTimeoutMs = options.ackTimeoutMs ?? DEFAULT_ACK_TIMEOUT_MS;
   const attempts = options.attempts ?? Infinity;
   let backoff = options.backoffMinMs ?? 100;
   for (let attempt = 1; ; attempt++) {
-    const result = (await whenConnected(socket, options.connectWaitMs))
-      ? await request(socket, 'message:send', input, ackTimeoutMs)
-      : ({ ok: false, error: { code: 'TIMEOUT', message: `not connected within ${options.connectWaitMs} ms` } } as const);
-    if (result.ok) return { ok: true, message: result.message };
-    const retriable = isRetriable(result.error.code);
-    options.onFailure?.({ at: Date.now(), attempt, code: result.error.code, message: result.error.message, retriable });
-    if (!retriable || attempt >= attempts) return { ok: false, error: result.error, retriable };
+    const result = ((await whenConnected(socket, options.connectWaitMs))
+      ? await request(socket, event, payload, ackTimeoutMs)
+      : { ok: false, error: { code: 'TIMEOUT', message: `not connected within ${options.connectWaitMs} ms` } }) as { ok: true } | { ok: false; error: { code: ClientErrorCode; message: string } };
+    if (result.ok) return { ok: true, ack: result as Extract<AckOf<E>, { ok: true }> };
+    const { code, message } = result.error;
+    const retriable = isRetriable(code);
+    options.onFailure?.({ at: Date.now(), attempt, code, message, retriable });
+    if (!retriable || attempt >= attempts) return { ok: false, error: { code, message }, retriable };
     await delay(backoff);
     backoff = Math.min(backoff * 2, options.backoffMaxMs ?? 1_000);
   }

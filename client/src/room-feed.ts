@@ -26,6 +26,8 @@ export interface RoomFeed {
   readonly redelivered: number;
   /** Live messages older than the newest known of their room. */
   readonly outOfOrder: number;
+  /** `message:updated` events taken (edits, deletions, reactions, reply counts). */
+  readonly updates: number;
   /** Reconnections the server recovered (it replayed what was missed). */
   readonly recoveredReconnects: number;
   /** History catch-ups done after unrecovered reconnections. */
@@ -53,6 +55,7 @@ export function followRooms(client: ChatClient, options: RoomFeedOptions): RoomF
   let newestAtDisconnect = new Map<string, string | undefined>();
   let redelivered = 0;
   let outOfOrder = 0;
+  let updates = 0;
   let recoveredReconnects = 0;
   let catchUps = 0;
   let catchingUp = Promise.resolve();
@@ -66,6 +69,10 @@ export function followRooms(client: ChatClient, options: RoomFeedOptions): RoomF
     const outcome = rooms.get(message.roomId)?.add(message);
     if (outcome === 'duplicate') redelivered++;
     else if (outcome === 'late') outOfOrder++;
+  });
+
+  client.on('message:updated', ({ message }) => {
+    if (rooms.get(message.roomId)?.update(message)) updates++;
   });
 
   async function catchUpAll(): Promise<void> {
@@ -103,6 +110,9 @@ export function followRooms(client: ChatClient, options: RoomFeedOptions): RoomF
     },
     get outOfOrder() {
       return outOfOrder;
+    },
+    get updates() {
+      return updates;
     },
     get recoveredReconnects() {
       return recoveredReconnects;

@@ -49,7 +49,10 @@ export const gatewayEnvironment = z
      */
     SERVICE_TOKEN_SECRET: secret.optional(),
     SERVICE_TOKEN_SECRET_PREVIOUS: secret.optional(),
-    JWT_TTL_SECONDS: int(60).default(86_400),
+    /** The access tokens' lifetime: short (at most 15 min), as a stolen one cannot be called back before it expires. */
+    JWT_TTL_SECONDS: int(60, 900).default(900),
+    /** How long a session stays signed in unused (each refresh moves it on): the refresh cookie's lifetime. */
+    REFRESH_TOKEN_TTL_SECONDS: int(3600, 90 * 86_400).default(14 * 86_400),
     CORS_ORIGIN: z.string().default('http://localhost:8080'),
     /**
      * Express "trust proxy": exactly the hops that may set X-Forwarded-For (rate limits key on the client
@@ -64,6 +67,10 @@ export const gatewayEnvironment = z
     REGISTER_RATE_LIMIT: int(1).default(30),
     REGISTER_RATE_WINDOW_MS: int(100).default(60_000),
     RECOVERY_WINDOW_MS: int(0).default(120_000),
+    /** Open sockets one user may hold across every gateway; the next handshake is refused RATE_LIMITED. */
+    MAX_SOCKETS_PER_USER: int(1, 10_000).default(20),
+    /** A socket's slot in that count lasts this long unless its gateway renews it: a crashed gateway's stop counting. */
+    SOCKET_LEASE_MS: int(1_000).default(60_000),
     SHUTDOWN_GRACE_MS: int(0).default(10_000),
     /** The room assistant's name (`@name` prompts), announced by GET /api/features; empty = no assistant. */
     ASSISTANT_NAME: z.union([z.literal(''), usernameSchema]).default(''),

@@ -13,13 +13,22 @@ import { loadConfig } from './config';
 import { createApp } from './http/app';
 import { createKafkaMessageBus, ensureTopic } from './message-bus';
 import { createMetrics } from './metrics';
+import { createSessionRevocation } from './realtime/session-revocation';
 import { createSocketServer } from './realtime/socket-server';
+import { socketStreamName } from './realtime/recovery';
 import { createLiveMessages } from './redis/live-messages';
 import { createMessageClaims } from './redis/message-claims';
 import { createRateLimiter } from './redis/rate-limiter';
+import { createRoomPolicy } from './rooms/room-policy';
+import { createRoomSignals } from './rooms/room-signals';
 import { createInvitationRepository } from './store/invitations';
+import { createInviteLinkRepository } from './store/invite-links';
+import { createMemberPages } from './store/member-pages';
+import { createProfileRepository } from './store/profiles';
+import { createRoomAdminRepository } from './store/room-admin';
 import { createMessageHistory } from './store/messages';
 import { createRoomRepository } from './store/rooms';
+import { createSessionRepository } from './store/sessions';
 import { createStoredStateLoader } from './store/stored-state';
 import { createUserRepository } from './store/users';
 
@@ -32,6 +41,8 @@ const DEDUPE_WINDOW_MS = 15 * 60_000;
 const LIVE_MESSAGE_TTL_MS = 30 * 60_000;
 /** How long a read marker just set is kept in Redis: far beyond the persister's lag, like live messages. */
 const RECENT_MARKER_TTL_MS = 30 * 60_000;
+/** Invite-link previews per client address per minute (accepts per user: a third of it). */
+const INVITE_LOOKUPS_PER_MINUTE = 60;
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -59,6 +70,10 @@ async function main(): Promise<void> {
     store: createAttentionStore(db),
     markers: createRecentMarkers(redis, { prefix: config.REDIS_KEY_PREFIX, ttlMs: RECENT_MARKER_TTL_MS }),
   };
+  const sessions = createSessionRepository(db, config.REFRESH_TOKEN_TTL_SECONDS);
+  const roomAdmin = createRoomAdminRepository(db);
+  // Mutes and archived rooms, cached per gateway for the send path; told of changes by `room:policy`.
+  const roomPolicy = createRoomPolicy(db, roomAdmin, moduleLogger(logger, 'room-policy'));
   const tokens = createTokenService(
     {
       user: [config.JWT_SECRET, config.JWT_SECRET_PREVIOUS].filter((k): k is string => Boolean(k)),
@@ -74,7 +89,12 @@ async function main(): Promise<void> {
     rateLimit: config.MESSAGE_RATE_LIMIT,
     rateWindowMs: config.MESSAGE_RATE_WINDOW_MS,
   });
-  const live = createLiveMessages(redis, { prefix: config.REDIS_KEY_PREFIX, ttlMs: LIVE_MESSAGE_TTL_MS, loadStored: createStoredStateLoader(db) });
+  const live = createLiveMessages(redis, {
+    prefix: config.REDIS_KEY_PREFIX,
+    ttlMs: LIVE_MESSAGE_TTL_MS,
+    loadStored: createStoredStateLoader(db),
+    stream: { name: socketStreamName(config.REDIS_KEY_PREFIX), maxLen: config.REDIS_STREAM_MAXLEN },
+  });
   // Edits, deletions and reactions: twice the send budget (reactions are toggled), in the same window.
   const changeLimiter = createRateLimiter(redis, 'change', config.MESSAGE_RATE_LIMIT * 2, config.MESSAGE_RATE_WINDOW_MS, config.REDIS_KEY_PREFIX);
   const readiness = createReadiness([
@@ -93,13 +113,16 @@ async function main(): Promise<void> {
     redis,
     tokens,
     users,
+    sessions,
     rooms,
-    send: { claims, bus, live, changeLimiter, metrics, log: moduleLogger(logger, 'send'), resolveMentions: createMentionResolver(db) },
+    send: { claims, bus, live, changeLimiter, roomPolicy, metrics, log: moduleLogger(logger, 'send'), resolveMentions: createMentionResolver(db) },
     attention,
     metrics,
     log: moduleLogger(logger, 'socket'),
     isDraining: () => readiness.draining,
   });
+  roomPolicy.attach(io);
+  const roomSignals = createRoomSignals(io, roomEvents, rooms, roomPolicy, moduleLogger(logger, 'room-signals'));
   handler.app = createApp({
     config,
     tokens,
@@ -109,7 +132,20 @@ async function main(): Promise<void> {
     history,
     attention,
     search: createMessageSearch(db, history),
+    sessions,
+    revocation: createSessionRevocation(io),
+    refreshTtlSeconds: config.REFRESH_TOKEN_TTL_SECONDS,
+    appOrigin: config.CORS_ORIGIN,
     roomEvents,
+    roomAdmin,
+    roomSignals,
+    memberPages: createMemberPages(db),
+    inviteLinks: createInviteLinkRepository(db),
+    profiles: createProfileRepository(db),
+    // Previews are the one unauthenticated lookup: per address. Accepts: per user.
+    invitePreviewLimiter: createRateLimiter(redis, 'invite-preview', INVITE_LOOKUPS_PER_MINUTE, 60_000, config.REDIS_KEY_PREFIX),
+    inviteAcceptLimiter: createRateLimiter(redis, 'invite-accept', INVITE_LOOKUPS_PER_MINUTE / 3, 60_000, config.REDIS_KEY_PREFIX),
+    webOrigin: config.CORS_ORIGIN,
     readiness,
     metrics,
     log: moduleLogger(logger, 'http'),

@@ -10,6 +10,7 @@ export function createMetrics(gatewayId: string) {
   return {
     registry,
     connections: new Gauge({ name: 'chat_gateway_connections', help: 'Open Socket.IO connections', registers: [registry] }),
+    presenceLookups: new Counter({ name: 'chat_gateway_presence_lookups_total', help: 'presence:list lookups across the gateways (answers are shared per room for a second)', registers: [registry] }),
     messages: new Counter({
       name: 'chat_gateway_messages_total',
       help: 'message:send outcomes: accepted (new), duplicate (a resend acked with the stored message), rejected',

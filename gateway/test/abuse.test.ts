@@ -639,6 +639,99 @@ describe('smaller holes', () => {
   });
 });
 
+describe('sessions', () => {
+  /** Logs a fresh user in: its access token and the refresh cookie a browser would keep. */
+  async function loggedIn(): Promise<{ token: string; cookie: string; user: AuthResponse['user']; password: string }> {
+    const user = await newUser();
+    const login = await call<AuthResponse>('POST', '/api/auth/login', { body: { username: user.user.username, password: user.password } });
+    const cookie = (login.headers.getSetCookie()[0] ?? '').split(';')[0]!;
+    secrets.add(login.body.token).add(cookie.split('=')[1]!);
+    return { token: login.body.token, cookie, user: login.body.user, password: user.password };
+  }
+  const refresh = (cookie: string, headers: Record<string, string> = { origin: WEB_ORIGIN }) =>
+    call<AuthResponse>('POST', '/api/auth/refresh', { headers: { cookie, ...headers } });
+
+  it('a replayed refresh token ends its session: the replay, the successor and the access token are all refused', async () => {
+    const victim = await loggedIn();
+    const rotated = await refresh(victim.cookie);
+    expect(rotated.status).toBe(200);
+    const successor = (rotated.headers.getSetCookie()[0] ?? '').split(';')[0]!;
+    secrets.add(rotated.body.token).add(successor.split('=')[1]!);
+    const replay = await refresh(victim.cookie);
+    probe('a replayed (spent) refresh token', replay.status === 401);
+    expect(replay.body).toEqual(errorOf('UNAUTHORIZED'));
+    const next = await refresh(successor);
+    probe("the successor of a replayed refresh token", next.status === 401);
+    const access = await call('GET', '/api/me', { token: rotated.body.token });
+    probe('the access token of a session ended by a replay', access.status === 401);
+    expect([next.status, access.status]).toEqual([401, 401]);
+  });
+
+  it('refuses the refresh cookie from another origin or site, and a guessed one', async () => {
+    const user = await loggedIn();
+    const attempts = {
+      'a refresh with a foreign Origin': await refresh(user.cookie, { origin: 'https://evil.example' }),
+      'a refresh without Origin': await refresh(user.cookie, {}),
+      'a cross-site refresh (Sec-Fetch-Site)': await refresh(user.cookie, { origin: WEB_ORIGIN, 'sec-fetch-site': 'cross-site' }),
+      'a guessed refresh token': await refresh(`chat_refresh=${crypto.randomBytes(32).toString('base64url')}`),
+    };
+    for (const [what, result] of Object.entries(attempts)) {
+      probe(what, result.status === 403 || result.status === 401);
+      expect(result.body).toEqual(errorOf(what === 'a guessed refresh token' ? 'UNAUTHORIZED' : 'FORBIDDEN'));
+    }
+    expect((await refresh(user.cookie)).status).toBe(200);
+  });
+
+  it('a logged-out access token is refused over REST and in the handshake; a token naming no session is never accepted', async () => {
+    const user = await loggedIn();
+    expect((await call('POST', '/api/auth/logout', { token: user.token })).status).toBe(204);
+    const rest = await call('GET', '/api/me', { token: user.token });
+    probe('an access token after logout, over REST', rest.status === 401);
+    const handshake = await handshakeError(user.token);
+    probe('an access token after logout, in the handshake', (handshake.data as { code?: string })?.code === 'UNAUTHORIZED');
+    const claims = { name: user.user.username };
+    const options = { subject: user.user.id, expiresIn: 60, issuer: 'chat-gateway', audience: 'chat-user' } as const;
+    for (const [what, token] of [
+      ['a correctly signed token without a session', sign(claims, options)],
+      ['a correctly signed token naming a made-up session', sign({ ...claims, sid: crypto.randomUUID() }, options)],
+    ] as const) {
+      const result = await call('GET', '/api/me', { token });
+      probe(what, result.status === 401);
+      expect(result.body).toEqual(errorOf('UNAUTHORIZED'));
+    }
+  });
+
+  it("refuses a password change without the current password, and ending someone else's session", async () => {
+    const owner = await loggedIn();
+    const other = await loggedIn();
+    const change = await call('POST', '/api/auth/password', { token: owner.token, body: { currentPassword: 'guessed password', newPassword: 'taken over now' } });
+    probe('a password change with a wrong current password', change.status === 403);
+    const sessions = await call<{ sessions: { id: string }[] }>('GET', '/api/sessions', { token: other.token });
+    const theirs = sessions.body.sessions[0]!.id;
+    const ended = await call('DELETE', `/api/sessions/${theirs}`, { token: owner.token });
+    probe("ending another user's session", ended.status === 404);
+    expect((await call('GET', '/api/me', { token: other.token })).status).toBe(200);
+    expect((await call('POST', '/api/auth/login', { body: { username: owner.user.username, password: owner.password } })).status).toBe(200);
+  });
+});
+
+describe('one user against everyone', () => {
+  it('caps the sockets of one token at MAX_SOCKETS_PER_USER, and their presence:list floods share one budget', async () => {
+    const user = await newUser();
+    const room = (await call<{ room: Room }>('POST', '/api/rooms', { token: user.token, body: { name: 'crowd of one', visibility: 'public' } })).body.room;
+    const results = await Promise.allSettled(Array.from({ length: 30 }, () => connect(user.token)));
+    const connected = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    const refused = results.filter((r) => r.status === 'rejected');
+    probe('30 sockets on one token (cap 20)', connected.length <= 20);
+    expect(connected).toHaveLength(20);
+    expect(refused.every((r) => (r as PromiseRejectedResult).reason?.data?.code === 'RATE_LIMITED')).toBe(true);
+    const answers = await Promise.all(connected.flatMap((s) => Array.from({ length: 50 }, () => s.timeout(10_000).emitWithAck('presence:list', { roomId: room.id }))));
+    const ok = answers.filter((a) => a.ok).length;
+    probe('20 sockets × 50 presence:list (a budget per socket would allow all 1,000)', ok < 200);
+    expect(ok).toBeLessThan(200);
+  });
+});
+
 describe('the edge (nginx in front of a gateway)', () => {
   let edge: TestSystem;
   beforeAll(async () => {

@@ -119,7 +119,11 @@ describe('rooms', () => {
     const joined = await api<{ room: Room }>(url, 'POST', `/api/rooms/${pub.body.room.id}/join`, { token: other.token });
     expect(joined.body.room.memberCount).toBe(2);
     const members = await api<{ members: unknown[] }>(url, 'GET', `/api/rooms/${pub.body.room.id}/members`, { token: owner.token });
-    expect(members.body.members).toEqual([owner.user, other.user]);
+    // Each member carries its role, presence and profile too (issue 16): the users, in join order.
+    expect(members.body.members).toMatchObject([
+      { ...owner.user, role: 'owner' },
+      { ...other.user, role: 'member' },
+    ]);
   });
 
   it('only members invite, private rooms cannot be joined, and leaving ends access', async () => {

@@ -4,7 +4,9 @@
 // gets every message of its rooms (live, replayed, or caught up from history) once and in order, and a
 // send that failed during the outage succeeds when the client retries it with the same clientMsgId.
 // Each scenario prints one row of figures (scenario, sent, acked, delivered, persisted, lost, duplicated,
-// recovery time); the whole table is printed again at the end.
+// recovery time); the whole table is printed again at the end. Scenario 9 runs the living-message
+// traffic (sends, replies, edits, deletions, reactions) through several crashes and compares the final
+// state of every message, in PostgreSQL and in every member's view, with what was acknowledged.
 import { Supervisor } from '@chat/local';
 import type { ChatMessage, PublicUser, Room } from '@chat/protocol';
 import { PROBES } from '@chat/service-kit';
@@ -17,10 +19,13 @@ import {
   eventually,
   inviteAndAccept,
   joinAsMember,
+  livingHistory,
+  livingMismatches,
   longestAckGap,
   registerUser,
   type RoomMember,
   scrapeMetric,
+  startLivingTraffic,
   startSteadySender,
   startSystem,
   type SteadySender,
@@ -264,6 +269,79 @@ async function routedTo(gatewayId: string): Promise<void> {
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * Scenario 9's traffic and check: an author sending, replying, editing and deleting and two people
+ * reacting, each retrying every event until acknowledged (on the shipped client), while `faults` run;
+ * then PostgreSQL (read through history) and every member's view, on the shipped client, must equal
+ * the acknowledged state message by message. Its row: sent and acked count events of every kind;
+ * delivered and persisted count messages in the acknowledged state (per member, and in PostgreSQL); lost
+ * counts messages missing or in another state (a lost edit, a resurrected deletion, a missing reaction);
+ * duplicated counts reactions counted more than once and rows stored beyond one per message.
+ */
+async function mixedTraffic(label: string, faults: (traffic: ReturnType<typeof startLivingTraffic>) => Promise<void>): Promise<FaultRow> {
+  const url = system.baseUrl;
+  const [author, r1, r2, m1, m2] = await Promise.all([1, 2, 3, 4, 5].map(() => registerUser(url)));
+  const created = await api<{ room: Room }>(url, 'POST', '/api/rooms', { token: author!.token, body: { name: label, visibility: 'private' } });
+  const room = created.body.room;
+  for (const u of [r1!, r2!, m1!, m2!]) await inviteAndAccept(url, author!.token, room.id, u);
+  const members = [
+    await joinAsMember({ baseUrl: url, token: m1!.token, roomIds: [room.id], gateway: 'g1' }),
+    await joinAsMember({ baseUrl: url, token: m2!.token, roomIds: [room.id], gateway: 'g2' }),
+  ];
+  const clients = await Promise.all([connectClient(url, author!.token, { gateway: 'g1' }), connectClient(url, r1!.token, { gateway: 'g1' }), connectClient(url, r2!.token, { gateway: 'g2' })]);
+  const [a, b, c] = clients.map((client, i) => ({ client, userId: [author!, r1!, r2!][i]!.user.id }));
+  const traffic = startLivingTraffic({ roomId: room.id, author: a!, reactors: [b!, c!], label, intervalMs: SEND_INTERVAL_MS, ackTimeoutMs: 5_000 });
+  try {
+    await traffic.ackedMore(40, 30_000);
+    const startedAt = Date.now();
+    await faults(traffic);
+    await traffic.ackedMore(20, 30_000);
+    await traffic.stop(60_000);
+    const expected = traffic.expected();
+    const threads = new Set(expected.flatMap((e) => (e.parentId === null ? [] : [e.parentId]))); // deleted replies too
+    const mismatched = (seen: Map<string, ChatMessage>) => expected.filter((e) => livingMismatches(e, seen.get(e.id)).length > 0);
+    const overCounted = (seen: Map<string, ChatMessage>) =>
+      expected.reduce((n, e) => n + (seen.get(e.id)?.reactions ?? []).reduce((k, r) => k + Math.max(0, r.count - (e.reactions.get(r.emoji)?.size ?? 0)), 0), 0);
+    const stored = () => livingHistory(url, m1!.token, room.id, threads);
+    await eventually(stored, (h) => mismatched(h).length === 0, 60_000, 'PostgreSQL holds the acknowledged state').catch(() => undefined);
+    const inPostgres = await stored();
+    await Promise.all(members.map((m) => m.settled()));
+    const views = () => members.map((m) => new Map(m.messages(room.id).map((x) => [x.id, x])));
+    await eventually(async () => views(), (v) => v.every((seen) => mismatched(seen).length === 0), 20_000, 'every member has the acknowledged state').catch(() => undefined);
+    const seenByMembers = views();
+    const rowsInRoom = (await storedRows([room.id])).length;
+    const row: FaultRow = {
+      scenario: `9. ${label}`,
+      sent: traffic.sent,
+      acked: traffic.ackedAt.length,
+      delivered: seenByMembers.reduce((n, seen) => n + expected.length - mismatched(seen).length, 0),
+      persisted: expected.length - mismatched(inPostgres).length,
+      lost: [inPostgres, ...seenByMembers].reduce((n, seen) => n + mismatched(seen).length, 0),
+      duplicated: [inPostgres, ...seenByMembers].reduce((n, seen) => n + overCounted(seen), 0) + Math.max(0, rowsInRoom - expected.length),
+      recoveryMs: Math.round(longestAckGap({ ackedAt: traffic.ackedAt } as SteadySender, startedAt)),
+      redelivered: members.reduce((n, m) => n + m.redelivered, 0),
+      late: members.reduce((n, m) => n + m.outOfOrder, 0),
+      failedAttempts: traffic.failures.length,
+    };
+    rows.push(row);
+    console.log(`${TABLE_HEADER}\n${formatRow(row)}\nacknowledged per kind: ${JSON.stringify(traffic.acked)}`);
+
+    expect([...system.gateways, system.persister!].filter((p) => p.pid() === undefined).map((p) => p.name)).toEqual([]);
+    expect(traffic.abandoned).toEqual([]);
+    expect(traffic.failures.filter((f) => !f.retriable)).toEqual([]);
+    expect(Object.keys(traffic.acked).sort()).toEqual(['delete', 'edit', 'react', 'reply', 'send', 'unreact']);
+    expect(rowsInRoom).toBe(expected.length); // one row per acknowledged message (replies included)
+    const report = (seen: Map<string, ChatMessage>) => expected.flatMap((e) => livingMismatches(e, seen.get(e.id)).map((what) => `${e.id}: ${what}`));
+    expect(report(inPostgres)).toEqual([]);
+    expect(seenByMembers.map(report)).toEqual([[], []]);
+    return row;
+  } finally {
+    await traffic.stop(1_000).catch(() => undefined);
+    for (const client of clients) client.close();
+    for (const m of members) m.close();
+  }
+}
+
 describe('fault injection under steady traffic', () => {
   it('1. kill -9 of a gateway: its clients reconnect through nginx to the other one and catch up', async () => {
     const traffic = await startTraffic('kill gateway');
@@ -439,4 +517,27 @@ describe('fault injection under steady traffic', () => {
       }
     }
   }, 150_000);
+
+  it('9. sends, replies, edits, deletions and reactions through kill -9 of a gateway, kill -9 of the persister, a Kafka broker restart and a SIGTERM of the other gateway: PostgreSQL and every member end with exactly what was acknowledged', async () => {
+    const [g1, g2] = system.gateways;
+    const kafka = system.services!.kafka;
+    await mixedTraffic('mixed living messages', async (traffic) => {
+      await g1!.kill();
+      await traffic.ackedMore(30, 60_000);
+      await g1!.start();
+      await routedTo('g1');
+      await system.persister!.kill();
+      await traffic.ackedMore(30, 30_000);
+      await system.persister!.start();
+      await kafka.stop();
+      const downAt = Date.now();
+      await eventually(async () => traffic.failures.filter((f) => f.at >= downAt).length, (n) => n > 0, 30_000, 'an event refused while Kafka is down');
+      await kafka.start();
+      await traffic.ackedMore(30, 60_000);
+      await g2!.stop();
+      await traffic.ackedMore(30, 60_000);
+      await g2!.start();
+      await routedTo('g2');
+    });
+  }, 300_000);
 });

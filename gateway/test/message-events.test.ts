@@ -8,7 +8,8 @@ import { api, type ChatSocket, collect, connectSocket, eventually, inviteAndAcce
 let system: TestSystem;
 
 beforeAll(async () => {
-  system = await startSystem({ gateways: 2 });
+  // A thread of more than 100 replies is sent in one go below: above the default per-user send rate.
+  system = await startSystem({ gateways: 2, env: { MESSAGE_RATE_LIMIT: '1000' } });
 }, 120_000);
 
 afterAll(async () => {
@@ -182,4 +183,27 @@ describe('living messages across two gateways', () => {
     expect((await api(system.baseUrl, 'GET', `/api/rooms/${room.id}/messages?around=${crypto.randomUUID()}`, { token: alice.token })).status).toBe(404);
     expect((await api(system.baseUrl, 'GET', `/api/rooms/${room.id}/messages?around=${sent[0]!.id}&before=${sent[1]!.id}`, { token: alice.token })).status).toBe(400);
   }, 60_000);
+
+  it('pages a thread of more than 100 replies both ways: back from the newest with before, forward from the parent with after', async () => {
+    const { alice, room } = await roomOfTwo();
+    const a = await connect(alice.token, 'g1');
+    const parent = await send(a, room.id, 'a long thread');
+    const replies: ChatMessage[] = [];
+    for (let i = 0; i < 130; i++) replies.push(await send(a, room.id, `reply ${i}`, parent.id));
+    const thread = (query: string) => history(alice.token, room.id, `?parentId=${parent.id}&limit=100${query}`);
+    await eventually(() => history(alice.token, room.id), (page) => page[0]?.replyCount === 130, 30_000, 'thread stored');
+    const ids = replies.map((r) => r.id);
+
+    const newest = await thread('');
+    const older = await thread(`&before=${newest[0]!.id}`);
+    expect([newest.length, older.length]).toEqual([100, 30]);
+    expect([...older, ...newest].map((m) => m.id)).toEqual(ids);
+
+    const first = await thread(`&after=${parent.id}`); // the parent is older than every reply: the thread's start
+    const next = await thread(`&after=${first.at(-1)!.id}`);
+    expect([first.length, next.length]).toEqual([100, 30]);
+    expect([...first, ...next].map((m) => m.id)).toEqual(ids);
+    expect(await thread(`&after=${ids.at(-1)!}`)).toEqual([]);
+    expect((await api(system.baseUrl, 'GET', `/api/rooms/${room.id}/messages?parentId=${parent.id}&after=${ids[0]!}&before=${ids[5]!}`, { token: alice.token })).status).toBe(400);
+  }, 90_000);
 });

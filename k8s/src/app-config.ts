@@ -4,7 +4,7 @@ import { Construct } from 'constructs';
 import { KAFKA_CLUSTER_NAME, KAFKA_TOPICS, PORTS, type PlatformConfig, SECRET_NAME } from './config';
 
 /** Keys of the `chat-secrets` Secret; the operator (or an ExternalSecret) provides their values. */
-export const SECRET_KEYS = { jwtSecret: 'JWT_SECRET', databaseUrl: 'DATABASE_URL', redisUrl: 'REDIS_URL', postgresPassword: 'POSTGRES_PASSWORD', assistantApiKey: 'ASSISTANT_API_KEY' } as const;
+export const SECRET_KEYS = { jwtSecret: 'JWT_SECRET', serviceTokenSecret: 'SERVICE_TOKEN_SECRET', databaseUrl: 'DATABASE_URL', redisUrl: 'REDIS_URL', postgresPassword: 'POSTGRES_PASSWORD', assistantApiKey: 'ASSISTANT_API_KEY' } as const;
 
 /**
  * Whether REDIS_URL is a secret: a managed Redis (ElastiCache) requires TLS and an AUTH token, so its
@@ -54,7 +54,10 @@ export class AppConfig extends Construct {
         PORT: String(PORTS.gateway),
         ...(redisUrlIsSecret(config) ? {} : { REDIS_URL: `redis://chat-redis.${namespace}.svc:${PORTS.redis}` }),
         REDIS_KEY_PREFIX: 'chat:',
-        JWT_TTL_SECONDS: '86400',
+        JWT_TTL_SECONDS: '900',
+        // Exactly one hop sets X-Forwarded-For: the ingress controller (or Gateway API proxy), which appends the
+        // address it saw (the client's, with proxy protocol from the load balancer): the rightmost entry.
+        TRUST_PROXY: '1',
         CORS_ORIGIN: `https://${config.host}`,
         MESSAGE_RATE_LIMIT: '30',
         MESSAGE_RATE_WINDOW_MS: '10000',

@@ -36,6 +36,7 @@ export class Assistant extends Construct {
       envFrom: [kplus.Env.fromConfigMap(appConfig.shared), kplus.Env.fromConfigMap(appConfig.assistant)],
       env: {
         JWT_SECRET: appConfig.secretValue(SECRET_KEYS.jwtSecret),
+        SERVICE_TOKEN_SECRET: appConfig.secretValue(SECRET_KEYS.serviceTokenSecret, { optional: true }),
         DATABASE_URL: appConfig.secretValue(SECRET_KEYS.databaseUrl),
         ...(redisUrlIsSecret(config) ? { REDIS_URL: appConfig.secretValue(SECRET_KEYS.redisUrl) } : {}),
         ASSISTANT_API_KEY: appConfig.secretValue(SECRET_KEYS.assistantApiKey, { optional: true }),

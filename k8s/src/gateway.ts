@@ -47,6 +47,8 @@ export class Gateway extends Construct {
       env: {
         GATEWAY_ID: kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_NAME),
         JWT_SECRET: appConfig.secretValue(SECRET_KEYS.jwtSecret),
+        // Optional: without it service tokens are signed with JWT_SECRET (their own issuer and audience still).
+        SERVICE_TOKEN_SECRET: appConfig.secretValue(SECRET_KEYS.serviceTokenSecret, { optional: true }),
         DATABASE_URL: appConfig.secretValue(SECRET_KEYS.databaseUrl),
         ...(redisUrlIsSecret(config) ? { REDIS_URL: appConfig.secretValue(SECRET_KEYS.redisUrl) } : {}),
       },

@@ -1,6 +1,7 @@
 import type { MentionNewEvent, ReadMarkInput, RoomReadEvent } from './attention';
 import type { ErrorBody } from './errors';
 import type { ChatMessage, Invitation, PublicUser, Room } from './models';
+import type { MemberUpdatedEvent, RoomUpdatedEvent } from './rooms';
 import type { AssistantStreamInput, EditMessageInput, MessageRefInput, ReactionInput, SendMessageInput } from './schemas';
 
 /** Every client-to-server event that can fail answers through an ack of this shape. */
@@ -59,6 +60,10 @@ export interface ServerToClientEvents {
   'room:read': (event: RoomReadEvent) => void;
   /** A message mentions me (by name, or `@room`), whether or not I am looking at its room. */
   'mention:new': (event: MentionNewEvent) => void;
+  /** The room's settings or member count changed (to every member, on every gateway). */
+  'room:updated': (event: RoomUpdatedEvent) => void;
+  /** A member's role or mute changed. */
+  'member:updated': (event: MemberUpdatedEvent) => void;
 }
 
 /** Events browsers send to the server. */
@@ -87,6 +92,8 @@ export interface ClientToServerEvents {
 /** Events between gateway pods (through the Redis streams adapter). */
 export interface InterServerEvents {
   ping: () => void;
+  /** A room's mutes or archive state changed: every gateway drops its cached copy, then acks (rooms/room-policy.ts). */
+  'room:policy': (roomId: string, done: (dropped: boolean) => void) => void;
 }
 
 /** What the gateway keeps on each socket after the handshake. */
@@ -94,6 +101,8 @@ export interface SocketData {
   user: PublicUser;
   /** From the token's `role` claim; people's sockets are `user`. */
   role: SocketRole;
+  /** The login session the token names (people's sockets): ending it disconnects the socket. */
+  sessionId?: string;
 }
 
 /** The Socket.IO room that carries a chat room's traffic. */

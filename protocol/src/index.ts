@@ -7,3 +7,5 @@ export * from './kafka';
 export * from './text';
 export * from './emoji';
 export * from './attention';
+export * from './sessions';
+export * from './rooms';

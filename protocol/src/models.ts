@@ -14,6 +14,13 @@ export interface Room {
   visibility: RoomVisibility;
   createdAt: string;
   memberCount: number;
+  /** Settings (issue 16); empty strings when unset. */
+  topic?: string;
+  description?: string;
+  /** When the owner archived the room (read-only from then on); null while active. */
+  archivedAt?: string | null;
+  /** The member who owns the room; null for direct conversations. */
+  ownerId?: string | null;
 }
 
 /** A room in `GET /api/rooms`: with my read state and preferences (attention.ts). */
@@ -73,8 +80,11 @@ export function freshMessageFields(parentId: string | null = null): Pick<ChatMes
 }
 
 export interface AuthResponse {
+  /** The access token: a JWT naming the user and the session, valid until `expiresAt` (at most 15 min). */
   token: string;
   user: PublicUser;
+  /** When the access token expires (ISO 8601): renew it before, with POST /api/auth/refresh. */
+  expiresAt: string;
 }
 
 export interface MeResponse {

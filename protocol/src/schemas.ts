@@ -39,16 +39,18 @@ export const usernameBodySchema = z.strictObject({ username: usernameSchema });
 
 /**
  * `GET /api/rooms/:id/messages`: top-level messages, or with `parentId` one thread's replies; the page
- * ends just before `before` (or at the newest), or is centred on `around` (that message included).
+ * ends just before `before` (or at the newest), starts just after `after` (paging forward, as a thread
+ * is read), or is centred on `around` (that message included). At most one of the three.
  */
 export const historyQuerySchema = z
   .strictObject({
     before: idSchema.optional(),
+    after: idSchema.optional(),
     around: idSchema.optional(),
     parentId: idSchema.optional(),
     limit: z.coerce.number().int().min(1).max(LIMITS.historyPageMax).default(LIMITS.historyPageDefault),
   })
-  .refine((q) => !(q.before && q.around), 'before and around cannot be combined');
+  .refine((q) => [q.before, q.after, q.around].filter(Boolean).length <= 1, 'before, after and around cannot be combined');
 export type HistoryQuery = z.infer<typeof historyQuerySchema>;
 
 /**

@@ -6,3 +6,4 @@ export * from './tcp-proxy';
 export * from './metrics';
 export * from './own-services';
 export * from './chat-traffic';
+export * from './living-traffic';

@@ -143,13 +143,16 @@ export async function waitForMessage(page: Page, text: string, options: { sent?:
 /**
  * Waits until the history API (what a reload shows) holds `count` messages of the room the page has
  * open. Acknowledged messages reach Postgres through Kafka and the persister a moment later; a test
- * about reloading waits for that instead of racing it. Polled in the page, with the page's own token.
+ * about reloading waits for that instead of racing it. Polled in the page, with the page's own session.
  */
 export async function waitForPersisted(page: Page, count: number): Promise<void> {
   await page.waitForFunction(
     async (expected) => {
       const roomId = decodeURIComponent(window.location.hash.replace('#/room/', ''));
-      const token = (JSON.parse(localStorage.getItem('chat.session') ?? '{}') as { token?: string }).token;
+      // The app keeps its token in memory only: ask for one from the refresh cookie, under the lock the
+      // app's own refreshes take (a refresh token is single-use; a racing second use would end the session).
+      const refresh = () => fetch('/api/auth/refresh', { method: 'POST' }).then((r) => r.json() as Promise<{ token?: string }>);
+      const { token } = await navigator.locks.request('chat-refresh', refresh);
       const response = await fetch(`/api/rooms/${encodeURIComponent(roomId)}/messages?limit=100`, {
         headers: { authorization: `Bearer ${token}` },
       });

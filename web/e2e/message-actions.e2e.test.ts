@@ -6,7 +6,8 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { SCREENSHOT_DIR, collectPageErrors, contextOnGateway, launchBrowser, messageLog, sendMessage, signUp, startChat, uniqueUsername, waitForMessage } from './browser-support';
+import crypto from 'node:crypto';
+import { BASE_URL, SCREENSHOT_DIR, api, collectPageErrors, contextOnGateway, launchBrowser, messageLog, sendMessage, signUp, startChat, uniqueUsername, waitForChat, waitForMessage } from './browser-support';
 
 const PASSWORD = 'correct horse battery';
 
@@ -133,4 +134,53 @@ describe('message actions in the browser', () => {
     expect(ann.errors).toEqual([]);
     expect(bob.errors).toEqual([]);
   }, 180_000);
+
+  it('copy link gives a URL that opens the room at that message, far back in history, flashed', async () => {
+    const { registerUser, inviteAndAccept, connectSocket } = await import('@chat/testing');
+    const writers = await Promise.all([1, 2, 3].map(() => registerUser(BASE_URL)));
+    const bobUser = await registerUser(BASE_URL, uniqueUsername('bob'), PASSWORD);
+    const roomName = `permalink ${Date.now().toString(36)}`;
+    const { room } = await api<{ room: { id: string } }>('POST', '/api/rooms', { name: roomName, visibility: 'private' }, writers[0]!.token);
+    for (const u of [...writers.slice(1), bobUser]) await inviteAndAccept(BASE_URL, writers[0]!.token, room.id, u);
+    const sockets = await Promise.all(writers.map((w) => connectSocket(BASE_URL, w.token)));
+    const say = async (i: number, body: string) => {
+      const ack = await sockets[i % sockets.length]!.timeout(15_000).emitWithAck('message:send', { roomId: room.id, body, clientMsgId: crypto.randomUUID() });
+      if (!ack.ok) throw new Error(`send refused: ${ack.error.code}`);
+    };
+    try {
+      const bob = await userOn('g2');
+      await bob.page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: BASE_URL });
+      await bob.page.goto('/');
+      await bob.page.getByLabel('Username').fill(bobUser.user.username);
+      await bob.page.getByLabel('Password').fill(PASSWORD);
+      await bob.page.getByRole('button', { name: 'Log in' }).click();
+      await waitForChat(bob.page);
+      await bob.page.getByRole('link', { name: new RegExp(roomName) }).click();
+      await say(0, 'the linked message');
+      const target = row(bob.page, 'the linked message');
+      await target.hover();
+      await target.getByRole('button', { name: 'Copy link' }).click();
+      const link = await bob.page.evaluate(() => navigator.clipboard.readText());
+      expect(link).toMatch(new RegExp(`#/room/${room.id}\\?message=`));
+
+      // Two pages of newer messages (three writers, under the per-user send rate): the newest page no longer holds it.
+      for (let i = 0; i < 60; i++) await say(i, `filler ${i}`);
+      await bob.page.goto(link); // a fresh load, as a shared link is opened
+      await waitForChat(bob.page);
+      const landed = row(bob.page, 'the linked message');
+      await landed.and(bob.page.locator('.message--flash')).waitFor();
+      const inView = await landed.evaluate((el) => {
+        const box = el.getBoundingClientRect();
+        return box.top >= 0 && box.bottom <= window.innerHeight;
+      });
+      expect(inView).toBe(true);
+      // One run of messages down to the newest: nothing between the linked page and the newest is missing.
+      for (const i of [0, 30, 59]) expect(await messageLog(bob.page).getByText(`filler ${i}`, { exact: true }).count()).toBe(1);
+      mkdirSync(SCREENSHOT_DIR, { recursive: true });
+      await bob.page.screenshot({ path: path.join(SCREENSHOT_DIR, 'permalink.png') });
+      expect(bob.errors).toEqual([]);
+    } finally {
+      for (const socket of sockets) socket.close();
+    }
+  }, 120_000);
 });

@@ -7,7 +7,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { v7 } from 'uuid';
 import type { MessagesResponse } from '@chat/protocol';
 import { LatencyRecorder } from '../latency';
-import { BENCH_PREFIX, tokenMinter } from '../population';
+import { BENCH_PREFIX, benchToken } from '../population';
 import { fmt, measured, type ScenarioContext, type ScenarioResult } from '../scenario';
 
 /** The room the history scenario reads. Kept between runs: seeding a million messages is worth reusing. */
@@ -69,7 +69,7 @@ async function historyRoom(db: Client, messages: number, log: (line: string) => 
 export async function runHistoryScenario(ctx: ScenarioContext, o: HistoryOptions): Promise<ScenarioResult> {
   const { system, db, log } = ctx;
   const { roomId, owner } = await historyRoom(db, o.messages, log);
-  const token = tokenMinter().issue(owner);
+  const token = await benchToken(db, owner);
   const cursors = (await db.query<{ id: string }>('SELECT id::text FROM messages WHERE room_id = $1 AND random() < 0.002 LIMIT 2000', [roomId])).rows.map((r) => r.id);
   const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
   const base = new URL(system.baseUrl);

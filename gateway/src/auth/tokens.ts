@@ -17,16 +17,23 @@ export const TOKEN_KINDS = {
 interface TokenClaims {
   sub: string;
   name: string;
+  /** People's tokens: the login session (auth_sessions.id) the token belongs to; ending it ends the token. */
+  sid?: string;
   role?: 'service';
 }
 
 /** What a valid token says: the user, and the role its socket gets (people never carry `service`). */
 export interface VerifiedToken extends PublicUser {
   role: SocketRole;
+  /** The session a people's token names (always present for `user`; absent for `service`). */
+  sessionId?: string;
 }
 
 export interface TokenService {
-  issue(user: PublicUser): string;
+  /** A people's access token for this session, valid for `ttlSeconds`. */
+  issue(user: PublicUser, sessionId: string): string;
+  /** The access tokens' lifetime. */
+  readonly ttlSeconds: number;
   /** The user a token names; UNAUTHORIZED if it is missing, malformed, expired, forged or not HS256. */
   verify(token: string | undefined): VerifiedToken;
 }
@@ -65,8 +72,9 @@ export function createTokenService(keys: TokenKeys, ttlSeconds: number): TokenSe
   };
 
   return {
-    issue: (user) =>
-      jwt.sign({ name: user.username } satisfies Omit<TokenClaims, 'sub'>, signing, { algorithm: 'HS256', subject: user.id, expiresIn: ttlSeconds, ...TOKEN_KINDS.user }),
+    ttlSeconds,
+    issue: (user, sessionId) =>
+      jwt.sign({ name: user.username, sid: sessionId } satisfies Omit<TokenClaims, 'sub'>, signing, { algorithm: 'HS256', subject: user.id, expiresIn: ttlSeconds, ...TOKEN_KINDS.user }),
     verify(token) {
       if (!token) throw new AppError('UNAUTHORIZED', 'missing token: log in first');
       // Which kind it claims to be decides the keys; the signature and audience then must agree.
@@ -86,7 +94,11 @@ export function createTokenService(keys: TokenKeys, ttlSeconds: number): TokenSe
       // A people's token never names a role: one that does was not made by a gateway.
       if (kind === 'user' && claims.role !== undefined) throw new AppError('UNAUTHORIZED', 'invalid token');
       if (kind === 'service' && claims.role !== 'service') throw new AppError('UNAUTHORIZED', 'invalid token');
-      return { id: subject.data, username: claims.name, role: kind === 'service' ? 'service' : 'user' };
+      if (kind === 'service') return { id: subject.data, username: claims.name, role: 'service' };
+      // A people's token without a session could never be ended: not one of ours (tokens before sessions).
+      const session = idSchema.safeParse(claims.sid);
+      if (!session.success) throw new AppError('UNAUTHORIZED', 'invalid token: log in again');
+      return { id: subject.data, username: claims.name, role: 'user', sessionId: session.data };
     },
   };
 }

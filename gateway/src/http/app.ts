@@ -9,11 +9,15 @@ import type { UserRepository } from '../store/users';
 import { type AttentionRouteDeps, attentionRoutes } from './attention-routes';
 import { type AuthRouteDeps, authRoutes } from './auth-routes';
 import { invitationRoutes } from './invitation-routes';
+import { refreshRoute, sessionRoutes } from './session-routes';
+import { type InviteLinkRouteDeps, inviteLinkRoutes, invitePreviewRoute } from './invite-link-routes';
+import { type ProfileRouteDeps, profileRoutes } from './profile-routes';
+import { type RoomAdminRouteDeps, roomAdminRoutes } from './room-admin-routes';
 import { authenticate, authenticatedUser } from './authenticate';
 import { HTTP_STATUS } from './http-status';
 import { type RoomRouteDeps, roomRoutes } from './room-routes';
 
-export interface AppDeps extends AuthRouteDeps, RoomRouteDeps, AttentionRouteDeps {
+export interface AppDeps extends AuthRouteDeps, RoomRouteDeps, RoomAdminRouteDeps, InviteLinkRouteDeps, ProfileRouteDeps, AttentionRouteDeps {
   config: GatewayConfig;
   tokens: TokenService;
   users: UserRepository;
@@ -42,10 +46,14 @@ export function createApp(deps: AppDeps): express.Express {
 
   app.use('/api', express.json({ limit: BODY_LIMIT, strict: true }));
   app.use('/api/auth', authRoutes(deps));
+  app.use('/api/auth', refreshRoute(deps));
   // Public: the web app asks before anyone logs in, to show only the features this deployment runs.
   const features: FeaturesResponse = { assistant: config.ASSISTANT_NAME ? { name: config.ASSISTANT_NAME } : null };
   app.get('/api/features', (_req, res) => void res.json(features));
-  app.use('/api', authenticate(deps.tokens, deps.users));
+  // Public too: a logged-out visitor with an invite link sees where it leads (rate-limited per address).
+  app.get('/api/invites/:code', invitePreviewRoute(deps));
+  app.use('/api', authenticate(deps.tokens, deps.users, deps.sessions));
+  app.use('/api', sessionRoutes(deps));
   app.get('/api/me', (req, res) => void res.json({ user: authenticatedUser(req) }));
   app.delete('/api/me', async (req, res) => {
     const { id } = authenticatedUser(req);
@@ -53,9 +61,12 @@ export function createApp(deps: AppDeps): express.Express {
     deps.roomEvents.accountDeleted(id);
     res.status(204).end();
   });
+  app.use('/api', roomAdminRoutes(deps));
   app.use('/api', roomRoutes(deps));
   app.use('/api', invitationRoutes(deps));
   app.use('/api', attentionRoutes(deps));
+  app.use('/api', inviteLinkRoutes(deps));
+  app.use('/api', profileRoutes(deps));
   app.use('/api', () => {
     throw new AppError('NOT_FOUND', 'no such API route');
   });
@@ -82,7 +93,7 @@ function cors(origin: string): RequestHandler {
       res.setHeader('Vary', 'Origin');
       res.setHeader('Access-Control-Allow-Credentials', 'true');
       if (req.method === 'OPTIONS') {
-        res.setHeader('Access-Control-Allow-Methods', 'GET, POST, PUT, DELETE, OPTIONS');
+        res.setHeader('Access-Control-Allow-Methods', 'GET, POST, PUT, PATCH, DELETE, OPTIONS');
         res.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type');
         res.setHeader('Access-Control-Max-Age', '600');
         return void res.status(204).end();

@@ -1,15 +1,14 @@
-import { credentialsSchema, type AuthResponse, RESERVED_USERNAMES } from '@chat/protocol';
+import { credentialsSchema, RESERVED_USERNAMES } from '@chat/protocol';
 import { Router } from 'express';
 import { AppError } from '@chat/service-kit';
 import { dummyHash, hashPassword, verifyPassword } from '../auth/passwords';
-import type { TokenService } from '../auth/tokens';
 import type { RateLimiter } from '../redis/rate-limiter';
 import type { UserRepository } from '../store/users';
+import { type SessionRouteDeps, startSession } from './session-routes';
 import { parse } from './validate';
 
-export interface AuthRouteDeps {
+export interface AuthRouteDeps extends SessionRouteDeps {
   users: UserRepository;
-  tokens: TokenService;
   /** Failed logins per username (guessing one account's password). */
   loginUserLimiter: RateLimiter;
   /** Failed logins per client address (spraying many accounts); a higher limit, as addresses are shared. */
@@ -23,7 +22,7 @@ export interface AuthRouteDeps {
 const tooMany = (retryAfterMs: number, what: string) =>
   new AppError('RATE_LIMITED', `too many ${what}: try again in ${Math.ceil(retryAfterMs / 1000)} s`, { retryAfterMs });
 
-/** POST /api/auth/register and /api/auth/login. */
+/** POST /api/auth/register and /api/auth/login: each opens a session (the access token, the refresh cookie). */
 export function authRoutes(deps: AuthRouteDeps): Router {
   const router = Router();
   const reserved = new Set([...RESERVED_USERNAMES, deps.assistantName.toLowerCase()].filter(Boolean));
@@ -35,7 +34,7 @@ export function authRoutes(deps: AuthRouteDeps): Router {
     // Answered like a taken name: it is one, held for the platform.
     if (reserved.has(username.toLowerCase())) throw new AppError('CONFLICT', 'that username is reserved');
     const user = await deps.users.create(username, await hashPassword(password));
-    res.status(201).json({ token: deps.tokens.issue(user), user } satisfies AuthResponse);
+    await startSession(deps, req, res, user, 201);
   });
 
   router.post('/login', async (req, res) => {
@@ -54,7 +53,7 @@ export function authRoutes(deps: AuthRouteDeps): Router {
     if (!lock.allowed) throw tooMany(lock.retryAfterMs, 'failed logins');
     await deps.loginUserLimiter.reset(userKey);
     const user = { id: stored.id, username: stored.username };
-    res.json({ token: deps.tokens.issue(user), user } satisfies AuthResponse);
+    await startSession(deps, req, res, user, 200);
   });
 
   return router;

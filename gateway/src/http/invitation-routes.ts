@@ -2,6 +2,7 @@ import { idSchema, type InvitationsResponse, type RoomResponse } from '@chat/pro
 import { Router } from 'express';
 import { AppError } from '@chat/service-kit';
 import type { RoomEvents } from '../realtime/types';
+import type { RoomSignals } from '../rooms/room-signals';
 import type { InvitationRepository } from '../store/invitations';
 import type { RoomRepository } from '../store/rooms';
 import { authenticatedUser } from './authenticate';
@@ -11,6 +12,7 @@ export interface InvitationRouteDeps {
   invitations: InvitationRepository;
   rooms: RoomRepository;
   roomEvents: RoomEvents;
+  roomSignals: RoomSignals;
 }
 
 /** The same answer for an invitation that never was, was declined, or was accepted already. */
@@ -34,6 +36,7 @@ export function invitationRoutes(deps: InvitationRouteDeps): Router {
     const room = await deps.rooms.get(roomId, user.id);
     if (!room) throw NO_INVITATION(); // the room went in the meantime
     deps.roomEvents.joined(user.id, room);
+    await deps.roomSignals.roomChanged(roomId, user.id);
     res.json({ room } satisfies RoomResponse);
   });
 

@@ -3,7 +3,6 @@ import {
   type InvitationResponse,
   historyQuerySchema,
   idSchema,
-  type MembersResponse,
   type MessagesResponse,
   type RoomResponse,
   type MyRoomsResponse,
@@ -14,6 +13,9 @@ import { type Request, Router } from 'express';
 import { AppError } from '@chat/service-kit';
 import type { AttentionDeps } from '../attention/attention-store';
 import type { RoomEvents } from '../realtime/socket-server';
+import { beforeOwnerLeaves } from '../rooms/owner-leaves';
+import type { RoomSignals } from '../rooms/room-signals';
+import type { RoomAdminRepository } from '../store/room-admin';
 import type { InvitationRepository } from '../store/invitations';
 import type { MessageHistory } from '../store/messages';
 import type { RoomRepository } from '../store/rooms';
@@ -29,6 +31,8 @@ export interface RoomRouteDeps {
   invitations: InvitationRepository;
   /** My read state per room in `GET /api/rooms` (attention-store.ts). */
   attention: AttentionDeps;
+  roomAdmin: RoomAdminRepository;
+  roomSignals: RoomSignals;
 }
 
 const NOT_A_MEMBER = () => new AppError('FORBIDDEN', 'you are not a member of this room');
@@ -78,9 +82,11 @@ export function roomRoutes(deps: RoomRouteDeps): Router {
     const room = await deps.rooms.get(roomId, user.id);
     // Private and direct rooms are invitation-only, and look exactly like rooms that do not exist.
     if (!room || room.visibility !== 'public') throw new AppError('NOT_FOUND', 'no public room with this id');
+    if (await deps.roomAdmin.isBanned(roomId, user.id)) throw new AppError('FORBIDDEN', 'you are banned from this room');
     if (await deps.rooms.addMember(roomId, user.id)) {
       const joined = (await deps.rooms.get(roomId, user.id))!;
       deps.roomEvents.joined(user.id, joined);
+      await deps.roomSignals.roomChanged(roomId, user.id);
       return void res.json({ room: joined } satisfies RoomResponse);
     }
     res.json({ room } satisfies RoomResponse);
@@ -95,6 +101,7 @@ export function roomRoutes(deps: RoomRouteDeps): Router {
     if (room.visibility === 'direct') throw new AppError('VALIDATION', 'a direct conversation cannot have more members: create a room');
     const invitee = await deps.users.findByUsername(username);
     if (!invitee) throw new AppError('NOT_FOUND', `no user named ${username}`);
+    if (await deps.roomAdmin.isBanned(room.id, invitee.id)) throw new AppError('FORBIDDEN', `${invitee.username} is banned from this room`);
     if (!(await deps.invitations.invite(room.id, inviter, invitee.id))) throw new AppError('CONFLICT', `${invitee.username} is already a member`);
     const invitation = await deps.invitations.find(room.id, invitee.id);
     if (!invitation) throw new AppError('CONFLICT', `${invitee.username} is already a member`);
@@ -102,16 +109,15 @@ export function roomRoutes(deps: RoomRouteDeps): Router {
     res.status(201).json({ invitation } satisfies InvitationResponse);
   });
 
-  router.get('/rooms/:roomId/members', async (req, res) => {
-    const room = await memberRoom(req);
-    res.json({ members: await deps.rooms.members(room.id) } satisfies MembersResponse);
-  });
+  // GET /rooms/:roomId/members: pages with roles and presence (room-admin-routes.ts).
 
   router.post('/rooms/:roomId/leave', async (req, res) => {
     const room = await memberRoom(req);
     const user = authenticatedUser(req);
+    await beforeOwnerLeaves(deps, room, user.id);
     await deps.rooms.removeMember(room.id, user.id);
     deps.roomEvents.left(user.id, room.id);
+    await deps.roomSignals.roomChanged(room.id, user.id);
     res.status(204).end();
   });
 

@@ -12,6 +12,7 @@ import { AppError } from '@chat/service-kit';
 import { newId } from '../store/ids';
 import { hasReaction, type LiveChange, type LiveView, toChatMessage } from '../redis/live-messages';
 import type { RateLimiter } from '../redis/rate-limiter';
+import { produceEvent } from './produce-event';
 import type { SendMessageDeps } from './send-message';
 
 /** What a change needs beyond the send path: the per-user budget of changes, shared by every gateway. */
@@ -53,23 +54,27 @@ async function authorize(deps: ChangeMessageDeps, actor: Actor, messageId: strin
 }
 
 /**
- * The one produce path of a change: durable in Kafka on the room's key (after the message itself, which
- * was durable before anyone could see it), then applied to the live state, then broadcast whole as
- * `message:updated`; the caller acks. Nothing reaches anyone when Kafka refuses.
+ * A change through the one produce path (produce-event.ts): durable in Kafka on the room's key (after the
+ * message itself, which was durable before anyone could see it); then, in the tick Kafka acknowledged,
+ * applied to the live state by the script that also broadcasts the whole message (`message:updated`),
+ * and for a deleted reply its thread's parent counted once less the same way; the caller acks with the
+ * message as broadcast. Nothing reaches anyone when Kafka refuses.
  */
-async function produce(deps: ChangeMessageDeps, view: LiveView, event: MessageEvent, change: LiveChange): Promise<ChatMessage> {
-  await deps.bus.publish(event);
-  let applied;
-  try {
-    applied = await deps.live.apply(view.state.id, change);
-  } catch (error) {
+async function produce(deps: ChangeMessageDeps, view: LiveView, event: MessageEvent, change: LiveChange, parentChange?: LiveChange): Promise<ChatMessage> {
+  const { id, roomId, parentId } = view.state;
+  const warn = (messageId: string) => (error: unknown) => {
     // Durable, so it will be stored: the live state catches up when it is next loaded from PostgreSQL.
-    deps.log.warn({ err: error, messageId: view.state.id, kind: event.kind }, 'could not apply a durable change to the live state');
-  }
-  const message = toChatMessage(applied ?? view);
-  if (applied?.changed) deps.broadcastUpdate(message);
+    deps.log.warn({ err: error, messageId, kind: event.kind }, 'could not apply a durable change to the live state');
+    return undefined;
+  };
+  const [applied] = await produceEvent(deps.bus, event, () =>
+    Promise.all([
+      deps.live.apply(id, roomId, change).catch(warn(id)),
+      parentChange && parentId !== null ? deps.live.apply(parentId, roomId, parentChange).catch(warn(parentId)) : undefined,
+    ]),
+  );
   deps.metrics.messages.inc({ result: event.kind });
-  return message;
+  return applied?.announced ?? toChatMessage(applied ?? view);
 }
 
 const envelope = (actor: Actor, view: LiveView) => ({ v: 2 as const, eventId: newId(), roomId: view.state.roomId, actorId: actor.user.id, at: new Date().toISOString(), messageId: view.state.id });
@@ -79,6 +84,7 @@ export async function editMessage(deps: ChangeMessageDeps, actor: Actor, input: 
   const { messageId, body } = parse(editMessageSchema, input);
   const view = await authorize(deps, actor, messageId);
   if (view.state.senderId !== actor.user.id) throw new AppError('FORBIDDEN', 'only the sender may edit a message');
+  await deps.roomPolicy?.assertMaySpeak(view.state.roomId, actor.user.id, 'edit');
   const event = { ...envelope(actor, view), kind: 'message.edited' as const, body };
   return produce(deps, view, event, { op: 'edit', eventId: event.eventId, body, at: event.at });
 }
@@ -87,17 +93,16 @@ export async function editMessage(deps: ChangeMessageDeps, actor: Actor, input: 
 export async function deleteMessage(deps: ChangeMessageDeps, actor: Actor, input: unknown): Promise<void> {
   const { messageId } = parse(messageRefSchema, input);
   const view = await authorize(deps, actor, messageId);
-  // Room owners and admins may delete too once rooms have roles (issue [rooms]); until then the sender only.
-  if (view.state.senderId !== actor.user.id) throw new AppError('FORBIDDEN', 'only the sender may delete a message');
+  // The sender, or the room's owner and admins (issue 16), whose deletions go to the audit log.
+  const byModerator = view.state.senderId !== actor.user.id;
+  if (byModerator && !(await deps.roomPolicy?.mayDeleteOthers(view.state.roomId, actor.user.id))) {
+    throw new AppError('FORBIDDEN', "only the sender or the room's owner and admins may delete a message");
+  }
+  await deps.roomPolicy?.assertMaySpeak(view.state.roomId, actor.user.id, 'delete');
   const event = { ...envelope(actor, view), kind: 'message.deleted' as const };
-  await produce(deps, view, event, { op: 'delete', eventId: event.eventId, at: event.at });
-  const parentId = view.state.parentId;
-  if (parentId === null) return;
-  try {
-    const parent = await deps.live.apply(parentId, { op: 'reply', replyId: messageId, at: event.at, present: false });
-    if (parent?.changed) deps.broadcastUpdate(toChatMessage(parent));
-  } catch (error) {
-    deps.log.warn({ err: error, messageId }, 'could not update the thread parent');
+  await produce(deps, view, event, { op: 'delete', eventId: event.eventId, at: event.at }, { op: 'reply', replyId: messageId, at: event.at, present: false });
+  if (byModerator) {
+    await deps.roomPolicy?.recordModeratorDelete(view.state.roomId, actor.user.id, messageId, view.state.senderId).catch((error: unknown) => deps.log.warn({ err: error, messageId }, 'could not audit a moderator deletion'));
   }
 }
 
@@ -105,6 +110,7 @@ export async function deleteMessage(deps: ChangeMessageDeps, actor: Actor, input
 export async function react(deps: ChangeMessageDeps, actor: Actor, input: unknown, present: boolean): Promise<void> {
   const { messageId, emoji } = parse(reactionSchema, input);
   const view = await authorize(deps, actor, messageId);
+  await deps.roomPolicy?.assertMaySpeak(view.state.roomId, actor.user.id, 'react');
   if (hasReaction(view.state, emoji, actor.user.id) === present) return;
   const event = { ...envelope(actor, view), kind: present ? ('reaction.added' as const) : ('reaction.removed' as const), emoji };
   await produce(deps, view, event, { op: 'react', eventId: event.eventId, emoji, userId: actor.user.id, present });

@@ -4,6 +4,7 @@ import type { GatewayConfig } from '../config';
 import type { Metrics } from '../metrics';
 import type { EventBudget } from './event-budget';
 import type { ChangeMessageDeps } from './change-message';
+import type { PresenceLookup } from './presence-lookup';
 import type { ChatServer, ChatSocket } from './types';
 
 /** One connected socket, as every event handler sees it. */
@@ -12,7 +13,7 @@ export interface Connection {
   user: PublicUser;
   /** A service socket (the assistant) joins no rooms and may post to any room it is asked to answer in. */
   isService: boolean;
-  /** The socket's own event budget: refused locally, at no Redis cost. */
+  /** The user's event budget on this gateway (shared by its sockets here): refused locally, at no Redis cost. */
   events: EventBudget;
   canPostTo(roomId: string): boolean;
   /** Messages per rate window for this sender, if not the configured one (service senders). */
@@ -31,6 +32,8 @@ export interface HandlerDeps {
   log: Logger;
   /** The message path: sends and changes. */
   send: ChangeMessageDeps;
+  /** Who is online in a room, shared per room for a moment (presence:list). */
+  presenceLookup: PresenceLookup;
 }
 
 /** An event's ack: a failure is counted, logged when unexpected, and answered with its stable code. */

@@ -4,6 +4,8 @@ import { roomChannel, type SocketData, userChannel } from '@chat/protocol';
 import type { Logger } from '@chat/service-kit';
 import type { GatewayConfig } from '../config';
 import type { RoomRepository } from '../store/rooms';
+import type { SessionRepository } from '../store/sessions';
+import { sessionChannel } from './session-revocation';
 import type { UserRepository } from '../store/users';
 import { createMissedMessages } from './missed-messages';
 import type { ChatServer, ChatSocket } from './types';
@@ -41,12 +43,16 @@ export interface Recovery {
 
 export interface RecoveryDeps {
   users: Pick<UserRepository, 'findById'>;
+  sessions: Pick<SessionRepository, 'findActive'>;
   rooms: Pick<RoomRepository, 'memberRoomIds'>;
 }
 
+/** The Redis stream of the Socket.IO adapter: every broadcast of every gateway is an entry of it. */
+export const socketStreamName = (prefix: string): string => `${prefix}socket.io`;
+
 export function createRecovery(redis: Redis, config: GatewayConfig, log: Logger, deps: RecoveryDeps): Recovery {
   const prefix = config.REDIS_KEY_PREFIX;
-  const streamName = `${prefix}socket.io`;
+  const streamName = socketStreamName(prefix);
   const sessionKeyPrefix = `${prefix}sio:session:`;
   /** Per user: the private ids of its recovery sessions, so that they can be ended with the account. */
   const userSessionsKey = (userId: string) => `${prefix}sio:user-sessions:${userId}`;
@@ -59,11 +65,14 @@ export function createRecovery(redis: Redis, config: GatewayConfig, log: Logger,
       async stillValid(session) {
         const user = userOf(session);
         if (!user) return false;
-        if (!(await deps.users.findById(user.id))) return false;
+        // A people's socket recovers only while its login session is active (logout ends it).
+        const sessionId = (session.data as Partial<SocketData> | undefined)?.sessionId;
+        if (!(sessionId ? await deps.sessions.findActive(sessionId) : await deps.users.findById(user.id))) return false;
         // Rooms re-derived from the database: a session restores only the rooms the user is in now. Any
         // change (left, removed, invited while away) means no recovery: the client reloads its rooms and
         // history, and the handshake joins what the database says.
-        const now = new Set([session.sid, userChannel(user.id), ...(await deps.rooms.memberRoomIds(user.id)).map(roomChannel)]);
+        const own = [session.sid, userChannel(user.id), ...(sessionId ? [sessionChannel(sessionId)] : [])];
+        const now = new Set([...own, ...(await deps.rooms.memberRoomIds(user.id)).map(roomChannel)]);
         return session.rooms.length === now.size && session.rooms.every((room) => now.has(room));
       },
       remember(session) {

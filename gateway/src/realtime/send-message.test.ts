@@ -45,7 +45,6 @@ function deps(bus: Partial<MessageBus> = {}, claims = memoryClaims()) {
     // Threads are proven against the real Redis (gateway/test/message-events.test.ts); here: top-level sends.
     live: { create: async () => undefined, load: async () => undefined, apply: async () => undefined } satisfies LiveMessages,
     broadcast: (m) => void broadcasts.push(m),
-    broadcastUpdate: () => undefined,
     metrics: createMetrics('test'),
     log: pino({ level: 'silent' }),
   };

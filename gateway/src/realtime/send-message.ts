@@ -3,22 +3,24 @@ import { AppError, type Logger } from '@chat/service-kit';
 import type { MessageBus } from '../message-bus';
 import type { Metrics } from '../metrics';
 import { newId } from '../store/ids';
-import { type LiveMessages, toChatMessage } from '../redis/live-messages';
+import type { LiveMessages } from '../redis/live-messages';
 import type { MessageClaims } from '../redis/message-claims';
+import { produceEvent } from './produce-event';
+import type { RoomPolicy } from '../rooms/room-policy';
 
 export interface SendMessageDeps {
   claims: MessageClaims;
   bus: MessageBus;
-  /** Live message state (Redis, falling back to PostgreSQL): threads, edits and reactions read it. */
+  /** Live message state (Redis, falling back to PostgreSQL): threads, edits and reactions read it; its scripts broadcast changes. */
   live: LiveMessages;
   /** Delivers a durable message to every member online, on every gateway (and to the sender). */
   broadcast: (message: ChatMessage) => void;
-  /** Delivers a changed message (`message:updated`) the same way. */
-  broadcastUpdate: (message: ChatMessage) => void;
   metrics: Metrics;
   log: Logger;
   /** Who a body mentions among the room's members (attention/mentions.ts); no mentions without it. */
   resolveMentions?: (roomId: string, senderId: string, body: string) => Promise<string[]>;
+  /** Archived rooms and muted members (issue 16); absent, nothing is refused for them. */
+  roomPolicy?: Pick<RoomPolicy, 'assertMaySpeak' | 'mayDeleteOthers' | 'recordModeratorDelete'>;
 }
 
 /** The `message.sent` event of a message (its id is the event's). */
@@ -58,6 +60,7 @@ export async function sendMessage(
   const { roomId, body, clientMsgId } = parsed.data;
   // Not revealing whether a room exists: a room one is not in is forbidden, existing or not.
   if (!isMember(roomId)) throw new AppError('FORBIDDEN', 'you are not a member of this room');
+  await deps.roomPolicy?.assertMaySpeak(roomId, sender.id, 'send');
   const threadId = parsed.data.parentId === undefined ? null : await threadOf(deps, roomId, parsed.data.parentId);
 
   const mentions = deps.resolveMentions ? await mentionsOf(deps.resolveMentions, roomId, sender.id, body) : [];
@@ -85,22 +88,13 @@ export async function sendMessage(
   }
 
   try {
-    await deps.bus.publish(toSentEvent(message));
+    await produceEvent(deps.bus, toSentEvent(message), () => announceSent(deps, message));
   } catch (error) {
     // Not sent, so not counted: the client's retry (same clientMsgId) is counted when it gets through.
     deps.claims.release(message).catch((releaseError: unknown) => deps.log.warn({ err: releaseError, messageId: message.id }, 'could not release a rate-limit count'));
     throw error;
   }
-  // The records are queued before the broadcast on the same Redis connection, so a member who sees the
-  // message finds it live; the broadcast itself goes out in the tick Kafka acknowledged. Waiting for the
-  // records first let a gateway's shutdown close Redis in between: the message was acked, and a resend
-  // found it committed, but nobody received it (the fault suite's rolling restart lost one that way).
-  const recorded = Promise.all([deps.claims.commit(message), deps.live.create(message)]);
-  deps.broadcast(message);
-  // Awaited before the ack: an edit or a reaction right after it (on any gateway) must find the message live.
-  await recorded.catch((error: unknown) => deps.log.warn({ err: error, messageId: message.id }, 'could not record the durable message in Redis'));
   deps.metrics.messages.inc({ result: claim.kind === 'new' ? 'accepted' : 'duplicate' });
-  if (message.parentId !== null) await announceReply(deps, message);
   return message;
 }
 
@@ -113,6 +107,23 @@ async function mentionsOf(resolve: NonNullable<SendMessageDeps['resolveMentions'
   }
 }
 
+/**
+ * In the tick Kafka acknowledged (see produce-event.ts): the records (claim committed, message live),
+ * then the broadcast, then for a reply its thread's parent counted once more, which its script
+ * announces. Awaited before the ack, so that an edit or a reaction right after it (on any gateway) finds
+ * the message live; never rejects (the message is durable either way: a failure here is logged).
+ */
+function announceSent(deps: SendMessageDeps, message: ChatMessage): Promise<void> {
+  const warn = (what: string) => (error: unknown) => deps.log.warn({ err: error, messageId: message.id }, what);
+  const recorded = Promise.all([deps.claims.commit(message), deps.live.create(message)]).catch(warn('could not record the durable message in Redis'));
+  deps.broadcast(message);
+  const counted =
+    message.parentId === null
+      ? undefined
+      : deps.live.apply(message.parentId, message.roomId, { op: 'reply', replyId: message.id, at: message.createdAt, present: true }).catch(warn('could not update the thread parent'));
+  return Promise.all([recorded, counted]).then(() => undefined);
+}
+
 /** The top-level message whose thread a reply to `parentId` joins; NOT_FOUND unless it stands in the room. */
 async function threadOf(deps: SendMessageDeps, roomId: string, parentId: string): Promise<string> {
   let parent;
@@ -123,14 +134,4 @@ async function threadOf(deps: SendMessageDeps, roomId: string, parentId: string)
   }
   if (!parent || parent.state.roomId !== roomId || parent.state.deletedAt !== null) throw new AppError('NOT_FOUND', 'no message to reply to in this room');
   return parent.state.parentId ?? parent.state.id;
-}
-
-/** The thread's parent, counted once more, to every member; best effort (the reply itself is durable). */
-async function announceReply(deps: SendMessageDeps, reply: ChatMessage): Promise<void> {
-  try {
-    const parent = await deps.live.apply(reply.parentId!, { op: 'reply', replyId: reply.id, at: reply.createdAt, present: true });
-    if (parent?.changed) deps.broadcastUpdate(toChatMessage(parent));
-  } catch (error) {
-    deps.log.warn({ err: error, messageId: reply.id }, 'could not update the thread parent');
-  }
 }

@@ -3,7 +3,9 @@ import { Server } from 'socket.io';
 import { type ChatMessage, roomChannel, userChannel } from '@chat/protocol';
 import type { Connection, HandlerDeps } from './connection';
 import { createMentionNotifier } from '../attention/mention-notifier';
-import { EventBudget } from './event-budget';
+import { EventBudget, UserBudgets } from './event-budget';
+import { createSocketCap, type SocketCap } from '../redis/socket-cap';
+import { createPresenceLookup } from './presence-lookup';
 import { handleAssistantStream } from './handlers/assistant-stream';
 import { handleMessageDelete } from './handlers/message-delete';
 import { handleMessageEdit } from './handlers/message-edit';
@@ -16,11 +18,12 @@ import { installHandshake } from './handshake';
 import { createPresence } from './presence';
 import { createRecovery } from './recovery';
 import { createRoomEvents } from './room-events';
+import { sessionChannel } from './session-revocation';
 import type { ChatServer, RoomEvents, SocketServerDeps } from './types';
 
 export type { ChatServer, RoomEvents, SocketServerDeps } from './types';
 
-/** Most client events one socket may send per second before they are refused locally (no Redis cost). */
+/** Most client events one user may send per second on one gateway before they are refused locally (no Redis cost). */
 const EVENTS_PER_SECOND = 50;
 /** How often the server pings each socket, and how long it then waits for the pong (issue 15: within 5 s). */
 const PING_INTERVAL_MS = 2_500;
@@ -62,7 +65,10 @@ export function createSocketServer(httpServer: http.Server, deps: SocketServerDe
   // nothing here reads it after the handshake, and idle sockets are what a gateway holds most of.
   io.engine.on('connection', (raw: { request: unknown }) => void (raw.request = null));
 
-  const takeHandshakeRooms = installHandshake(io, deps);
+  const socketCap = createSocketCap(deps.redis, { prefix: config.REDIS_KEY_PREFIX, max: config.MAX_SOCKETS_PER_USER, leaseMs: config.SOCKET_LEASE_MS });
+  const takeHandshakeRooms = installHandshake(io, { ...deps, socketCap });
+  renewLeases(io, socketCap, log);
+  const budgets = new UserBudgets(EVENTS_PER_SECOND);
   recovery.reconnectClientsWhenRedisReturns(io);
   const presence = createPresence(io, log);
   const notifyMentions = createMentionNotifier(io, deps.attention.store, log);
@@ -70,8 +76,9 @@ export function createSocketServer(httpServer: http.Server, deps: SocketServerDe
     io.to(roomChannel(message.roomId)).emit('message:new', message);
     notifyMentions(message);
   };
-  const broadcastUpdate = (message: ChatMessage) => io.to(roomChannel(message.roomId)).emit('message:updated', { message });
-  const handlerDeps: HandlerDeps = { io, config, metrics, log, send: { ...deps.send, broadcast, broadcastUpdate } };
+  const presenceLookup = createPresenceLookup(io, { onLookup: () => metrics.presenceLookups.inc() });
+  // Changes (`message:updated`) are broadcast by the live state's scripts (redis/announce-script.ts).
+  const handlerDeps: HandlerDeps = { io, config, metrics, log, presenceLookup, send: { ...deps.send, broadcast } };
 
   io.on('connection', (socket) => {
     metrics.connections.inc();
@@ -82,13 +89,14 @@ export function createSocketServer(httpServer: http.Server, deps: SocketServerDe
     // client its CONNECT: no broadcast can come between. A recovered socket is in its session's rooms,
     // which recovery.ts found equal to these; any other room it still had is left.
     const rooms = new Set([socket.id, userChannel(user.id), ...takeHandshakeRooms(socket).map(roomChannel)]);
+    if (socket.data.sessionId) rooms.add(sessionChannel(socket.data.sessionId)); // ending the session disconnects it
     for (const room of socket.rooms) if (!rooms.has(room)) socket.leave(room);
     const ready = Promise.resolve(socket.join([...rooms]));
     const conn: Connection = {
       socket,
       user,
       isService,
-      events: new EventBudget(EVENTS_PER_SECOND),
+      events: isService ? new EventBudget(EVENTS_PER_SECOND) : budgets.acquire(user.id),
       canPostTo: isService ? () => true : (roomId) => socket.rooms.has(roomChannel(roomId)),
       sendRateLimit: isService ? config.MESSAGE_RATE_LIMIT * SERVICE_RATE_FACTOR : undefined,
       ready,
@@ -110,8 +118,22 @@ export function createSocketServer(httpServer: http.Server, deps: SocketServerDe
 
     // The socket's rooms are still known while it is disconnecting, and gone by 'disconnect'.
     socket.on('disconnecting', () => presence.changed(user, 'closed', socket.rooms));
-    socket.on('disconnect', () => metrics.connections.dec());
+    socket.on('disconnect', () => {
+      metrics.connections.dec();
+      if (isService) return;
+      budgets.release(user.id);
+      socketCap.release(user.id, socket.id).catch((error: unknown) => log.warn({ err: error, userId: user.id }, 'could not release a socket slot'));
+    });
   });
 
   return { io, roomEvents: createRoomEvents(io, recovery, log) };
+}
+
+/** Renews the socket-cap leases of this gateway's people sockets, so that only a crashed gateway's lapse. */
+function renewLeases(io: ChatServer, cap: SocketCap, log: SocketServerDeps['log']): void {
+  const timer = setInterval(() => {
+    const held = [...io.of('/').sockets.values()].filter((s) => s.data.role !== 'service').map((s) => ({ userId: s.data.user.id, socketId: s.id }));
+    cap.renew(held).catch((error: unknown) => log.warn({ err: error }, 'could not renew socket leases'));
+  }, cap.renewEveryMs);
+  timer.unref();
 }

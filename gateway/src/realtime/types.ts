@@ -7,6 +7,7 @@ import type { TokenService } from '../auth/tokens';
 import type { GatewayConfig } from '../config';
 import type { Metrics } from '../metrics';
 import type { RoomRepository } from '../store/rooms';
+import type { SessionRepository } from '../store/sessions';
 import type { UserRepository } from '../store/users';
 import type { ChangeMessageDeps } from './change-message';
 
@@ -18,8 +19,9 @@ export interface SocketServerDeps {
   redis: Redis;
   tokens: TokenService;
   users: UserRepository;
+  sessions: SessionRepository;
   rooms: RoomRepository;
-  send: Omit<ChangeMessageDeps, 'broadcast' | 'broadcastUpdate'>;
+  send: Omit<ChangeMessageDeps, 'broadcast'>;
   metrics: Metrics;
   log: Logger;
   /** Read markers and mention notices (issue 15). */

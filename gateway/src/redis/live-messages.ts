@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
-import { type ChatMessage, REACTION_USERS_MAX, type Reaction } from '@chat/protocol';
+import { type ChatMessage, REACTION_USERS_MAX, type Reaction, roomChannel } from '@chat/protocol';
+import { ANNOUNCE_LUA } from './announce-script';
 
 /**
  * The gateway's view of a message while it lives: what authorizing a change and broadcasting the whole
@@ -44,6 +45,8 @@ export interface LiveView {
   replyCount: number;
   /** False when the change was a no-op (an older edit, a reaction already there). */
   changed: boolean;
+  /** The message as the script broadcast it (`message:updated`), when it changed. */
+  announced?: ChatMessage;
 }
 
 /** What PostgreSQL knows of a message, to seed its live state when Redis has none. */
@@ -57,11 +60,15 @@ export interface LiveMessages {
   create(message: ChatMessage): Promise<void>;
   /** The live state, from Redis or else PostgreSQL (then kept in Redis); undefined for an unknown id. */
   load(messageId: string): Promise<LiveView | undefined>;
-  /** Applies one durable change; undefined if the message is unknown everywhere. */
-  apply(messageId: string, change: LiveChange): Promise<LiveView | undefined>;
+  /**
+   * Applies one durable change and, if it changed the message, broadcasts the whole message to its room
+   * in the same script (see announce-script.ts); undefined if the message is unknown everywhere. The
+   * script is queued on the connection before this returns: call it in the tick Kafka acknowledged.
+   */
+  apply(messageId: string, roomId: string, change: LiveChange): Promise<LiveView | undefined>;
 }
 
-const APPLY = `
+const APPLY = ANNOUNCE_LUA + `
 local raw = redis.call('GET', KEYS[1])
 if not raw then return false end
 local m = cjson.decode(raw)
@@ -91,14 +98,15 @@ elseif op == 'reply' then
   end
   redis.call('PEXPIRE', KEYS[2], ttl)
 end
+local replies = redis.call('SCARD', KEYS[2])
 if changed then
   m.rev = m.rev + 1
   raw = cjson.encode(m)
   redis.call('SET', KEYS[1], raw, 'PX', ttl)
-else
-  redis.call('PEXPIRE', KEYS[1], ttl)
+  return { raw, replies, 1, announce(m, replies) }
 end
-return { raw, redis.call('SCARD', KEYS[2]), changed and 1 or 0 }
+redis.call('PEXPIRE', KEYS[1], ttl)
+return { raw, replies, 0 }
 `;
 
 const SEED = `
@@ -115,13 +123,17 @@ export interface LiveMessageOptions {
   ttlMs: number;
   /** PostgreSQL's state of a message, for one whose live state expired (or predates this gateway). */
   loadStored(messageId: string): Promise<StoredState | undefined>;
+  /** The Socket.IO adapter's stream (every gateway reads it) and its MAXLEN: where changes are announced. */
+  stream: { name: string; maxLen: number };
 }
 
 export function createLiveMessages(redis: Redis, o: LiveMessageOptions): LiveMessages {
   const stateKey = (id: string) => `${o.prefix}live:msg:${id}`;
   const threadKey = (id: string) => `${o.prefix}live:thread:${id}`;
-  const view = (reply: [string, number, number?] | null): LiveView | undefined =>
-    reply?.[0] ? { state: JSON.parse(reply[0]) as LiveMessage, replyCount: Number(reply[1]), changed: reply[2] === 1 } : undefined;
+  const view = (reply: [string, number, number?, string?] | null): LiveView | undefined =>
+    reply?.[0]
+      ? { state: JSON.parse(reply[0]) as LiveMessage, replyCount: Number(reply[1]), changed: reply[2] === 1, ...(reply[3] ? { announced: JSON.parse(reply[3]) as ChatMessage } : {}) }
+      : undefined;
 
   const seedFromStore = async (messageId: string): Promise<LiveView | undefined> => {
     const stored = await o.loadStored(messageId);
@@ -132,13 +144,15 @@ export function createLiveMessages(redis: Redis, o: LiveMessageOptions): LiveMes
     return view(reply);
   };
 
-  const applyOnce = async (messageId: string, c: LiveChange) => {
+  const applyOnce = async (messageId: string, roomId: string, c: LiveChange) => {
     const args =
       c.op === 'edit' ? [c.eventId, c.body, c.at, '', ''] :
       c.op === 'delete' ? [c.eventId, '', c.at, '', ''] :
       c.op === 'react' ? [c.eventId, '', '', `${c.emoji}\n${c.userId}`, c.present ? '1' : '0'] :
       [c.replyId, '', c.at, '', c.present ? '1' : '0'];
-    return view((await redis.eval(APPLY, 2, stateKey(messageId), threadKey(messageId), c.op, ...args, o.ttlMs)) as [string, number, number] | null);
+    const room = roomChannel(roomId);
+    const keys = [stateKey(messageId), threadKey(messageId), o.stream.name];
+    return view((await redis.eval(APPLY, keys.length, ...keys, c.op, ...args, o.ttlMs, o.stream.maxLen, room)) as [string, number, number, string?] | null);
   };
 
   return {
@@ -168,12 +182,12 @@ export function createLiveMessages(redis: Redis, o: LiveMessageOptions): LiveMes
       if (raw) return { state: JSON.parse(raw) as LiveMessage, replyCount: count, changed: false };
       return seedFromStore(messageId);
     },
-    async apply(messageId, change) {
-      const applied = await applyOnce(messageId, change);
+    async apply(messageId, roomId, change) {
+      const applied = await applyOnce(messageId, roomId, change);
       if (applied) return applied;
       // Expired between the check and now: load it again and apply to that.
       if (!(await seedFromStore(messageId))) return undefined;
-      return applyOnce(messageId, change);
+      return applyOnce(messageId, roomId, change);
     },
   };
 }

@@ -7,6 +7,8 @@ export interface HistoryPageQuery {
   limit: number;
   /** The page ends just before this message (default: at the newest). */
   before?: string;
+  /** The page starts just after this message: the next page forward (a thread read oldest first). */
+  after?: string;
   /** The page is centred on this message (it included); a reply's centre is its thread's parent. */
   around?: string;
   /** A thread: the replies of this top-level message. */
@@ -91,6 +93,8 @@ export function createMessageHistory(db: PrismaClient): MessageHistory {
         const newer = Math.floor(query.limit / 2);
         const [older, after] = await Promise.all([side(roomId, parentId, '<=', centre, query.limit - newer), side(roomId, parentId, '>', centre, newer)]);
         rows = [...older.reverse(), ...after];
+      } else if (query.after) {
+        rows = await side(roomId, parentId, '>', query.after, query.limit);
       } else {
         rows = (await side(roomId, parentId, query.before ? '<' : null, query.before ?? null, query.limit)).reverse();
       }

@@ -29,6 +29,10 @@ interface RoomRow {
   visibility: RoomVisibility;
   created_at: Date;
   member_count: bigint | number;
+  topic: string;
+  description: string;
+  archived_at: Date | null;
+  owner_id: string | null;
 }
 
 const toRoom = (row: RoomRow): Room => ({
@@ -37,6 +41,10 @@ const toRoom = (row: RoomRow): Room => ({
   visibility: row.visibility,
   createdAt: row.created_at.toISOString(),
   memberCount: Number(row.member_count),
+  topic: row.topic,
+  description: row.description,
+  archivedAt: row.archived_at?.toISOString() ?? null,
+  ownerId: row.owner_id,
 });
 
 export function createRoomRepository(db: PrismaClient): RoomRepository {
@@ -48,7 +56,9 @@ export function createRoomRepository(db: PrismaClient): RoomRepository {
                    THEN coalesce((SELECT u.username FROM memberships m2 JOIN users u ON u.id = m2.user_id
                                    WHERE m2.room_id = r.id AND m2.user_id <> $1::uuid LIMIT 1), r.name)
                    ELSE r.name END AS name,
-              (SELECT count(*) FROM memberships m3 WHERE m3.room_id = r.id) AS member_count
+              (SELECT count(*) FROM memberships m3 WHERE m3.room_id = r.id) AS member_count,
+              r.topic, r.description, r.archived_at,
+              (SELECT mo.user_id::text FROM memberships mo WHERE mo.room_id = r.id AND mo.role = 'owner') AS owner_id
          FROM rooms r
         WHERE ${where.sql}
         ORDER BY r.created_at DESC, r.id DESC
@@ -64,7 +74,7 @@ export function createRoomRepository(db: PrismaClient): RoomRepository {
       const id = newId();
       await db.$transaction([
         db.room.create({ data: { id, name, visibility, createdBy: creator.id } }),
-        db.membership.create({ data: { roomId: id, userId: creator.id } }),
+        db.membership.create({ data: { roomId: id, userId: creator.id, role: 'owner' } }),
       ]);
       return (await select(sqlWhere('r.id = $2::uuid', id), creator.id))[0]!;
     },
@@ -108,7 +118,7 @@ export function createRoomRepository(db: PrismaClient): RoomRepository {
       try {
         await db.$transaction([
           db.room.create({ data: { id, name: [a.username, b.username].sort().join(', '), visibility: 'direct', directKey, createdBy: a.id } }),
-          db.membership.createMany({ data: [{ roomId: id, userId: a.id }, { roomId: id, userId: b.id }] }),
+          db.membership.createMany({ data: [{ roomId: id, userId: a.id, role: null }, { roomId: id, userId: b.id, role: null }] }),
         ]);
         return { room: (await this.get(id, a.id))!, created: true };
       } catch (error) {

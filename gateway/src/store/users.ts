@@ -14,6 +14,9 @@ export interface UserRepository {
   findByUsername(username: string): Promise<StoredUser | undefined>;
   findById(id: string): Promise<PublicUser | undefined>;
   delete(id: string): Promise<void>;
+  /** The stored password hash of a user, undefined when the user is gone. */
+  passwordHashOf(id: string): Promise<string | undefined>;
+  setPasswordHash(id: string, passwordHash: string): Promise<void>;
 }
 
 export function createUserRepository(db: PrismaClient): UserRepository {
@@ -43,6 +46,13 @@ export function createUserRepository(db: PrismaClient): UserRepository {
     },
     async delete(id) {
       await db.user.deleteMany({ where: { id } });
+    },
+    async passwordHashOf(id) {
+      const user = await db.user.findUnique({ where: { id }, select: { passwordHash: true } });
+      return user?.passwordHash;
+    },
+    async setPasswordHash(id, passwordHash) {
+      await db.user.updateMany({ where: { id }, data: { passwordHash } });
     },
   };
 }

@@ -8,10 +8,16 @@ import type {
   InvitationResponse,
   InvitationsResponse,
   MeResponse,
-  MembersResponse,
+  MembersPageResponse,
+  InviteResponse,
+  RoomInvite,
+  RoomMember,
+  RoomMemberResponse,
+  RoomSettingsInput,
   MessagesResponse,
   MyRoom,
   MyRoomsResponse,
+  PasswordChange,
   PublicUser,
   Room,
   RoomResponse,
@@ -19,7 +25,10 @@ import type {
   RoomPreferencesResponse,
   RoomsResponse,
   SearchResponse,
+  SessionInfo,
+  SessionsResponse,
 } from '@chat/protocol';
+import { SESSION_ROUTES } from '@chat/protocol';
 import { ApiError, errorFromResponse } from './api-error';
 
 /** How the API client learns the session's token and tells the app that the server rejected it. */
@@ -27,7 +36,12 @@ export interface ApiClientOptions {
   /** Prefix of every path; '' for the same origin (nginx serves the app and the API together). */
   baseUrl?: string;
   getToken: () => string | undefined;
-  /** Called when an authenticated call is answered 401: the token expired or was revoked. */
+  /**
+   * Obtains a fresh access token after a 401 (the access token expired); resolves whether it did. The
+   * call is then made once more; without it, or when it fails, `onUnauthorized`.
+   */
+  refresh?: () => Promise<boolean>;
+  /** Called when an authenticated call is answered 401 and no fresh token could be had: the session ended. */
   onUnauthorized?: () => void;
   fetch?: typeof fetch;
 }
@@ -40,7 +54,7 @@ export function createChatApi(options: ApiClientOptions) {
   const baseUrl = options.baseUrl ?? '';
   const doFetch = options.fetch ?? ((input, init) => fetch(input, init));
 
-  async function request<T>(method: string, path: string, body?: unknown, authenticated = true): Promise<T> {
+  async function request<T>(method: string, path: string, body?: unknown, authenticated = true, retried = false): Promise<T> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (body !== undefined) headers['content-type'] = 'application/json';
     const token = authenticated ? options.getToken() : undefined;
@@ -64,7 +78,10 @@ export function createChatApi(options: ApiClientOptions) {
     }
     if (!response.ok) {
       const error = errorFromResponse(response.status, parsed);
-      if (authenticated && error.code === 'UNAUTHORIZED') options.onUnauthorized?.();
+      if (authenticated && error.code === 'UNAUTHORIZED') {
+        if (!retried && options.refresh && (await options.refresh().catch(() => false))) return request<T>(method, path, body, authenticated, true);
+        options.onUnauthorized?.();
+      }
       throw error;
     }
     return parsed as T;
@@ -76,6 +93,20 @@ export function createChatApi(options: ApiClientOptions) {
     register: (credentials: Credentials) =>
       request<AuthResponse>('POST', '/api/auth/register', credentials, false),
     login: (credentials: Credentials) => request<AuthResponse>('POST', '/api/auth/login', credentials, false),
+    /** My active sessions (this one flagged `current`). */
+    sessions: async (): Promise<SessionInfo[]> => (await request<SessionsResponse>('GET', SESSION_ROUTES.sessions)).sessions,
+    /** Signs one of my sessions out (its sockets are disconnected at once). */
+    endSession: async (sessionId: string): Promise<void> => {
+      await request<void>('DELETE', `${SESSION_ROUTES.sessions}/${encodeURIComponent(sessionId)}`);
+    },
+    /** Signs out every session of mine, this one included. */
+    logoutEverywhere: async (): Promise<void> => {
+      await request<void>('POST', SESSION_ROUTES.logoutAll);
+    },
+    /** Changes my password (the current one proves it is me); every other session is signed out. */
+    changePassword: async (change: PasswordChange): Promise<void> => {
+      await request<void>('POST', SESSION_ROUTES.password, change);
+    },
     /** What this deployment offers (the room assistant, ...); public, asked before or after login. */
     features: () => request<FeaturesResponse>('GET', '/api/features', undefined, false),
     me: async (): Promise<PublicUser> => (await request<MeResponse>('GET', '/api/me')).user,
@@ -99,7 +130,29 @@ export function createChatApi(options: ApiClientOptions) {
       await request<void>('POST', `/api/invitations/${encodeURIComponent(roomId)}/decline`);
     },
     members: async (roomId: string): Promise<PublicUser[]> =>
-      (await request<MembersResponse>('GET', `${room(roomId)}/members`)).members,
+      (await request<MembersPageResponse>('GET', `${room(roomId)}/members?limit=200`)).members,
+    /** A page of members with role, presence and profile, online first (issue 16). */
+    membersPage: async (roomId: string, q = '', cursor?: string): Promise<MembersPageResponse> => {
+      const query = new URLSearchParams({ limit: '100' });
+      if (q) query.set('q', q);
+      if (cursor) query.set('cursor', cursor);
+      return request<MembersPageResponse>('GET', `${room(roomId)}/members?${query}`);
+    },
+    updateRoom: async (roomId: string, settings: RoomSettingsInput): Promise<Room> => (await request<RoomResponse>('PATCH', room(roomId), settings)).room,
+    archiveRoom: async (roomId: string): Promise<Room> => (await request<RoomResponse>('POST', `${room(roomId)}/archive`)).room,
+    setRole: async (roomId: string, userId: string, role: 'admin' | 'member'): Promise<RoomMember> =>
+      (await request<RoomMemberResponse>('PATCH', `${room(roomId)}/members/${encodeURIComponent(userId)}`, { role })).member,
+    transfer: async (roomId: string, userId: string): Promise<Room> => (await request<RoomResponse>('POST', `${room(roomId)}/transfer`, { userId })).room,
+    kick: async (roomId: string, userId: string): Promise<void> => {
+      await request<void>('DELETE', `${room(roomId)}/members/${encodeURIComponent(userId)}`);
+    },
+    ban: async (roomId: string, userId: string, reason: string): Promise<void> => {
+      await request<unknown>('POST', `${room(roomId)}/bans`, { userId, reason });
+    },
+    mute: async (roomId: string, userId: string, until: string | null): Promise<RoomMember> =>
+      (await request<RoomMemberResponse>('POST', `${room(roomId)}/mutes`, { userId, until })).member,
+    createInvite: async (roomId: string, maxUses?: number, expiresIn?: number): Promise<RoomInvite> =>
+      (await request<InviteResponse>('POST', `${room(roomId)}/invites`, { maxUses, expiresIn })).invite,
     openDirect: async (username: string): Promise<Room> =>
       (await request<RoomResponse>('POST', '/api/dm', { username })).room,
     /** A page of history, oldest first, ending just before `before` (or at the newest message). */
@@ -117,6 +170,13 @@ export function createChatApi(options: ApiClientOptions) {
       if (options.roomId) query.set('roomId', options.roomId);
       if (options.before) query.set('before', options.before);
       return request<SearchResponse>('GET', `/api/search?${query}`);
+    },
+    /** A page of history centred on a message (`around`, a permalink) or starting just after one (`after`). */
+    historyPage: async (roomId: string, query: { around?: string; after?: string; limit: number }): Promise<ChatMessage[]> => {
+      const params = new URLSearchParams({ limit: String(query.limit) });
+      if (query.around) params.set('around', query.around);
+      if (query.after) params.set('after', query.after);
+      return (await request<MessagesResponse>('GET', `${room(roomId)}/messages?${params}`)).messages;
     },
     /** The newest `limit` replies of a thread, oldest first. */
     thread: async (roomId: string, parentId: string, limit: number): Promise<ChatMessage[]> => {

@@ -269,6 +269,17 @@ describe('ChatController', () => {
     expect(controller.timeline(invited.id).entries).toHaveLength(2);
   });
 
+  it('applies room:updated in place: the new name, topic and member count, no history reload', async () => {
+    await started(ROOM_ID);
+    const before = controller.getState().rooms.find((r) => r.id === ROOM_ID)!;
+    const historyCalls = server.historyCalls.length;
+    connection.serverSends('room:updated', { room: { ...before, name: 'renamed', topic: 'a topic', memberCount: before.memberCount + 1 } });
+    expect(controller.getState().rooms.find((r) => r.id === ROOM_ID)).toMatchObject({ name: 'renamed', topic: 'a topic', memberCount: before.memberCount + 1 });
+    expect(server.historyCalls).toHaveLength(historyCalls);
+    connection.serverSends('room:updated', { room: { ...before, id: '0190b000-0000-7000-8000-00000000ffff' } });
+    expect(controller.getState().rooms.map((r) => r.id)).not.toContain('0190b000-0000-7000-8000-00000000ffff');
+  });
+
   it('removes a room I left and closes it if it was open', async () => {
     await started(ROOM_ID);
     connection.serverSends('room:left', { roomId: ROOM_ID });

@@ -125,6 +125,7 @@ export class ChatController {
     connection.on('room:left', ({ roomId }) => this.rooms.remove(roomId));
     connection.on('invitation:new', (invitation) => this.rooms.invited(invitation));
     this.attention.start();
+    connection.on('room:updated', ({ room }) => this.rooms.updated(room));
     this.pruneTimer = setInterval(() => {
       commit((state) => ({ typing: pruneTyping(state.typing, this.now()), streaming: pruneReplies(state.streaming, this.now()) }));
     }, 1_000);
@@ -185,6 +186,11 @@ export class ChatController {
   /** The room's timeline (empty until something arrives or loads). */
   timeline(roomId: string): Timeline {
     return this.store.getState().timelines[roomId] ?? EMPTY_TIMELINE;
+  }
+
+  /** Loads the history of a room around a message (a permalink) so that it can be shown; false if it could not be. */
+  jumpTo(roomId: string, messageId: string): Promise<boolean> {
+    return this.history.jumpTo(roomId, messageId);
   }
 
   /** Loads older history (scrolling up), or the newest page if none loaded yet; also the retry after a failure. */

@@ -12,6 +12,8 @@ import { baselineMarker } from './unread';
 export const PAGE_SIZE = 50;
 /** How many pages a catch-up may fetch per room before it restarts the room's timeline from the newest. */
 export const CATCH_UP_MAX_PAGES = 4;
+/** How many pages forward a permalink's page may be joined to the loaded newest ones. */
+export const JUMP_MAX_PAGES = 10;
 
 /** The body to show for a failed request: the API's own error, or `fallback` when the network failed. */
 export function asErrorBody(error: unknown, fallback: string): ErrorBody {
@@ -92,6 +94,33 @@ export class HistoryLoader {
       this.store.commit((state) => withTimeline(state, roomId, applyCatchUp(timelineOf(state, roomId), result.messages, result.contiguous), this.reading));
     } catch (error) {
       this.store.commit({ notice: asErrorBody(error, 'Could not catch up on missed messages').message });
+    }
+  }
+
+  /**
+   * Opens a room at a message (a permalink): the page around it (`around`), then pages forward
+   * (`after`) until they meet what the timeline holds, so the timeline stays one run down to the
+   * newest message. A message further back than JUMP_MAX_PAGES pages restarts the timeline from the
+   * fetched pages, as a catch-up that missed too much does (newer pages return with the next catch-up
+   * or reload). Resolves false when the message could not be loaded (the notice says why).
+   */
+  async jumpTo(roomId: string, messageId: string): Promise<boolean> {
+    if (!timelineOf(this.store.getState(), roomId).historyLoaded) await this.loadNewest(roomId);
+    const known = new Set(timelineOf(this.store.getState(), roomId).entries.map((e) => e.id));
+    if (known.has(messageId)) return true;
+    try {
+      const fetched = await this.api.historyPage(roomId, { around: messageId, limit: PAGE_SIZE });
+      let contiguous = fetched.length === 0 || known.has(fetched.at(-1)?.id);
+      for (let pages = 0; !contiguous && pages < JUMP_MAX_PAGES; pages++) {
+        const next = await this.api.historyPage(roomId, { after: fetched.at(-1)!.id, limit: PAGE_SIZE });
+        fetched.push(...next);
+        contiguous = next.length < PAGE_SIZE || next.some((m) => known.has(m.id));
+      }
+      this.store.commit((state) => withTimeline(state, roomId, applyCatchUp(timelineOf(state, roomId), fetched, contiguous), this.reading));
+      return true;
+    } catch (error) {
+      this.store.commit({ notice: asErrorBody(error, 'Could not open the linked message').message });
+      return false;
     }
   }
 

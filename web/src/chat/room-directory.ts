@@ -36,6 +36,11 @@ export class RoomDirectory {
     this.onRoomAdded(room);
   }
 
+  /** A room of mine renamed, given a topic, archived, or its member count changed (`room:updated`): replaced in place. */
+  updated(room: Room): void {
+    this.store.commit((state) => (state.rooms.some((r) => r.id === room.id) ? { rooms: state.rooms.map((r) => (r.id === room.id ? room : r)).sort(byName) } : {}));
+  }
+
   /** A room left or lost: gone from the list, its timeline forgotten, closed if it was open. */
   remove(roomId: string): void {
     this.store.commit((state) => {

@@ -23,6 +23,7 @@ export interface TimelineEntry {
   /** Why the last attempt failed (only when `status` is `failed`). */
   error?: ErrorBody;
   /** The living-message fields, once sent (see ChatMessage). */
+  parentId?: string | null;
   editedAt?: string | null;
   deletedAt?: string | null;
   replyCount?: number;
@@ -55,6 +56,7 @@ export const sentEntry = (message: ChatMessage, key = message.id): TimelineEntry
   sender: message.sender,
   createdAt: message.createdAt,
   status: 'sent',
+  parentId: message.parentId ?? null,
   editedAt: message.editedAt ?? null,
   deletedAt: message.deletedAt ?? null,
   replyCount: message.replyCount ?? 0,

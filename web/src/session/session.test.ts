@@ -1,6 +1,6 @@
 import { ann } from '../test-support/factories';
 import { tokenExpiry } from './jwt';
-import { clearSession, loadSession, saveSession, sessionFromAuth } from './session-storage';
+import { AuthSession } from './auth-session';
 
 const base64url = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
 /** A JWT-shaped token (the client never checks signatures). */
@@ -34,32 +34,71 @@ describe('tokenExpiry', () => {
   });
 });
 
-describe('session storage', () => {
-  const now = 1_800_000_000_000;
+/** A refresh route answering with the given statuses in turn (200s with a fresh token). */
+function refreshServer(statuses: number[], expiresAt: () => number) {
+  const calls: RequestInit[] = [];
+  const fetch = jest.fn(async (_input: RequestInfo | URL, init?: RequestInit) => {
+    calls.push(init ?? {});
+    const status = statuses.shift() ?? 401;
+    const body = status === 200 ? JSON.stringify({ token: jwt({ exp: expiresAt() / 1000, n: calls.length }), user: { ...ann } }) : '{"error":{"code":"UNAUTHORIZED","message":"x"}}';
+    return new Response(body, { status, headers: { 'content-type': 'application/json' } });
+  }) as unknown as typeof globalThis.fetch;
+  return { fetch, calls };
+}
 
-  it('keeps a session across page loads until its token expires', () => {
+describe('AuthSession (the token in memory only)', () => {
+  afterEach(() => jest.useRealTimers());
+
+  it('removes a token an older version kept in localStorage, and keeps none itself', () => {
     const storage = memoryStorage();
-    const session = sessionFromAuth(jwt({ exp: now / 1000 + 60 }), ann);
-    if (!session) throw new Error('expected a session');
-    saveSession(storage, session);
-    expect(loadSession(storage, now)).toEqual(session);
-    expect(loadSession(storage, now + 61_000)).toBeUndefined();
-    // An expired session is forgotten, not just ignored.
+    storage.setItem('chat.session', '{"token":"old"}');
+    const auth = new AuthSession({ storage, fetch: refreshServer([], () => 0).fetch });
+    expect(auth.start({ token: jwt({ exp: Date.now() / 1000 + 900 }), user: ann })).toBe(true);
     expect(storage.length).toBe(0);
+    expect(auth.token()).toBeDefined();
   });
 
-  it('forgets the session on log out', () => {
-    const storage = memoryStorage();
-    saveSession(storage, sessionFromAuth(jwt({ exp: now / 1000 + 60 }), ann)!);
-    clearSession(storage);
-    expect(loadSession(storage, now)).toBeUndefined();
+  it('restores a session from the refresh cookie, and is signed out when the cookie is refused', async () => {
+    const server = refreshServer([200, 401], () => Date.now() + 900_000);
+    const auth = new AuthSession({ storage: memoryStorage(), fetch: server.fetch });
+    expect((await auth.restore())?.user.username).toBe('ann');
+    expect(server.calls[0]).toMatchObject({ method: 'POST', credentials: 'same-origin' });
+    expect(await auth.refresh()).toBeUndefined();
+    expect(auth.token()).toBeUndefined();
   });
 
-  it('ignores malformed stored data', () => {
-    const storage = memoryStorage();
-    storage.setItem('chat.session', '{not json');
-    expect(loadSession(storage, now)).toBeUndefined();
-    storage.setItem('chat.session', JSON.stringify({ token: 42 }));
-    expect(loadSession(storage, now)).toBeUndefined();
+  it('shares one refresh among concurrent callers, and keeps the same user object across refreshes', async () => {
+    const server = refreshServer([200, 200, 200], () => Date.now() + 900_000);
+    const auth = new AuthSession({ storage: memoryStorage(), fetch: server.fetch });
+    const first = await auth.refresh();
+    const [a, b] = await Promise.all([auth.refresh(), auth.refresh()]);
+    expect(a).toBe(b);
+    expect(server.calls).toHaveLength(2);
+    expect(a?.user).toBe(first?.user);
+  });
+
+  it('renews the token silently a minute before it expires', async () => {
+    jest.useFakeTimers({ now: new Date('2026-12-01T12:00:00Z') });
+    const server = refreshServer([200], () => Date.now() + 900_000);
+    const auth = new AuthSession({ storage: memoryStorage(), fetch: server.fetch });
+    auth.start({ token: jwt({ exp: Date.now() / 1000 + 900 }), user: ann });
+    await jest.advanceTimersByTimeAsync(838_000);
+    expect(server.calls).toHaveLength(0);
+    await jest.advanceTimersByTimeAsync(3_000);
+    expect(server.calls).toHaveLength(1);
+    auth.end();
+  });
+
+  it('runs refreshes under the cross-tab lock, and logout tells the server with the access token', async () => {
+    const server = refreshServer([200], () => Date.now() + 900_000);
+    const names: string[] = [];
+    const locks = { request: jest.fn((name: string, task: () => Promise<unknown>) => (names.push(name), task())) } as unknown as Pick<LockManager, 'request'>;
+    const auth = new AuthSession({ storage: memoryStorage(), fetch: server.fetch, locks });
+    await auth.refresh();
+    expect(names).toEqual(['chat-refresh']);
+    const token = auth.token();
+    await auth.logout();
+    expect(auth.token()).toBeUndefined();
+    expect(server.calls[1]).toMatchObject({ method: 'POST', headers: { authorization: `Bearer ${token}` } });
   });
 });

@@ -1,22 +1,24 @@
-import { useCallback, useMemo, useRef } from 'react';
+import { useCallback, useMemo } from 'react';
 import { createChatApi } from '../api/chat-api';
 import { openRealtimeConnection } from '../realtime/realtime-connection';
+import { AuthSession } from '../session/auth-session';
 import { AuthPage } from './auth-page';
 import { ChatApp } from './chat-app';
-import { EXPIRED_NOTICE, useSession } from './use-session';
+import { useSession } from './use-session';
 
 /** The whole app: the sign-in page without a session, the chat with one. */
-export function App() {
-  const { session, notice, start, end } = useSession(localStorage);
-  // The API and the socket read the token through this ref, so they always use the current one.
-  const token = useRef(session?.token);
-  token.current = session?.token;
+export function App({ auth: given }: { auth?: AuthSession } = {}) {
+  // One per page: the access token lives here, in memory, and nowhere else.
+  const auth = useMemo(() => given ?? new AuthSession(), [given]);
+  const { session, restoring, notice, start, logout } = useSession(auth);
 
-  const onUnauthorized = useCallback(() => end(EXPIRED_NOTICE), [end]);
-  const api = useMemo(() => createChatApi({ getToken: () => token.current, onUnauthorized }), [onUnauthorized]);
-  const openConnection = useCallback(() => openRealtimeConnection({ getToken: () => token.current }), []);
-  const logout = useCallback(() => end(), [end]);
+  const refresh = useCallback(async () => (await auth.refresh()) !== undefined, [auth]);
+  const onUnauthorized = useCallback(() => auth.end(), [auth]);
+  const api = useMemo(() => createChatApi({ getToken: () => auth.token(), refresh, onUnauthorized }), [auth, refresh, onUnauthorized]);
+  const openConnection = useCallback(() => openRealtimeConnection({ getToken: () => auth.token(), refreshToken: refresh }), [auth, refresh]);
+  const onLogout = useCallback(() => void logout(), [logout]);
 
+  if (restoring) return <p className="app-loading">Loading…</p>;
   if (!session) return <AuthPage api={api} onAuthenticated={start} notice={notice} />;
   return (
     <ChatApp
@@ -25,7 +27,7 @@ export function App() {
       me={session.user}
       api={api}
       openConnection={openConnection}
-      onLogout={logout}
+      onLogout={onLogout}
       onUnauthorized={onUnauthorized}
     />
   );

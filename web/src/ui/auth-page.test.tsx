@@ -9,8 +9,8 @@ import { AuthPage } from './auth-page';
 function setup(api: Partial<Pick<ChatApi, 'login' | 'register'>>) {
   const onAuthenticated = jest.fn();
   const full = {
-    login: jest.fn(async () => ({ token: 't', user: ann })),
-    register: jest.fn(async () => ({ token: 't', user: ann })),
+    login: jest.fn(async () => ({ token: 't', user: ann, expiresAt: '2026-12-01T12:15:00Z' })),
+    register: jest.fn(async () => ({ token: 't', user: ann, expiresAt: '2026-12-01T12:15:00Z' })),
     ...api,
   };
   render(<AuthPage api={full} onAuthenticated={onAuthenticated} />);

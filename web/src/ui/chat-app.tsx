@@ -8,13 +8,18 @@ import { ChatController } from '../chat/chat-controller';
 import { EMPTY_TIMELINE } from '../chat/timeline';
 import { typingUsers } from '../chat/typing';
 import type { RealtimeConnection } from '../realtime/realtime-connection';
+import { AccountDialog, type AccountApi } from './account-dialog';
 import { ConnectionBanner } from './connection-banner';
+import { preloadMarkdown } from './lazy-markdown';
 import { errorText } from './error-text';
 import { RoomView } from './room-view';
+import { LeaveDialog } from '../rooms/leave-dialog';
+import { MembersDialog } from '../rooms/members-dialog';
+import { RoomSettingsDialog } from '../rooms/settings-dialog';
 import { BrowseRoomsDialog, CreateRoomDialog, UsernameDialog } from './room-dialogs';
 import { Sidebar } from './sidebar';
 import { useChatState } from './use-chat-state';
-import { useHashRoute } from './use-hash-route';
+import { type HashRoute, useHashRoute } from './use-hash-route';
 
 /** What the signed-in part of the app runs on. */
 export interface ChatAppProps {
@@ -25,7 +30,7 @@ export interface ChatAppProps {
   onUnauthorized: () => void;
 }
 
-type OpenDialog = 'create' | 'browse' | 'direct' | 'invite' | 'search' | undefined;
+type OpenDialog = 'create' | 'browse' | 'direct' | 'invite' | 'account' | 'members' | 'settings' | 'leave' | 'search' | undefined;
 
 /** The signed-in app: creates the chat controller for the session and lays out sidebar and room. */
 export function ChatApp(props: ChatAppProps) {
@@ -58,16 +63,19 @@ export function ChatApp(props: ChatAppProps) {
     return () => created.stop();
   }, [me, api, openConnection, onUnauthorized]);
   if (!controller) return <ConnectionBanner state="connecting" />;
-  return <ChatLayout controller={controller} onLogout={props.onLogout} />;
+  return <ChatLayout controller={controller} api={api} onLogout={props.onLogout} account={{ api, onSignedOut: onUnauthorized }} />;
 }
 
-function ChatLayout({ controller, onLogout }: { controller: ChatController; onLogout: () => void }) {
+function ChatLayout({ controller, api, onLogout, account }: { controller: ChatController; api: ChatApi; onLogout: () => void; account?: { api: AccountApi; onSignedOut: () => void } }) {
   const state = useChatState(controller);
-  const [routeRoomId, navigate] = useHashRoute();
+  const [route, navigate] = useHashRoute();
+  const routeRoomId = route.roomId;
+  const focus = usePermalink(controller, route);
   const [dialog, setDialog] = useState<OpenDialog>();
   const [actionError, setActionError] = useState<string>();
 
   useEffect(() => controller.openRoom(routeRoomId), [controller, routeRoomId]);
+  useEffect(preloadMarkdown, []);
   // The room I was viewing went away (left it, or was removed): back to the list.
   useEffect(() => {
     if (routeRoomId && state.roomsLoaded && !state.rooms.some((r) => r.id === routeRoomId)) navigate(undefined);
@@ -147,6 +155,7 @@ function ChatLayout({ controller, onLogout }: { controller: ChatController; onLo
         onBrowseRooms={() => setDialog('browse')}
         onDirectMessage={() => setDialog('direct')}
         onLogout={onLogout}
+        onAccount={account && (() => setDialog('account'))}
         invitations={state.invitations}
         onAcceptInvitation={(roomId) =>
           controller.acceptInvitation(roomId).then(
@@ -183,7 +192,6 @@ function ChatLayout({ controller, onLogout }: { controller: ChatController; onLo
             loadingOlder={state.loadingOlder[activeRoom.id] ?? false}
             historyError={state.historyError[activeRoom.id]}
             onlineMembers={onlineMembers}
-            memberCount={state.members[activeRoom.id]?.length}
             typing={typingUsers(state.typing, activeRoom.id, state.me.id, Date.now())}
             onLoadOlder={() => void controller.loadOlder(activeRoom.id)}
             onSend={(text) => controller.send(activeRoom.id, text)}
@@ -193,13 +201,11 @@ function ChatLayout({ controller, onLogout }: { controller: ChatController; onLo
             messages={controller.messages}
             members={state.members[activeRoom.id]}
             onEdited={controller.showEdited}
+            focus={focus?.roomId === activeRoom.id ? focus : undefined}
             onInvite={() => setDialog('invite')}
-            onLeave={() => {
-              controller.leaveRoom(activeRoom.id).then(
-                () => navigate(undefined),
-                (error: unknown) => setActionError(errorText(error)),
-              );
-            }}
+            onMembers={() => setDialog('members')}
+            onSettings={() => setDialog('settings')}
+            onLeave={() => setDialog('leave')}
           />
         ) : (
           <div className="empty-state">
@@ -216,6 +222,7 @@ function ChatLayout({ controller, onLogout }: { controller: ChatController; onLo
           </div>
         )}
       </main>
+      {dialog === 'account' && account && <AccountDialog api={account.api} onClose={closeDialog} onSignedOut={account.onSignedOut} />}
       {dialog === 'create' && (
         <CreateRoomDialog
           onCreate={(name, visibility) => controller.createRoom(name, visibility)}
@@ -254,6 +261,21 @@ function ChatLayout({ controller, onLogout }: { controller: ChatController; onLo
           }}
         />
       )}
+      {dialog === 'members' && activeRoom && <MembersDialog api={api} room={activeRoom} me={state.me} onClose={closeDialog} />}
+      {dialog === 'settings' && activeRoom && <RoomSettingsDialog api={api} room={activeRoom} me={state.me} onClose={closeDialog} />}
+      {dialog === 'leave' && activeRoom && (
+        <LeaveDialog
+          api={api}
+          room={activeRoom}
+          me={state.me}
+          onClose={closeDialog}
+          onLeave={async () => {
+            await controller.leaveRoom(activeRoom.id);
+            closeDialog();
+            navigate(undefined);
+          }}
+        />
+      )}
       {dialog === 'invite' && activeRoom && (
         <UsernameDialog
           title={`Invite to # ${activeRoom.name}`}
@@ -280,4 +302,21 @@ function flashMessage(messageId: string): void {
       setTimeout(() => row?.classList.remove('message--flash'), 2_000);
     }),
   );
+}
+
+/**
+ * A permalink (`#/room/<id>?message=<id>`, a reply's with `&thread=<parent>`): loads the room's history
+ * around the message (for a reply, its thread's parent), then names the message to flash.
+ */
+function usePermalink(controller: ChatController, route: HashRoute): (HashRoute & { roomId: string; messageId: string }) | undefined {
+  const [focus, setFocus] = useState<HashRoute & { roomId: string; messageId: string }>();
+  const { roomId, messageId, threadId } = route;
+  useEffect(() => {
+    setFocus(undefined);
+    if (!roomId || !messageId) return;
+    let current = true;
+    void controller.jumpTo(roomId, threadId ?? messageId).then((found) => current && found && setFocus({ roomId, messageId, threadId }));
+    return () => void (current = false);
+  }, [controller, roomId, messageId, threadId]);
+  return focus;
 }

@@ -5,6 +5,8 @@ import { createContext } from 'react';
 export interface ActionTarget {
   id: string;
   roomId: string;
+  /** The thread's parent, for a reply (its permalink opens the thread). */
+  parentId?: string | null;
   reactions: readonly Reaction[];
 }
 
@@ -20,6 +22,8 @@ export interface MessageActionsApi {
   edit(messageId: string, body: string): Promise<string | undefined>;
   remove(messageId: string): Promise<string | undefined>;
   copyLink(message: ActionTarget): void;
+  /** The message a permalink opened the room at: scrolled to and flashed. */
+  flashId?: string;
   /** The message whose body is being edited in place, if any. */
   editingId?: string;
   setEditing(messageId: string | undefined): void;

@@ -1,9 +1,9 @@
-import { type CSSProperties, useContext, useRef, useState } from 'react';
+import { type CSSProperties, useContext, useEffect, useRef, useState } from 'react';
 import type { TimelineEntry } from '../chat/timeline';
 import { formatFullTime, formatTime } from './format-time';
 import { MessageActionsContext } from './message-actions-context';
 import { MessageEditor, MessageToolbar, ReactionChips, ThreadSummary } from './message-extras';
-import { MessageMarkdown } from './message-markdown';
+import { LazyMarkdown } from './lazy-markdown';
 
 /** A tombstone older than this is not shown at all (a fresh one shows "message deleted", then folds away). */
 const TOMBSTONE_SHOWN_MS = 60_000;
@@ -44,9 +44,15 @@ export function MessageItem({ entry, startsGroup, mine, onRetry, onDiscard, inTh
   const actions = useContext(MessageActionsContext);
   const [touched, setTouched] = useState(false);
   const press = useRef<ReturnType<typeof setTimeout>>(undefined);
+  const flash = entry.id !== undefined && actions?.flashId === entry.id;
+  const row = useRef<HTMLLIElement>(null);
+  // A permalink's message: brought into view once, in the middle (the list opened at the bottom first).
+  useEffect(() => {
+    if (flash) row.current?.scrollIntoView?.({ block: 'center' });
+  }, [flash]);
   const date = new Date(entry.createdAt);
   if (entry.deletedAt && Date.now() - new Date(entry.deletedAt).getTime() > TOMBSTONE_SHOWN_MS) return null;
-  const target = entry.id ? { id: entry.id, roomId: entry.roomId, reactions: entry.reactions ?? [] } : undefined;
+  const target = entry.id ? { id: entry.id, roomId: entry.roomId, parentId: entry.parentId ?? null, reactions: entry.reactions ?? [] } : undefined;
   const editing = target !== undefined && actions?.editingId === target.id;
   const time = (
     <time dateTime={entry.createdAt} title={formatFullTime(date)}>
@@ -55,7 +61,8 @@ export function MessageItem({ entry, startsGroup, mine, onRetry, onDiscard, inTh
   );
   return (
     <li
-      className={`message${startsGroup ? ' message--first' : ''}${mine ? ' message--mine' : ''} message--${entry.status}${entry.deletedAt ? ' message--deleted' : ''}${touched ? ' message--touched' : ''}`}
+      className={`message${startsGroup ? ' message--first' : ''}${mine ? ' message--mine' : ''} message--${entry.status}${entry.deletedAt ? ' message--deleted' : ''}${touched ? ' message--touched' : ''}${flash ? ' message--flash' : ''}`}
+      ref={row}
       data-status={entry.status}
       data-message-id={entry.id}
       onTouchStart={() => (press.current = setTimeout(() => setTouched(true), LONG_PRESS_MS))}
@@ -80,7 +87,7 @@ export function MessageItem({ entry, startsGroup, mine, onRetry, onDiscard, inTh
         <MessageEditor messageId={target.id} body={entry.body} />
       ) : (
         <div className="message__body" dir="auto">
-          <MessageMarkdown body={entry.body} mentions={entry.mentions} />
+          <LazyMarkdown body={entry.body} mentions={entry.mentions} />
           {entry.editedAt && (
             <span className="message__edited muted" title={`edited ${formatFullTime(new Date(entry.editedAt))}`}>
               {' '}

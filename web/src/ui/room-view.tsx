@@ -1,5 +1,5 @@
 import type { ChatMessage, PublicUser, Room } from '@chat/protocol';
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import type { MessageActions } from '../chat/message-actions';
 import { type StreamingReplies, withStreamingReplies } from '../chat/assistant-replies';
 import type { Timeline } from '../chat/timeline';
@@ -8,7 +8,7 @@ import { Composer } from './composer';
 import { type MessageActionsApi, MessageActionsContext } from './message-actions-context';
 import { MessageList } from './message-list';
 import { ThreadPanel } from './thread-panel';
-import { roomHref } from './use-hash-route';
+import { messageHref } from './use-hash-route';
 
 /** What the room view shows and what it can ask for. */
 export interface RoomViewProps {
@@ -22,8 +22,6 @@ export interface RoomViewProps {
   loadingOlder: boolean;
   historyError?: string;
   onlineMembers: readonly PublicUser[];
-  /** How many members the loaded member list has (undefined until loaded). */
-  memberCount?: number;
   typing: readonly PublicUser[];
   onLoadOlder: () => void;
   onSend: (text: string) => string | undefined;
@@ -32,12 +30,17 @@ export interface RoomViewProps {
   onDiscard: (clientMsgId: string) => void;
   onInvite: () => void;
   onLeave: () => void;
+  /** The members panel and the settings dialog (issue 16); without them the buttons are not shown. */
+  onMembers?: () => void;
+  onSettings?: () => void;
   /** Message actions and threads; without them rows show no actions. */
   messages?: MessageActions;
   /** The room's members (names of who reacted). */
   members?: readonly PublicUser[];
   /** Shows an edited top-level message at once. */
   onEdited?: (message: ChatMessage) => void;
+  /** A permalink's message, once its page is loaded: flashed, and for a reply its thread opened. */
+  focus?: { messageId: string; threadId?: string };
 }
 
 /** The message actions of one room, for its rows (see MessageActionsContext). */
@@ -55,13 +58,14 @@ function useMessageActions(props: RoomViewProps, openThread: (id: string) => voi
       edit: (id, body) => messages.edit(id, body, (m) => onEdited?.(m)),
       remove: (id) => messages.remove(id),
       copyLink: (message) => {
-        const url = `${window.location.origin}${window.location.pathname}${roomHref(message.roomId)}?message=${message.id}`;
+        const url = `${window.location.origin}${window.location.pathname}${messageHref(message)}`;
         void navigator.clipboard?.writeText(url).catch(() => undefined);
       },
+      flashId: props.focus?.messageId,
       editingId,
       setEditing,
     };
-  }, [messages, members, me.id, onEdited, openThread, editingId]);
+  }, [messages, members, me.id, onEdited, openThread, editingId, props.focus?.messageId]);
 }
 
 /** One room: its header (name, who is online, actions), the messages, who is typing, and the composer. */
@@ -69,10 +73,14 @@ export function RoomView(props: RoomViewProps) {
   const { room, me, onlineMembers, typing, streaming } = props;
   const timeline = useMemo(() => (streaming ? withStreamingReplies(props.timeline, streaming, room.id) : props.timeline), [props.timeline, streaming, room.id]);
   const title = room.visibility === 'direct' ? room.name : `# ${room.name}`;
-  // The member list, once loaded, is fresher than the count the room list came with.
-  const memberCount = Math.max(room.memberCount, props.memberCount ?? 0);
+  // Kept live by `room:updated` (joins, leaves, kicks and bans each send one).
+  const memberCount = room.memberCount;
   const [threadId, setThreadId] = useState<string>();
   const actions = useMessageActions(props, setThreadId);
+  const focusThread = props.focus?.threadId;
+  useEffect(() => {
+    if (focusThread) setThreadId(focusThread);
+  }, [focusThread]);
   const editLast = () => {
     const last = [...timeline.entries].reverse().find((e) => e.id && e.sender.id === me.id && !e.deletedAt);
     if (last?.id) actions?.setEditing(last.id);
@@ -94,7 +102,13 @@ export function RoomView(props: RoomViewProps) {
                       memberCount === 1 ? 'member' : 'members'
                     }`}
                 <span className="room__subtitle-online"> · {onlineMembers.length} online</span>
+                {room.archivedAt && <span className="room__archived"> · Archived (read-only)</span>}
               </p>
+              {room.topic && (
+                <p className="room__topic" aria-label="Topic">
+                  {room.topic}
+                </p>
+              )}
             </div>
             <div className="room__online" role="group" aria-label="Online now">
               <span className="room__online-count">{onlineMembers.length} online</span>
@@ -112,6 +126,16 @@ export function RoomView(props: RoomViewProps) {
               {room.visibility !== 'direct' && (
                 <button type="button" className="button button--small" onClick={props.onInvite}>
                   Invite
+                </button>
+              )}
+              {room.visibility !== 'direct' && props.onMembers && (
+                <button type="button" className="button button--small" onClick={props.onMembers}>
+                  Members
+                </button>
+              )}
+              {room.visibility !== 'direct' && props.onSettings && (
+                <button type="button" className="button button--small" onClick={props.onSettings}>
+                  Settings
                 </button>
               )}
               <button type="button" className="button button--small" onClick={props.onLeave}>

@@ -20,6 +20,8 @@ export interface SidebarProps {
   onBrowseRooms: () => void;
   onDirectMessage: () => void;
   onLogout: () => void;
+  /** Opens the account dialog (sessions, password); none: no Account button. */
+  onAccount?: () => void;
   /** Pending invitations, shown above the rooms with Accept and Decline (none: nothing shown). */
   invitations?: readonly Invitation[];
   onAcceptInvitation?: (roomId: string) => void;
@@ -93,6 +95,11 @@ export function Sidebar(props: SidebarProps) {
           <span className="presence-dot presence-dot--online" aria-hidden="true" />
           {me.username}
         </span>
+        {props.onAccount && (
+          <button type="button" className="button button--small" onClick={props.onAccount}>
+            Account
+          </button>
+        )}
         <button type="button" className="button button--small" onClick={props.onLogout}>
           Log out
         </button>

@@ -1,48 +1,44 @@
 import type { PublicUser } from '@chat/protocol';
 import { useCallback, useEffect, useState } from 'react';
-import { clearSession, loadSession, saveSession, sessionFromAuth, type Session } from '../session/session-storage';
+import type { AuthSession, Session } from '../session/auth-session';
 
-/** setTimeout's largest delay (about 24.8 days); a longer wait is done in steps. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
-export const EXPIRED_NOTICE = 'Your session has expired. Please log in again.';
+export const EXPIRED_NOTICE = 'Your session has ended. Please log in again.';
 
-/** The session, kept across reloads, ended at its token's expiry or when the server rejects it. */
-export function useSession(storage: Storage) {
-  const [session, setSession] = useState<Session | undefined>(() => loadSession(storage, Date.now()));
+/**
+ * The tab's session, from {@link AuthSession}: restored from the refresh cookie on load (`restoring`
+ * until the answer), renewed silently, ended by logout or when the server no longer accepts it.
+ */
+export function useSession(auth: AuthSession) {
+  const [session, setSession] = useState<Session | undefined>(auth.session);
+  const [restoring, setRestoring] = useState(!auth.session);
   const [notice, setNotice] = useState<string>();
 
-  const end = useCallback(
-    (reason?: string) => {
-      clearSession(storage);
-      setSession(undefined);
-      setNotice(reason);
-    },
-    [storage],
-  );
+  useEffect(() => {
+    let signedIn = Boolean(auth.session);
+    const unsubscribe = auth.subscribe((next) => {
+      // Signed out without asking for it (ended elsewhere, expired): say so on the login page.
+      if (signedIn && !next) setNotice(EXPIRED_NOTICE);
+      signedIn = Boolean(next);
+      setSession(next);
+    });
+    if (!auth.session) void auth.restore().finally(() => setRestoring(false));
+    return unsubscribe;
+  }, [auth]);
 
   const start = useCallback(
     (token: string, user: PublicUser) => {
-      const next = sessionFromAuth(token, user);
-      if (!next) return setNotice('The server sent a session this app cannot read. Please try again.');
-      saveSession(storage, next);
+      if (!auth.start({ token, user })) return setNotice('The server sent a session this app cannot read. Please try again.');
       setNotice(undefined);
-      setSession(next);
     },
-    [storage],
+    [auth],
   );
 
-  // Send the user to log in the moment the token expires, not at the next failing request.
-  useEffect(() => {
-    if (!session) return;
-    let timer: ReturnType<typeof setTimeout>;
-    const check = () => {
-      const left = session.expiresAt - Date.now();
-      if (left <= 0) end(EXPIRED_NOTICE);
-      else timer = setTimeout(check, Math.min(left, MAX_TIMER_MS));
-    };
-    check();
-    return () => clearTimeout(timer);
-  }, [session, end]);
+  /** The user logged out: no notice. */
+  const logout = useCallback(async () => {
+    const ending = auth.logout(); // signs out synchronously: the listener's notice is replaced below
+    setNotice(undefined);
+    await ending;
+  }, [auth]);
 
-  return { session, notice, start, end };
+  return { session, restoring, notice, start, logout };
 }

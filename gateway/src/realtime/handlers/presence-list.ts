@@ -2,7 +2,7 @@ import { type Ack, describeIssue, type PublicUser, roomChannel, roomRefSchema } 
 import { AppError } from '@chat/service-kit';
 import { answerFailure, type Connection, type HandlerDeps } from '../connection';
 
-/** `presence:list`: who of a room of mine is online, counted across every gateway. */
+/** `presence:list`: who of a room of mine is online, counted across every gateway (one lookup per room a second). */
 export function handlePresenceList(conn: Connection, deps: HandlerDeps): void {
   conn.socket.on('presence:list', (input, ack) => {
     if (typeof ack !== 'function') return;
@@ -12,13 +12,9 @@ export function handlePresenceList(conn: Connection, deps: HandlerDeps): void {
     const parsed = roomRefSchema.safeParse(input);
     if (!parsed.success) return refuse(new AppError('VALIDATION', describeIssue(parsed.error)));
     if (!conn.socket.rooms.has(roomChannel(parsed.data.roomId))) return refuse(new AppError('FORBIDDEN', 'you are not a member of this room'));
-    deps.io
-      .in(roomChannel(parsed.data.roomId))
-      .fetchSockets()
-      .then((sockets) => {
-        const online = new Map(sockets.map((s) => [s.data.user.id, s.data.user]));
-        answer({ ok: true, online: [...online.values()] });
-      })
+    deps.presenceLookup
+      .online(parsed.data.roomId)
+      .then((online) => answer({ ok: true, online }))
       .catch((error: unknown) => {
         deps.log.warn({ err: error }, 'presence:list failed');
         refuse(new AppError('UNAVAILABLE', 'presence is not available right now', { cause: error }));

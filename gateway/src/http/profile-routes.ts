@@ -1,0 +1,30 @@
+import { idSchema, profileSchema, type UserProfileResponse } from '@chat/protocol';
+import { Router } from 'express';
+import { AppError } from '@chat/service-kit';
+import type { ProfileRepository } from '../store/profiles';
+import { authenticatedUser } from './authenticate';
+import { parse } from './validate';
+
+export interface ProfileRouteDeps {
+  profiles: ProfileRepository;
+}
+
+/** Public profiles and one's own (behind `authenticate`). */
+export function profileRoutes(deps: ProfileRouteDeps): Router {
+  const router = Router();
+
+  router.get('/users/:userId', async (req, res) => {
+    const user = await deps.profiles.get(parse(idSchema, req.params.userId));
+    if (!user) throw new AppError('NOT_FOUND', 'no such user');
+    res.json({ user } satisfies UserProfileResponse);
+  });
+
+  router.patch('/me', async (req, res) => {
+    const input = parse(profileSchema, req.body);
+    const user = await deps.profiles.update(authenticatedUser(req).id, input);
+    if (!user) throw new AppError('UNAUTHORIZED', 'this account no longer exists');
+    res.json({ user } satisfies UserProfileResponse);
+  });
+
+  return router;
+}

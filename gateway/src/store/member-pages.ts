@@ -1,0 +1,83 @@
+import type { PrismaClient } from '@chat/db';
+import type { MembersPageResponse } from '@chat/protocol';
+import { AppError } from '@chat/service-kit';
+import { MEMBER_COLUMNS, MEMBER_FROM, type MemberRow, toMember } from './room-admin';
+
+export interface MembersPageQuery {
+  limit: number;
+  cursor?: string;
+  /** Matches the start of the username or any part of the display name, without case. */
+  q?: string;
+}
+
+/** Where a page ends: the phase (online members first, then the rest) and the last (joinedAt, userId) seen. */
+interface Cursor {
+  phase: 0 | 1;
+  joinedAt: string;
+  userId: string;
+}
+
+const encode = (c: Cursor) => Buffer.from(JSON.stringify([c.phase, c.joinedAt, c.userId])).toString('base64url');
+
+function decode(text: string): Cursor {
+  try {
+    const [phase, joinedAt, userId] = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as unknown[];
+    if ((phase === 0 || phase === 1) && typeof joinedAt === 'string' && !Number.isNaN(Date.parse(joinedAt)) && typeof userId === 'string' && /^[0-9a-f-]{36}$/i.test(userId)) {
+      return { phase, joinedAt, userId };
+    }
+  } catch {
+    // falls through to the refusal
+  }
+  throw new AppError('VALIDATION', 'cursor: not a cursor this API gave out');
+}
+
+const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+/**
+ * Members pages for rooms of any size: online members first, then the others, each in join order, as
+ * keyset pages on (joined_at, user_id) over the memberships index, so page 200 costs what page 1 does.
+ * The online set comes from the caller (the sockets of every gateway); a member who comes or goes
+ * between two pages may be listed twice or not at all, which a refresh settles.
+ */
+export function createMemberPages(db: PrismaClient) {
+  const phase = async (roomId: string, online: string[], which: 0 | 1, after: Cursor | undefined, limit: number, q: string | undefined) => {
+    // The ids as one comma-separated text: the driver adapter does not bind a JS array as uuid[].
+    const params: unknown[] = [roomId, online.join(','), limit];
+    const ids = `string_to_array($2::text, ',')::uuid[]`;
+    let where = `m.room_id = $1::uuid AND ${which === 0 ? `m.user_id = ANY(${ids})` : `NOT (m.user_id = ANY(${ids}))`}`;
+    if (after) {
+      params.push(after.joinedAt, after.userId);
+      where += ` AND (m.joined_at, m.user_id) > ($${params.length - 1}::timestamptz, $${params.length}::uuid)`;
+    }
+    if (q) {
+      params.push(likeEscape(q));
+      where += ` AND (u.username ILIKE $${params.length} || '%' OR u.display_name ILIKE '%' || $${params.length} || '%')`;
+    }
+    return db.$queryRawUnsafe<MemberRow[]>(`SELECT ${MEMBER_COLUMNS} FROM ${MEMBER_FROM} WHERE ${where} ORDER BY m.joined_at, m.user_id LIMIT $3`, ...params);
+  };
+
+  return {
+    async page(roomId: string, onlineIds: Set<string>, query: MembersPageQuery): Promise<MembersPageResponse> {
+      const cursor = query.cursor ? decode(query.cursor) : undefined;
+      const online = [...onlineIds];
+      const rows: { row: MemberRow; phase: 0 | 1 }[] = [];
+      // One more than asked: whether there is a next page.
+      const want = query.limit + 1;
+      if (!cursor || cursor.phase === 0) {
+        for (const row of await phase(roomId, online, 0, cursor, want, query.q)) rows.push({ row, phase: 0 });
+      }
+      if (rows.length < want) {
+        const after = cursor?.phase === 1 ? cursor : undefined;
+        for (const row of await phase(roomId, online, 1, after, want - rows.length, query.q)) rows.push({ row, phase: 1 });
+      }
+      const page = rows.slice(0, query.limit);
+      const last = page.at(-1);
+      return {
+        members: page.map(({ row, phase: p }) => toMember(row, p === 0)),
+        nextCursor: rows.length > query.limit && last ? encode({ phase: last.phase, joinedAt: last.row.joined_at.toISOString(), userId: last.row.id }) : null,
+      };
+    },
+  };
+}
+
+export type MemberPages = ReturnType<typeof createMemberPages>;

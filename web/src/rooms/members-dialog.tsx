@@ -1,0 +1,95 @@
+import type { PublicUser, Room, RoomMember, RoomRole } from '@chat/protocol';
+import { useCallback, useEffect, useState } from 'react';
+import type { ChatApi } from '../api/chat-api';
+import { errorText } from '../ui/error-text';
+import { Modal } from '../ui/modal';
+
+const RANK: Record<RoomRole, number> = { owner: 3, admin: 2, member: 1 };
+const rank = (role: RoomRole | null | undefined) => (role ? RANK[role] : 0);
+
+/** The name people read: the display name where set. */
+export const nameOf = (user: PublicUser & { displayName?: string | null }) => user.displayName || user.username;
+
+/**
+ * The room's members with role and presence, a search box, and the actions my role allows on each
+ * (the server decides; this only hides what it would refuse): make admin or member, mute for an hour, kick, ban.
+ */
+export function MembersDialog({ api, room, me, onClose }: { api: ChatApi; room: Room; me: PublicUser; onClose: () => void }) {
+  const [members, setMembers] = useState<RoomMember[]>([]);
+  const [myRole, setMyRole] = useState<RoomRole | null>();
+  const [q, setQ] = useState('');
+  const [error, setError] = useState<string>();
+  const load = useCallback(async () => {
+    try {
+      const [page, mine] = await Promise.all([api.membersPage(room.id, q), api.membersPage(room.id, me.username)]);
+      setMembers(page.members);
+      setMyRole(mine.members.find((m) => m.id === me.id)?.role ?? null);
+    } catch (caught) {
+      setError(errorText(caught));
+    }
+  }, [api, room.id, q, me.id, me.username]);
+  useEffect(() => void load(), [load]);
+
+  const act = (work: () => Promise<unknown>) => async () => {
+    setError(undefined);
+    try {
+      await work();
+      await load();
+    } catch (caught) {
+      setError(errorText(caught));
+    }
+  };
+  const isStaff = rank(myRole) >= RANK.admin;
+
+  return (
+    <Modal title={`Members of # ${room.name}`} onClose={onClose}>
+      {() => (
+        <div className="members">
+          <input className="members__search" type="search" aria-label="Search members" placeholder="Search members" value={q} onChange={(e) => setQ(e.target.value)} />
+          {error && (
+            <p className="field-error" role="alert">
+              {error}
+            </p>
+          )}
+          <ul className="members__list" aria-label="Members">
+            {members.map((m) => (
+              <li key={m.id} className="members__item">
+                <span className="avatar" aria-hidden="true">
+                  {m.avatar.initials}
+                </span>
+                <span className={`presence-dot presence-dot--${m.online ? 'online' : 'offline'}`} aria-label={m.online ? 'online' : 'offline'} />
+                <span className="members__name">
+                  {nameOf(m)}
+                  {m.displayName && <span className="muted"> @{m.username}</span>}
+                  {m.id === me.id && <span className="muted"> (you)</span>}
+                </span>
+                {m.role && m.role !== 'member' && <span className="badge">{m.role}</span>}
+                {m.mutedUntil && <span className="badge">muted</span>}
+                {isStaff && m.id !== me.id && m.role !== 'owner' && (
+                  <span className="members__actions">
+                    <button type="button" className="button button--small" onClick={act(() => api.setRole(room.id, m.id, m.role === 'admin' ? 'member' : 'admin'))}>
+                      {m.role === 'admin' ? `Make ${m.username} a member` : `Make ${m.username} admin`}
+                    </button>
+                    {rank(m.role) < rank(myRole) && (
+                      <>
+                        <button type="button" className="button button--small" onClick={act(() => api.mute(room.id, m.id, new Date(Date.now() + 3_600_000).toISOString()))}>
+                          Mute {m.username} for an hour
+                        </button>
+                        <button type="button" className="button button--small" onClick={act(() => api.kick(room.id, m.id))}>
+                          Kick {m.username}
+                        </button>
+                        <button type="button" className="button button--small button--danger" onClick={act(() => api.ban(room.id, m.id, ''))}>
+                          Ban {m.username}
+                        </button>
+                      </>
+                    )}
+                  </span>
+                )}
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
+    </Modal>
+  );
+}
