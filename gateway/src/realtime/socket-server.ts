@@ -3,6 +3,7 @@ import { Server } from 'socket.io';
 import { type ChatMessage, roomChannel, userChannel } from '@chat/protocol';
 import type { Connection, HandlerDeps } from './connection';
 import { timedDeliveries } from './delivery-latency';
+import { createMentionNotifier } from '../attention/mention-notifier';
 import { EventBudget, UserBudgets } from './event-budget';
 import { createSocketCap, type SocketCap } from '../redis/socket-cap';
 import { createPresenceLookup } from './presence-lookup';
@@ -12,6 +13,7 @@ import { handleMessageEdit } from './handlers/message-edit';
 import { handleMessageSend } from './handlers/message-send';
 import { handlePresenceList } from './handlers/presence-list';
 import { handleReactionChanges } from './handlers/reaction-change';
+import { handleRoomRead } from './handlers/room-read';
 import { handleTyping } from './handlers/typing';
 import { installHandshake } from './handshake';
 import { createPresence } from './presence';
@@ -24,6 +26,9 @@ export type { ChatServer, RoomEvents, SocketServerDeps } from './types';
 
 /** Most client events one user may send per second on one gateway before they are refused locally (no Redis cost). */
 const EVENTS_PER_SECOND = 50;
+/** How often the server pings each socket, and how long it then waits for the pong (issue 15: within 5 s). */
+const PING_INTERVAL_MS = 2_500;
+const PING_TIMEOUT_MS = 2_500;
 /** The largest Socket.IO packet accepted: a 4000-character message in 4-byte UTF-8 plus the envelope. */
 const MAX_PACKET_BYTES = 20_000;
 /**
@@ -40,6 +45,10 @@ export function createSocketServer(httpServer: http.Server, deps: SocketServerDe
     path: '/socket.io',
     cors: { origin: config.CORS_ORIGIN, credentials: true },
     maxHttpBufferSize: MAX_PACKET_BYTES,
+    // A dead link is noticed within PING_INTERVAL_MS + PING_TIMEOUT_MS on both sides (the client learns
+    // both from the handshake): Socket.IO's defaults (25 s + 20 s) left the app looking online for ~40 s.
+    pingInterval: PING_INTERVAL_MS,
+    pingTimeout: PING_TIMEOUT_MS,
     // A draining gateway takes no new connection, not even one a proxy sends over a kept-alive upstream
     // connection: refused at the transport, the client's own reconnection tries again, elsewhere.
     allowRequest: (_req, callback) => callback(deps.isDraining() ? 'draining' : null, !deps.isDraining()),
@@ -63,7 +72,11 @@ export function createSocketServer(httpServer: http.Server, deps: SocketServerDe
   const budgets = new UserBudgets(EVENTS_PER_SECOND);
   recovery.reconnectClientsWhenRedisReturns(io);
   const presence = createPresence(io, log);
-  const broadcast = (message: ChatMessage) => io.to(roomChannel(message.roomId)).emit('message:new', message);
+  const notifyMentions = createMentionNotifier(io, deps.attention.store, log);
+  const broadcast = (message: ChatMessage) => {
+    io.to(roomChannel(message.roomId)).emit('message:new', message);
+    notifyMentions(message);
+  };
   const presenceLookup = createPresenceLookup(io, { onLookup: () => metrics.presenceLookups.inc() });
   // Changes (`message:updated`) are broadcast by the live state's scripts (redis/announce-script.ts).
   const handlerDeps: HandlerDeps = { io, config, metrics, log, presenceLookup, send: { ...deps.send, broadcast } };
@@ -102,6 +115,7 @@ export function createSocketServer(httpServer: http.Server, deps: SocketServerDe
     handleTyping(conn);
     handlePresenceList(conn, handlerDeps);
     handleAssistantStream(conn, handlerDeps);
+    handleRoomRead(conn, handlerDeps, { bus: deps.send.bus, markers: deps.attention.markers });
 
     // The socket's rooms are still known while it is disconnecting, and gone by 'disconnect'.
     socket.on('disconnecting', () => presence.changed(user, 'closed', socket.rooms));

@@ -156,7 +156,18 @@ export function RoomView(props: RoomViewProps) {
           <div className="typing" aria-live="polite">
             {describeTyping(typing)}
           </div>
-          <Composer key={room.id} roomId={room.id} roomName={title} assistantName={props.assistantName} onSend={props.onSend} onTyping={props.onTyping} onEditLast={editLast} />
+          <Composer
+            key={room.id}
+            roomId={room.id}
+            roomName={title}
+            assistantName={props.assistantName}
+            onSend={props.onSend}
+            onTyping={props.onTyping}
+            onEditLast={editLast}
+            draftKey={`${props.me.id}.${room.id}`}
+            members={props.members}
+            myId={props.me.id}
+          />
         </section>
         {threadId && props.messages && (
           <ThreadPanel
