@@ -2,12 +2,31 @@
  * Rooms in the browser (issue 16): two users on different gateways; an admin renames the room and sets
  * its topic in the settings dialog and the other member sees it live; the owner kicks the other member
  * from the members panel and both sides see it (the kicked user's room leaves its sidebar, the owner's
- * header counts one member less).
+ * header counts one member less). A logged-out visitor opens an invite link, sees the room's preview,
+ * signs up from it and lands in the room. A display name set with `PATCH /api/me` shows on messages.
  */
-import type { Browser, BrowserContext } from 'playwright-core';
-import { collectPageErrors, contextOnGateway, launchBrowser, signUp, startChat, uniqueUsername } from './browser-support';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { BASE_URL, collectPageErrors, contextOnGateway, launchBrowser, messageLog, sendMessage, signUp, startChat, uniqueUsername, waitForChat, waitForMessage } from './browser-support';
 
 const PASSWORD = 'correct horse battery';
+
+/**
+ * Sets my display name the way the app's own calls do, with the page's session (there is no profile
+ * dialog yet): a token from the refresh cookie, under the lock the app's refreshes take.
+ */
+async function setDisplayName(page: Page, displayName: string): Promise<void> {
+  const status = await page.evaluate(async (name) => {
+    const refresh = () => fetch('/api/auth/refresh', { method: 'POST' }).then((r) => r.json() as Promise<{ token?: string }>);
+    const { token } = await navigator.locks.request('chat-refresh', refresh);
+    const response = await fetch('/api/me', {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ displayName: name }),
+    });
+    return response.status;
+  }, displayName);
+  expect(status).toBe(200);
+}
 
 describe('rooms in the browser', () => {
   let browser: Browser;
@@ -75,6 +94,78 @@ describe('rooms in the browser', () => {
     await ann.page.getByText('1 member', { exact: false }).first().waitFor();
     await bob.page.getByRole('heading', { name: `# ${roomName} renamed` }).waitFor({ state: 'detached' });
     expect(await bob.page.getByText(`${roomName} renamed`).count()).toBe(0);
+    expect(ann.errors).toEqual([]);
+    expect(bob.errors).toEqual([]);
+  }, 120_000);
+  it('a new user signs up from an invite link and lands in the room', async () => {
+    const ann = await userOn('g1');
+    const cat = await userOn('g2');
+    const [annName, catName] = [uniqueUsername('ann'), uniqueUsername('cat')];
+    const roomName = `invited ${Date.now().toString(36)}`;
+    await signUp(ann.page, annName, PASSWORD);
+    await ann.page.getByRole('button', { name: 'Create room' }).click();
+    const createDialog = ann.page.getByRole('dialog', { name: 'Create a room' });
+    await createDialog.getByLabel('Room name').fill(roomName);
+    await createDialog.getByLabel(/^Private/).check();
+    await createDialog.getByRole('button', { name: 'Create room' }).click();
+    await ann.page.getByRole('heading', { name: `# ${roomName}` }).waitFor();
+
+    await ann.page.getByRole('button', { name: 'Settings' }).click();
+    const settings = ann.page.getByRole('dialog', { name: `Settings of # ${roomName}` });
+    await settings.getByRole('button', { name: 'Create invite link' }).click();
+    const url = await settings.getByLabel('Invite link').inputValue();
+    expect(url).toMatch(/\/invite\/[A-Za-z0-9_-]{32}$/);
+    await settings.getByRole('button', { name: 'Close' }).click();
+
+    // The link's origin is the deployment's (CORS_ORIGIN); the test system serves it on its own port.
+    const { pathname } = new URL(url);
+    await cat.page.goto(`${BASE_URL}${pathname}`);
+    const preview = cat.page.getByRole('region', { name: 'Invitation' });
+    await preview.getByRole('heading', { name: `# ${roomName}` }).waitFor();
+    await preview.getByText('1 member', { exact: true }).waitFor();
+    await cat.page.getByRole('button', { name: 'Create an account' }).click();
+    await cat.page.getByLabel('Username').fill(catName);
+    await cat.page.getByLabel('Password').fill(PASSWORD);
+    await cat.page.getByRole('button', { name: 'Sign up' }).click();
+    await waitForChat(cat.page);
+    await cat.page.getByRole('heading', { name: `# ${roomName}` }).waitFor();
+    expect(new URL(cat.page.url()).pathname).toBe('/');
+    await cat.page.getByText('2 members').first().waitFor();
+    // Ann's header follows the join live.
+    await ann.page.getByText('2 members').first().waitFor();
+    expect(ann.errors).toEqual([]);
+    expect(cat.errors).toEqual([]);
+  }, 120_000);
+  it('a display name set with PATCH /api/me shows on messages, with the username on hover', async () => {
+    const ann = await userOn('g1');
+    const bob = await userOn('g2');
+    const [annName, bobName] = [uniqueUsername('ann'), uniqueUsername('bob')];
+    const roomName = `names ${Date.now().toString(36)}`;
+    await signUp(ann.page, annName, PASSWORD);
+    await signUp(bob.page, bobName, PASSWORD);
+    await setDisplayName(bob.page, 'Bob the Builder');
+
+    await bob.page.getByRole('button', { name: 'Create room' }).click();
+    const createDialog = bob.page.getByRole('dialog', { name: 'Create a room' });
+    await createDialog.getByLabel('Room name').fill(roomName);
+    await createDialog.getByLabel(/^Private/).check();
+    await createDialog.getByRole('button', { name: 'Create room' }).click();
+    await bob.page.getByRole('heading', { name: `# ${roomName}` }).waitFor();
+    await sendMessage(bob.page, 'hello from bob');
+    await waitForMessage(bob.page, 'hello from bob', { sent: true });
+    await bob.page.getByRole('button', { name: 'Invite' }).click();
+    const inviteDialog = bob.page.getByRole('dialog', { name: `Invite to # ${roomName}` });
+    await inviteDialog.getByLabel('Username').fill(annName);
+    await inviteDialog.getByRole('button', { name: 'Invite' }).click();
+    await inviteDialog.waitFor({ state: 'hidden' });
+
+    await ann.page.getByRole('button', { name: `Accept invitation to ${roomName}` }).click();
+    await ann.page.getByRole('heading', { name: `# ${roomName}` }).waitFor();
+    await waitForMessage(ann.page, 'hello from bob');
+    const sender = messageLog(ann.page).locator('.message__sender', { hasText: 'Bob the Builder' });
+    await sender.first().waitFor();
+    expect(await sender.first().getAttribute('title')).toBe(`@${bobName}`);
+    expect(await messageLog(ann.page).locator('.message__sender', { hasText: bobName }).count()).toBe(0);
     expect(ann.errors).toEqual([]);
     expect(bob.errors).toEqual([]);
   }, 120_000);

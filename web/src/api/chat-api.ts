@@ -11,6 +11,7 @@ import type {
   MeResponse,
   MembersPageResponse,
   InviteResponse,
+  InvitePreviewResponse,
   RoomInvite,
   RoomMember,
   RoomMemberResponse,
@@ -155,6 +156,12 @@ export function createChatApi(options: ApiClientOptions) {
       (await request<RoomMemberResponse>('POST', `${room(roomId)}/mutes`, { userId, until })).member,
     createInvite: async (roomId: string, maxUses?: number, expiresIn?: number): Promise<RoomInvite> =>
       (await request<InviteResponse>('POST', `${room(roomId)}/invites`, { maxUses, expiresIn })).invite,
+    /** What an invite link leads to (room name, member count); public, so a logged-out visitor sees it. */
+    invitePreview: (code: string): Promise<InvitePreviewResponse> =>
+      request<InvitePreviewResponse>('GET', `/api/invites/${encodeURIComponent(code)}`, undefined, false),
+    /** Joins the room an invite link leads to (a member already: just the room). */
+    acceptInvite: async (code: string): Promise<Room> =>
+      (await request<RoomResponse>('POST', `/api/invites/${encodeURIComponent(code)}/accept`)).room,
     openDirect: async (username: string): Promise<Room> =>
       (await request<RoomResponse>('POST', '/api/dm', { username })).room,
     /** A page of history, oldest first, ending just before `before` (or at the newest message). */

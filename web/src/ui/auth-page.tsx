@@ -1,5 +1,5 @@
 import { LIMITS, passwordSchema, usernameSchema, type Credentials } from '@chat/protocol';
-import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
+import { useEffect, useId, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { ApiError } from '../api/api-error';
 import type { ChatApi } from '../api/chat-api';
 import { errorText } from './error-text';
@@ -52,10 +52,12 @@ export interface AuthPageProps {
   onAuthenticated: (token: string, user: { id: string; username: string }) => void;
   /** Why the user is here (for example an expired session). */
   notice?: string;
+  /** Shown above the form: what the visitor came for (an invite link's room). */
+  header?: ReactNode;
 }
 
 /** Log in, or sign up; the two share one form and switch with a button. */
-export function AuthPage({ api, onAuthenticated, notice }: AuthPageProps) {
+export function AuthPage({ api, onAuthenticated, notice, header }: AuthPageProps) {
   const id = useId();
   const [mode, setMode] = useState<Mode>('login');
   const [username, setUsername] = useState('');
@@ -105,6 +107,7 @@ export function AuthPage({ api, onAuthenticated, notice }: AuthPageProps) {
     <main className="auth">
       <div className="auth__card">
         <p className="brand brand--large">Chat</p>
+        {header}
         <h1>{mode === 'login' ? 'Log in' : 'Create your account'}</h1>
         {notice && (
           <p className="notice notice--info" role="status">

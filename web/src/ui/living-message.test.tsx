@@ -98,3 +98,18 @@ describe('a living message', () => {
     expect(container.textContent).toBe('');
   });
 });
+
+describe('display names (issue 16)', () => {
+  it("shows the sender's display name where set, its username on hover, and the username otherwise", () => {
+    const fromBob = message(1, { sender: bob });
+    renderLiving(fromBob, actions({ senderName: (user) => (user.id === bob.id ? 'Bob Builder' : user.username) }));
+    const sender = screen.getByText('Bob Builder');
+    expect(sender.getAttribute('title')).toBe(`@${bob.username}`);
+    expect(screen.queryByText(bob.username)).toBeNull();
+  });
+
+  it('falls back to the username without profiles', () => {
+    renderLiving(message(1, { sender: bob }));
+    expect(screen.getByText(bob.username).getAttribute('title')).toBeNull();
+  });
+});

@@ -15,6 +15,8 @@ export interface MessageActionsApi {
   myId: string;
   /** A member's name for "who reacted" (the id when unknown). */
   nameOf(userId: string): string;
+  /** The name a sender is shown by: its display name where set (issue 16), else its username. */
+  senderName?(user: { id: string; username: string }): string;
   toggleReaction(message: ActionTarget, emoji: string): void;
   /** Opens the thread of a top-level message. */
   openThread(messageId: string): void;

@@ -55,6 +55,7 @@ export function MessageItem({ entry, startsGroup, mine, onRetry, onDiscard, inTh
   if (entry.deletedAt && Date.now() - new Date(entry.deletedAt).getTime() > TOMBSTONE_SHOWN_MS) return null;
   const target = entry.id ? { id: entry.id, roomId: entry.roomId, parentId: entry.parentId ?? null, reactions: entry.reactions ?? [] } : undefined;
   const editing = target !== undefined && actions?.editingId === target.id;
+  const senderName = actions?.senderName?.(entry.sender) ?? entry.sender.username;
   const time = (
     <time dateTime={entry.createdAt} title={formatFullTime(date)}>
       {formatTime(date)}
@@ -70,12 +71,15 @@ export function MessageItem({ entry, startsGroup, mine, onRetry, onDiscard, inTh
       onTouchEnd={() => clearTimeout(press.current)}
       onTouchMove={() => clearTimeout(press.current)}
       onMouseLeave={() => setTouched(false)}
-      aria-label={startsGroup ? undefined : `${entry.sender.username} at ${formatTime(date)}`}
+      aria-label={startsGroup ? undefined : `${senderName} at ${formatTime(date)}`}
     >
       {startsGroup && <Avatar username={entry.sender.username} />}
       {startsGroup ? (
         <div className="message__meta">
-          <span className="message__sender">{entry.sender.username}</span> {time}
+          <span className="message__sender" title={senderName === entry.sender.username ? undefined : `@${entry.sender.username}`}>
+            {senderName}
+          </span>{' '}
+          {time}
         </div>
       ) : (
         <span className="message__hover-time" aria-hidden="true">

@@ -50,9 +50,12 @@ function useMessageActions(props: RoomViewProps, openThread: (id: string) => voi
   return useMemo(() => {
     if (!messages) return undefined;
     const names = new Map((members ?? []).map((m) => [m.id, m.username]));
+    // The members list carries profiles (GET /api/rooms/:id/members): display names where set.
+    const displayNames = new Map((members ?? []).map((m) => [m.id, (m as { displayName?: string | null }).displayName]));
     return {
       myId: me.id,
-      nameOf: (id) => (id === me.id ? 'you' : (names.get(id) ?? 'someone')),
+      nameOf: (id) => (id === me.id ? 'you' : (displayNames.get(id) || names.get(id) || 'someone')),
+      senderName: (user) => displayNames.get(user.id) || user.username,
       toggleReaction: (message, emoji) => void messages.toggleReaction(message, emoji, me.id),
       openThread,
       edit: (id, body) => messages.edit(id, body, (m) => onEdited?.(m)),

@@ -1,5 +1,5 @@
 /** @jest-environment jsdom */
-import { render, screen, within } from '@testing-library/react';
+import { cleanup, render, screen, within } from '@testing-library/react';
 import { ann, OTHER_ROOM_ID, room, ROOM_ID } from '../test-support/factories';
 import { Sidebar } from './sidebar';
 
@@ -23,6 +23,28 @@ function renderSidebar(activeRoomId?: string) {
 }
 
 describe('Sidebar', () => {
+  it('moves archived rooms out of the room list into an Archived section, shown only when there is one', () => {
+    renderSidebar();
+    expect(screen.queryByRole('list', { name: 'Archived' })).toBeNull();
+    cleanup();
+    render(
+      <Sidebar
+        me={ann}
+        rooms={[room(ROOM_ID, 'general'), room(OTHER_ROOM_ID, 'old plans', { archivedAt: '2026-12-01T12:00:00.000Z' })]}
+        roomsLoaded
+        unreadCount={() => 0}
+        onCreateRoom={jest.fn()}
+        onBrowseRooms={jest.fn()}
+        onDirectMessage={jest.fn()}
+        onLogout={jest.fn()}
+      />,
+    );
+    const rooms = screen.getByRole('list', { name: 'Rooms' });
+    const archived = screen.getByRole('list', { name: 'Archived' });
+    expect(within(rooms).getAllByRole('link').map((a) => a.textContent)).toEqual(['#general']);
+    expect(within(archived).getByRole('link').getAttribute('href')).toBe(`#/room/${OTHER_ROOM_ID}`);
+  });
+
   it('lists rooms and direct conversations apart, each linking to its room', () => {
     renderSidebar();
     const rooms = screen.getByRole('list', { name: 'Rooms' });

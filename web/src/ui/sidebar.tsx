@@ -72,7 +72,7 @@ function RoomLink({ room, active, unread, mentions = 0, muted = false }: { room:
   );
 }
 
-/** My rooms and direct conversations with unread counts, and the ways to add more. */
+/** My rooms, archived rooms apart, and direct conversations with unread counts, and the ways to add more. */
 export function Sidebar(props: SidebarProps) {
   const { me, rooms, roomsLoaded, activeRoomId, unreadCount } = props;
   const link = (room: Room) => (
@@ -85,7 +85,9 @@ export function Sidebar(props: SidebarProps) {
       muted={props.isMuted?.(room.id)}
     />
   );
-  const channels = rooms.filter((r) => r.visibility !== 'direct');
+  // Archived rooms are read-only: they leave the room list for a section of their own below it.
+  const channels = rooms.filter((r) => r.visibility !== 'direct' && !r.archivedAt);
+  const archived = rooms.filter((r) => r.visibility !== 'direct' && r.archivedAt);
   const directs = rooms.filter((r) => r.visibility === 'direct');
   return (
     <aside className="sidebar" aria-label="Rooms and conversations">
@@ -135,6 +137,16 @@ export function Sidebar(props: SidebarProps) {
         <button type="button" className="link-button sidebar__action" onClick={props.onBrowseRooms}>
           Browse public rooms
         </button>
+        {archived.length > 0 && (
+          <>
+            <div className="sidebar__section-head">
+              <h2 id="archived-heading">Archived</h2>
+            </div>
+            <ul aria-labelledby="archived-heading" className="sidebar__archived">
+              {archived.map(link)}
+            </ul>
+          </>
+        )}
         <div className="sidebar__section-head">
           <h2 id="directs-heading">Direct messages</h2>
           <button
