@@ -1,7 +1,7 @@
 /**
  * The application's secrets in AWS Secrets Manager, and the IRSA role External Secrets Operator
  * uses to copy them into the Kubernetes Secret `chat-secrets` (keys `DATABASE_URL`, `JWT_SECRET`,
- * and in dev `POSTGRES_PASSWORD` for the in-cluster PostgreSQL).
+ * `SERVICE_TOKEN_SECRET`, and in dev `POSTGRES_PASSWORD` and the `S3_*` keys of the in-cluster stores).
  * The role can read this one secret and nothing else, and only from one service account.
  */
 import * as aws from '@pulumi/aws';
@@ -21,6 +21,10 @@ export interface AppSecretsArgs {
   readonly databaseUrl: pulumi.Input<string>;
   /** `JWT_SECRET` value (secret Output). */
   readonly jwtSecret: pulumi.Input<string>;
+  /** `SERVICE_TOKEN_SECRET` value (secret Output). */
+  readonly serviceTokenSecret: pulumi.Input<string>;
+  /** The in-cluster object store's `S3_ACCESS_KEY_ID` / `S3_SECRET_ACCESS_KEY` (dev); absent with S3. */
+  readonly objectStoreKeys?: { readonly accessKeyId: string; readonly secretKey: pulumi.Input<string> };
   /** `REDIS_URL` of ElastiCache (TLS, AUTH token); absent with the in-cluster Redis of dev. */
   readonly redisUrl?: pulumi.Input<string>;
   /** `POSTGRES_PASSWORD` for an in-cluster PostgreSQL (dev); absent with RDS. */
@@ -80,11 +84,13 @@ export class AppSecrets extends pulumi.ComponentResource {
       secretId: secret.id,
       secretString: pulumi.secret(
         pulumi
-          .all([args.databaseUrl, args.jwtSecret, args.postgresPassword, args.redisUrl])
-          .apply(([url, jwt, postgresPassword, redis]) =>
+          .all([args.databaseUrl, args.jwtSecret, args.serviceTokenSecret, args.postgresPassword, args.redisUrl, args.objectStoreKeys?.secretKey])
+          .apply(([url, jwt, serviceToken, postgresPassword, redis, storeKey]) =>
             JSON.stringify({
               DATABASE_URL: url,
               JWT_SECRET: jwt,
+              SERVICE_TOKEN_SECRET: serviceToken,
+              ...(storeKey === undefined ? {} : { S3_ACCESS_KEY_ID: args.objectStoreKeys!.accessKeyId, S3_SECRET_ACCESS_KEY: storeKey }),
               ...(postgresPassword === undefined ? {} : { POSTGRES_PASSWORD: postgresPassword }),
               ...(redis === undefined ? {} : { REDIS_URL: redis }),
             }),

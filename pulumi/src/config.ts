@@ -3,7 +3,8 @@
  * Pulumi configuration: components receive the typed, frozen {@link PlatformConfig}.
  *
  * Keys live in the `chat` namespace of the stack file (`Pulumi.<stack>.yaml`); objects are YAML maps.
- * Secrets (`chat:jwtSecret`, `chat:databasePassword`, `chat:databaseUrl`, `chat:redisAuthToken`) are set with
+ * Secrets (`chat:jwtSecret`, `chat:serviceTokenSecret`, `chat:databasePassword`, `chat:databaseUrl`,
+ * `chat:redisAuthToken`, dev's `chat:objectStoreSecretKey`) are set with
  * `pulumi config set --secret` and read through {@link loadPlatformSecrets}, so their values stay
  * encrypted in state and are only checked when the engine resolves them.
  */
@@ -253,6 +254,10 @@ export function loadPlatformConfig(): PlatformConfig {
 export interface PlatformSecrets {
   /** HS256 key the gateway signs session tokens with. */
   readonly jwtSecret: pulumi.Output<string>;
+  /** HS256 key of service tokens (the assistant's), distinct from the users' key. */
+  readonly serviceTokenSecret: pulumi.Output<string>;
+  /** Secret key of the in-cluster object store (dev, no RDS: the data stores run in the cluster). */
+  readonly objectStoreSecretKey?: pulumi.Output<string>;
   /** Master password of the RDS instance; present when the stack has a database. */
   readonly databasePassword?: pulumi.Output<string>;
   /** Connection URL of a database outside this stack (dev's in-cluster PostgreSQL). */
@@ -269,11 +274,14 @@ export function validateRedisAuthToken(value: string): string {
   return value;
 }
 
-/** Checks the JWT signing key: the gateway refuses shorter keys, so fail before deploying one. */
-export function validateJwtSecret(value: string): string {
-  if (value.length < 32) throw new ConfigError('chat:jwtSecret must be at least 32 characters');
+/** Checks a signing key or store key: the services refuse shorter ones, so fail before deploying one. */
+const validateKey = (name: string) => (value: string): string => {
+  if (value.length < 32) throw new ConfigError(`chat:${name} must be at least 32 characters`);
   return value;
-}
+};
+
+/** Checks the JWT signing key. */
+export const validateJwtSecret = validateKey('jwtSecret');
 
 /**
  * Checks the RDS master password against RDS's rules (8 to 128 printable characters without
@@ -300,9 +308,11 @@ export function validateDatabaseUrl(value: string): string {
 export function loadPlatformSecrets(config: PlatformConfig): PlatformSecrets {
   const cfg = new pulumi.Config('chat');
   const jwtSecret = cfg.requireSecret('jwtSecret').apply(validateJwtSecret);
+  const serviceTokenSecret = cfg.requireSecret('serviceTokenSecret').apply(validateKey('serviceTokenSecret'));
   const redisAuthToken = config.cache ? cfg.requireSecret('redisAuthToken').apply(validateRedisAuthToken) : undefined;
   if (config.database) {
-    return { jwtSecret, redisAuthToken, databasePassword: cfg.requireSecret('databasePassword').apply(validateDatabasePassword) };
+    return { jwtSecret, serviceTokenSecret, redisAuthToken, databasePassword: cfg.requireSecret('databasePassword').apply(validateDatabasePassword) };
   }
-  return { jwtSecret, redisAuthToken, databaseUrl: cfg.requireSecret('databaseUrl').apply(validateDatabaseUrl) };
+  const objectStoreSecretKey = cfg.requireSecret('objectStoreSecretKey').apply(validateKey('objectStoreSecretKey'));
+  return { jwtSecret, serviceTokenSecret, objectStoreSecretKey, redisAuthToken, databaseUrl: cfg.requireSecret('databaseUrl').apply(validateDatabaseUrl) };
 }

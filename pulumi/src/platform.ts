@@ -170,6 +170,8 @@ export function createPlatform(config: PlatformConfig, secrets: PlatformSecrets)
     databaseUrl,
     redisUrl,
     jwtSecret: secrets.jwtSecret,
+    serviceTokenSecret: secrets.serviceTokenSecret,
+    ...(secrets.objectStoreSecretKey ? { objectStoreKeys: { accessKeyId: 'chat-dev', secretKey: secrets.objectStoreSecretKey } } : {}),
     postgresPassword,
     oidcProviderArn: cluster.oidcProviderArn,
     oidcIssuerUrl: cluster.oidcIssuerUrl,

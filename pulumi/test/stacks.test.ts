@@ -401,7 +401,14 @@ test('gives dev the in-cluster PostgreSQL password of its DATABASE_URL', async (
   const s = await buildStack('dev');
   const [version] = s.ofType('aws:secretsmanager/secretVersion:SecretVersion');
   const value = JSON.parse(version!.inputs.secretString.value);
-  expect(value).toEqual({ DATABASE_URL: TEST_SECRETS['chat:databaseUrl'], JWT_SECRET: TEST_SECRETS['chat:jwtSecret'], POSTGRES_PASSWORD: 'secret' });
+  expect(value).toEqual({
+    DATABASE_URL: TEST_SECRETS['chat:databaseUrl'],
+    JWT_SECRET: TEST_SECRETS['chat:jwtSecret'],
+    SERVICE_TOKEN_SECRET: TEST_SECRETS['chat:serviceTokenSecret'],
+    S3_ACCESS_KEY_ID: 'chat-dev',
+    S3_SECRET_ACCESS_KEY: TEST_SECRETS['chat:objectStoreSecretKey'],
+    POSTGRES_PASSWORD: 'secret',
+  });
 });
 
 test('rejects an invalid stack configuration before creating anything', async () => {

@@ -202,7 +202,7 @@ function devExternalSecret(env: Environment): KubeObject {
       refreshInterval: '1h',
       secretStoreRef: { kind: 'ClusterSecretStore', name: SECRET_STORE_NAME },
       target: { name: 'chat-secrets', creationPolicy: 'Owner' },
-      data: ['DATABASE_URL', 'JWT_SECRET', 'POSTGRES_PASSWORD'].map((property) => ({ secretKey: property, remoteRef: { key, property } })),
+      data: ['DATABASE_URL', 'JWT_SECRET', 'POSTGRES_PASSWORD', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY', 'SERVICE_TOKEN_SECRET'].map((property) => ({ secretKey: property, remoteRef: { key, property } })),
     },
   };
 }

@@ -35,6 +35,8 @@ export const FAKE = {
 /** Secret values the tests supply in place of `pulumi config set --secret`. */
 export const TEST_SECRETS = {
   'chat:jwtSecret': 'test-jwt-secret-test-jwt-secret-0123456789',
+  'chat:serviceTokenSecret': 'test-service-token-secret-0123456789abcdef',
+  'chat:objectStoreSecretKey': 'test-object-store-secret-key-0123456789ab',
   'chat:databasePassword': 'Test-Password-0123456789-abcdef',
   'chat:databaseUrl': 'postgresql://chat:secret@chat-postgres.chat.svc:5432/chat',
   'chat:redisAuthToken': 'Test-Redis-Token-0123456789',
