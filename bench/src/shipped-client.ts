@@ -1,4 +1,4 @@
-import { type AckedEvent, type ChatClient, createChatClient } from '@chat/client';
+import { type AckedEvent, type ChatClient, createChatClient, openChatClient } from '@chat/client';
 import type { ChatMessage, SendMessageInput } from '@chat/protocol';
 
 /** A send's answer as the traffic drivers read it: the stored message, or an error code. */
@@ -47,13 +47,8 @@ export class ShippedClient implements BenchSocket {
     });
     if (o.onMessage) client.on('message:new', o.onMessage);
     if (o.onUpdate) client.on('message:updated', ({ message }) => o.onUpdate!(message));
-    await new Promise<void>((resolve, reject) => {
-      client.socket.once('connect', () => resolve());
-      client.socket.once('connect_error', (error) => {
-        client.close();
-        reject(new Error(`the shipped client's handshake was refused: ${error.message}`));
-      });
-      client.open();
+    await openChatClient(client).catch((error: Error) => {
+      throw new Error(`the shipped client's handshake was refused: ${error.message}`);
     });
     return new ShippedClient(client);
   }

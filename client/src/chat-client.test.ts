@@ -3,7 +3,7 @@
 // good (UNAUTHORIZED), or never answers the CONNECT packet at all.
 import type { AddressInfo } from 'node:net';
 import { Server } from 'socket.io';
-import { type ChatClient, createChatClient } from './chat-client';
+import { type ChatClient, createChatClient, openChatClient } from './chat-client';
 
 /** What the server does with one handshake: refuse it with a code, hold it unanswered, or accept it. */
 type Answer = string | 'hold' | undefined;
@@ -113,6 +113,26 @@ describe('createChatClient', () => {
     const again = new Promise<boolean>((resolve) => c.onConnect(({ first }) => resolve(first)));
     for (const socket of await server.fetchSockets()) socket.disconnect(true);
     expect(await again).toBe(false);
+  });
+
+  it('openChatClient resolves at the first connection and leaves nothing behind that acts on a later failed reconnection', async () => {
+    const c = client({ reconnectionDelayMs: 20, reconnectionDelayMaxMs: 50 });
+    await openChatClient(c);
+    // The connection drops (not on purpose) and the first reconnection is refused; the next one must come.
+    answers = ['UNAVAILABLE'];
+    const refused = new Promise<void>((resolve) => c.onConnectError(() => resolve()));
+    const again = new Promise<boolean>((resolve) => c.onConnect(({ first }) => resolve(first)));
+    for (const socket of await server.fetchSockets()) (socket.conn as unknown as { close(): void }).close();
+    await refused;
+    expect(await again).toBe(false);
+    expect(c.connected).toBe(true);
+  });
+
+  it('openChatClient rejects with the refusal of a first handshake and closes the client', async () => {
+    answers = ['FORBIDDEN'];
+    const c = client();
+    await expect(openChatClient(c)).rejects.toThrow('FORBIDDEN');
+    expect(c.socket.active).toBe(false);
   });
 
   it('answers a request with TIMEOUT when no ack comes in time, never with a rejection', async () => {

@@ -91,3 +91,33 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     },
   };
 }
+
+/**
+ * Resolves at the socket's next connection, rejects at its next failed handshake. Both listeners go as
+ * soon as either fires: a refusal listener left behind would act on some later failed reconnection,
+ * long after the socket had connected.
+ */
+export function nextConnection(socket: ChatSocket): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const connected = () => {
+      socket.off('connect_error', refused);
+      resolve();
+    };
+    const refused = (error: Error) => {
+      socket.off('connect', connected);
+      reject(error);
+    };
+    socket.once('connect', connected);
+    socket.once('connect_error', refused);
+  });
+}
+
+/** Opens a client and resolves once it is connected; a first handshake that fails closes it and rejects. */
+export async function openChatClient(client: ChatClient): Promise<void> {
+  const connected = nextConnection(client.socket);
+  client.open();
+  await connected.catch((error: unknown) => {
+    client.close();
+    throw error;
+  });
+}

@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { type ChatClient, type ChatClientOptions, type ChatSocket, createChatClient, createChatSocket } from '@chat/client';
+import { type ChatClient, type ChatClientOptions, type ChatSocket, createChatClient, createChatSocket, nextConnection, openChatClient } from '@chat/client';
 import type { AuthResponse, ErrorResponse, Room, ServerToClientEvents } from '@chat/protocol';
 
 export type { ChatClient, ChatSocket };
@@ -57,12 +57,9 @@ export interface ConnectOptions {
 /** Opens an authenticated Socket.IO connection (WebSocket only) and waits until it is connected. */
 export async function connectSocket(baseUrl: string, token: string | undefined, options: ConnectOptions = {}): Promise<ChatSocket> {
   const socket = createSocket(baseUrl, token, options);
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect', () => resolve());
-    socket.once('connect_error', (error) => {
-      socket.close();
-      reject(error);
-    });
+  await nextConnection(socket).catch((error: unknown) => {
+    socket.close();
+    throw error;
   });
   return socket;
 }
@@ -97,14 +94,7 @@ export function createClient(baseUrl: string, token: string | undefined, options
 
 /** Opens a client and resolves once it is connected; rejects (and closes it) on the first failed handshake. */
 export async function openClient(client: ChatClient): Promise<ChatClient> {
-  await new Promise<void>((resolve, reject) => {
-    client.socket.once('connect', () => resolve());
-    client.socket.once('connect_error', (error) => {
-      client.close();
-      reject(error);
-    });
-    client.open();
-  });
+  await openChatClient(client);
   return client;
 }
 
