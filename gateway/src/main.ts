@@ -121,7 +121,7 @@ async function main(): Promise<void> {
   const handler: { app?: http.RequestListener } = {};
   const server = http.createServer((req, res) => handler.app?.(req, res));
   server.keepAliveTimeout = 65_000; // longer than the proxies' idle timeouts, so they close first
-  const { io, roomEvents } = createSocketServer(server, {
+  const { io, roomEvents, handOverSockets } = createSocketServer(server, {
     config,
     redis,
     tokens,
@@ -185,10 +185,7 @@ async function main(): Promise<void> {
       { name: 'stop accepting', run: () => void server.close() }, // open connections are closed below
       {
         name: 'hand sockets over',
-        run: async (deadline) => {
-          io.engine.close();
-          while (io.engine.clientsCount > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
-        },
+        run: (deadline) => handOverSockets(deadline),
       },
       { name: 'flush kafka', run: () => bus.close() },
       { name: 'close socket.io', run: () => void io.close() },

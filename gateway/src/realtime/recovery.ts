@@ -1,6 +1,6 @@
 import { createAdapter } from '@socket.io/redis-streams-adapter';
 import type { Redis } from 'ioredis';
-import { roomChannel, type SocketData, userChannel } from '@chat/protocol';
+import { roomChannel, SEND_ACK_TIMEOUT_MS, type SocketData, userChannel } from '@chat/protocol';
 import type { Logger } from '@chat/service-kit';
 import type { GatewayConfig } from '../config';
 import type { RoomRepository } from '../store/rooms';
@@ -8,6 +8,7 @@ import type { SessionRepository } from '../store/sessions';
 import { sessionChannel } from './session-revocation';
 import type { UserRepository } from '../store/users';
 import { createMissedMessages } from './missed-messages';
+import type { PendingAcks } from './pending-acks';
 import type { ChatServer, ChatSocket } from './types';
 
 /** How long a restore's held-back packets wait for the handshake to let the socket in. */
@@ -38,7 +39,7 @@ export interface Recovery {
    * connection to Redis was down (or lost with a restarted Redis) never reached its sockets. When the
    * connection comes back, closing their transports makes every client reconnect and catch up.
    */
-  reconnectClientsWhenRedisReturns(io: ChatServer): void;
+  reconnectClientsWhenRedisReturns(io: ChatServer, pendingAcks: PendingAcks): void;
 }
 
 export interface RecoveryDeps {
@@ -134,7 +135,7 @@ export function createRecovery(redis: Redis, config: GatewayConfig, log: Logger,
       const pids = await redis.smembers(key);
       await redis.del(key, ...pids.map((pid) => `${sessionKeyPrefix}${pid}`));
     },
-    reconnectClientsWhenRedisReturns(io) {
+    reconnectClientsWhenRedisReturns(io, pendingAcks) {
       let lostRedis = false;
       redis.on('close', () => void (lostRedis = true));
       redis.on('ready', () => {
@@ -142,7 +143,8 @@ export function createRecovery(redis: Redis, config: GatewayConfig, log: Logger,
         lostRedis = false;
         const sockets = [...io.sockets.sockets.values()];
         log.warn({ sockets: sockets.length }, 'redis is back: reconnecting clients so they catch up');
-        for (const socket of sockets) socket.conn.close(); // the transport, not the socket: clients come back
+        // The transport, not the socket: clients come back. Each one once its acks are out (pending-acks.ts).
+        for (const socket of sockets) void pendingAcks.closeWhenAnswered(socket, SEND_ACK_TIMEOUT_MS);
       });
     },
   };

@@ -14,6 +14,7 @@ import { handlePresenceList } from './handlers/presence-list';
 import { handleReactionChanges } from './handlers/reaction-change';
 import { handleTyping } from './handlers/typing';
 import { installHandshake } from './handshake';
+import { createPendingAcks } from './pending-acks';
 import { createPresence } from './presence';
 import { createRecovery } from './recovery';
 import { createRoomEvents } from './room-events';
@@ -33,7 +34,10 @@ const MAX_PACKET_BYTES = 20_000;
 const SERVICE_RATE_FACTOR = 100;
 
 /** The Socket.IO server: wires the handshake, recovery, presence, room events and one handler per event. */
-export function createSocketServer(httpServer: http.Server, deps: SocketServerDeps): { io: ChatServer; roomEvents: RoomEvents } {
+export function createSocketServer(
+  httpServer: http.Server,
+  deps: SocketServerDeps,
+): { io: ChatServer; roomEvents: RoomEvents; handOverSockets: (deadline: number) => Promise<void> } {
   const { config, log, metrics } = deps;
   const recovery = createRecovery(deps.redis, config, log, deps);
   const io: ChatServer = new Server(httpServer, {
@@ -61,7 +65,8 @@ export function createSocketServer(httpServer: http.Server, deps: SocketServerDe
   const takeHandshakeRooms = installHandshake(io, { ...deps, socketCap });
   renewLeases(io, socketCap, log);
   const budgets = new UserBudgets(EVENTS_PER_SECOND);
-  recovery.reconnectClientsWhenRedisReturns(io);
+  const pendingAcks = createPendingAcks();
+  recovery.reconnectClientsWhenRedisReturns(io, pendingAcks);
   const presence = createPresence(io, log);
   const broadcast = (message: ChatMessage) => io.to(roomChannel(message.roomId)).emit('message:new', message);
   const presenceLookup = createPresenceLookup(io, { onLookup: () => metrics.presenceLookups.inc() });
@@ -70,6 +75,7 @@ export function createSocketServer(httpServer: http.Server, deps: SocketServerDe
 
   io.on('connection', (socket) => {
     metrics.connections.inc();
+    pendingAcks.track(socket);
     recovery.sendHeldBack(socket);
     const user = socket.data.user;
     const isService = socket.data.role === 'service';
@@ -113,7 +119,17 @@ export function createSocketServer(httpServer: http.Server, deps: SocketServerDe
     });
   });
 
-  return { io, roomEvents: createRoomEvents(io, recovery, log) };
+  /** A graceful stop: each transport is closed once its acks are out, so clients resume elsewhere with their answers. */
+  async function handOverSockets(deadline: number): Promise<void> {
+    const sockets = [...io.of('/').sockets.values()];
+    // Acks still owed at the end get a quarter of the grace (at most 500 ms) less: sessions need it to be saved.
+    const ackWaitMs = Math.max(deadline - Date.now(), 0);
+    await Promise.all(sockets.map((socket) => pendingAcks.closeWhenAnswered(socket, ackWaitMs - Math.min(500, ackWaitMs / 4))));
+    io.engine.close(); // what is left: connections still in their handshake
+    while (io.engine.clientsCount > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+
+  return { io, roomEvents: createRoomEvents(io, recovery, log), handOverSockets };
 }
 
 /** Renews the socket-cap leases of this gateway's people sockets, so that only a crashed gateway's lapse. */

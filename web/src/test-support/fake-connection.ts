@@ -87,11 +87,14 @@ export class FakeConnection implements RealtimeConnection {
 /** Lets pending promise callbacks and I/O callbacks run (no timer involved). */
 export const flush = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-/** Flushes until `condition` holds; fails after a bounded number of rounds instead of hanging. */
-export async function until(condition: () => boolean, rounds = 50): Promise<void> {
-  for (let i = 0; i < rounds; i++) {
-    if (condition()) return;
+/**
+ * Flushes until `condition` holds; fails after `timeoutMs` instead of hanging. Bounded by time, not by
+ * rounds: a zero-delay timer (a deferred write) may need more rounds than a busy machine gives it.
+ */
+export async function until(condition: () => boolean, timeoutMs = 2_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not reached');
     await flush();
   }
-  throw new Error('condition not reached');
 }
