@@ -122,7 +122,7 @@ describe('createChatClient', () => {
     answers = ['UNAVAILABLE'];
     const refused = new Promise<void>((resolve) => c.onConnectError(() => resolve()));
     const again = new Promise<boolean>((resolve) => c.onConnect(({ first }) => resolve(first)));
-    for (const socket of await server.fetchSockets()) (socket.conn as unknown as { close(): void }).close();
+    for (const socket of server.of('/').sockets.values()) socket.conn.close();
     await refused;
     expect(await again).toBe(false);
     expect(c.connected).toBe(true);
