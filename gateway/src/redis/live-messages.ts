@@ -189,11 +189,6 @@ export function createLiveMessages(redis: Redis, o: LiveMessageOptions): LiveMes
   };
 }
 
-/** Whether `userId` has a standing `emoji` reaction on the message. */
-export function hasReaction(state: LiveMessage, emoji: string, userId: string): boolean {
-  return state.reactions[`${emoji}\n${userId}`]?.p === 1;
-}
-
 /** The public message of a live state: reactions grouped by emoji (first added first), userIds capped. */
 export function toChatMessage({ state, replyCount }: Pick<LiveView, 'state' | 'replyCount'>): ChatMessage {
   const byEmoji = new Map<string, { first: string; users: { id: string; e: string }[] }>();
