@@ -106,6 +106,8 @@ export const gatewayEnvironment = z
     MAX_SOCKETS_PER_USER: int(1, 10_000).default(20),
     /** A socket's slot in that count lasts this long unless its gateway renews it: a crashed gateway's stop counting. */
     SOCKET_LEASE_MS: int(1_000).default(60_000),
+    /** A gateway silent this long is dead: its users with no socket left are announced offline (realtime/presence-expiry.ts). */
+    PRESENCE_TTL_MS: int(11_000).default(15_000),
     SHUTDOWN_GRACE_MS: int(0).default(10_000),
     /** The room assistant's name (`@name` prompts), announced by GET /api/features; empty = no assistant. */
     ASSISTANT_NAME: z.union([z.literal(''), usernameSchema]).default(''),

@@ -4,6 +4,10 @@ import { createPrisma } from '@chat/db';
 import { createLogger, createReadiness, kafkaConnectionSecurity, kafkaLogCreator, listen, moduleLogger, onShutdown, runService } from '@chat/service-kit';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
+import { createAttentionStore } from './attention/attention-store';
+import { createMentionResolver } from './attention/mentions';
+import { createMessageSearch } from './attention/search';
+import { createRecentMarkers } from './attention/recent-markers';
 import { createTokenService } from './auth/tokens';
 import { loadConfig } from './config';
 import { createFileLifecycle } from './files/file-lifecycle';
@@ -40,6 +44,8 @@ const DEDUPE_WINDOW_MS = 15 * 60_000;
  * after its last change: far beyond the persister's lag, after which PostgreSQL has every applied change.
  */
 const LIVE_MESSAGE_TTL_MS = 30 * 60_000;
+/** How long a read marker just set is kept in Redis: far beyond the persister's lag, like live messages. */
+const RECENT_MARKER_TTL_MS = 30 * 60_000;
 /** Invite-link previews per client address per minute (accepts per user: a third of it). */
 const INVITE_LOOKUPS_PER_MINUTE = 60;
 
@@ -70,6 +76,10 @@ async function main(): Promise<void> {
   const rooms = createRoomRepository(db);
   const invitations = createInvitationRepository(db, rooms);
   const history = createMessageHistory(db);
+  const attention = {
+    store: createAttentionStore(db),
+    markers: createRecentMarkers(redis, { prefix: config.REDIS_KEY_PREFIX, ttlMs: RECENT_MARKER_TTL_MS }),
+  };
   const sessions = createSessionRepository(db, config.REFRESH_TOKEN_TTL_SECONDS);
   const roomAdmin = createRoomAdminRepository(db);
   // Mutes and archived rooms, cached per gateway for the send path; told of changes by `room:policy`.
@@ -128,7 +138,8 @@ async function main(): Promise<void> {
     users,
     sessions,
     rooms,
-    send: { claims, bus, live, changeLimiter, roomPolicy, metrics, log: moduleLogger(logger, 'send'), attachments: files },
+    send: { claims, bus, live, changeLimiter, roomPolicy, metrics, log: moduleLogger(logger, 'send'), attachments: files, resolveMentions: createMentionResolver(db) },
+    attention,
     metrics,
     log: moduleLogger(logger, 'socket'),
     isDraining: () => readiness.draining,
@@ -145,6 +156,8 @@ async function main(): Promise<void> {
     uploads,
     files,
     fileLifecycle,
+    attention,
+    search: createMessageSearch(db, history),
     sessions,
     revocation: createSessionRevocation(io),
     refreshTtlSeconds: config.REFRESH_TOKEN_TTL_SECONDS,

@@ -73,4 +73,25 @@ describe('presence', () => {
     // Two gateways, each flushing its joins per interval: far fewer diffs than members.
     expect(diffs.length).toBeLessThanOrEqual(6);
   });
+
+  it('announces offline, from the gateway that is left, a member whose only socket was on a gateway killed with -9', async () => {
+    const { users, roomId } = await room(3);
+    const [alice, bob, carol] = users as [(typeof users)[0], (typeof users)[0], (typeof users)[0]];
+    const watcher = await connect(alice.token, 'g2');
+    const diffs = collect(watcher, 'presence:diff');
+    // Bob's client is gone with his gateway (no reconnection); Carol's comes back on g2.
+    await connect(bob.token, 'g1');
+    const carolSocket = await connectSocket(system.baseUrl, carol.token, { gateway: 'g1', reconnection: true });
+    sockets.push(carolSocket);
+    await eventually(async () => onlineIn(diffs), (ids) => ids.includes(bob.user.id) && ids.includes(carol.user.id), 10_000, 'bob and carol online');
+    const [g1] = system.gateways;
+    const killedAt = Date.now();
+    await g1!.kill();
+    // No socket closed where a gateway could see it: only the lapsed heartbeat tells (PRESENCE_TTL_MS, 15 s).
+    await eventually(async () => offlineIn(diffs), (ids) => ids.includes(bob.user.id), 40_000, 'bob offline after the crash');
+    expect(Date.now() - killedAt).toBeGreaterThan(5_000);
+    expect(diffs.filter((d) => d.roomId === roomId).length).toBeGreaterThan(0);
+    expect(offlineIn(diffs)).not.toContain(carol.user.id);
+    await g1!.start();
+  }, 90_000);
 });

@@ -1,5 +1,6 @@
 import type { PrismaClient } from '@chat/db';
 import type { MessageEvent } from '@chat/protocol';
+import { attentionStatements } from './attention-statements';
 import { type MessageRow, rowOf } from './record-decoder';
 
 /** Where the events of the messages topic are applied. The persister runs {@link PostgresMessageStore}. */
@@ -100,6 +101,8 @@ export class PostgresMessageStore implements MessageStore {
          WHERE t.id = ANY(${parents}::uuid[])
             OR t.id IN (SELECT parent_id FROM messages WHERE id = ANY(${deletedIds}::uuid[]) AND parent_id IS NOT NULL)`);
     }
+    // Mentions and read markers (attention-statements.ts), after the rows they refer to.
+    statements.push(...attentionStatements(p, events));
     const results = await p.$transaction(statements);
     return insertAt < 0 ? 0 : (results[insertAt] as number);
   }

@@ -30,6 +30,7 @@ describe('decodeRecord', () => {
         clientMsgId: 'c-1',
         at: '2026-11-27T10:11:12.345Z',
         parentId: null,
+        mentions: [],
       },
     });
   });
@@ -90,7 +91,7 @@ describe('decodeRecord, version 2', () => {
   const base = () => ({ v: 2, eventId: randomUUID(), roomId: randomUUID(), actorId: randomUUID(), at: '2026-12-01T10:00:00.000Z', messageId: randomUUID() });
 
   it('reads every kind of the envelope', () => {
-    for (const extra of [{ kind: 'message.edited', body: 'new' }, { kind: 'message.deleted' }, { kind: 'reaction.added', emoji: '👍' }, { kind: 'reaction.removed', emoji: '👍' }]) {
+    for (const extra of [{ kind: 'message.edited', body: 'new' }, { kind: 'message.deleted' }, { kind: 'reaction.added', emoji: '👍' }, { kind: 'reaction.removed', emoji: '👍' }, { kind: 'read.marked' }]) {
       const result = decodeRecord(encode({ ...base(), ...extra }));
       expect(result.ok && result.event.kind).toBe(extra.kind);
     }
@@ -98,7 +99,7 @@ describe('decodeRecord, version 2', () => {
 
   it('refuses an edit whose body Postgres cannot store, and a kind this persister does not know (kept for a later one)', () => {
     expect(decodeRecord(encode({ ...base(), kind: 'message.edited', body: 'a\u0000b' }))).toMatchObject({ ok: false, problem: 'unstorable_text' });
-    expect(decodeRecord(encode({ ...base(), kind: 'read.marked' }))).toMatchObject({ ok: false, problem: 'schema_violation' });
+    expect(decodeRecord(encode({ ...base(), kind: 'moderation.banned' }))).toMatchObject({ ok: false, problem: 'schema_violation' });
     expect(decodeRecord(encode({ ...base(), kind: 'message.deleted', at: '2026-02-30T00:00:00.000Z' }))).toMatchObject({ ok: false, problem: 'schema_violation', reason: expect.stringContaining('at: ') });
   });
 });

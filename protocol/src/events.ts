@@ -1,3 +1,4 @@
+import type { MentionNewEvent, ReadMarkInput, RoomReadEvent } from './attention';
 import type { ErrorBody } from './errors';
 import type { AttachmentUpdatedEvent, ChatMessage, Invitation, PublicUser, Room } from './models';
 import type { MemberUpdatedEvent, RoomUpdatedEvent } from './rooms';
@@ -57,6 +58,10 @@ export interface ServerToClientEvents {
   'assistant:stream': (event: AssistantStreamEvent) => void;
   /** A file of a message changed (its thumbnail and size are known): update it in place. */
   'attachment:updated': (event: AttachmentUpdatedEvent) => void;
+  /** My read marker moved forward on another of my sockets (any gateway). */
+  'room:read': (event: RoomReadEvent) => void;
+  /** A message mentions me (by name, or `@room`), whether or not I am looking at its room. */
+  'mention:new': (event: MentionNewEvent) => void;
   /** The room's settings or member count changed (to every member, on every gateway). */
   'room:updated': (event: RoomUpdatedEvent) => void;
   /** A member's role or mute changed. */
@@ -79,6 +84,11 @@ export interface ClientToServerEvents {
   'presence:list': (input: { roomId: string }, ack: (result: Ack<{ online: PublicUser[] }>) => void) => void;
   /** Service sockets only (FORBIDDEN for people): a piece of a streamed assistant reply, relayed to the room. */
   'assistant:stream': (input: AssistantStreamInput, ack?: (result: Ack) => void) => void;
+  /**
+   * Moves my read marker in the room forward to `messageId` (an older one changes nothing); answers
+   * with the marker now in force. Durable once acked (a `read.marked` event in Kafka).
+   */
+  'room:read': (input: ReadMarkInput, ack: (result: Ack<{ lastReadId: string }>) => void) => void;
 }
 
 /** Events between gateway pods (through the Redis streams adapter). */

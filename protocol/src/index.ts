@@ -6,5 +6,6 @@ export * from './events';
 export * from './kafka';
 export * from './text';
 export * from './emoji';
+export * from './attention';
 export * from './sessions';
 export * from './rooms';

@@ -12,13 +12,13 @@ describe('the messages-topic envelope', () => {
     const parsed = parseMessageEvent({ v: 1, id: msg, roomId: room, senderId: user, senderUsername: 'alice', body: 'hi', clientMsgId: 'c1', createdAt: at });
     expect(parsed).toEqual({
       ok: true,
-      event: { v: 2, kind: 'message.sent', eventId: msg, messageId: msg, roomId: room, actorId: user, at, senderUsername: 'alice', body: 'hi', clientMsgId: 'c1', parentId: null },
+      event: { v: 2, kind: 'message.sent', eventId: msg, messageId: msg, roomId: room, actorId: user, at, senderUsername: 'alice', body: 'hi', clientMsgId: 'c1', parentId: null, mentions: [] },
     });
   });
 
   it('reads each version-2 kind and ignores fields it does not know (a later gateway may add some)', () => {
     const base = { v: 2, eventId: msg, roomId: room, actorId: user, at, messageId: msg };
-    for (const extra of [{ kind: 'message.edited', body: 'new' }, { kind: 'message.deleted' }, { kind: 'reaction.added', emoji: '👍' }, { kind: 'reaction.removed', emoji: '👍' }]) {
+    for (const extra of [{ kind: 'message.edited', body: 'new' }, { kind: 'message.deleted' }, { kind: 'reaction.added', emoji: '👍' }, { kind: 'reaction.removed', emoji: '👍' }, { kind: 'read.marked' }]) {
       const parsed = parseMessageEvent({ ...base, ...extra, futureField: 1 });
       expect(parsed.ok).toBe(true);
       if (parsed.ok) expect(parsed.event).toEqual({ ...base, ...extra });
@@ -27,7 +27,7 @@ describe('the messages-topic envelope', () => {
 
   it('refuses unknown versions and kinds with a reason', () => {
     expect(parseMessageEvent({ v: 3 })).toMatchObject({ ok: false, issues: expect.arrayContaining([expect.stringContaining('unknown record version 3')]) });
-    expect(parseMessageEvent({ v: 2, kind: 'read.marked', eventId: msg, roomId: room, actorId: user, at })).toMatchObject({ ok: false });
+    expect(parseMessageEvent({ v: 2, kind: 'moderation.banned', eventId: msg, roomId: room, actorId: user, at })).toMatchObject({ ok: false });
     expect(parseMessageEvent(null)).toMatchObject({ ok: false });
   });
 });

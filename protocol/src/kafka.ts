@@ -67,6 +67,8 @@ export const messageSentEventSchema = z.object({
   clientMsgId: text(LIMITS.clientMsgIdMax),
   /** The top-level message whose thread this reply is in; null for a top-level message. */
   parentId: z.uuid().nullable().default(null),
+  /** Who the body mentions (resolved by the gateway at send time, never taken from a client); none by default. */
+  mentions: z.array(z.uuid()).max(100).default([]),
   /**
    * The files of the message (absent when none): the gateway checked and attached them before the
    * produce; the thumbnail worker reads them from here.
@@ -87,10 +89,16 @@ export const reactionAddedEventSchema = z.object({ ...envelope, kind: z.literal(
 export const reactionRemovedEventSchema = z.object({ ...envelope, kind: z.literal('reaction.removed'), messageId: z.uuid(), emoji: text(64) });
 
 /**
+ * The actor read the room up to `messageId` (`at` is when). Applied with GREATEST: a marker never moves
+ * back, whatever order markers are applied in. An older persister dead-letters this kind: it rolls first.
+ */
+export const readMarkedEventSchema = z.object({ ...envelope, kind: z.literal('read.marked'), messageId: z.uuid() });
+
+/**
  * Every kind of record on the messages topic, version 2: one discriminated union on `kind`.
- * Kinds planned next (read markers `read.marked`, moderation `moderation.*`) join this union; a
- * reader that meets a kind it does not know yet dead-letters the record (kept, replayable once the
- * reader is upgraded) instead of dropping it.
+ * Kinds planned next (moderation `moderation.*`) join this union; a reader that meets a kind it does
+ * not know yet dead-letters the record (kept, replayable once the reader is upgraded) instead of
+ * dropping it.
  */
 export const messageEventSchema = z.discriminatedUnion('kind', [
   messageSentEventSchema,
@@ -98,12 +106,14 @@ export const messageEventSchema = z.discriminatedUnion('kind', [
   messageDeletedEventSchema,
   reactionAddedEventSchema,
   reactionRemovedEventSchema,
+  readMarkedEventSchema,
 ]);
 export type MessageEvent = z.infer<typeof messageEventSchema>;
 export type MessageEventKind = MessageEvent['kind'];
 export type MessageSentEvent = Extract<MessageEvent, { kind: 'message.sent' }>;
 export type MessageEditedEvent = Extract<MessageEvent, { kind: 'message.edited' }>;
 export type MessageDeletedEvent = Extract<MessageEvent, { kind: 'message.deleted' }>;
+export type ReadMarkedEvent = Extract<MessageEvent, { kind: 'read.marked' }>;
 export type ReactionEvent = Extract<MessageEvent, { kind: 'reaction.added' | 'reaction.removed' }>;
 /** What a producer writes: `parentId` may be left out of a send. */
 export type MessageEventInput = z.input<typeof messageEventSchema>;
@@ -122,6 +132,7 @@ export function upgradeV1(record: MessageRecordV1): MessageSentEvent {
     body: record.body,
     clientMsgId: record.clientMsgId,
     parentId: null,
+    mentions: [],
   };
 }
 

@@ -32,4 +32,4 @@ export const SEND_ACK_MARGIN_MS = 3_000;
  * names people read as the platform speaking. Registering "assistant" first stopped the worker from
  * starting (it never takes over a person's account); the gateway also reserves its ASSISTANT_NAME.
  */
-export const RESERVED_USERNAMES: readonly string[] = ['assistant', 'admin', 'administrator', 'moderator', 'root', 'superchat', 'support', 'system'];
+export const RESERVED_USERNAMES: readonly string[] = ['assistant', 'admin', 'administrator', 'moderator', 'root', 'superchat', 'support', 'system', 'room'];

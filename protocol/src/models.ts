@@ -1,4 +1,5 @@
 /** The public shapes of users, rooms and messages, as the API and the socket send them. */
+import type { RoomAttention } from './attention';
 
 export interface PublicUser {
   id: string;
@@ -21,6 +22,9 @@ export interface Room {
   /** The member who owns the room; null for direct conversations. */
   ownerId?: string | null;
 }
+
+/** A room in `GET /api/rooms`: with my read state and preferences (attention.ts). */
+export type MyRoom = Room & RoomAttention;
 
 /** One emoji's reactions on a message. */
 export interface Reaction {
@@ -60,6 +64,8 @@ export interface ChatMessage {
   lastReplyAt: string | null;
   /** Reactions, by emoji, in the order they were first added. Empty on a tombstone. */
   reactions: Reaction[];
+  /** The users this message mentions (resolved by the server at send time); absent or empty when none. */
+  mentions?: string[];
   /**
    * The live revision: grows with every change a gateway applies. A client holding a higher revision
    * of a message ignores a `message:updated` with a lower one (two gateways' broadcasts can cross).
@@ -133,6 +139,11 @@ export interface RoomResponse {
 
 export interface RoomsResponse {
   rooms: Room[];
+}
+
+/** `GET /api/rooms`: my rooms with their read state. */
+export interface MyRoomsResponse {
+  rooms: MyRoom[];
 }
 
 export interface MembersResponse {

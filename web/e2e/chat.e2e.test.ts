@@ -189,7 +189,7 @@ describe('chat in the browser', () => {
   );
 
   it(
-    'shows a send without an answer as failed, and its retry delivers it once',
+    'shows a send without an answer as failed, and sends it again by itself once the link is back, stored once',
     async () => {
       const ann = await userOn('g1');
       const annSocket = await cuttableSocket(ann.page);
@@ -205,12 +205,12 @@ describe('chat in the browser', () => {
       await sendMessage(ann.page, 'written during the outage');
       const item = messageLog(ann.page).getByRole('listitem').filter({ hasText: 'written during the outage' });
       await item.getByRole('status').getByText('Sending…').waitFor();
-      // No ack arrives (the client waits 8 s for one): the message is marked failed, with a retry.
+      // No ack arrives (the client waits 8 s for one): the message is marked failed.
       await item.getByRole('alert').getByText(/Not sent/).waitFor({ timeout: 20_000 });
 
       annSocket.restore();
       await reconnectingBanner(ann.page).waitFor({ state: 'hidden' });
-      await item.getByRole('button', { name: 'Retry' }).click();
+      // No click: a send that failed for want of a link goes again, with its clientMsgId, on reconnect.
       await waitForMessage(ann.page, 'written during the outage', { sent: true });
       await waitForPersisted(ann.page, 1);
       await ann.page.reload();

@@ -7,6 +7,7 @@ import type { GatewayConfig } from '../config';
 import type { Metrics } from '../metrics';
 import type { UserRepository } from '../store/users';
 import type { FileLifecycle } from '../files/file-lifecycle';
+import { type AttentionRouteDeps, attentionRoutes } from './attention-routes';
 import { type AuthRouteDeps, authRoutes } from './auth-routes';
 import { invitationRoutes } from './invitation-routes';
 import { refreshRoute, sessionRoutes } from './session-routes';
@@ -18,7 +19,7 @@ import { type FileRouteDeps, fileRoutes } from './file-routes';
 import { HTTP_STATUS } from './http-status';
 import { type RoomRouteDeps, roomRoutes } from './room-routes';
 
-export interface AppDeps extends AuthRouteDeps, RoomRouteDeps, RoomAdminRouteDeps, InviteLinkRouteDeps, ProfileRouteDeps, FileRouteDeps {
+export interface AppDeps extends AuthRouteDeps, RoomRouteDeps, RoomAdminRouteDeps, InviteLinkRouteDeps, ProfileRouteDeps, FileRouteDeps, AttentionRouteDeps {
   fileLifecycle: FileLifecycle;
   config: GatewayConfig;
   tokens: TokenService;
@@ -69,6 +70,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use('/api', roomRoutes(deps));
   app.use('/api', invitationRoutes(deps));
   app.use('/api', fileRoutes(deps));
+  app.use('/api', attentionRoutes(deps));
   app.use('/api', inviteLinkRoutes(deps));
   app.use('/api', profileRoutes(deps));
   app.use('/api', () => {
@@ -97,7 +99,7 @@ function cors(origin: string): RequestHandler {
       res.setHeader('Vary', 'Origin');
       res.setHeader('Access-Control-Allow-Credentials', 'true');
       if (req.method === 'OPTIONS') {
-        res.setHeader('Access-Control-Allow-Methods', 'GET, POST, PATCH, DELETE, OPTIONS');
+        res.setHeader('Access-Control-Allow-Methods', 'GET, POST, PUT, PATCH, DELETE, OPTIONS');
         res.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type');
         res.setHeader('Access-Control-Max-Age', '600');
         return void res.status(204).end();

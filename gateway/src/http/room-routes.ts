@@ -5,11 +5,13 @@ import {
   idSchema,
   type MessagesResponse,
   type RoomResponse,
+  type MyRoomsResponse,
   type RoomsResponse,
   usernameBodySchema,
 } from '@chat/protocol';
 import { type Request, Router } from 'express';
 import { AppError } from '@chat/service-kit';
+import type { AttentionDeps } from '../attention/attention-store';
 import type { RoomEvents } from '../realtime/socket-server';
 import { beforeOwnerLeaves } from '../rooms/owner-leaves';
 import type { RoomSignals } from '../rooms/room-signals';
@@ -29,6 +31,8 @@ export interface RoomRouteDeps {
   roomEvents: RoomEvents;
   invitations: InvitationRepository;
   uploads: UploadRepository;
+  /** My read state per room in `GET /api/rooms` (attention-store.ts). */
+  attention: AttentionDeps;
   roomAdmin: RoomAdminRepository;
   roomSignals: RoomSignals;
 }
@@ -51,7 +55,11 @@ export function roomRoutes(deps: RoomRouteDeps): Router {
   };
 
   router.get('/rooms', async (req, res) => {
-    res.json({ rooms: await deps.rooms.listForUser(authenticatedUser(req).id) } satisfies RoomsResponse);
+    const { id } = authenticatedUser(req);
+    const rooms = await deps.rooms.listForUser(id);
+    // Markers set a moment ago may not be in PostgreSQL yet; without Redis, PostgreSQL's are used.
+    const recent = await deps.attention.markers.get(id, rooms.map((r) => r.id)).catch(() => []);
+    res.json({ rooms: await deps.attention.store.withAttention(id, rooms, recent) } satisfies MyRoomsResponse);
   });
 
   router.get('/rooms/public', async (req, res) => {

@@ -20,6 +20,8 @@ export interface SendMessageDeps {
   log: Logger;
   /** Files: absent where a sender can attach none (messages with attachments are then refused). */
   attachments?: AttachmentGate;
+  /** Who a body mentions among the room's members (attention/mentions.ts); no mentions without it. */
+  resolveMentions?: (roomId: string, senderId: string, body: string) => Promise<string[]>;
   /** Archived rooms and muted members (issue 16); absent, nothing is refused for them. */
   roomPolicy?: Pick<RoomPolicy, 'assertMaySpeak' | 'mayDeleteOthers' | 'recordModeratorDelete'>;
 }
@@ -38,6 +40,7 @@ export const toSentEvent = (m: ChatMessage): MessageSentEvent => ({
   clientMsgId: m.clientMsgId,
   parentId: m.parentId,
   ...(m.attachments ? { attachments: m.attachments.map(({ id, name, size, contentType }) => ({ id, name, size, contentType })) } : {}),
+  mentions: m.mentions ?? [],
 });
 
 /** The attachments a send names, checked (uploader, room, stored size and type, first bytes) before anything is claimed. */
@@ -72,6 +75,7 @@ export async function sendMessage(
   const threadId = parsed.data.parentId === undefined ? null : await threadOf(deps, roomId, parsed.data.parentId);
   const attachments = await checkAttachments(deps, sender, roomId, clientMsgId, attachmentIds);
 
+  const mentions = deps.resolveMentions ? await mentionsOf(deps.resolveMentions, roomId, sender.id, body) : [];
   let message: ChatMessage = {
     id: newId(),
     roomId,
@@ -80,6 +84,7 @@ export async function sendMessage(
     sender,
     createdAt: new Date().toISOString(),
     ...freshMessageFields(threadId),
+    mentions,
     ...(attachments ? { attachments } : {}),
   };
   let claim;
@@ -115,6 +120,15 @@ export async function sendMessage(
   }
   deps.metrics.messages.inc({ result: claim.kind === 'new' ? 'accepted' : 'duplicate' });
   return message;
+}
+
+/** The mentions of a body, resolved on the server (UNAVAILABLE when the members cannot be read). */
+async function mentionsOf(resolve: NonNullable<SendMessageDeps['resolveMentions']>, roomId: string, senderId: string, body: string): Promise<string[]> {
+  try {
+    return await resolve(roomId, senderId, body);
+  } catch (error) {
+    throw new AppError('UNAVAILABLE', 'the mentions could not be resolved right now; retry with the same clientMsgId', { cause: error });
+  }
 }
 
 /**

@@ -3,6 +3,7 @@ import { Server } from 'socket.io';
 import { type ChatMessage, roomChannel, userChannel } from '@chat/protocol';
 import type { Connection, HandlerDeps } from './connection';
 import { timedDeliveries } from './delivery-latency';
+import { createMentionNotifier } from '../attention/mention-notifier';
 import { EventBudget, UserBudgets } from './event-budget';
 import { createSocketCap, type SocketCap } from '../redis/socket-cap';
 import { createPresenceLookup } from './presence-lookup';
@@ -12,10 +13,12 @@ import { handleMessageEdit } from './handlers/message-edit';
 import { handleMessageSend } from './handlers/message-send';
 import { handlePresenceList } from './handlers/presence-list';
 import { handleReactionChanges } from './handlers/reaction-change';
+import { handleRoomRead } from './handlers/room-read';
 import { handleTyping } from './handlers/typing';
 import { installHandshake } from './handshake';
 import { createPendingAcks } from './pending-acks';
 import { createPresence } from './presence';
+import { startPresenceExpiry } from './presence-expiry';
 import { createRecovery } from './recovery';
 import { createRoomEvents } from './room-events';
 import { sessionChannel } from './session-revocation';
@@ -25,6 +28,9 @@ export type { ChatServer, RoomEvents, SocketServerDeps } from './types';
 
 /** Most client events one user may send per second on one gateway before they are refused locally (no Redis cost). */
 const EVENTS_PER_SECOND = 50;
+/** How often the server pings each socket, and how long it then waits for the pong (issue 15: within 5 s). */
+const PING_INTERVAL_MS = 2_500;
+const PING_TIMEOUT_MS = 2_500;
 /** The largest Socket.IO packet accepted: a 4000-character message in 4-byte UTF-8 plus the envelope. */
 const MAX_PACKET_BYTES = 20_000;
 /**
@@ -44,6 +50,10 @@ export function createSocketServer(
     path: '/socket.io',
     cors: { origin: config.CORS_ORIGIN, credentials: true },
     maxHttpBufferSize: MAX_PACKET_BYTES,
+    // A dead link is noticed within PING_INTERVAL_MS + PING_TIMEOUT_MS on both sides (the client learns
+    // both from the handshake): Socket.IO's defaults (25 s + 20 s) left the app looking online for ~40 s.
+    pingInterval: PING_INTERVAL_MS,
+    pingTimeout: PING_TIMEOUT_MS,
     // A draining gateway takes no new connection, not even one a proxy sends over a kept-alive upstream
     // connection: refused at the transport, the client's own reconnection tries again, elsewhere.
     allowRequest: (_req, callback) => callback(deps.isDraining() ? 'draining' : null, !deps.isDraining()),
@@ -68,7 +78,12 @@ export function createSocketServer(
   const pendingAcks = createPendingAcks();
   recovery.reconnectClientsWhenRedisReturns(io, pendingAcks);
   const presence = createPresence(io, log);
-  const broadcast = (message: ChatMessage) => io.to(roomChannel(message.roomId)).emit('message:new', message);
+  const expiry = startPresenceExpiry(io, deps.redis, log, { prefix: config.REDIS_KEY_PREFIX, ttlMs: config.PRESENCE_TTL_MS, memberRoomIds: (id) => deps.rooms.memberRoomIds(id) });
+  const notifyMentions = createMentionNotifier(io, deps.attention.store, log);
+  const broadcast = (message: ChatMessage) => {
+    io.to(roomChannel(message.roomId)).emit('message:new', message);
+    notifyMentions(message);
+  };
   const presenceLookup = createPresenceLookup(io, { onLookup: () => metrics.presenceLookups.inc() });
   // Changes (`message:updated`) are broadcast by the live state's scripts (redis/announce-script.ts).
   const handlerDeps: HandlerDeps = { io, config, metrics, log, presenceLookup, send: { ...deps.send, broadcast } };
@@ -108,12 +123,15 @@ export function createSocketServer(
     handleTyping(conn);
     handlePresenceList(conn, handlerDeps);
     handleAssistantStream(conn, handlerDeps);
+    handleRoomRead(conn, handlerDeps, { bus: deps.send.bus, markers: deps.attention.markers });
 
     // The socket's rooms are still known while it is disconnecting, and gone by 'disconnect'.
     socket.on('disconnecting', () => presence.changed(user, 'closed', socket.rooms));
+    if (!isService) expiry.opened(user);
     socket.on('disconnect', () => {
       metrics.connections.dec();
       if (isService) return;
+      expiry.closed(user);
       budgets.release(user.id);
       socketCap.release(user.id, socket.id).catch((error: unknown) => log.warn({ err: error, userId: user.id }, 'could not release a socket slot'));
     });

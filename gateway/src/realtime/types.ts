@@ -2,6 +2,7 @@ import type { Server, Socket } from 'socket.io';
 import type { Redis } from 'ioredis';
 import type { ClientToServerEvents, InterServerEvents, Invitation, Room, ServerToClientEvents, SocketData } from '@chat/protocol';
 import type { Logger } from '@chat/service-kit';
+import type { AttentionDeps } from '../attention/attention-store';
 import type { TokenService } from '../auth/tokens';
 import type { GatewayConfig } from '../config';
 import type { Metrics } from '../metrics';
@@ -23,6 +24,8 @@ export interface SocketServerDeps {
   send: Omit<ChangeMessageDeps, 'broadcast'>;
   metrics: Metrics;
   log: Logger;
+  /** Read markers and mention notices (issue 15). */
+  attention: AttentionDeps;
   /** True from SIGTERM on: new connections are refused so that clients go to another gateway. */
   isDraining: () => boolean;
 }

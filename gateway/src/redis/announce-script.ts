@@ -31,6 +31,9 @@ local function messageJson(m, replies)
       end
     end
   end
+  -- cjson reads an empty array back as {}: rebuild the list, so an empty one stays [].
+  local mentions = {}
+  if type(m.mentions) == 'table' then for i, id in ipairs(m.mentions) do mentions[i] = cjson.encode(id) end end
   table.sort(order, function(a, b) return a.first < b.first end)
   local chips = {}
   for i, g in ipairs(order) do
@@ -43,7 +46,7 @@ local function messageJson(m, replies)
     .. ',"sender":{"id":' .. js(m.senderId) .. ',"username":' .. js(m.senderUsername) .. '},"createdAt":' .. js(m.createdAt)
     .. ',"parentId":' .. js(m.parentId) .. ',"editedAt":' .. js(m.editedAt) .. ',"deletedAt":' .. js(m.deletedAt)
     .. ',"replyCount":' .. (m.parentId == cjson.null and string.format('%d', replies) or '0')
-    .. ',"lastReplyAt":' .. js(m.lastReplyAt) .. ',"reactions":[' .. table.concat(chips, ',') .. '],"revision":' .. string.format('%d', m.rev) .. '}'
+    .. ',"lastReplyAt":' .. js(m.lastReplyAt) .. ',"reactions":[' .. table.concat(chips, ',') .. '],"mentions":[' .. table.concat(mentions, ',') .. '],"revision":' .. string.format('%d', m.rev) .. '}'
 end
 local function announce(m, replies)
   local message = messageJson(m, replies)

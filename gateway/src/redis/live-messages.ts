@@ -28,6 +28,8 @@ export interface LiveMessage {
   reactions: Record<string, { e: string; p: 0 | 1 }>;
   /** Grows with every change (see ChatMessage.revision). */
   rev: number;
+  /** Who the message mentions (absent in states written before mentions existed). */
+  mentions?: string[];
 }
 
 /** One change, as the apply script takes it. */
@@ -170,6 +172,7 @@ export function createLiveMessages(redis: Redis, o: LiveMessageOptions): LiveMes
         lastReplyAt: null,
         reactions: {},
         rev: 0,
+        mentions: message.mentions ?? [],
       };
       // NX: a resend of a message already live (and perhaps already changed) keeps what it has.
       await redis.set(stateKey(message.id), JSON.stringify(state), 'PX', o.ttlMs, 'NX');
@@ -221,6 +224,8 @@ export function toChatMessage({ state, replyCount }: Pick<LiveView, 'state' | 'r
     replyCount: state.parentId === null ? replyCount : 0,
     lastReplyAt: state.lastReplyAt,
     reactions: state.deletedAt === null ? reactions : [],
+    // Lua's cjson turns an empty array into {} when a script rewrites the state: an array it was.
+    mentions: Array.isArray(state.mentions) ? state.mentions : [],
     revision: state.rev,
   };
 }

@@ -14,11 +14,12 @@ export interface MessageRowBase {
   edited_at: Date | null;
   deleted_at: Date | null;
   last_reply_at: Date | null;
+  mentions: string[];
 }
 
 /** The select list of {@link MessageRowBase}, in its order. */
 export const MESSAGE_ROW_COLUMNS = `id::text, room_id::text, sender_id::text, sender_username, body, client_msg_id, created_at,
-  parent_id::text, edited_at, deleted_at, last_reply_at`;
+  parent_id::text, edited_at, deleted_at, last_reply_at, mentions::text[]`;
 
 /** A nullable timestamp column as the protocol's ISO string. */
 export const iso = (d: Date | null): string | null => (d === null ? null : d.toISOString());

@@ -19,6 +19,8 @@ export interface HistoryPageQuery {
 export interface MessageHistory {
   /** Up to `limit` messages of a room, oldest first. NOT_FOUND when `around` names no message of the room. */
   page(roomId: string, query: HistoryPageQuery): Promise<ChatMessage[]>;
+  /** The messages with these ids (any room: the caller authorized them), in no particular order. */
+  byIds(ids: readonly string[]): Promise<ChatMessage[]>;
 }
 
 interface MessageRow extends MessageRowBase {
@@ -82,21 +84,30 @@ export function createMessageHistory(db: PrismaClient): MessageHistory {
       } else {
         rows = (await side(roomId, parentId, query.before ? '<' : null, query.before ?? null, query.limit)).reverse();
       }
-      const reactions = await reactionsOf(rows.filter((r) => r.deleted_at === null).map((r) => r.id));
-      return rows.map((r) => ({
-        id: r.id,
-        roomId: r.room_id,
-        body: r.body,
-        clientMsgId: r.client_msg_id,
-        sender: { id: r.sender_id, username: r.sender_username },
-        createdAt: r.created_at.toISOString(),
-        parentId: r.parent_id,
-        editedAt: iso(r.edited_at),
-        deletedAt: iso(r.deleted_at),
-        replyCount: Number(r.reply_count),
-        lastReplyAt: iso(r.last_reply_at),
-        reactions: reactions.get(r.id) ?? [],
-      }));
+      return withReactions(rows);
+    },
+    async byIds(ids) {
+      if (ids.length === 0) return [];
+      return withReactions(await db.$queryRawUnsafe<MessageRow[]>(`SELECT ${COLUMNS} FROM messages WHERE id = ANY($1::uuid[])`, [...ids]));
     },
   };
+
+  async function withReactions(rows: MessageRow[]): Promise<ChatMessage[]> {
+    const reactions = await reactionsOf(rows.filter((r) => r.deleted_at === null).map((r) => r.id));
+    return rows.map((r) => ({
+      id: r.id,
+      roomId: r.room_id,
+      body: r.body,
+      clientMsgId: r.client_msg_id,
+      sender: { id: r.sender_id, username: r.sender_username },
+      createdAt: r.created_at.toISOString(),
+      parentId: r.parent_id,
+      editedAt: iso(r.edited_at),
+      deletedAt: iso(r.deleted_at),
+      replyCount: Number(r.reply_count),
+      lastReplyAt: iso(r.last_reply_at),
+      reactions: reactions.get(r.id) ?? [],
+      mentions: r.mentions,
+    }));
+  }
 }

@@ -36,6 +36,7 @@ export function createStoredStateLoader(db: PrismaClient): (messageId: string) =
       lastReplyAt: iso(row.last_reply_at),
       reactions: Object.fromEntries(reactions.map((r) => [`${r.emoji}\n${r.user_id}`, { e: r.event_id, p: r.present ? 1 : 0 }])),
       rev: 0,
+      mentions: row.mentions,
     };
     return { state, replyIds: replies.map((r) => r.id) };
   };

@@ -17,11 +17,16 @@ import type {
   RoomMemberResponse,
   RoomSettingsInput,
   MessagesResponse,
+  MyRoom,
+  MyRoomsResponse,
   PasswordChange,
   PublicUser,
   Room,
   RoomResponse,
+  RoomPreferences,
+  RoomPreferencesResponse,
   RoomsResponse,
+  SearchResponse,
   SessionInfo,
   SessionsResponse,
   UploadResponse,
@@ -108,7 +113,7 @@ export function createChatApi(options: ApiClientOptions) {
     /** What this deployment offers (the room assistant, ...); public, asked before or after login. */
     features: () => request<FeaturesResponse>('GET', '/api/features', undefined, false),
     me: async (): Promise<PublicUser> => (await request<MeResponse>('GET', '/api/me')).user,
-    myRooms: async (): Promise<Room[]> => (await request<RoomsResponse>('GET', '/api/rooms')).rooms,
+    myRooms: async (): Promise<MyRoom[]> => (await request<MyRoomsResponse>('GET', '/api/rooms')).rooms,
     publicRooms: async (): Promise<Room[]> => (await request<RoomsResponse>('GET', '/api/rooms/public')).rooms,
     createRoom: async (input: CreateRoomInput): Promise<Room> =>
       (await request<RoomResponse>('POST', '/api/rooms', input)).room,
@@ -164,6 +169,16 @@ export function createChatApi(options: ApiClientOptions) {
       const query = new URLSearchParams({ limit: String(limit) });
       if (before) query.set('before', before);
       return (await request<MessagesResponse>('GET', `${room(roomId)}/messages?${query}`)).messages;
+    },
+    /** My notification preferences for a room. */
+    setPreferences: async (roomId: string, preferences: RoomPreferences): Promise<RoomPreferences> =>
+      (await request<RoomPreferencesResponse>('PUT', `${room(roomId)}/preferences`, preferences)).preferences,
+    /** Full-text search over my rooms (`next` of a page is the `before` of the next one). */
+    search: (q: string, options: { roomId?: string; before?: string } = {}): Promise<SearchResponse> => {
+      const query = new URLSearchParams({ q });
+      if (options.roomId) query.set('roomId', options.roomId);
+      if (options.before) query.set('before', options.before);
+      return request<SearchResponse>('GET', `/api/search?${query}`);
     },
     /** A page of history centred on a message (`around`, a permalink) or starting just after one (`after`). */
     historyPage: async (roomId: string, query: { around?: string; after?: string; limit: number }): Promise<ChatMessage[]> => {

@@ -128,6 +128,38 @@ describe('ChatController', () => {
     expect(controller.getState().readMarkers[ROOM_ID]).toBe(message(4).id);
   });
 
+  it('puts the "New messages" line after the marker the room had when it was opened, and Escape removes it', async () => {
+    const items = new Map<string, string>([[`chat.read.${ann.id}`, JSON.stringify({ [ROOM_ID]: message(1).id })]]);
+    const storage = { getItem: (k: string) => items.get(k) ?? null, setItem: (k: string, v: string) => void items.set(k, v) };
+    connection = new FakeConnection();
+    controller = new ChatController({ me: ann, api: server.api, connection, onUnauthorized: jest.fn(), storage });
+    controller.start();
+    controller.openRoom(ROOM_ID);
+    connection.connect();
+    await until(() => controller.timeline(ROOM_ID).historyLoaded);
+    // Reading the room moved the marker to the newest message; the line stays where reading began.
+    expect(controller.getState().readMarkers[ROOM_ID]).toBe(message(3).id);
+    expect(controller.getState().unreadDivider).toEqual({ roomId: ROOM_ID, afterId: message(1).id });
+    controller.markRoomRead(ROOM_ID);
+    expect(controller.getState().unreadDivider).toBeUndefined();
+    // Another room, read up to its newest message: the line sits after it, so it shows nowhere.
+    controller.openRoom(OTHER_ROOM_ID);
+    expect(controller.getState().unreadDivider).toEqual({ roomId: OTHER_ROOM_ID, afterId: messageId(11) });
+  });
+
+  it('moves the "New messages" line past what my other devices read', async () => {
+    server.rooms[0] = { ...server.rooms[0]!, lastReadId: message(2).id } as Room;
+    const items = new Map<string, string>([[`chat.read.${ann.id}`, JSON.stringify({ [ROOM_ID]: message(1).id })]]);
+    const storage = { getItem: (k: string) => items.get(k) ?? null, setItem: (k: string, v: string) => void items.set(k, v) };
+    connection = new FakeConnection();
+    controller = new ChatController({ me: ann, api: server.api, connection, onUnauthorized: jest.fn(), storage });
+    controller.start();
+    controller.openRoom(ROOM_ID);
+    connection.connect();
+    await until(() => controller.getState().roomsLoaded && controller.timeline(ROOM_ID).historyLoaded);
+    expect(controller.getState().unreadDivider).toEqual({ roomId: ROOM_ID, afterId: message(2).id });
+  });
+
   it('turns one incoming message into one state update, with no storage access on the way', async () => {
     const storage = { getItem: jest.fn(() => null), setItem: jest.fn() };
     connection = new FakeConnection();

@@ -1,5 +1,8 @@
 import type { Attachment, ChatMessage, PublicUser, Room } from '@chat/protocol';
 import type { ChatApi } from '../api/chat-api';
+import type { RoomPreferences, SearchResponse } from '@chat/protocol';
+import { AttentionSync } from '../attention/attention-sync';
+import { defaultPreferences } from '../attention/attention-state';
 import type { RealtimeConnection } from '../realtime/realtime-connection';
 import { pruneReplies } from './assistant-replies';
 import type { ChatState } from './chat-state';
@@ -13,7 +16,7 @@ import { MARKER_WRITE_DELAY_MS, ReadMarkerStorage } from './read-marker-storage'
 import { RoomDirectory } from './room-directory';
 import { EMPTY_TIMELINE, newestId, type Timeline, updateAttachment } from './timeline';
 import { createThrottle, pruneTyping, TYPING_SIGNAL_INTERVAL_MS } from './typing';
-import { countUnread } from './unread';
+import { advanceMarker, countUnread } from './unread';
 
 export type { ChatState, ConnectionState } from './chat-state';
 export { CATCH_UP_MAX_PAGES, PAGE_SIZE } from './history-loader';
@@ -33,6 +36,10 @@ export interface ChatControllerOptions {
   /** How long read markers may wait before they are written to `storage`, in ms. Default 1000. */
   markerWriteDelayMs?: number;
   now?: () => number;
+  /** A message mentions me (`mention:new`): the app may raise a notification. */
+  onMention?: (message: ChatMessage) => void;
+  /** Any new message (the app may notify about DMs while hidden). */
+  onMessage?: (message: ChatMessage) => void;
 }
 
 /**
@@ -47,6 +54,7 @@ export class ChatController {
   private readonly history: HistoryLoader;
   private readonly outbox: Outbox;
   private readonly rooms: RoomDirectory;
+  private readonly attention: AttentionSync;
   private readonly typingThrottles = new Map<string, (now: number) => boolean>();
   /** Per room, the newest message known when the connection dropped: where a catch-up reaches back to. */
   private newestAtDisconnect = new Map<string, string | undefined>();
@@ -67,9 +75,16 @@ export class ChatController {
     this.store = new ChatStore(initialChatState(options.me, this.markers.load()));
     this.history = new HistoryLoader(this.store, options.api, this.reading);
     this.outbox = new Outbox(this.store, options.connection, this.reading, this.now);
-    this.rooms = new RoomDirectory(this.store, options.api, options.connection, (room) => {
-      if (this.everConnected && !this.timeline(room.id).historyLoaded) void this.history.loadNewest(room.id);
-    });
+    this.attention = new AttentionSync(this.store, options.connection, this.reading, options.onMention);
+    this.rooms = new RoomDirectory(
+      this.store,
+      options.api,
+      options.connection,
+      (room) => {
+        if (this.everConnected && !this.timeline(room.id).historyLoaded) void this.history.loadNewest(room.id);
+      },
+      (rooms) => this.attention.receiveRooms(rooms),
+    );
     let saved = this.store.getState().readMarkers;
     this.store.subscribe(() => {
       const { readMarkers } = this.store.getState();
@@ -91,10 +106,11 @@ export class ChatController {
     connection.onDisconnect(() => {
       const { timelines } = this.store.getState();
       this.newestAtDisconnect = new Map(Object.entries(timelines).map(([roomId, timeline]) => [roomId, newestId(timeline)]));
-      commit({ connection: 'reconnecting' });
+      commit((state) => ({ connection: state.connection === 'offline' ? 'offline' : 'reconnecting' }));
     });
     connection.onUnauthorized(() => this.options.onUnauthorized());
     connection.on('message:new', (message) => {
+      this.options.onMessage?.(message);
       if (this.messages.receive(message)) return; // a reply: it lives in its thread
       commit((state) => receiveMessages(state, [message], this.reading));
     });
@@ -116,6 +132,7 @@ export class ChatController {
     connection.on('room:joined', (room) => this.rooms.add(room));
     connection.on('room:left', ({ roomId }) => this.rooms.remove(roomId));
     connection.on('invitation:new', (invitation) => this.rooms.invited(invitation));
+    this.attention.start();
     connection.on('room:updated', ({ room }) => this.rooms.updated(room));
     this.pruneTimer = setInterval(() => {
       commit((state) => ({ typing: pruneTyping(state.typing, this.now()), streaming: pruneReplies(state.streaming, this.now()) }));
@@ -136,6 +153,7 @@ export class ChatController {
   stop(): void {
     this.stopped = true;
     if (this.pruneTimer) clearInterval(this.pruneTimer);
+    this.attention.stop();
     this.options.connection.close();
     this.markers.flush();
     this.store.clear();
@@ -145,6 +163,8 @@ export class ChatController {
     const first = !this.everConnected;
     this.everConnected = true;
     this.store.commit({ connection: 'connected' });
+    // What failed while the link was down goes again, with the same clientMsgId (stored at most once).
+    this.outbox.resendFailed();
     if (first || !recovered) {
       // First connect: the socket now is in all my rooms, so history loaded from here on merges with
       // live messages without a gap. A reconnect the server could not recover: missed messages are
@@ -216,7 +236,14 @@ export class ChatController {
     if (roomId === this.store.getState().activeRoomId) return;
     this.store.commit((state) => {
       const opened = { ...state, activeRoomId: roomId, notice: undefined };
-      return { activeRoomId: roomId, notice: undefined, readMarkers: roomId ? markRead(opened, roomId, this.reading) : state.readMarkers };
+      // The marker before this visit reads anything: the "New messages" line goes after it.
+      const before = roomId ? state.readMarkers[roomId] : undefined;
+      return {
+        activeRoomId: roomId,
+        notice: undefined,
+        unreadDivider: roomId && before ? { roomId, afterId: before } : undefined,
+        readMarkers: roomId ? markRead(opened, roomId, this.reading) : state.readMarkers,
+      };
     });
     if (!roomId) return;
     if (this.everConnected && !this.timeline(roomId).historyLoaded) void this.history.loadNewest(roomId);
@@ -257,10 +284,62 @@ export class ChatController {
     return this.options.api.publicRooms();
   }
 
-  /** Messages from others in a room newer than what I have seen. */
+  /**
+   * Messages from others in a room newer than what I have seen: counted here from the timeline, or the
+   * server's count when it knows more (messages older than the pages this tab loaded).
+   */
   unreadCount(roomId: string): number {
     const state = this.store.getState();
-    return countUnread(this.timeline(roomId).entries, state.readMarkers[roomId], state.me.id);
+    return Math.max(countUnread(this.timeline(roomId).entries, state.readMarkers[roomId], state.me.id), state.attention[roomId]?.serverUnread ?? 0);
+  }
+
+  /** Messages mentioning me since I last read the room. */
+  mentionCount(roomId: string): number {
+    return this.store.getState().attention[roomId]?.mentions ?? 0;
+  }
+
+  /** My notification preferences for a room (the defaults until the server said otherwise). */
+  preferences(roomId: string): RoomPreferences {
+    const state = this.store.getState();
+    const room = state.rooms.find((r) => r.id === roomId);
+    return state.attention[roomId]?.preferences ?? defaultPreferences(room ?? { visibility: 'public' });
+  }
+
+  /** Stores my preferences for a room on the server, then here. Throws ApiError for the caller to show. */
+  async setPreferences(roomId: string, preferences: RoomPreferences): Promise<void> {
+    const stored = await this.options.api.setPreferences(roomId, preferences);
+    this.store.commit((state) => {
+      const current = state.attention[roomId] ?? { serverUnread: 0, mentions: 0, preferences: stored };
+      return { attention: { ...state.attention, [roomId]: { ...current, preferences: stored } } };
+    });
+  }
+
+  /** Full-text search over my rooms (the search dialog). */
+  readonly search = (q: string): Promise<SearchResponse> => this.options.api.search(q);
+
+  /** Marks the room read up to its newest message (Escape), whether or not the tab is looking at it. */
+  markRoomRead(roomId: string): void {
+    this.store.commit((state) => ({
+      readMarkers: advanceMarker(state.readMarkers, roomId, newestId(this.timeline(roomId))),
+      unreadDivider: state.unreadDivider?.roomId === roomId ? undefined : state.unreadDivider,
+    }));
+  }
+
+  /** Loads the open room's history back to its "New messages" line, when that is older than what is loaded. */
+  jumpToUnread(roomId: string): Promise<boolean> {
+    const divider = this.store.getState().unreadDivider;
+    return divider?.roomId === roomId ? this.history.jumpTo(roomId, divider.afterId) : Promise.resolve(false);
+  }
+
+  /** The browser lost the network: say so now, and drop the link rather than wait for the ping timeout. */
+  wentOffline(): void {
+    this.store.commit({ connection: 'offline' });
+    this.options.connection.dropLink();
+  }
+
+  /** The network is back: the link reconnects by itself; until then it is reconnecting. */
+  cameOnline(): void {
+    this.store.commit((state) => (state.connection === 'offline' ? { connection: 'reconnecting' } : {}));
   }
 
   /** The page became visible or hidden: messages arriving in a hidden tab stay unread. */

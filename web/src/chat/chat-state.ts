@@ -1,11 +1,12 @@
 import type { Invitation, PublicUser, Room } from '@chat/protocol';
+import type { AttentionByRoom } from '../attention/attention-state';
 import type { StreamingReplies } from './assistant-replies';
 import type { Timeline } from './timeline';
 import type { TypingState } from './typing';
 import type { ReadMarkers } from './unread';
 
 /** Where the real-time link stands, for the banner. */
-export type ConnectionState = 'connecting' | 'connected' | 'reconnecting';
+export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'offline';
 
 /** Everything the chat UI shows. Replaced (never mutated) on every change. */
 export interface ChatState {
@@ -22,6 +23,13 @@ export interface ChatState {
    */
   readonly historyError: Readonly<Record<string, string | undefined>>;
   readonly readMarkers: ReadMarkers;
+  /**
+   * Where the open room's "New messages" line goes: after this id, the read marker as it stood when the
+   * room was opened (or the server's, if further: read on another device). Absent: nothing was read yet.
+   */
+  readonly unreadDivider?: { readonly roomId: string; readonly afterId: string };
+  /** Per room, the server's counts and my notification preferences (attention/). */
+  readonly attention: AttentionByRoom;
   readonly typing: TypingState;
   /** What the app knows of users' presence: true online, false offline, absent unknown. */
   readonly online: Readonly<Record<string, boolean>>;
@@ -47,6 +55,7 @@ export function initialChatState(me: PublicUser, readMarkers: ReadMarkers): Chat
     loadingOlder: {},
     historyError: {},
     readMarkers,
+    attention: {},
     typing: {},
     online: { [me.id]: true },
     members: {},

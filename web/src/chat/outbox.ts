@@ -38,6 +38,16 @@ export class Outbox {
     void this.deliver(roomId, clientMsgId, entry.body, entry.attachments ?? []);
   }
 
+  /**
+   * Sends again, with their clientMsgIds, my messages that failed for want of a link (UNAVAILABLE: no
+   * answer in time, or the server could not make them durable): called when the connection is back.
+   */
+  resendFailed(): void {
+    for (const [roomId, timeline] of Object.entries(this.store.getState().timelines)) {
+      for (const entry of timeline.entries) if (entry.id === undefined && entry.status === 'failed' && entry.error?.code === 'UNAVAILABLE') this.retry(roomId, entry.clientMsgId);
+    }
+  }
+
   /** Drops a failed message the user gave up on. */
   discard(roomId: string, clientMsgId: string): void {
     this.change(roomId, (timeline) => discardLocal(timeline, clientMsgId));

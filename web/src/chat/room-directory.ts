@@ -1,4 +1,4 @@
-import type { Invitation, Room } from '@chat/protocol';
+import type { Invitation, MyRoom, Room } from '@chat/protocol';
 import type { ChatApi } from '../api/chat-api';
 import type { RealtimeConnection } from '../realtime/realtime-connection';
 import type { ChatStore } from './chat-store';
@@ -14,12 +14,15 @@ export class RoomDirectory {
     private readonly connection: RealtimeConnection,
     /** Called for a room that appeared, so its history loads. */
     private readonly onRoomAdded: (room: Room) => void,
+    /** Called with the rooms as the server listed them (their read state: attention/attention-sync.ts). */
+    private readonly onRefreshed: (rooms: readonly MyRoom[]) => void = () => undefined,
   ) {}
 
   async refresh(): Promise<void> {
     try {
       const rooms = await this.api.myRooms();
       this.store.commit({ rooms: [...rooms].sort(byName), roomsLoaded: true });
+      this.onRefreshed(rooms);
     } catch (error) {
       this.store.commit({ notice: asErrorBody(error, 'Could not load your rooms').message });
     }

@@ -32,6 +32,8 @@ export interface TimelineEntry {
   revision?: number;
   /** Files of the message (uploaded before it was sent). */
   attachments?: Attachment[];
+  /** Who the message mentions (resolved by the server). */
+  mentions?: readonly string[];
 }
 
 /** The messages of one room that this tab knows, and where its history stands. */
@@ -64,6 +66,7 @@ export const sentEntry = (message: ChatMessage, key = message.id): TimelineEntry
   reactions: message.reactions ?? [],
   revision: message.revision,
   ...(message.attachments?.length ? { attachments: message.attachments } : {}),
+  mentions: message.mentions ?? [],
 });
 
 /**

@@ -1,5 +1,5 @@
 import { type AckResult, type ChatClient, type ConnectInfo, createChatClient } from '@chat/client';
-import type { EditMessageInput, MessageRefInput, ReactionInput, SendMessageInput, ServerToClientEvents } from '@chat/protocol';
+import type { EditMessageInput, MessageRefInput, ReactionInput, ReadMarkInput, SendMessageInput, ServerToClientEvents } from '@chat/protocol';
 
 /**
  * What the chat logic needs from the real-time link, narrow enough that tests can drive the logic
@@ -23,6 +23,10 @@ export interface RealtimeConnection {
   startTyping(roomId: string): void;
   /** Who of the room's members is online. */
   listPresence(roomId: string): Promise<AckResult<'presence:list'>>;
+  /** Moves my read marker in a room forward (the server keeps it, for every device). */
+  markRead(input: ReadMarkInput): Promise<AckResult<'room:read'>>;
+  /** The network went away (the browser's `offline`): drop the link now rather than after the ping timeout. */
+  dropLink(): void;
   /** Opens the connection; listeners are registered first, so no event is missed. */
   open(): void;
   close(): void;
@@ -42,6 +46,9 @@ export function clientConnection(client: ChatClient): RealtimeConnection {
     react: (input, add) => client.request(add ? 'reaction:add' : 'reaction:remove', input),
     startTyping: (roomId) => client.signal('typing:start', { roomId }),
     listPresence: (roomId) => client.request('presence:list', { roomId }),
+    markRead: (input) => client.request('room:read', input),
+    // Closing the engine (not the socket) counts as a lost link: Socket.IO reconnects by itself.
+    dropLink: () => void client.socket.io.engine?.close(),
     open: () => client.open(),
     close: () => client.close(),
   };

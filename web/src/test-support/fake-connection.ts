@@ -56,6 +56,17 @@ export class FakeConnection implements RealtimeConnection {
     return { ok: true };
   }
 
+  /** Markers sent with `room:read`, in order; answered ok. */
+  readonly reads: { roomId: string; messageId: string }[] = [];
+  async markRead(input: { roomId: string; messageId: string }): Promise<Ack<{ lastReadId: string }>> {
+    this.reads.push(input);
+    return { ok: true, lastReadId: input.messageId };
+  }
+  dropped = 0;
+  dropLink(): void {
+    this.dropped++;
+  }
+
   async listPresence(): Promise<Ack<{ online: PublicUser[] }>> {
     return { ok: true, online: this.online };
   }

@@ -2,6 +2,9 @@ import type { PublicUser } from '@chat/protocol';
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { ChatApi } from '../api/chat-api';
 import { FileLinks, FileUploads } from './attachments';
+import { MentionContext } from '../attention/mention-context';
+import { createNotifier, notificationsAskable, setFaviconCount } from '../attention/notifier';
+import { SearchDialog } from '../attention/search-dialog';
 import { ChatController } from '../chat/chat-controller';
 import { EMPTY_TIMELINE } from '../chat/timeline';
 import { typingUsers } from '../chat/typing';
@@ -17,7 +20,7 @@ import { RoomSettingsDialog } from '../rooms/settings-dialog';
 import { BrowseRoomsDialog, CreateRoomDialog, UsernameDialog } from './room-dialogs';
 import { Sidebar } from './sidebar';
 import { useChatState } from './use-chat-state';
-import { type HashRoute, useHashRoute } from './use-hash-route';
+import { type HashRoute, messageHref, useHashRoute } from './use-hash-route';
 
 /** What the signed-in part of the app runs on. */
 export interface ChatAppProps {
@@ -28,14 +31,32 @@ export interface ChatAppProps {
   onUnauthorized: () => void;
 }
 
-type OpenDialog = 'create' | 'browse' | 'direct' | 'invite' | 'account' | 'members' | 'settings' | 'leave' | undefined;
+type OpenDialog = 'create' | 'browse' | 'direct' | 'invite' | 'account' | 'members' | 'settings' | 'leave' | 'search' | undefined;
 
 /** The signed-in app: creates the chat controller for the session and lays out sidebar and room. */
 export function ChatApp(props: ChatAppProps) {
   const [controller, setController] = useState<ChatController>();
   const { me, api, openConnection, onUnauthorized } = props;
   useEffect(() => {
-    const created = new ChatController({ me, api, connection: openConnection(), onUnauthorized, storage: localStorage });
+    // The notifier asks the controller, which is created with it: one holder for both.
+    const held: { controller?: ChatController } = {};
+    const notify = createNotifier({
+      me,
+      room: (roomId) => held.controller?.getState().rooms.find((r) => r.id === roomId),
+      preferences: (roomId) => held.controller!.preferences(roomId),
+      // The message's permalink: the room opens with the history around it, the message flashed.
+      open: (message) => void (window.location.hash = messageHref(message)),
+    });
+    const created = new ChatController({
+      me,
+      api,
+      connection: openConnection(),
+      onUnauthorized,
+      storage: localStorage,
+      onMention: (message) => notify(message, true),
+      onMessage: (message) => notify(message, message.mentions?.includes(me.id) ?? false),
+    });
+    held.controller = created;
     created.start();
     setController(created);
     return () => created.stop();
@@ -71,12 +92,42 @@ function ChatLayout({ controller, api, onLogout, account }: { controller: ChatCo
     return () => document.removeEventListener('visibilitychange', onVisibility);
   }, [controller]);
 
+  // The browser knows first when the network goes: the banner says so at once (the ping catches the rest).
+  useEffect(() => {
+    const offline = () => controller.wentOffline();
+    const online = () => controller.cameOnline();
+    if (!navigator.onLine) offline();
+    window.addEventListener('offline', offline);
+    window.addEventListener('online', online);
+    return () => {
+      window.removeEventListener('offline', offline);
+      window.removeEventListener('online', online);
+    };
+  }, [controller]);
+
   const activeRoom = state.rooms.find((r) => r.id === state.activeRoomId);
-  const unreadTotal = state.rooms.reduce((sum, r) => sum + controller.unreadCount(r.id), 0);
+  // Ctrl/Cmd+K searches; Escape (outside dialogs and fields that use it) marks the open room read.
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === 'k') {
+        event.preventDefault();
+        setDialog('search');
+      } else if (event.key === 'Escape' && !event.defaultPrevented && state.activeRoomId && !document.querySelector('dialog[open]')) {
+        controller.markRoomRead(state.activeRoomId);
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [controller, state.activeRoomId]);
+  const counted = (roomId: string) => !controller.preferences(roomId).muted;
+  const unreadTotal = state.rooms.reduce((sum, r) => sum + (counted(r.id) ? controller.unreadCount(r.id) : 0), 0);
+  const mentionTotal = state.rooms.reduce((sum, r) => sum + (counted(r.id) ? controller.mentionCount(r.id) : 0), 0);
   useEffect(() => {
     const base = activeRoom ? `${activeRoom.visibility === 'direct' ? '' : '#'}${activeRoom.name} · Chat` : 'Chat';
     document.title = unreadTotal > 0 ? `(${unreadTotal}) ${base}` : base;
-  }, [activeRoom, unreadTotal]);
+    setFaviconCount(mentionTotal > 0 ? mentionTotal : unreadTotal);
+  }, [activeRoom, unreadTotal, mentionTotal]);
+  const [askNotifications, setAskNotifications] = useState(notificationsAskable);
 
   const onlineMembers = useMemo(() => {
     if (!activeRoom) return [];
@@ -91,6 +142,7 @@ function ChatLayout({ controller, api, onLogout, account }: { controller: ChatCo
   };
 
   return (
+    <MentionContext.Provider value={state.me}>
     <div className="app" data-view={activeRoom ? 'room' : 'list'}>
       <ConnectionBanner state={state.connection} />
       <Sidebar
@@ -99,6 +151,11 @@ function ChatLayout({ controller, api, onLogout, account }: { controller: ChatCo
         roomsLoaded={state.roomsLoaded}
         activeRoomId={state.activeRoomId}
         unreadCount={(roomId) => controller.unreadCount(roomId)}
+        mentionCount={(roomId) => controller.mentionCount(roomId)}
+        isMuted={(roomId) => controller.preferences(roomId).muted}
+        onEnableNotifications={
+          askNotifications ? () => void Notification.requestPermission().then(() => setAskNotifications(notificationsAskable())) : undefined
+        }
         onCreateRoom={() => setDialog('create')}
         onBrowseRooms={() => setDialog('browse')}
         onDirectMessage={() => setDialog('direct')}
@@ -150,6 +207,8 @@ function ChatLayout({ controller, api, onLogout, account }: { controller: ChatCo
             members={state.members[activeRoom.id]}
             onEdited={controller.showEdited}
             focus={focus?.roomId === activeRoom.id ? focus : undefined}
+            dividerAfter={state.unreadDivider?.roomId === activeRoom.id ? state.unreadDivider.afterId : undefined}
+            onJumpToUnread={() => void controller.jumpToUnread(activeRoom.id)}
             onInvite={() => setDialog('invite')}
             onMembers={() => setDialog('members')}
             onSettings={() => setDialog('settings')}
@@ -196,6 +255,17 @@ function ChatLayout({ controller, api, onLogout, account }: { controller: ChatCo
           onDone={closeDialog}
         />
       )}
+      {dialog === 'search' && (
+        <SearchDialog
+          search={controller.search}
+          rooms={state.rooms}
+          onClose={closeDialog}
+          onOpen={(result) => {
+            setDialog(undefined);
+            window.location.hash = messageHref(result.message);
+          }}
+        />
+      )}
       {dialog === 'members' && activeRoom && <MembersDialog api={api} room={activeRoom} me={state.me} onClose={closeDialog} />}
       {dialog === 'settings' && activeRoom && <RoomSettingsDialog api={api} room={activeRoom} me={state.me} onClose={closeDialog} />}
       {dialog === 'leave' && activeRoom && (
@@ -222,6 +292,7 @@ function ChatLayout({ controller, api, onLogout, account }: { controller: ChatCo
         />
       )}
     </div>
+    </MentionContext.Provider>
   );
 }
 

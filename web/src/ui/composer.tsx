@@ -1,5 +1,7 @@
-import { type Attachment, LIMITS } from '@chat/protocol';
-import { useContext, useId, useRef, useState, type ClipboardEvent, type DragEvent, type FormEvent, type KeyboardEvent } from 'react';
+import { type Attachment, LIMITS, type PublicUser } from '@chat/protocol';
+import { useContext, useEffect, useId, useRef, useState, type ClipboardEvent, type DragEvent, type FormEvent, type KeyboardEvent } from 'react';
+import { loadDraft, saveDraft } from '../attention/drafts';
+import { completeMention, mentionQuery, mentionSuggestions } from '../attention/mention-autocomplete';
 import { formatBytes } from '../files/upload-file';
 import { FileUploads } from './attachments';
 import { useUploads } from './use-uploads';
@@ -21,20 +23,48 @@ export interface ComposerProps {
   onTyping: () => void;
   /** Up-arrow in an empty box: edit my last message. */
   onEditLast?: () => void;
+  /** Where the unsent text is kept between room switches and reloads (none: not kept). */
+  draftKey?: string;
+  /** The room's members, for the `@` autocomplete (and my id, never suggested). */
+  members?: readonly PublicUser[];
+  myId?: string;
 }
 
 /** The message box: Enter sends, Shift+Enter starts a new line. */
-export function Composer({ roomName, roomId, assistantName, onSend, onTyping, onEditLast }: ComposerProps) {
+export function Composer({ roomName, roomId, assistantName, onSend, onTyping, onEditLast, draftKey, members, myId = '' }: ComposerProps) {
   const api = useContext(FileUploads);
   // Hooks run unconditionally; without a room (a thread's composer) nothing can be attached.
   const files = useUploads(api ?? { createUpload: () => Promise.reject(new Error('uploads are not available')) }, roomId ?? '');
   const attachable = roomId !== undefined && api !== undefined;
   const fileInput = useRef<HTMLInputElement>(null);
   const [dragging, setDragging] = useState(false);
-  const [text, setText] = useState('');
+  const [text, setTextState] = useState(() => loadDraft(draftKey));
   const [problem, setProblem] = useState<string>();
+  const [caret, setCaret] = useState(0);
+  const [picked, setPicked] = useState(0);
   const input = useRef<HTMLTextAreaElement>(null);
+  const pendingCaret = useRef<number | undefined>(undefined);
   const id = useId();
+  const setText = (next: string) => {
+    setTextState(next);
+    saveDraft(draftKey, next);
+  };
+  const query = members ? mentionQuery(text, caret) : undefined;
+  const suggestions = query ? mentionSuggestions(members ?? [], query.query, myId) : [];
+  useEffect(() => {
+    if (pendingCaret.current === undefined || !input.current) return;
+    input.current.setSelectionRange(pendingCaret.current, pendingCaret.current);
+    pendingCaret.current = undefined;
+  });
+  const complete = (name: string) => {
+    if (!query) return;
+    const done = completeMention(text, query.start, caret, name);
+    setText(done.text);
+    setCaret(done.caret);
+    pendingCaret.current = done.caret;
+    setPicked(0);
+    input.current?.focus();
+  };
 
   const resize = (el: HTMLTextAreaElement) => {
     el.style.height = 'auto';
@@ -56,6 +86,18 @@ export function Composer({ roomName, roomId, assistantName, onSend, onTyping, on
   };
 
   const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
+    if (suggestions.length > 0) {
+      if (event.key === 'ArrowDown' || event.key === 'ArrowUp') {
+        event.preventDefault();
+        setPicked((p) => (p + (event.key === 'ArrowDown' ? 1 : suggestions.length - 1)) % suggestions.length);
+        return;
+      }
+      if ((event.key === 'Enter' || event.key === 'Tab') && !event.shiftKey && !event.nativeEvent.isComposing) {
+        event.preventDefault();
+        complete(suggestions[Math.min(picked, suggestions.length - 1)]!);
+        return;
+      }
+    }
     if (event.key === 'ArrowUp' && text === '' && onEditLast) {
       event.preventDefault();
       onEditLast();
@@ -150,14 +192,37 @@ export function Composer({ roomName, roomId, assistantName, onSend, onTyping, on
         placeholder={`Message ${roomName}`}
         aria-describedby={problem ? `${id}-problem` : `${id}-hint`}
         aria-invalid={problem ? true : undefined}
+        aria-autocomplete={members ? 'list' : undefined}
+        aria-controls={suggestions.length > 0 ? `${id}-mentions` : undefined}
+        aria-activedescendant={suggestions.length > 0 ? `${id}-mention-${Math.min(picked, suggestions.length - 1)}` : undefined}
+        onSelect={(event) => setCaret(event.currentTarget.selectionStart)}
         onChange={(event) => {
           setText(event.target.value);
+          setCaret(event.target.selectionStart);
           setProblem(undefined);
           resize(event.target);
           if (event.target.value.trim()) onTyping();
         }}
         onKeyDown={onKeyDown}
       />
+      {suggestions.length > 0 && (
+        <ul id={`${id}-mentions`} className="mention-suggestions" role="listbox" aria-label="Mention someone">
+          {suggestions.map((name, index) => (
+            <li
+              key={name}
+              id={`${id}-mention-${index}`}
+              role="option"
+              aria-selected={index === Math.min(picked, suggestions.length - 1)}
+              onMouseDown={(event) => {
+                event.preventDefault();
+                complete(name);
+              }}
+            >
+              @{name}
+            </li>
+          ))}
+        </ul>
+      )}
       <button type="submit" className="button button--primary" disabled={!canSend || left < 0}>
         Send
       </button>

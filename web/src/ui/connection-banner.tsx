@@ -6,7 +6,11 @@ export function ConnectionBanner({ state }: { state: ConnectionState }) {
   return (
     <div className={`banner banner--${state}`} role="status" aria-live="polite">
       <span className="spinner" aria-hidden="true" />
-      {state === 'reconnecting' ? 'Connection lost. Reconnecting…' : 'Connecting…'}
+      {state === 'offline'
+        ? 'You are offline. Messages will be sent when the connection is back.'
+        : state === 'reconnecting'
+          ? 'Connection lost. Reconnecting…'
+          : 'Connecting…'}
     </div>
   );
 }

@@ -15,7 +15,7 @@ export const markdownReady = (): Promise<void> => load().then(() => undefined);
  * A message body as Markdown, rendered once the renderer's chunk is here; until then (the first moment
  * after login) the plain text, as React text: nothing the sender typed is interpreted either way.
  */
-export function LazyMarkdown({ body }: { body: string }) {
+export function LazyMarkdown({ body, mentions }: { body: string; mentions?: readonly string[] }) {
   return (
     <Suspense
       fallback={
@@ -24,7 +24,7 @@ export function LazyMarkdown({ body }: { body: string }) {
         </div>
       }
     >
-      <Loaded body={body} />
+      <Loaded body={body} mentions={mentions} />
     </Suspense>
   );
 }

@@ -97,7 +97,7 @@ export function MessageItem({ entry, startsGroup, mine, onRetry, onDiscard, inTh
         <MessageEditor messageId={target.id} body={entry.body} />
       ) : (
         <div className="message__body" dir="auto">
-          {entry.body && <LazyMarkdown body={entry.body} />}
+          {entry.body && <LazyMarkdown body={entry.body} mentions={entry.mentions} />}
           {entry.editedAt && (
             <span className="message__edited muted" title={`edited ${formatFullTime(new Date(entry.editedAt))}`}>
               {' '}

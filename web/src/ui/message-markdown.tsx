@@ -1,9 +1,11 @@
-import { memo } from 'react';
+import { memo, useContext, useMemo } from 'react';
 import Markdown, { type Components } from 'react-markdown';
 import remarkGfm from 'remark-gfm';
+import { MentionContext } from '../attention/mention-context';
+import { remarkMentions } from '../attention/remark-mentions';
 
 /** The Markdown a message may use; anything else (headings, images, tables) shows its text only. */
-const ALLOWED = ['p', 'strong', 'em', 'del', 'code', 'pre', 'blockquote', 'ul', 'ol', 'li', 'a', 'br'];
+const ALLOWED = ['p', 'strong', 'em', 'del', 'code', 'pre', 'blockquote', 'ul', 'ol', 'li', 'a', 'br', 'span'];
 
 interface MdNode {
   type: string;
@@ -37,10 +39,16 @@ const components: Components = {
  * block quotes, lists and links (web addresses autolinked, GitHub style). Rendered to React elements
  * by react-markdown with raw HTML off: no HTML the sender typed is ever interpreted.
  */
-export const MessageMarkdown = memo(function MessageMarkdown({ body }: { body: string }) {
+export const MessageMarkdown = memo(function MessageMarkdown({ body, mentions }: { body: string; mentions?: readonly string[] }) {
+  const reader = useContext(MentionContext);
+  // Mentions as the server resolved them (`span` is allowed for these only: raw HTML is text).
+  const highlight = useMemo(
+    () => (reader ? remarkMentions({ me: reader.username, mentionsMe: mentions?.includes(reader.id) ?? false, resolved: (mentions?.length ?? 0) > 0 }) : undefined),
+    [reader, mentions],
+  );
   return (
     <div className="markdown">
-      <Markdown remarkPlugins={[remarkGfm, htmlAsText]} allowedElements={ALLOWED} unwrapDisallowed components={components} skipHtml={false}>
+      <Markdown remarkPlugins={highlight ? [remarkGfm, htmlAsText, highlight] : [remarkGfm, htmlAsText]} allowedElements={ALLOWED} unwrapDisallowed components={components} skipHtml={false}>
         {body}
       </Markdown>
     </div>

@@ -39,6 +39,9 @@ export interface RoomViewProps {
   members?: readonly PublicUser[];
   /** Shows an edited top-level message at once. */
   onEdited?: (message: ChatMessage) => void;
+  /** The "New messages" line goes after this id (see MessageList). */
+  dividerAfter?: string;
+  onJumpToUnread?: () => void;
   /** A permalink's message, once its page is loaded: flashed, and for a reply its thread opened. */
   focus?: { messageId: string; threadId?: string };
 }
@@ -155,11 +158,25 @@ export function RoomView(props: RoomViewProps) {
             onLoadOlder={props.onLoadOlder}
             onRetry={props.onRetry}
             onDiscard={props.onDiscard}
+            // A permalink lands on its message; the line would pull the view elsewhere.
+            dividerAfter={props.focus ? undefined : props.dividerAfter}
+            onJumpToUnread={props.onJumpToUnread}
           />
           <div className="typing" aria-live="polite">
             {describeTyping(typing)}
           </div>
-          <Composer key={room.id} roomId={room.id} roomName={title} assistantName={props.assistantName} onSend={props.onSend} onTyping={props.onTyping} onEditLast={editLast} />
+          <Composer
+            key={room.id}
+            roomId={room.id}
+            roomName={title}
+            assistantName={props.assistantName}
+            onSend={props.onSend}
+            onTyping={props.onTyping}
+            onEditLast={editLast}
+            draftKey={`${props.me.id}.${room.id}`}
+            members={props.members}
+            myId={props.me.id}
+          />
         </section>
         {threadId && props.messages && (
           <ThreadPanel

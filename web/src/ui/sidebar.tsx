@@ -10,6 +10,12 @@ export interface SidebarProps {
   roomsLoaded: boolean;
   activeRoomId?: string;
   unreadCount: (roomId: string) => number;
+  /** Messages mentioning me since I read the room (a badge of its own); none by default. */
+  mentionCount?: (roomId: string) => number;
+  /** A muted room shows a dot instead of its count. */
+  isMuted?: (roomId: string) => boolean;
+  /** Shown while the browser may still be asked for notifications (permission "default"). */
+  onEnableNotifications?: () => void;
   onCreateRoom: () => void;
   onBrowseRooms: () => void;
   onDirectMessage: () => void;
@@ -31,7 +37,7 @@ function LockIcon() {
   );
 }
 
-function RoomLink({ room, active, unread }: { room: Room; active: boolean; unread: number }) {
+function RoomLink({ room, active, unread, mentions = 0, muted = false }: { room: Room; active: boolean; unread: number; mentions?: number; muted?: boolean }) {
   return (
     <li>
       <a
@@ -44,7 +50,18 @@ function RoomLink({ room, active, unread }: { room: Room; active: boolean; unrea
         </span>
         <span className="room-link__name">{room.name}</span>
         {room.visibility === 'private' && <span className="visually-hidden"> (private)</span>}
-        {unread > 0 && (
+        {mentions > 0 && !muted && (
+          <span className="badge badge--mention">
+            @{formatUnread(mentions)}
+            <span className="visually-hidden"> {mentions === 1 ? 'mention' : 'mentions'}</span>
+          </span>
+        )}
+        {unread > 0 && muted && (
+          <span className="unread-dot" title="New messages (muted)">
+            <span className="visually-hidden">new messages, muted</span>
+          </span>
+        )}
+        {unread > 0 && !muted && (
           <span className="badge">
             {formatUnread(unread)}
             <span className="visually-hidden"> unread</span>
@@ -58,6 +75,16 @@ function RoomLink({ room, active, unread }: { room: Room; active: boolean; unrea
 /** My rooms, archived rooms apart, and direct conversations with unread counts, and the ways to add more. */
 export function Sidebar(props: SidebarProps) {
   const { me, rooms, roomsLoaded, activeRoomId, unreadCount } = props;
+  const link = (room: Room) => (
+    <RoomLink
+      key={room.id}
+      room={room}
+      active={room.id === activeRoomId}
+      unread={unreadCount(room.id)}
+      mentions={props.mentionCount?.(room.id)}
+      muted={props.isMuted?.(room.id)}
+    />
+  );
   // Archived rooms are read-only: they leave the room list for a section of their own below it.
   const channels = rooms.filter((r) => r.visibility !== 'direct' && !r.archivedAt);
   const archived = rooms.filter((r) => r.visibility !== 'direct' && r.archivedAt);
@@ -78,6 +105,11 @@ export function Sidebar(props: SidebarProps) {
         <button type="button" className="button button--small" onClick={props.onLogout}>
           Log out
         </button>
+        {props.onEnableNotifications && (
+          <button type="button" className="button button--small" onClick={props.onEnableNotifications}>
+            Enable notifications
+          </button>
+        )}
       </div>
       <nav className="sidebar__nav" aria-label="Rooms">
         <InvitationList
@@ -99,9 +131,7 @@ export function Sidebar(props: SidebarProps) {
           <p className="sidebar__empty">No rooms yet.</p>
         ) : (
           <ul aria-labelledby="rooms-heading">
-            {channels.map((room) => (
-              <RoomLink key={room.id} room={room} active={room.id === activeRoomId} unread={unreadCount(room.id)} />
-            ))}
+            {channels.map(link)}
           </ul>
         )}
         <button type="button" className="link-button sidebar__action" onClick={props.onBrowseRooms}>
@@ -113,9 +143,7 @@ export function Sidebar(props: SidebarProps) {
               <h2 id="archived-heading">Archived</h2>
             </div>
             <ul aria-labelledby="archived-heading" className="sidebar__archived">
-              {archived.map((room) => (
-                <RoomLink key={room.id} room={room} active={room.id === activeRoomId} unread={unreadCount(room.id)} />
-              ))}
+              {archived.map(link)}
             </ul>
           </>
         )}
@@ -135,9 +163,7 @@ export function Sidebar(props: SidebarProps) {
           <p className="sidebar__empty">No conversations yet.</p>
         ) : (
           <ul aria-labelledby="directs-heading">
-            {directs.map((room) => (
-              <RoomLink key={room.id} room={room} active={room.id === activeRoomId} unread={unreadCount(room.id)} />
-            ))}
+            {directs.map(link)}
           </ul>
         )}
       </nav>

@@ -1,0 +1,81 @@
+import type { PrismaClient } from '@chat/db';
+import { type MyRoom, type NotifyLevel, type Room, type RoomPreferences, UNREAD_COUNT_CAP } from '@chat/protocol';
+import type { RecentMarkers } from './recent-markers';
+
+/** What the REST routes and the socket handlers of attention share. */
+export interface AttentionDeps {
+  store: AttentionStore;
+  markers: RecentMarkers;
+}
+
+/** Read state, counts and preferences in PostgreSQL (the persister writes markers and mentions). */
+export interface AttentionStore {
+  /**
+   * My rooms with my read state: the marker is the newest of PostgreSQL's and `recent` (Redis), and
+   * counts start after it, or after I joined for a room I never read. Bounded: one index range per room
+   * (`unreadCount` stops at UNREAD_COUNT_CAP), never a scan of history.
+   */
+  withAttention(userId: string, rooms: readonly Room[], recent: readonly (string | undefined)[]): Promise<MyRoom[]>;
+  /** Stores my preferences for a room (the caller checked membership). */
+  setPreferences(userId: string, roomId: string, preferences: RoomPreferences): Promise<void>;
+  /** Which of `userIds` want no notification from the room (notify "none", or muted). */
+  quietUsers(roomId: string, userIds: readonly string[]): Promise<Set<string>>;
+}
+
+interface StateRow {
+  room_id: string;
+  last_read_id: string | null;
+  unread: number;
+  mentions: number;
+  notify: NotifyLevel | null;
+  muted: boolean | null;
+}
+
+/** DMs notify about every message by default, other rooms about mentions. */
+export const defaultNotify = (room: Pick<Room, 'visibility'>): NotifyLevel => (room.visibility === 'direct' ? 'all' : 'mentions');
+
+export function createAttentionStore(db: PrismaClient): AttentionStore {
+  return {
+    async withAttention(userId, rooms, recent) {
+      if (rooms.length === 0) return [];
+      const rows = await db.$queryRaw<StateRow[]>`
+        SELECT x.room_id::text, greatest(rm.last_read_id, x.recent)::text AS last_read_id,
+               (SELECT count(*)::int FROM (SELECT 1 FROM messages msg
+                  WHERE msg.room_id = x.room_id AND msg.parent_id IS NULL AND msg.deleted_at IS NULL
+                    AND msg.id > b.floor AND msg.sender_id <> ${userId}::uuid
+                  LIMIT ${UNREAD_COUNT_CAP}) AS u) AS unread,
+               (SELECT count(*)::int FROM (SELECT 1 FROM message_mentions mm
+                  WHERE mm.user_id = ${userId}::uuid AND mm.room_id = x.room_id AND mm.message_id > b.floor
+                  LIMIT ${UNREAD_COUNT_CAP}) AS n) AS mentions,
+               p.notify, p.muted
+          FROM unnest(${rooms.map((r) => r.id)}::uuid[], ${rooms.map((_, i) => recent[i] ?? null)}::uuid[]) AS x(room_id, recent)
+          JOIN memberships m ON m.room_id = x.room_id AND m.user_id = ${userId}::uuid
+          LEFT JOIN read_markers rm ON rm.user_id = ${userId}::uuid AND rm.room_id = x.room_id
+          LEFT JOIN room_preferences p ON p.user_id = ${userId}::uuid AND p.room_id = x.room_id
+          CROSS JOIN LATERAL (SELECT greatest(rm.last_read_id, x.recent, uuidv7_floor(m.joined_at)) AS floor) AS b`;
+      const byRoom = new Map(rows.map((r) => [r.room_id, r]));
+      return rooms.map((room) => {
+        const row = byRoom.get(room.id);
+        return {
+          ...room,
+          lastReadId: row?.last_read_id ?? null,
+          unreadCount: row?.unread ?? 0,
+          mentionCount: row?.mentions ?? 0,
+          preferences: { notify: row?.notify ?? defaultNotify(room), muted: row?.muted ?? false },
+        };
+      });
+    },
+    async setPreferences(userId, roomId, { notify, muted }) {
+      await db.$executeRaw`
+        INSERT INTO room_preferences (user_id, room_id, notify, muted) VALUES (${userId}::uuid, ${roomId}::uuid, ${notify}, ${muted})
+        ON CONFLICT (user_id, room_id) DO UPDATE SET notify = EXCLUDED.notify, muted = EXCLUDED.muted`;
+    },
+    async quietUsers(roomId, userIds) {
+      if (userIds.length === 0) return new Set();
+      const rows = await db.$queryRaw<{ user_id: string }[]>`
+        SELECT user_id::text FROM room_preferences
+         WHERE room_id = ${roomId}::uuid AND user_id = ANY(${[...userIds]}::uuid[]) AND (notify = 'none' OR muted)`;
+      return new Set(rows.map((r) => r.user_id));
+    },
+  };
+}
