@@ -5,34 +5,16 @@
  * the message written meanwhile is delivered once when the network is back.
  */
 import axe from 'axe-core';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { contextOnGateway, launchBrowser, messageLog, sendMessage, signUp, startChat, uniqueUsername, waitForMessage, waitForPersisted } from './browser-support';
+import type { Page } from 'playwright-core';
+import { messageLog, sendMessage, signUp, uniqueUsername, useBrowserChat, waitForMessage, waitForPersisted } from './browser-support';
 
 const PASSWORD = 'correct horse battery';
 const TEST_TIMEOUT_MS = 120_000;
 
 describe('attention in the browser', () => {
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
-  let stopChat: (() => Promise<void>) | undefined;
+  const chat = useBrowserChat();
 
-  beforeAll(async () => {
-    stopChat = await startChat();
-    browser = await launchBrowser();
-  }, 120_000);
-
-  afterAll(async () => {
-    for (const context of contexts) await context.close();
-    await browser?.close();
-    await stopChat?.();
-  });
-
-  async function userOn(gateway: 'g1' | 'g2', colorScheme: 'light' | 'dark' = 'light') {
-    const context = await contextOnGateway(browser, gateway, undefined, colorScheme);
-    contexts.push(context);
-    const page = await context.newPage();
-    return { context, page };
-  }
+  const userOn = (gateway: 'g1' | 'g2', colorScheme: 'light' | 'dark' = 'light') => chat.userOn(gateway, { colorScheme });
 
   /** Ann creates a private room and invites Bob, who accepts: both have it open. */
   async function roomOfTwo(ann: Page, bob: Page, bobName: string) {

@@ -66,6 +66,50 @@ export async function contextOnGateway(
   return context;
 }
 
+/** A user of a {@link useBrowserChat} suite: a context pinned to a gateway, its page, and the page's errors. */
+export interface BrowserUser {
+  context: BrowserContext;
+  page: Page;
+  errors: string[];
+}
+
+/**
+ * The setup every browser suite shares: a system (see {@link startChat}) and Chromium for the suite,
+ * closed after it with every context opened through it. Call at the top of a `describe`.
+ */
+export function useBrowserChat(options: { thumbnails?: boolean } = {}) {
+  let browser: Browser | undefined;
+  let stopChat: (() => Promise<void>) | undefined;
+  const contexts: BrowserContext[] = [];
+
+  beforeAll(async () => {
+    stopChat = await startChat(options);
+    browser = await launchBrowser();
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const context of contexts) await context.close();
+    await browser?.close();
+    await stopChat?.();
+  });
+
+  const newContext = async (gateway: 'g1' | 'g2', viewport?: { width: number; height: number }, colorScheme?: 'light' | 'dark'): Promise<BrowserContext> => {
+    const context = await contextOnGateway(browser!, gateway, viewport, colorScheme);
+    contexts.push(context);
+    return context;
+  };
+
+  return {
+    newContext,
+    /** A new user's context and page, nginx sending them to `gateway`. */
+    async userOn(gateway: 'g1' | 'g2', o: { viewport?: { width: number; height: number }; colorScheme?: 'light' | 'dark' } = {}): Promise<BrowserUser> {
+      const context = await newContext(gateway, o.viewport, o.colorScheme);
+      const page = await context.newPage();
+      return { context, page, errors: collectPageErrors(page) };
+    },
+  };
+}
+
 /** Which gateway answers this context's API requests (the header is on errors too, so no login is needed). */
 export async function apiGateway(context: BrowserContext): Promise<string> {
   const response = await context.request.get(`${BASE_URL}/api/me`);

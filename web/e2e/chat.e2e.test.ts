@@ -7,23 +7,19 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { AuthResponse, ClientToServerEvents, RoomResponse, ServerToClientEvents } from '@chat/protocol';
-import type { Browser, BrowserContext } from 'playwright-core';
 import { io, type Socket } from 'socket.io-client';
 import {
-  BASE_URL,
-  SCREENSHOT_DIR,
   api,
   apiGateway,
-  collectPageErrors,
-  contextOnGateway,
+  BASE_URL,
   cuttableSocket,
-  launchBrowser,
   messageLog,
   reconnectingBanner,
+  SCREENSHOT_DIR,
   sendMessage,
   signUp,
-  startChat,
   uniqueUsername,
+  useBrowserChat,
   waitForChat,
   waitForMessage,
   waitForPersisted,
@@ -35,27 +31,11 @@ const SCRIPT_INJECTION = '<script>window.__pwned = 1</script><img src=x onerror=
 const TEST_TIMEOUT_MS = 120_000;
 
 describe('chat in the browser', () => {
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
-
-  let stopChat: (() => Promise<void>) | undefined;
-
-  beforeAll(async () => {
-    stopChat = await startChat();
-    browser = await launchBrowser();
-  }, 120_000);
-
-  afterAll(async () => {
-    for (const context of contexts) await context.close();
-    await browser?.close();
-    await stopChat?.();
-  });
+  const chat = useBrowserChat();
 
   async function userOn(gateway: 'g1' | 'g2', viewport?: { width: number; height: number }, colorScheme?: 'light' | 'dark') {
-    const context = await contextOnGateway(browser, gateway, viewport, colorScheme);
-    contexts.push(context);
-    const page = await context.newPage();
-    return { context, page, errors: collectPageErrors(page), socketGateways: await watchSocketGateways(page) };
+    const user = await chat.userOn(gateway, { viewport, colorScheme });
+    return { ...user, socketGateways: await watchSocketGateways(user.page) };
   }
 
   it(

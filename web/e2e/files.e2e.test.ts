@@ -5,9 +5,9 @@
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import sharp from 'sharp';
-import { SCREENSHOT_DIR, collectPageErrors, contextOnGateway, launchBrowser, messageLog, signUp, startChat, uniqueUsername, waitForMessage } from './browser-support';
+import { messageLog, SCREENSHOT_DIR, signUp, uniqueUsername, useBrowserChat, waitForMessage } from './browser-support';
 
 const PASSWORD = 'correct horse battery';
 const PDF = Buffer.concat([Buffer.from('%PDF-1.4\n% a test document\n'), Buffer.alloc(2000, 0x20), Buffer.from('\n%%EOF\n')]);
@@ -19,28 +19,10 @@ const picture = (width: number, height: number, background: string) =>
     .toBuffer();
 
 describe('files in the browser', () => {
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
-  let stopChat: (() => Promise<void>) | undefined;
+  // With the thumbnail worker: Bob's previews become thumbnails live (attachment:updated).
+  const chat = useBrowserChat({ thumbnails: true });
 
-  beforeAll(async () => {
-    // With the thumbnail worker: Bob's previews become thumbnails live (attachment:updated).
-    stopChat = await startChat({ thumbnails: true });
-    browser = await launchBrowser();
-  }, 120_000);
-
-  afterAll(async () => {
-    for (const context of contexts) await context.close();
-    await browser?.close();
-    await stopChat?.();
-  });
-
-  async function userOn(gateway: 'g1' | 'g2') {
-    const context = await contextOnGateway(browser, gateway);
-    contexts.push(context);
-    const page = await context.newPage();
-    return { context, page, errors: collectPageErrors(page) };
-  }
+  const userOn = (gateway: 'g1' | 'g2') => chat.userOn(gateway);
 
   /** Slows the page's uploads so the progress bar can be seen (Chromium's network emulation). */
   async function throttleUploads(context: BrowserContext, page: Page, bytesPerSecond: number) {

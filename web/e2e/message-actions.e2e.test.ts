@@ -5,34 +5,16 @@
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import crypto from 'node:crypto';
-import { BASE_URL, SCREENSHOT_DIR, api, collectPageErrors, contextOnGateway, launchBrowser, messageLog, sendMessage, signUp, startChat, uniqueUsername, waitForChat, waitForMessage } from './browser-support';
+import { api, BASE_URL, messageLog, SCREENSHOT_DIR, sendMessage, signUp, uniqueUsername, useBrowserChat, waitForChat, waitForMessage } from './browser-support';
 
 const PASSWORD = 'correct horse battery';
 
 describe('message actions in the browser', () => {
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
-  let stopChat: (() => Promise<void>) | undefined;
+  const chat = useBrowserChat();
 
-  beforeAll(async () => {
-    stopChat = await startChat();
-    browser = await launchBrowser();
-  }, 120_000);
-
-  afterAll(async () => {
-    for (const context of contexts) await context.close();
-    await browser?.close();
-    await stopChat?.();
-  });
-
-  async function userOn(gateway: 'g1' | 'g2') {
-    const context = await contextOnGateway(browser, gateway);
-    contexts.push(context);
-    const page = await context.newPage();
-    return { page, errors: collectPageErrors(page) };
-  }
+  const userOn = (gateway: 'g1' | 'g2') => chat.userOn(gateway);
 
   /** The row of the message whose text contains `text`. */
   const row = (page: Page, text: string) => messageLog(page).getByRole('listitem').filter({ hasText: text }).first();

@@ -5,8 +5,8 @@
  * header counts one member less). A logged-out visitor opens an invite link, sees the room's preview,
  * signs up from it and lands in the room. A display name set with `PATCH /api/me` shows on messages.
  */
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { BASE_URL, collectPageErrors, contextOnGateway, launchBrowser, messageLog, sendMessage, signUp, startChat, uniqueUsername, waitForChat, waitForMessage } from './browser-support';
+import type { Page } from 'playwright-core';
+import { BASE_URL, messageLog, sendMessage, signUp, uniqueUsername, useBrowserChat, waitForChat, waitForMessage } from './browser-support';
 
 const PASSWORD = 'correct horse battery';
 
@@ -14,42 +14,21 @@ const PASSWORD = 'correct horse battery';
  * Sets my display name the way the app's own calls do, with the page's session (there is no profile
  * dialog yet): a token from the refresh cookie, under the lock the app's refreshes take.
  */
-async function setDisplayName(page: Page, displayName: string): Promise<void> {
-  const status = await page.evaluate(async (name) => {
-    const refresh = () => fetch('/api/auth/refresh', { method: 'POST' }).then((r) => r.json() as Promise<{ token?: string }>);
-    const { token } = await navigator.locks.request('chat-refresh', refresh);
-    const response = await fetch('/api/me', {
-      method: 'PATCH',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ displayName: name }),
-    });
-    return response.status;
-  }, displayName);
-  expect(status).toBe(200);
+/** Sets a display name and a status from the Account dialog's profile form. */
+async function setProfile(page: Page, displayName: string, status: string): Promise<void> {
+  await page.getByRole('button', { name: 'Account' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Account' });
+  await dialog.getByLabel('Display name').fill(displayName);
+  await dialog.getByLabel('Status').fill(status);
+  await dialog.getByRole('button', { name: 'Save profile' }).click();
+  await dialog.getByText('Profile saved.').waitFor();
+  await dialog.getByRole('button', { name: 'Close' }).click();
 }
 
 describe('rooms in the browser', () => {
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
-  let stopChat: (() => Promise<void>) | undefined;
+  const chat = useBrowserChat();
 
-  beforeAll(async () => {
-    stopChat = await startChat();
-    browser = await launchBrowser();
-  }, 120_000);
-
-  afterAll(async () => {
-    for (const context of contexts) await context.close();
-    await browser?.close();
-    await stopChat?.();
-  });
-
-  async function userOn(gateway: 'g1' | 'g2') {
-    const context = await contextOnGateway(browser, gateway);
-    contexts.push(context);
-    const page = await context.newPage();
-    return { page, errors: collectPageErrors(page) };
-  }
+  const userOn = (gateway: 'g1' | 'g2') => chat.userOn(gateway);
 
   it('a rename and a topic are seen live by the other member; a kick is seen by both sides', async () => {
     const ann = await userOn('g1');
@@ -136,14 +115,14 @@ describe('rooms in the browser', () => {
     expect(ann.errors).toEqual([]);
     expect(cat.errors).toEqual([]);
   }, 120_000);
-  it('a display name set with PATCH /api/me shows on messages, with the username on hover', async () => {
+  it('a display name set in the profile form shows on messages; the name opens a profile card whose "Message" opens the DM', async () => {
     const ann = await userOn('g1');
     const bob = await userOn('g2');
     const [annName, bobName] = [uniqueUsername('ann'), uniqueUsername('bob')];
     const roomName = `names ${Date.now().toString(36)}`;
     await signUp(ann.page, annName, PASSWORD);
     await signUp(bob.page, bobName, PASSWORD);
-    await setDisplayName(bob.page, 'Bob the Builder');
+    await setProfile(bob.page, 'Bob the Builder', 'Fixing it');
 
     await bob.page.getByRole('button', { name: 'Create room' }).click();
     const createDialog = bob.page.getByRole('dialog', { name: 'Create a room' });
@@ -166,6 +145,14 @@ describe('rooms in the browser', () => {
     await sender.first().waitFor();
     expect(await sender.first().getAttribute('title')).toBe(`@${bobName}`);
     expect(await messageLog(ann.page).locator('.message__sender', { hasText: bobName }).count()).toBe(0);
+    // The name opens Bob's card: his username and status; "Message" opens our direct conversation.
+    await sender.first().click();
+    const card = ann.page.getByRole('dialog', { name: 'Bob the Builder' });
+    await card.getByText(`@${bobName}`).waitFor();
+    await card.getByText('Fixing it').waitFor();
+    await card.getByRole('button', { name: 'Message' }).click();
+    await card.waitFor({ state: 'hidden' });
+    await ann.page.getByRole('heading', { name: bobName, exact: true }).waitFor();
     expect(ann.errors).toEqual([]);
     expect(bob.errors).toEqual([]);
   }, 120_000);

@@ -4,32 +4,15 @@
  * logging out in one tab disconnects the other tab of that session; a password change in one browser
  * ends the session of another, and the account dialog lists and signs out sessions.
  */
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { collectPageErrors, contextOnGateway, launchBrowser, signUp, startChat, uniqueUsername, waitForChat } from './browser-support';
+import type { BrowserContext, Page } from 'playwright-core';
+import { collectPageErrors, signUp, uniqueUsername, useBrowserChat, waitForChat } from './browser-support';
 
 const PASSWORD = 'correct horse battery';
 
 describe('sessions in the browser', () => {
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
-  let stopChat: (() => Promise<void>) | undefined;
+  const chat = useBrowserChat();
 
-  beforeAll(async () => {
-    stopChat = await startChat();
-    browser = await launchBrowser();
-  }, 120_000);
-
-  afterAll(async () => {
-    for (const context of contexts) await context.close();
-    await browser?.close();
-    await stopChat?.();
-  });
-
-  async function newContext(gateway: 'g1' | 'g2'): Promise<BrowserContext> {
-    const context = await contextOnGateway(browser, gateway);
-    contexts.push(context);
-    return context;
-  }
+  const newContext = (gateway: 'g1' | 'g2'): Promise<BrowserContext> => chat.newContext(gateway);
 
   /** Logs in through the form. */
   async function logIn(page: Page, username: string, password: string): Promise<void> {
