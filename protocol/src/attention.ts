@@ -58,8 +58,11 @@ export interface RoomAttention {
 
 /** `unreadCount` is exact up to this many; past it the room has "this many or more". */
 export const UNREAD_COUNT_CAP = 1000;
-/** `@room` notifies every member; until rooms have roles, only in rooms of at most this many members. */
-export const ROOM_MENTION_MAX_MEMBERS = 50;
+/**
+ * `@room` from the owner or an admin notifies every member of a room of at most this many: the log
+ * carries a message's mentions as ids, at most this many (a larger room needs a room-wide flag instead).
+ */
+export const ROOM_MENTION_MAX_MEMBERS = 100;
 /** At most this many names of one message are looked up (the rest stay plain text). */
 export const MENTION_NAMES_MAX = 50;
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { LIMITS } from './limits';
+import { ROOM_MENTION_MAX_MEMBERS } from './attention';
 import { storedBodySchema, storedTextSchema } from './text';
 
 /** Topic names, shared by the gateway (producer), the persister (consumer) and the manifests. */
@@ -68,7 +69,7 @@ export const messageSentEventSchema = z.object({
   /** The top-level message whose thread this reply is in; null for a top-level message. */
   parentId: z.uuid().nullable().default(null),
   /** Who the body mentions (resolved by the gateway at send time, never taken from a client); none by default. */
-  mentions: z.array(z.uuid()).max(100).default([]),
+  mentions: z.array(z.uuid()).max(ROOM_MENTION_MAX_MEMBERS).default([]),
   /**
    * The files of the message (absent when none): the gateway checked and attached them before the
    * produce; the thumbnail worker reads them from here.
