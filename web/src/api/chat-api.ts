@@ -20,6 +20,7 @@ import type {
   MyRoom,
   MyRoomsResponse,
   PasswordChange,
+  ProfileInput,
   PublicUser,
   Room,
   RoomResponse,
@@ -30,6 +31,8 @@ import type {
   SessionInfo,
   SessionsResponse,
   UploadResponse,
+  UserProfile,
+  UserProfileResponse,
 } from '@chat/protocol';
 import { SESSION_ROUTES } from '@chat/protocol';
 import { ApiError, errorFromResponse } from './api-error';
@@ -113,6 +116,8 @@ export function createChatApi(options: ApiClientOptions) {
     /** What this deployment offers (the room assistant, ...); public, asked before or after login. */
     features: () => request<FeaturesResponse>('GET', '/api/features', undefined, false),
     me: async (): Promise<PublicUser> => (await request<MeResponse>('GET', '/api/me')).user,
+    profile: async (userId: string): Promise<UserProfile> => (await request<UserProfileResponse>('GET', `/api/users/${encodeURIComponent(userId)}`)).user,
+    updateProfile: async (change: ProfileInput): Promise<UserProfile> => (await request<UserProfileResponse>('PATCH', '/api/me', change)).user,
     myRooms: async (): Promise<MyRoom[]> => (await request<MyRoomsResponse>('GET', '/api/rooms')).rooms,
     publicRooms: async (): Promise<Room[]> => (await request<RoomsResponse>('GET', '/api/rooms/public')).rooms,
     createRoom: async (input: CreateRoomInput): Promise<Room> =>

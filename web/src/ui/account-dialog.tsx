@@ -4,15 +4,16 @@ import type { ChatApi } from '../api/chat-api';
 import { errorText } from './error-text';
 import { formatTime } from './format-time';
 import { Modal } from './modal';
+import { ProfileForm } from '../rooms/profile';
 
 /** What the account dialog does through the API. */
-export type AccountApi = Pick<ChatApi, 'sessions' | 'endSession' | 'logoutEverywhere' | 'changePassword'>;
+export type AccountApi = Pick<ChatApi, 'sessions' | 'endSession' | 'logoutEverywhere' | 'changePassword' | 'profile' | 'updateProfile'>;
 
 /**
- * My account: where I am signed in (each session can be signed out), signing out everywhere, and a
+ * My account: my profile (display name, status), where I am signed in (each session can be signed out), signing out everywhere, and a
  * password change, which signs out every other session.
  */
-export function AccountDialog({ api, onClose, onSignedOut }: { api: AccountApi; onClose: () => void; onSignedOut: () => void }) {
+export function AccountDialog({ api, myId, onClose, onSignedOut }: { api: AccountApi; myId: string; onClose: () => void; onSignedOut: () => void }) {
   const [sessions, setSessions] = useState<SessionInfo[]>();
   const [error, setError] = useState<string>();
   const load = useCallback(() => api.sessions().then(setSessions, (caught: unknown) => setError(errorText(caught))), [api]);
@@ -25,6 +26,7 @@ export function AccountDialog({ api, onClose, onSignedOut }: { api: AccountApi; 
     <Modal title="Account" onClose={onClose}>
       {() => (
         <div className="account">
+          <ProfileForm api={api} myId={myId} />
           <section aria-labelledby="account-sessions">
             <h3 id="account-sessions">Where you are signed in</h3>
             {!sessions && !error && <p>Loading…</p>}

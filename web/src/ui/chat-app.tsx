@@ -16,6 +16,7 @@ import { errorText } from './error-text';
 import { RoomView } from './room-view';
 import { LeaveDialog } from '../rooms/leave-dialog';
 import { MembersDialog } from '../rooms/members-dialog';
+import { ProfileCard } from '../rooms/profile';
 import { RoomSettingsDialog } from '../rooms/settings-dialog';
 import { BrowseRoomsDialog, CreateRoomDialog, UsernameDialog } from './room-dialogs';
 import { Sidebar } from './sidebar';
@@ -77,6 +78,8 @@ function ChatLayout({ controller, api, onLogout, account }: { controller: ChatCo
   const routeRoomId = route.roomId;
   const focus = usePermalink(controller, route);
   const [dialog, setDialog] = useState<OpenDialog>();
+  /** The user whose profile card is open (a sender's name was clicked). */
+  const [profileOf, setProfileOf] = useState<string>();
   const [actionError, setActionError] = useState<string>();
 
   useEffect(() => controller.openRoom(routeRoomId), [controller, routeRoomId]);
@@ -207,6 +210,7 @@ function ChatLayout({ controller, api, onLogout, account }: { controller: ChatCo
             members={state.members[activeRoom.id]}
             onEdited={controller.showEdited}
             focus={focus?.roomId === activeRoom.id ? focus : undefined}
+            onOpenProfile={setProfileOf}
             dividerAfter={state.unreadDivider?.roomId === activeRoom.id ? state.unreadDivider.afterId : undefined}
             onJumpToUnread={() => void controller.jumpToUnread(activeRoom.id)}
             onInvite={() => setDialog('invite')}
@@ -229,7 +233,16 @@ function ChatLayout({ controller, api, onLogout, account }: { controller: ChatCo
           </div>
         )}
       </main>
-      {dialog === 'account' && account && <AccountDialog api={account.api} onClose={closeDialog} onSignedOut={account.onSignedOut} />}
+      {dialog === 'account' && account && <AccountDialog api={account.api} myId={state.me.id} onClose={closeDialog} onSignedOut={account.onSignedOut} />}
+      {profileOf && (
+        <ProfileCard
+          api={api}
+          userId={profileOf}
+          isMe={profileOf === state.me.id}
+          onMessage={async (username) => navigate((await controller.openDirect(username)).id)}
+          onClose={() => setProfileOf(undefined)}
+        />
+      )}
       {dialog === 'create' && (
         <CreateRoomDialog
           onCreate={(name, visibility) => controller.createRoom(name, visibility)}

@@ -18,6 +18,8 @@ export interface MessageActionsApi {
   /** The name a sender is shown by: its display name where set (issue 16), else its username. */
   senderName?(user: { id: string; username: string }): string;
   toggleReaction(message: ActionTarget, emoji: string): void;
+  /** Opens the sender's profile card. */
+  openProfile?(userId: string): void;
   /** Opens the thread of a top-level message. */
   openThread(messageId: string): void;
   /** Resolves with a problem to show, or undefined once done. */

@@ -81,9 +81,15 @@ export function MessageItem({ entry, startsGroup, mine, onRetry, onDiscard, inTh
       {startsGroup && <Avatar username={entry.sender.username} />}
       {startsGroup ? (
         <div className="message__meta">
-          <span className="message__sender" title={senderName === entry.sender.username ? undefined : `@${entry.sender.username}`}>
-            {senderName}
-          </span>{' '}
+          {actions?.openProfile ? (
+            <button type="button" className="message__sender link-button" title={`@${entry.sender.username}`} onClick={() => actions.openProfile!(entry.sender.id)}>
+              {senderName}
+            </button>
+          ) : (
+            <span className="message__sender" title={senderName === entry.sender.username ? undefined : `@${entry.sender.username}`}>
+              {senderName}
+            </span>
+          )}{' '}
           {time}
         </div>
       ) : (

@@ -39,6 +39,8 @@ export interface RoomViewProps {
   members?: readonly PublicUser[];
   /** Shows an edited top-level message at once. */
   onEdited?: (message: ChatMessage) => void;
+  /** Opens someone's profile card (a sender's name was clicked). */
+  onOpenProfile?: (userId: string) => void;
   /** The "New messages" line goes after this id (see MessageList). */
   dividerAfter?: string;
   onJumpToUnread?: () => void;
@@ -60,6 +62,7 @@ function useMessageActions(props: RoomViewProps, openThread: (id: string) => voi
       nameOf: (id) => (id === me.id ? 'you' : (displayNames.get(id) || names.get(id) || 'someone')),
       senderName: (user) => displayNames.get(user.id) || user.username,
       toggleReaction: (message, emoji) => void messages.toggleReaction(message, emoji, me.id),
+      openProfile: props.onOpenProfile,
       openThread,
       edit: (id, body) => messages.edit(id, body, (m) => onEdited?.(m)),
       remove: (id) => messages.remove(id),
@@ -71,7 +74,7 @@ function useMessageActions(props: RoomViewProps, openThread: (id: string) => voi
       editingId,
       setEditing,
     };
-  }, [messages, members, me.id, onEdited, openThread, editingId, props.focus?.messageId]);
+  }, [messages, members, me.id, onEdited, openThread, editingId, props.focus?.messageId, props.onOpenProfile]);
 }
 
 /** One room: its header (name, who is online, actions), the messages, who is typing, and the composer. */
