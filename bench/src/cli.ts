@@ -11,16 +11,18 @@ import { HISTORY_ROOM_NAME } from './scenarios/history';
 import { removeLeftovers } from './population';
 import { machineDescription, renderReport } from './report';
 import type { ScenarioContext, ScenarioResult } from './scenario';
+import { runRoomListScenario, runSearchScenario } from './scenarios/attention';
 import { runConnectionsScenario } from './scenarios/connections';
 import { runHistoryScenario } from './scenarios/history';
 import { runIdleScenario } from './scenarios/idle';
+import { runMembersScenario } from './scenarios/members';
 import { runMixedScenario } from './scenarios/mixed';
 import { runPersisterScenario } from './scenarios/persister';
 import { runRoomScenario } from './scenarios/rooms';
 import { runUploadsScenario } from './scenarios/uploads';
 import { ensureSystem } from './system';
 
-const SCENARIOS = ['fan-out', 'mixed', 'big-room', 'connections', 'persister', 'history', 'trickle', 'uploads', 'idle'] as const;
+const SCENARIOS = ['fan-out', 'mixed', 'big-room', 'connections', 'persister', 'history', 'room-list', 'search', 'members', 'trickle', 'uploads', 'idle'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 /** Sizes of the full run (the issue's targets) and of --quick (the whole run in under two minutes). */
@@ -38,6 +40,13 @@ const PRESETS = {
     'history-messages': 1000000,
     'history-rate': 1000,
     'history-seconds': 30,
+    'attention-seconds': 30,
+    'room-members': 10000,
+    'room-list-rate': 200,
+    'search-rate': 50,
+    'members-rate': 100,
+    'search-rooms': 50,
+    'search-room-messages': 2000,
     'trickle-seconds': 60,
     'idle-seconds': 30,
     'upload-concurrency': 100,
@@ -56,6 +65,13 @@ const PRESETS = {
     'history-messages': 1000000,
     'history-rate': 1000,
     'history-seconds': 4,
+    'attention-seconds': 5,
+    'room-members': 10000,
+    'room-list-rate': 200,
+    'search-rate': 50,
+    'members-rate': 100,
+    'search-rooms': 50,
+    'search-room-messages': 2000,
     'trickle-seconds': 10,
     'idle-seconds': 10,
     'upload-concurrency': 20,
@@ -80,6 +96,11 @@ const HELP = `npm run bench -- [flags]
   --history-messages N     messages in the history room (seeded once, then reused)   (${PRESETS.full['history-messages']})
   --history-rate N         history requests per second                               (${PRESETS.full['history-rate']})
   --history-seconds S      duration of the history load                              (full ${PRESETS.full['history-seconds']}, quick ${PRESETS.quick['history-seconds']})
+  --attention-seconds S    duration of the room-list (200 rooms, 10,000 unread, 200/s) and search (50/s) loads (full ${PRESETS.full['attention-seconds']}, quick ${PRESETS.quick['attention-seconds']})
+  --search-rooms N         rooms of varied lines beside the history room, for search  (${PRESETS.full['search-rooms']})
+  --search-room-messages N lines in each of them                                      (${PRESETS.full['search-room-messages']})
+  --room-list-rate N       GET /api/rooms per second (the target's 200), --search-rate N (50), --members-rate N (100)
+  --room-members N         members of the members-page room (100 pages/s, for --attention-seconds) (${PRESETS.full['room-members']})
   --trickle-seconds S      duration of the 100 messages/s trickle                    (full ${PRESETS.full['trickle-seconds']}, quick ${PRESETS.quick['trickle-seconds']})
   --idle-seconds S         duration of the idle measurement                          (full ${PRESETS.full['idle-seconds']}, quick ${PRESETS.quick['idle-seconds']})
   --upload-concurrency N   uploads at once through presigned URLs                    (full ${PRESETS.full['upload-concurrency']}, quick ${PRESETS.quick['upload-concurrency']})
@@ -158,6 +179,11 @@ async function main(): Promise<number> {
       connections: () => runConnectionsScenario(ctx, { sockets: int('connections') }),
       persister: () => runPersisterScenario(ctx, { rows: int('persister-rows'), batchMax: values['persister-batch-max'] ? Number(values['persister-batch-max']) : undefined }),
       history: () => runHistoryScenario(ctx, { messages: int('history-messages'), requestsPerSecond: int('history-rate'), seconds: int('history-seconds') }),
+      // Issue 15's targets: the sidebar's counts and search.
+      'room-list': () => runRoomListScenario(ctx, { rooms: 200, unread: 10_000, requestsPerSecond: int('room-list-rate'), seconds: int('attention-seconds') }),
+      search: () => runSearchScenario(ctx, { rooms: int('search-rooms'), messagesPerRoom: int('search-room-messages'), requestsPerSecond: int('search-rate'), seconds: int('attention-seconds') }),
+      // Issue 16's target: a big room's members pages.
+      members: () => runMembersScenario(ctx, { members: int('room-members'), requestsPerSecond: int('members-rate'), seconds: int('attention-seconds') }),
       // 100 messages/s: 10 rooms of 10, 1,000 deliveries/s.
       trickle: () =>
         runRoomScenario(ctx, 'trickle', { rooms: 10, roomSize: 10, deliveriesPerSecond: [1_000], durationSeconds: int('trickle-seconds') }, { cpuPercent: { persister: 10, kafka: 10 } }),

@@ -1,4 +1,3 @@
-import http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -6,7 +5,7 @@ import type { Client } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { v7 } from 'uuid';
 import type { MessagesResponse } from '@chat/protocol';
-import { LatencyRecorder } from '../latency';
+import { HttpLoad } from '../http-load';
 import { BENCH_PREFIX, benchToken } from '../population';
 import { fmt, measured, type ScenarioContext, type ScenarioResult } from '../scenario';
 
@@ -71,62 +70,18 @@ export async function runHistoryScenario(ctx: ScenarioContext, o: HistoryOptions
   const { roomId, owner } = await historyRoom(db, o.messages, log);
   const token = await benchToken(db, owner);
   const cursors = (await db.query<{ id: string }>('SELECT id::text FROM messages WHERE room_id = $1 AND random() < 0.002 LIMIT 2000', [roomId])).rows.map((r) => r.id);
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
-  const base = new URL(system.baseUrl);
-  const latency = new LatencyRecorder();
-  const errors: Record<string, number> = {};
+  const load = new HttpLoad(system.baseUrl, token);
   let shortPages = 0;
-  let completed = 0;
 
-  const request = (before: string | undefined) =>
-    new Promise<void>((resolve) => {
-      const started = performance.now();
-      const query = before ? `?limit=${PAGE}&before=${before}` : `?limit=${PAGE}`;
-      const req = http.request(
-        { agent, host: base.hostname, port: base.port, path: `/api/rooms/${roomId}/messages${query}`, headers: { authorization: `Bearer ${token}` } },
-        (res) => {
-          const parts: Buffer[] = [];
-          res.on('data', (part: Buffer) => parts.push(part));
-          res.on('end', () => {
-            latency.record(performance.now() - started);
-            completed++;
-            if (res.statusCode !== 200) errors[`HTTP ${res.statusCode}`] = (errors[`HTTP ${res.statusCode}`] ?? 0) + 1;
-            else if ((JSON.parse(Buffer.concat(parts).toString('utf8')) as MessagesResponse).messages.length < PAGE && !before) shortPages++;
-            resolve();
-          });
-        },
-      );
-      req.on('error', (error) => {
-        errors[error.message] = (errors[error.message] ?? 0) + 1;
-        resolve();
-      });
-      req.end();
-    });
+  const request = async (before: string | undefined) => {
+    const page = await load.get<MessagesResponse>(`/api/rooms/${roomId}/messages?limit=${PAGE}${before ? `&before=${before}` : ''}`);
+    if (page && page.messages.length < PAGE && !before) shortPages++;
+  };
 
   log(`history: ${o.requestsPerSecond} requests/s for ${o.seconds} s on a room of ${fmt(o.messages)}+ messages`);
-  const run = await measured(ctx, async () => {
-    const inFlight: Promise<void>[] = [];
-    const interval = 1000 / o.requestsPerSecond;
-    const total = Math.round(o.seconds * o.requestsPerSecond);
-    const start = performance.now();
-    let sent = 0;
-    await new Promise<void>((resolve) => {
-      const timer = setInterval(() => {
-        const due = Math.min(total, Math.floor((performance.now() - start) / interval) + 1);
-        while (sent < due) {
-          inFlight.push(request(sent % 2 === 0 ? undefined : cursors[sent % cursors.length]));
-          sent++;
-        }
-        if (sent >= total) {
-          clearInterval(timer);
-          resolve();
-        }
-      }, 5);
-    });
-    await Promise.all(inFlight);
-    return (performance.now() - start) / 1000;
-  });
-  agent.destroy();
+  const run = await measured(ctx, () => load.openLoop(o.requestsPerSecond, o.seconds, (i) => request(i % 2 === 0 ? undefined : cursors[i % cursors.length])));
+  load.close();
+  const { latency, errors, completed } = load;
 
   const summary = latency.summary();
   const achieved = completed / run.value;
@@ -142,7 +97,7 @@ export async function runHistoryScenario(ctx: ScenarioContext, o: HistoryOptions
           'requests/s': fmt(achieved),
           'latency p50/p95/p99/max ms': `${summary.p50} / ${summary.p95} / ${summary.p99} / ${summary.max}`,
           requests: fmt(completed),
-          errors: Object.entries(errors).map(([k, v]) => `${k} ${v}`).join(', ') || '0',
+          errors: load.errorText(),
         },
         processes: run.processes,
         generator: run.generator,
