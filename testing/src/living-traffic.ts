@@ -114,10 +114,11 @@ export function startLivingTraffic(o: LivingTrafficOptions): LivingTraffic {
     const target = pick(standing());
     if (!target) return;
     const emoji = pick([...EMOJI])!;
-    const users = target.reactions.get(emoji) ?? new Set<string>();
-    const present = !users.has(actor.userId);
+    const present = !target.reactions.get(emoji)?.has(actor.userId);
     await change(actor, present ? 'reaction:add' : 'reaction:remove', { messageId: target.id, emoji }, present ? 'react' : 'unreact', () => {
       if (target.deleted) return; // a reaction on a tombstone is dropped
+      // The emoji's set as it is now: another reactor's ack may have created it meanwhile.
+      const users = target.reactions.get(emoji) ?? new Set<string>();
       if (present) users.add(actor.userId);
       else users.delete(actor.userId);
       target.reactions.set(emoji, users);

@@ -108,9 +108,10 @@ export async function deleteMessage(deps: ChangeMessageDeps, actor: Actor, input
 
 /**
  * `reaction:add` / `reaction:remove`: set membership of (user, message, emoji). One that changes nothing
- * live is produced all the same: the live state can lag the log (a gateway killed between Kafka's ack and
- * its script), and a removal skipped on its word would be acked yet never reach PostgreSQL. A repeated
- * add or remove costs one record and changes nothing anywhere (the script announces no no-op).
+ * live is produced all the same: the live state can lag the log (a durable change whose script failed is
+ * only logged; a state that expired is reseeded from PostgreSQL, which may lag the persister), and a
+ * removal skipped on its word would be acked yet never reach PostgreSQL. A repeated add or remove costs
+ * one record and changes nothing anywhere (the script announces no no-op).
  */
 export async function react(deps: ChangeMessageDeps, actor: Actor, input: unknown, present: boolean): Promise<void> {
   const { messageId, emoji } = parse(reactionSchema, input);
