@@ -6,7 +6,18 @@
  */
 import axe from 'axe-core';
 import type { Page } from 'playwright-core';
-import { messageLog, sendMessage, signUp, uniqueUsername, useBrowserChat, waitForMessage, waitForPersisted } from './browser-support';
+import {
+  acceptInvitation,
+  createRoom,
+  inviteByName,
+  messageLog,
+  sendMessage,
+  signUp,
+  uniqueUsername,
+  useBrowserChat,
+  waitForMessage,
+  waitForPersisted,
+} from './browser-support';
 
 const PASSWORD = 'correct horse battery';
 const TEST_TIMEOUT_MS = 120_000;
@@ -19,19 +30,9 @@ describe('attention in the browser', () => {
   /** Ann creates a private room and invites Bob, who accepts: both have it open. */
   async function roomOfTwo(ann: Page, bob: Page, bobName: string) {
     const roomName = `attention ${Date.now().toString(36)}`;
-    await ann.getByRole('button', { name: 'Create room' }).click();
-    const create = ann.getByRole('dialog', { name: 'Create a room' });
-    await create.getByLabel('Room name').fill(roomName);
-    await create.getByLabel(/^Private/).check();
-    await create.getByRole('button', { name: 'Create room' }).click();
-    await ann.getByRole('heading', { name: `# ${roomName}` }).waitFor();
-    await ann.getByRole('button', { name: 'Invite' }).click();
-    const invite = ann.getByRole('dialog', { name: `Invite to # ${roomName}` });
-    await invite.getByLabel('Username').fill(bobName);
-    await invite.getByRole('button', { name: 'Invite' }).click();
-    await invite.waitFor({ state: 'hidden' });
-    await bob.getByRole('button', { name: `Accept invitation to ${roomName}` }).click();
-    await bob.getByRole('heading', { name: `# ${roomName}` }).waitFor();
+    await createRoom(ann, roomName, 'private');
+    await inviteByName(ann, roomName, bobName);
+    await acceptInvitation(bob, roomName);
     return roomName;
   }
 

@@ -172,6 +172,31 @@ export async function sendMessage(page: Page, text: string): Promise<void> {
   await box.press('Enter');
 }
 
+/** Creates a room from the sidebar's dialog (public unless `visibility` says private) and waits until it is open. */
+export async function createRoom(page: Page, name: string, visibility: 'public' | 'private' = 'public'): Promise<void> {
+  await page.getByRole('button', { name: 'Create room' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Create a room' });
+  await dialog.getByLabel('Room name').fill(name);
+  if (visibility === 'private') await dialog.getByLabel(/^Private/).check();
+  await dialog.getByRole('button', { name: 'Create room' }).click();
+  await page.getByRole('heading', { name: `# ${name}` }).waitFor();
+}
+
+/** Invites `username` to the open room `roomName` from its header. */
+export async function inviteByName(page: Page, roomName: string, username: string): Promise<void> {
+  await page.getByRole('button', { name: 'Invite' }).click();
+  const dialog = page.getByRole('dialog', { name: `Invite to # ${roomName}` });
+  await dialog.getByLabel('Username').fill(username);
+  await dialog.getByRole('button', { name: 'Invite' }).click();
+  await dialog.waitFor({ state: 'hidden' });
+}
+
+/** Accepts the invitation to `roomName` and waits until the room is open. */
+export async function acceptInvitation(page: Page, roomName: string): Promise<void> {
+  await page.getByRole('button', { name: `Accept invitation to ${roomName}` }).click();
+  await page.getByRole('heading', { name: `# ${roomName}` }).waitFor();
+}
+
 /** The room's message log. */
 export const messageLog = (page: Page) => page.getByRole('log', { name: 'Messages' });
 

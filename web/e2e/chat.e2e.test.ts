@@ -9,10 +9,13 @@ import path from 'node:path';
 import type { AuthResponse, ClientToServerEvents, RoomResponse, ServerToClientEvents } from '@chat/protocol';
 import { io, type Socket } from 'socket.io-client';
 import {
+  acceptInvitation,
   api,
   apiGateway,
   BASE_URL,
+  createRoom,
   cuttableSocket,
+  inviteByName,
   messageLog,
   reconnectingBanner,
   SCREENSHOT_DIR,
@@ -57,22 +60,12 @@ describe('chat in the browser', () => {
       expect(bob.socketGateways.at(-1)).toBe(bobGateway);
 
       // Ann creates a private room and invites Bob; the invitation appears on Bob's screen without a reload.
-      await ann.page.getByRole('button', { name: 'Create room' }).click();
-      const createDialog = ann.page.getByRole('dialog', { name: 'Create a room' });
-      await createDialog.getByLabel('Room name').fill(roomName);
-      await createDialog.getByLabel(/^Private/).check();
-      await createDialog.getByRole('button', { name: 'Create room' }).click();
-      await ann.page.getByRole('heading', { name: `# ${roomName}` }).waitFor();
+      await createRoom(ann.page, roomName, 'private');
 
-      await ann.page.getByRole('button', { name: 'Invite' }).click();
-      const inviteDialog = ann.page.getByRole('dialog', { name: `Invite to # ${roomName}` });
-      await inviteDialog.getByLabel('Username').fill(bobName);
-      await inviteDialog.getByRole('button', { name: 'Invite' }).click();
-      await inviteDialog.waitFor({ state: 'hidden' });
+      await inviteByName(ann.page, roomName, bobName);
 
       // The invitation reaches Bob at once; he is in the room only once he accepts it.
-      await bob.page.getByRole('button', { name: `Accept invitation to ${roomName}` }).click();
-      await bob.page.getByRole('heading', { name: `# ${roomName}` }).waitFor();
+      await acceptInvitation(bob.page, roomName);
 
       // Bob's typing shows on Ann's screen (his first signal in the room: no throttle holds it back).
       await bob.page.getByLabel('Message', { exact: true }).pressSequentially('typing something');
@@ -138,11 +131,7 @@ describe('chat in the browser', () => {
       await signUp(bob.page, uniqueUsername('bob'), PASSWORD);
 
       // Ann opens a public room; Bob finds it in the directory and joins.
-      await ann.page.getByRole('button', { name: 'Create room' }).click();
-      const createDialog = ann.page.getByRole('dialog', { name: 'Create a room' });
-      await createDialog.getByLabel('Room name').fill(roomName);
-      await createDialog.getByRole('button', { name: 'Create room' }).click();
-      await ann.page.getByRole('heading', { name: `# ${roomName}` }).waitFor();
+      await createRoom(ann.page, roomName);
       await bob.page.getByRole('button', { name: 'Browse public rooms' }).click();
       await bob.page.getByRole('dialog', { name: 'Browse public rooms' }).getByRole('button', { name: `Join ${roomName}` }).click();
       await bob.page.getByRole('heading', { name: `# ${roomName}` }).waitFor();
@@ -174,11 +163,7 @@ describe('chat in the browser', () => {
       const ann = await userOn('g1');
       const annSocket = await cuttableSocket(ann.page);
       await signUp(ann.page, uniqueUsername('ann'), PASSWORD);
-      await ann.page.getByRole('button', { name: 'Create room' }).click();
-      const dialog = ann.page.getByRole('dialog', { name: 'Create a room' });
-      await dialog.getByLabel('Room name').fill('retry room');
-      await dialog.getByRole('button', { name: 'Create room' }).click();
-      await ann.page.getByRole('heading', { name: '# retry room' }).waitFor();
+      await createRoom(ann.page, 'retry room');
 
       await annSocket.cut();
       await reconnectingBanner(ann.page).waitFor();

@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import sharp from 'sharp';
-import { messageLog, SCREENSHOT_DIR, signUp, uniqueUsername, useBrowserChat, waitForMessage } from './browser-support';
+import { createRoom, inviteByName, messageLog, SCREENSHOT_DIR, signUp, uniqueUsername, useBrowserChat, waitForMessage } from './browser-support';
 
 const PASSWORD = 'correct horse battery';
 const PDF = Buffer.concat([Buffer.from('%PDF-1.4\n% a test document\n'), Buffer.alloc(2000, 0x20), Buffer.from('\n%%EOF\n')]);
@@ -43,17 +43,8 @@ describe('files in the browser', () => {
       await signUp(ann.page, annName, PASSWORD);
       await signUp(bob.page, bobName, PASSWORD);
 
-      await ann.page.getByRole('button', { name: 'Create room' }).click();
-      const createDialog = ann.page.getByRole('dialog', { name: 'Create a room' });
-      await createDialog.getByLabel('Room name').fill(roomName);
-      await createDialog.getByLabel(/^Private/).check();
-      await createDialog.getByRole('button', { name: 'Create room' }).click();
-      await ann.page.getByRole('heading', { name: `# ${roomName}` }).waitFor();
-      await ann.page.getByRole('button', { name: 'Invite' }).click();
-      const inviteDialog = ann.page.getByRole('dialog', { name: `Invite to # ${roomName}` });
-      await inviteDialog.getByLabel('Username').fill(bobName);
-      await inviteDialog.getByRole('button', { name: 'Invite' }).click();
-      await inviteDialog.waitFor({ state: 'hidden' });
+      await createRoom(ann.page, roomName, 'private');
+      await inviteByName(ann.page, roomName, bobName);
       // Bob is in the room once he accepts the invitation.
       await bob.page.getByRole('button', { name: `Accept invitation to ${roomName}` }).click();
       await bob.page.getByRole('link', { name: new RegExp(roomName) }).click();

@@ -7,7 +7,21 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import crypto from 'node:crypto';
-import { api, BASE_URL, messageLog, SCREENSHOT_DIR, sendMessage, signUp, uniqueUsername, useBrowserChat, waitForChat, waitForMessage } from './browser-support';
+import {
+  acceptInvitation,
+  api,
+  BASE_URL,
+  createRoom,
+  inviteByName,
+  messageLog,
+  SCREENSHOT_DIR,
+  sendMessage,
+  signUp,
+  uniqueUsername,
+  useBrowserChat,
+  waitForChat,
+  waitForMessage,
+} from './browser-support';
 
 const PASSWORD = 'correct horse battery';
 
@@ -28,19 +42,10 @@ describe('message actions in the browser', () => {
     await signUp(ann.page, annName, PASSWORD);
     await signUp(bob.page, bobName, PASSWORD);
 
-    await ann.page.getByRole('button', { name: 'Create room' }).click();
-    const createDialog = ann.page.getByRole('dialog', { name: 'Create a room' });
-    await createDialog.getByLabel('Room name').fill(roomName);
-    await createDialog.getByRole('button', { name: 'Create room' }).click();
-    await ann.page.getByRole('heading', { name: `# ${roomName}` }).waitFor();
-    await ann.page.getByRole('button', { name: 'Invite' }).click();
-    const inviteDialog = ann.page.getByRole('dialog', { name: `Invite to # ${roomName}` });
-    await inviteDialog.getByLabel('Username').fill(bobName);
-    await inviteDialog.getByRole('button', { name: 'Invite' }).click();
-    await inviteDialog.waitFor({ state: 'hidden' });
+    await createRoom(ann.page, roomName);
+    await inviteByName(ann.page, roomName, bobName);
     // Bob joins by accepting the invitation (an invite no longer pulls anyone into a room).
-    await bob.page.getByRole('button', { name: `Accept invitation to ${roomName}` }).click();
-    await bob.page.getByRole('heading', { name: `# ${roomName}` }).waitFor();
+    await acceptInvitation(bob.page, roomName);
 
     // Markdown renders on both sides; raw HTML shows as typed and runs nothing.
     await sendMessage(ann.page, 'release is **done** and `v2` ~~later~~');

@@ -6,7 +6,19 @@
  * signs up from it and lands in the room. A display name set with `PATCH /api/me` shows on messages.
  */
 import type { Page } from 'playwright-core';
-import { BASE_URL, messageLog, sendMessage, signUp, uniqueUsername, useBrowserChat, waitForChat, waitForMessage } from './browser-support';
+import {
+  acceptInvitation,
+  BASE_URL,
+  createRoom,
+  inviteByName,
+  messageLog,
+  sendMessage,
+  signUp,
+  uniqueUsername,
+  useBrowserChat,
+  waitForChat,
+  waitForMessage,
+} from './browser-support';
 
 const PASSWORD = 'correct horse battery';
 
@@ -38,19 +50,9 @@ describe('rooms in the browser', () => {
     await signUp(ann.page, annName, PASSWORD);
     await signUp(bob.page, bobName, PASSWORD);
 
-    await ann.page.getByRole('button', { name: 'Create room' }).click();
-    const createDialog = ann.page.getByRole('dialog', { name: 'Create a room' });
-    await createDialog.getByLabel('Room name').fill(roomName);
-    await createDialog.getByLabel(/^Private/).check();
-    await createDialog.getByRole('button', { name: 'Create room' }).click();
-    await ann.page.getByRole('heading', { name: `# ${roomName}` }).waitFor();
-    await ann.page.getByRole('button', { name: 'Invite' }).click();
-    const inviteDialog = ann.page.getByRole('dialog', { name: `Invite to # ${roomName}` });
-    await inviteDialog.getByLabel('Username').fill(bobName);
-    await inviteDialog.getByRole('button', { name: 'Invite' }).click();
-    await inviteDialog.waitFor({ state: 'hidden' });
-    await bob.page.getByRole('button', { name: `Accept invitation to ${roomName}` }).click();
-    await bob.page.getByRole('heading', { name: `# ${roomName}` }).waitFor();
+    await createRoom(ann.page, roomName, 'private');
+    await inviteByName(ann.page, roomName, bobName);
+    await acceptInvitation(bob.page, roomName);
     await ann.page.getByText('2 members').first().waitFor();
 
     // Ann renames the room and sets a topic; Bob's header follows without a reload.
@@ -82,12 +84,7 @@ describe('rooms in the browser', () => {
     const [annName, catName] = [uniqueUsername('ann'), uniqueUsername('cat')];
     const roomName = `invited ${Date.now().toString(36)}`;
     await signUp(ann.page, annName, PASSWORD);
-    await ann.page.getByRole('button', { name: 'Create room' }).click();
-    const createDialog = ann.page.getByRole('dialog', { name: 'Create a room' });
-    await createDialog.getByLabel('Room name').fill(roomName);
-    await createDialog.getByLabel(/^Private/).check();
-    await createDialog.getByRole('button', { name: 'Create room' }).click();
-    await ann.page.getByRole('heading', { name: `# ${roomName}` }).waitFor();
+    await createRoom(ann.page, roomName, 'private');
 
     await ann.page.getByRole('button', { name: 'Settings' }).click();
     const settings = ann.page.getByRole('dialog', { name: `Settings of # ${roomName}` });
@@ -124,22 +121,12 @@ describe('rooms in the browser', () => {
     await signUp(bob.page, bobName, PASSWORD);
     await setProfile(bob.page, 'Bob the Builder', 'Fixing it');
 
-    await bob.page.getByRole('button', { name: 'Create room' }).click();
-    const createDialog = bob.page.getByRole('dialog', { name: 'Create a room' });
-    await createDialog.getByLabel('Room name').fill(roomName);
-    await createDialog.getByLabel(/^Private/).check();
-    await createDialog.getByRole('button', { name: 'Create room' }).click();
-    await bob.page.getByRole('heading', { name: `# ${roomName}` }).waitFor();
+    await createRoom(bob.page, roomName, 'private');
     await sendMessage(bob.page, 'hello from bob');
     await waitForMessage(bob.page, 'hello from bob', { sent: true });
-    await bob.page.getByRole('button', { name: 'Invite' }).click();
-    const inviteDialog = bob.page.getByRole('dialog', { name: `Invite to # ${roomName}` });
-    await inviteDialog.getByLabel('Username').fill(annName);
-    await inviteDialog.getByRole('button', { name: 'Invite' }).click();
-    await inviteDialog.waitFor({ state: 'hidden' });
+    await inviteByName(bob.page, roomName, annName);
 
-    await ann.page.getByRole('button', { name: `Accept invitation to ${roomName}` }).click();
-    await ann.page.getByRole('heading', { name: `# ${roomName}` }).waitFor();
+    await acceptInvitation(ann.page, roomName);
     await waitForMessage(ann.page, 'hello from bob');
     const sender = messageLog(ann.page).locator('.message__sender', { hasText: 'Bob the Builder' });
     await sender.first().waitFor();
