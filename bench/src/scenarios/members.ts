@@ -37,8 +37,9 @@ export async function runMembersScenario(ctx: ScenarioContext, o: MembersOptions
     await pipeline(Readable.from([rows]), db.query(copyFrom('COPY memberships (room_id, user_id, joined_at, role) FROM STDIN')));
     await db.query('ANALYZE memberships');
 
-    const load = new HttpLoad(system.baseUrl, await benchToken(db, owner));
-    // Cursors a reader would hold: follow the pages once, keeping every fifth.
+    const token = await benchToken(db, owner);
+    // Cursors a reader would hold: follow the pages once, keeping every fifth (not timed: its own load).
+    const load = new HttpLoad(system.baseUrl, token);
     const cursors: string[] = [];
     for (let cursor: string | null = null, n = 0; n < 40; n++) {
       const page: MembersPageResponse | undefined = await load.get<MembersPageResponse>(`/api/rooms/${roomId}/members?limit=${PAGE}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
@@ -46,9 +47,9 @@ export async function runMembersScenario(ctx: ScenarioContext, o: MembersOptions
       if (!cursor) break;
       if (n % 5 === 0) cursors.push(cursor);
     }
-    const warmup = { latency: load.latency.count, completed: load.completed };
-    const fresh = new HttpLoad(system.baseUrl, await benchToken(db, owner));
+    const collected = load.completed;
     load.close();
+    const fresh = new HttpLoad(system.baseUrl, token);
     let shortPages = 0;
     const request = async (i: number) => {
       const query =
@@ -56,7 +57,7 @@ export async function runMembersScenario(ctx: ScenarioContext, o: MembersOptions
       const page = await fresh.get<MembersPageResponse>(`/api/rooms/${roomId}/members?limit=${PAGE}${query ? `&${query}` : ''}`);
       if (page && page.members.length < PAGE) shortPages++;
     };
-    log(`members: ${o.requestsPerSecond} requests/s for ${o.seconds} s (${warmup.completed} pages read to collect cursors)`);
+    log(`members: ${o.requestsPerSecond} requests/s for ${o.seconds} s (${collected} pages read to collect cursors)`);
     const timed = await measured(ctx, () => fresh.openLoop(o.requestsPerSecond, o.seconds, request));
     fresh.close();
     const summary = fresh.latency.summary();
