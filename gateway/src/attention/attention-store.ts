@@ -12,8 +12,10 @@ export interface AttentionDeps {
 export interface AttentionStore {
   /**
    * My rooms with my read state: the marker is the newest of PostgreSQL's and `recent` (Redis), and
-   * counts start after it, or after I joined for a room I never read. Bounded: one index range per room
-   * (`unreadCount` stops at UNREAD_COUNT_CAP), never a scan of history.
+   * counts start after it, or after I joined for a room I never read. The counts are the maintained
+   * `room_counters` row (one primary-key lookup per room) whenever its `since_id` is that floor; only
+   * a room whose marker Redis has fresher than PostgreSQL (the persister has not applied it yet)
+   * counts its index range after the marker (bounded by UNREAD_COUNT_CAP). Never a scan of history.
    */
   withAttention(userId: string, rooms: readonly Room[], recent: readonly (string | undefined)[]): Promise<MyRoom[]>;
   /** Stores my preferences for a room (the caller checked membership). */
@@ -40,18 +42,21 @@ export function createAttentionStore(db: PrismaClient): AttentionStore {
       if (rooms.length === 0) return [];
       const rows = await db.$queryRaw<StateRow[]>`
         SELECT x.room_id::text, greatest(rm.last_read_id, x.recent)::text AS last_read_id,
-               (SELECT count(*)::int FROM (SELECT 1 FROM messages msg
-                  WHERE msg.room_id = x.room_id AND msg.parent_id IS NULL AND msg.deleted_at IS NULL
-                    AND msg.id > b.floor AND msg.sender_id <> ${userId}::uuid
-                  LIMIT ${UNREAD_COUNT_CAP}) AS u) AS unread,
-               (SELECT count(*)::int FROM (SELECT 1 FROM message_mentions mm
-                  WHERE mm.user_id = ${userId}::uuid AND mm.room_id = x.room_id AND mm.message_id > b.floor
-                  LIMIT ${UNREAD_COUNT_CAP}) AS n) AS mentions,
+               CASE WHEN c.since_id = b.floor THEN least(c.unread, ${UNREAD_COUNT_CAP})
+                    ELSE (SELECT count(*)::int FROM (SELECT 1 FROM messages msg
+                           WHERE msg.room_id = x.room_id AND msg.parent_id IS NULL AND msg.deleted_at IS NULL
+                             AND msg.id > b.floor AND msg.sender_id <> ${userId}::uuid
+                           LIMIT ${UNREAD_COUNT_CAP}) AS u) END AS unread,
+               CASE WHEN c.since_id = b.floor THEN least(c.mentions, ${UNREAD_COUNT_CAP})
+                    ELSE (SELECT count(*)::int FROM (SELECT 1 FROM message_mentions mm
+                           WHERE mm.user_id = ${userId}::uuid AND mm.room_id = x.room_id AND mm.message_id > b.floor
+                           LIMIT ${UNREAD_COUNT_CAP}) AS n) END AS mentions,
                p.notify, p.muted
           FROM unnest(${rooms.map((r) => r.id)}::uuid[], ${rooms.map((_, i) => recent[i] ?? null)}::uuid[]) AS x(room_id, recent)
           JOIN memberships m ON m.room_id = x.room_id AND m.user_id = ${userId}::uuid
           LEFT JOIN read_markers rm ON rm.user_id = ${userId}::uuid AND rm.room_id = x.room_id
           LEFT JOIN room_preferences p ON p.user_id = ${userId}::uuid AND p.room_id = x.room_id
+          LEFT JOIN room_counters c ON c.room_id = x.room_id AND c.user_id = ${userId}::uuid
           CROSS JOIN LATERAL (SELECT greatest(rm.last_read_id, x.recent, uuidv7_floor(m.joined_at)) AS floor) AS b`;
       const byRoom = new Map(rows.map((r) => [r.room_id, r]));
       return rooms.map((room) => {
