@@ -13,7 +13,7 @@ export interface AttentionStore {
   /**
    * My rooms with my read state: the marker is the newest of PostgreSQL's and `recent` (Redis), and
    * counts start after it, or after I joined for a room I never read. The counts are the maintained
-   * `room_counters` row (one primary-key lookup per room) whenever its `since_id` is that floor; only
+   * `room_counters` row (one primary-key lookup per room) whenever its `since_id` reaches the markers; only
    * a room whose marker Redis has fresher than PostgreSQL (the persister has not applied it yet)
    * counts its index range after the marker (bounded by UNREAD_COUNT_CAP). Never a scan of history.
    */
@@ -40,16 +40,20 @@ export function createAttentionStore(db: PrismaClient): AttentionStore {
   return {
     async withAttention(userId, rooms, recent) {
       if (rooms.length === 0) return [];
+      // The row is fresh when it counts from at least the markers known here: the triggers keep its
+      // since_id at greatest(marker, join) (see the room_counters migration), so only a marker Redis
+      // has and PostgreSQL not yet makes a room count its range (uuidv7_floor runs only then).
       const rows = await db.$queryRaw<StateRow[]>`
         SELECT x.room_id::text, greatest(rm.last_read_id, x.recent)::text AS last_read_id,
-               CASE WHEN c.since_id = b.floor THEN least(c.unread, ${UNREAD_COUNT_CAP})
+               CASE WHEN f.fresh THEN least(c.unread, ${UNREAD_COUNT_CAP})
                     ELSE (SELECT count(*)::int FROM (SELECT 1 FROM messages msg
                            WHERE msg.room_id = x.room_id AND msg.parent_id IS NULL AND msg.deleted_at IS NULL
-                             AND msg.id > b.floor AND msg.sender_id <> ${userId}::uuid
+                             AND msg.id > greatest(rm.last_read_id, x.recent, uuidv7_floor(m.joined_at)) AND msg.sender_id <> ${userId}::uuid
                            LIMIT ${UNREAD_COUNT_CAP}) AS u) END AS unread,
-               CASE WHEN c.since_id = b.floor THEN least(c.mentions, ${UNREAD_COUNT_CAP})
+               CASE WHEN f.fresh THEN least(c.mentions, ${UNREAD_COUNT_CAP})
                     ELSE (SELECT count(*)::int FROM (SELECT 1 FROM message_mentions mm
-                           WHERE mm.user_id = ${userId}::uuid AND mm.room_id = x.room_id AND mm.message_id > b.floor
+                           WHERE mm.user_id = ${userId}::uuid AND mm.room_id = x.room_id
+                             AND mm.message_id > greatest(rm.last_read_id, x.recent, uuidv7_floor(m.joined_at))
                            LIMIT ${UNREAD_COUNT_CAP}) AS n) END AS mentions,
                p.notify, p.muted
           FROM unnest(${rooms.map((r) => r.id)}::uuid[], ${rooms.map((_, i) => recent[i] ?? null)}::uuid[]) AS x(room_id, recent)
@@ -57,7 +61,7 @@ export function createAttentionStore(db: PrismaClient): AttentionStore {
           LEFT JOIN read_markers rm ON rm.user_id = ${userId}::uuid AND rm.room_id = x.room_id
           LEFT JOIN room_preferences p ON p.user_id = ${userId}::uuid AND p.room_id = x.room_id
           LEFT JOIN room_counters c ON c.room_id = x.room_id AND c.user_id = ${userId}::uuid
-          CROSS JOIN LATERAL (SELECT greatest(rm.last_read_id, x.recent, uuidv7_floor(m.joined_at)) AS floor) AS b`;
+          CROSS JOIN LATERAL (SELECT c.since_id >= coalesce(greatest(rm.last_read_id, x.recent), c.since_id) AS fresh) AS f`;
       const byRoom = new Map(rows.map((r) => [r.room_id, r]));
       return rooms.map((room) => {
         const row = byRoom.get(room.id);
