@@ -37,29 +37,35 @@ export function createAttentionStore(db: PrismaClient): AttentionStore {
       // The row is fresh when it counts from at least the markers known here: the triggers keep its
       // since_id at greatest(marker, join) (see the room_counters migration), so only a marker Redis
       // has and PostgreSQL not yet makes a room count its range (uuidv7_floor runs only then).
-      // One JSON value out and comma-joined ids in: Prisma's per-value handling of 200 rows x 6 columns
-      // and of two 200-element array parameters cost 2.6x the CPU of this (5.7 against 2.1 ms a call).
+      // One JSON value out, comma-joined ids and three parameters in: Prisma handles each value of a
+      // raw result and each parameter on its own, and 200 rows of six values, two 200-element arrays and
+      // nine parameters cost the gateway 20-30 % more CPU than this (same answers; docs/performance.md).
       const ids = rooms.map((r) => r.id).join(',');
+      const CAP = Number(UNREAD_COUNT_CAP);
       const markers = rooms.map((_, i) => recent[i] ?? '').join(',');
-      const [result] = await db.$queryRaw<{ rows: string }[]>`
-        SELECT coalesce(json_agg(json_build_array(x.room_id, greatest(rm.last_read_id, x.recent),
-               CASE WHEN f.fresh THEN least(c.unread, ${UNREAD_COUNT_CAP})
+      const [result] = await db.$queryRawUnsafe<{ rows: string }[]>(
+        `SELECT coalesce(json_agg(json_build_array(x.room_id, greatest(rm.last_read_id, x.recent),
+               CASE WHEN f.fresh THEN least(c.unread, ${CAP})
                     ELSE (SELECT count(*)::int FROM (SELECT 1 FROM messages msg
                            WHERE msg.room_id = x.room_id AND msg.parent_id IS NULL AND msg.deleted_at IS NULL
-                             AND msg.id > greatest(rm.last_read_id, x.recent, uuidv7_floor(m.joined_at)) AND msg.sender_id <> ${userId}::uuid
-                           LIMIT ${UNREAD_COUNT_CAP}) AS u) END,
-               CASE WHEN f.fresh THEN least(c.mentions, ${UNREAD_COUNT_CAP})
+                             AND msg.id > greatest(rm.last_read_id, x.recent, uuidv7_floor(m.joined_at)) AND msg.sender_id <> $1::uuid
+                           LIMIT ${CAP}) AS u) END,
+               CASE WHEN f.fresh THEN least(c.mentions, ${CAP})
                     ELSE (SELECT count(*)::int FROM (SELECT 1 FROM message_mentions mm
-                           WHERE mm.user_id = ${userId}::uuid AND mm.room_id = x.room_id
+                           WHERE mm.user_id = $1::uuid AND mm.room_id = x.room_id
                              AND mm.message_id > greatest(rm.last_read_id, x.recent, uuidv7_floor(m.joined_at))
-                           LIMIT ${UNREAD_COUNT_CAP}) AS n) END,
+                           LIMIT ${CAP}) AS n) END,
                p.notify, p.muted)), '[]')::text AS rows
-          FROM unnest(string_to_array(${ids}, ',')::uuid[], string_to_array(${markers}, ',', '')::uuid[]) AS x(room_id, recent)
-          JOIN memberships m ON m.room_id = x.room_id AND m.user_id = ${userId}::uuid
-          LEFT JOIN read_markers rm ON rm.user_id = ${userId}::uuid AND rm.room_id = x.room_id
-          LEFT JOIN room_preferences p ON p.user_id = ${userId}::uuid AND p.room_id = x.room_id
-          LEFT JOIN room_counters c ON c.room_id = x.room_id AND c.user_id = ${userId}::uuid
-          CROSS JOIN LATERAL (SELECT c.since_id >= coalesce(greatest(rm.last_read_id, x.recent), c.since_id) AS fresh) AS f`;
+          FROM unnest(string_to_array($2, ',')::uuid[], string_to_array($3, ',', '')::uuid[]) AS x(room_id, recent)
+          JOIN memberships m ON m.room_id = x.room_id AND m.user_id = $1::uuid
+          LEFT JOIN read_markers rm ON rm.user_id = $1::uuid AND rm.room_id = x.room_id
+          LEFT JOIN room_preferences p ON p.user_id = $1::uuid AND p.room_id = x.room_id
+          LEFT JOIN room_counters c ON c.room_id = x.room_id AND c.user_id = $1::uuid
+          CROSS JOIN LATERAL (SELECT c.since_id >= coalesce(greatest(rm.last_read_id, x.recent), c.since_id) AS fresh) AS f`,
+        userId,
+        ids,
+        markers,
+      );
       const byRoom = new Map((JSON.parse(result?.rows ?? '[]') as StateRow[]).map((r) => [r[0], r]));
       return rooms.map((room) => {
         const [, lastReadId, unread, mentions, notify, muted] = byRoom.get(room.id) ?? [];
