@@ -171,5 +171,12 @@ describe('room_counters', () => {
     await join(roomId, ann, new Date(clock + 500));
     const last = sent(roomId, sam);
     await step([last], stored(last.messageId), roomId, { [ann]: { unread: 1, mentions: 0 }, [carl]: { unread: 2 } });
+
+    // Joined between two sends that reach PostgreSQL in one batch: only the later one counts.
+    const dana = await user();
+    const early = sent(roomId, sam);
+    await join(roomId, dana, new Date(clock + 500));
+    const late = sent(roomId, sam, { mentions: [dana] });
+    await step([early, late], stored(late.messageId), roomId, { [dana]: { unread: 1, mentions: 1 }, [ann]: { unread: 3 } });
   });
 });
