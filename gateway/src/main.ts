@@ -10,6 +10,7 @@ import { createMessageSearch } from './attention/search';
 import { createRecentMarkers } from './attention/recent-markers';
 import { createTokenService } from './auth/tokens';
 import { loadConfig } from './config';
+import { createAvatarService } from './files/avatar-service';
 import { createFileLifecycle } from './files/file-lifecycle';
 import { createFileService } from './files/file-service';
 import { objectStoreFromConfig } from './files/object-store';
@@ -28,6 +29,7 @@ import { createRoomSignals } from './rooms/room-signals';
 import { createInvitationRepository } from './store/invitations';
 import { createInviteLinkRepository } from './store/invite-links';
 import { createMemberPages } from './store/member-pages';
+import { createAvatarRepository } from './store/avatars';
 import { createProfileRepository } from './store/profiles';
 import { createRoomAdminRepository } from './store/room-admin';
 import { createMessageHistory } from './store/messages';
@@ -168,6 +170,7 @@ async function main(): Promise<void> {
     memberPages: createMemberPages(db),
     inviteLinks: createInviteLinkRepository(db),
     profiles: createProfileRepository(db),
+    avatars: createAvatarService({ store, avatars: createAvatarRepository(db), uploadUrlTtlSeconds: config.FILE_UPLOAD_URL_TTL_SECONDS }),
     // Previews are the one unauthenticated lookup: per address. Accepts: per user.
     invitePreviewLimiter: createRateLimiter(redis, 'invite-preview', INVITE_LOOKUPS_PER_MINUTE, 60_000, config.REDIS_KEY_PREFIX),
     inviteAcceptLimiter: createRateLimiter(redis, 'invite-accept', INVITE_LOOKUPS_PER_MINUTE / 3, 60_000, config.REDIS_KEY_PREFIX),

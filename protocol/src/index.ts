@@ -9,3 +9,4 @@ export * from './emoji';
 export * from './attention';
 export * from './sessions';
 export * from './rooms';
+export * from './avatars';

@@ -15,8 +15,8 @@ export interface ObjectStore {
   readonly bucket: string;
   /** A URL that accepts one PUT of exactly `size` bytes of `contentType` until it expires. */
   presignPut(key: string, size: number, contentType: string, ttlSeconds: number): Promise<string>;
-  /** A URL that serves the object until it expires, with the response headers given. */
-  presignGet(key: string, ttlSeconds: number, response: { contentDisposition: string; contentType: string }): Promise<string>;
+  /** A URL that serves the object until it expires, with the response headers given (no type: the stored one). */
+  presignGet(key: string, ttlSeconds: number, response: { contentDisposition: string; contentType?: string }): Promise<string>;
   /** The stored object's size and type, or undefined when there is none. */
   head(key: string): Promise<{ size: number; contentType: string } | undefined>;
   /** The first `bytes` bytes of the object (one ranged GET). */

@@ -1,12 +1,15 @@
 import { idSchema, profileSchema, type UserProfileResponse } from '@chat/protocol';
 import { Router } from 'express';
 import { AppError } from '@chat/service-kit';
+import type { AvatarService } from '../files/avatar-service';
 import type { ProfileRepository } from '../store/profiles';
 import { authenticatedUser } from './authenticate';
 import { parse } from './validate';
 
 export interface ProfileRouteDeps {
   profiles: ProfileRepository;
+  /** Sets the picture of `PATCH /api/me {avatarId}`. */
+  avatars: AvatarService;
 }
 
 /** Public profiles and one's own (behind `authenticate`). */
@@ -20,8 +23,11 @@ export function profileRoutes(deps: ProfileRouteDeps): Router {
   });
 
   router.patch('/me', async (req, res) => {
-    const input = parse(profileSchema, req.body);
-    const user = await deps.profiles.update(authenticatedUser(req).id, input);
+    const { avatarId, ...input } = parse(profileSchema, req.body);
+    const me = authenticatedUser(req);
+    // The picture first: a refused one (not uploaded, not an image) changes nothing else.
+    if (avatarId !== undefined) await deps.avatars.set(me, avatarId);
+    const user = await deps.profiles.update(me.id, input);
     if (!user) throw new AppError('UNAUTHORIZED', 'this account no longer exists');
     res.json({ user } satisfies UserProfileResponse);
   });

@@ -13,7 +13,7 @@ const MAX_HEIGHT_PX = 200;
 /** What the composer needs from the room. */
 export interface ComposerProps {
   roomName: string;
-  /** The room files are uploaded into; absent: this composer attaches nothing (a thread's). */
+  /** The room files are uploaded into (a thread's composer names its room too); absent: this composer attaches nothing. */
   roomId?: string;
   /** The room assistant's name, when this deployment runs one: the hint says how to ask it. */
   assistantName?: string;
@@ -33,7 +33,7 @@ export interface ComposerProps {
 /** The message box: Enter sends, Shift+Enter starts a new line. */
 export function Composer({ roomName, roomId, assistantName, onSend, onTyping, onEditLast, draftKey, members, myId = '' }: ComposerProps) {
   const api = useContext(FileUploads);
-  // Hooks run unconditionally; without a room (a thread's composer) nothing can be attached.
+  // Hooks run unconditionally; without a room nothing can be attached.
   const files = useUploads(api ?? { createUpload: () => Promise.reject(new Error('uploads are not available')) }, roomId ?? '');
   const attachable = roomId !== undefined && api !== undefined;
   const fileInput = useRef<HTMLInputElement>(null);
