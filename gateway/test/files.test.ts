@@ -25,7 +25,7 @@ beforeAll(async () => {
     gateways: 1,
     // Through nginx like a browser: presigned URLs name its origin, which passes /<bucket>/ on to the store.
     thumbnails: true,
-    env: { FILE_MAX_BYTES: String(MAX_BYTES), FILE_QUOTA_BYTES: String(QUOTA_BYTES), FILE_DOWNLOAD_URL_TTL_SECONDS: String(DOWNLOAD_TTL_S) },
+    env: { REGISTER_RATE_LIMIT: '1000', FILE_MAX_BYTES: String(MAX_BYTES), FILE_QUOTA_BYTES: String(QUOTA_BYTES), FILE_DOWNLOAD_URL_TTL_SECONDS: String(DOWNLOAD_TTL_S) },
   });
   db = new Client({ connectionString: system.databaseUrl });
   await db.connect();

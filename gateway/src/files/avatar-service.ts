@@ -78,14 +78,17 @@ export function createAvatarService({ store, avatars, uploadUrlTtlSeconds }: Ava
         return;
       }
       const key = avatarKey(user.id, avatarId);
+      const notGranted = () => new AppError('NOT_FOUND', 'no avatar upload of yours with this id: ask for a new one');
+      if ((await avatars.keys(user.id))?.pending !== key) throw notGranted();
       await checkObject(key);
+      // Another grant (another tab) may have replaced this one meanwhile: only a still-pending key is taken.
       const promoted = await avatars.promote(user.id, key);
-      if (!promoted) throw new AppError('NOT_FOUND', 'no avatar upload of yours with this id: ask for a new one');
+      if (!promoted) throw notGranted();
       await drop(promoted.replaced);
     },
 
     async link(userId) {
-      const key = await avatars.current(userId);
+      const key = (await avatars.keys(userId))?.current;
       if (!key) throw new AppError('NOT_FOUND', 'this user has no avatar');
       // Served with its stored type, which `set` checked is a raster image's.
       const url = await store.presignGet(key, AVATAR_URL_TTL_SECONDS, { contentDisposition: 'inline; filename="avatar"' });
@@ -93,8 +96,9 @@ export function createAvatarService({ store, avatars, uploadUrlTtlSeconds }: Ava
     },
 
     async deleteUserAvatars(userId) {
-      const keys = await avatars.keysOf(userId);
-      if (keys.length > 0) await store.delete(keys);
+      const keys = await avatars.keys(userId);
+      const all = [keys?.current, keys?.pending].filter((k): k is string => Boolean(k));
+      if (all.length > 0) await store.delete(all);
     },
   };
 }

@@ -11,10 +11,8 @@ export interface AvatarRepository {
   promote(userId: string, key: string): Promise<{ replaced: string | null } | undefined>;
   /** Removes the user's picture; the key it had. */
   clear(userId: string): Promise<string | null>;
-  /** The user's current avatar key (undefined: no such user). */
-  current(userId: string): Promise<string | null | undefined>;
-  /** Every avatar key of the user, current and pending (the account is being deleted). */
-  keysOf(userId: string): Promise<string[]>;
+  /** The user's avatar keys, current and pending (undefined: no such user). */
+  keys(userId: string): Promise<{ current: string | null; pending: string | null } | undefined>;
 }
 
 export function createAvatarRepository(db: PrismaClient): AvatarRepository {
@@ -36,15 +34,11 @@ export function createAvatarRepository(db: PrismaClient): AvatarRepository {
       // $2 is null here: the picture's column is cleared.
       return (await swap('avatar_key = $2::text', userId, null, 'avatar_key'))?.replaced ?? null;
     },
-    async current(userId) {
-      const rows = await db.$queryRawUnsafe<{ avatar_key: string | null }[]>(`SELECT avatar_key FROM users WHERE id = $1::uuid`, userId);
-      return rows[0] ? rows[0].avatar_key : undefined;
-    },
-    async keysOf(userId) {
+    async keys(userId) {
       const rows = await db.$queryRawUnsafe<{ avatar_key: string | null; avatar_pending_key: string | null }[]>(
         `SELECT avatar_key, avatar_pending_key FROM users WHERE id = $1::uuid`, userId,
       );
-      return rows.flatMap((r) => [r.avatar_key, r.avatar_pending_key]).filter((k): k is string => k !== null);
+      return rows[0] && { current: rows[0].avatar_key, pending: rows[0].avatar_pending_key };
     },
   };
 }

@@ -201,6 +201,11 @@ export function createChatApi(options: ApiClientOptions) {
     /** Asks to upload a file into the room: a presigned URL that takes exactly these bytes. */
     createUpload: async (roomId: string, file: { name: string; size: number; contentType: string }): Promise<UploadResponse['upload']> =>
       (await request<UploadResponse>('POST', `${room(roomId)}/uploads`, file)).upload,
+    /** Asks to upload my next avatar: a presigned URL that takes exactly these bytes (then `updateProfile({avatarId})`). */
+    createAvatarUpload: async (picture: { size: number; contentType: string }): Promise<UploadResponse['upload']> =>
+      (await request<UploadResponse>('POST', '/api/me/avatar/uploads', picture)).upload,
+    /** A link to someone's avatar, for any signed-in user (valid about an hour). */
+    avatarUrl: (userId: string) => request<FileUrlResponse>('GET', `/api/users/${encodeURIComponent(userId)}/avatar/url`),
     /** A short-lived link to a file (or its thumbnail); members of its room only. */
     fileUrl: (fileId: string, variant: 'file' | 'thumbnail' = 'file') =>
       request<FileUrlResponse>('GET', `/api/files/${encodeURIComponent(fileId)}/url${variant === 'thumbnail' ? '?variant=thumbnail' : ''}`),

@@ -1,4 +1,4 @@
-import type { Attachment } from '@chat/protocol';
+import type { Attachment, UploadResponse } from '@chat/protocol';
 import type { ChatApi } from '../api/chat-api';
 import { ApiError } from '../api/api-error';
 
@@ -22,6 +22,15 @@ export function contentTypeOf(file: File): string {
 export async function uploadFile(api: ChatApi, roomId: string, file: File, onProgress: (fraction: number) => void, signal: AbortSignal): Promise<Attachment> {
   const contentType = contentTypeOf(file);
   const upload = await api.createUpload(roomId, { name: file.name || 'pasted-image.png', size: file.size, contentType });
+  await putObject(upload, file, onProgress, signal);
+  return { id: upload.id, name: file.name, size: file.size, contentType };
+}
+
+/**
+ * PUTs the bytes to a presigned upload URL (a room file's or an avatar's), reporting progress from 0 to 1;
+ * aborting the signal cancels it.
+ */
+export async function putObject(upload: UploadResponse['upload'], body: Blob, onProgress: (fraction: number) => void, signal?: AbortSignal): Promise<void> {
   await new Promise<void>((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     xhr.open(upload.method, upload.url);
@@ -30,11 +39,10 @@ export async function uploadFile(api: ChatApi, roomId: string, file: File, onPro
     xhr.onload = () => (xhr.status >= 200 && xhr.status < 300 ? resolve() : reject(new ApiError('UNAVAILABLE', `The upload was refused (${xhr.status})`)));
     xhr.onerror = () => reject(new ApiError('UNAVAILABLE', 'The upload failed: check your connection and retry'));
     xhr.onabort = () => reject(new DOMException('cancelled', 'AbortError'));
-    signal.addEventListener('abort', () => xhr.abort(), { once: true });
-    xhr.send(file);
+    signal?.addEventListener('abort', () => xhr.abort(), { once: true });
+    xhr.send(body);
   });
   onProgress(1);
-  return { id: upload.id, name: file.name, size: file.size, contentType };
 }
 
 /** "2.4 MB", "830 KB", "12 B". */
