@@ -10,3 +10,4 @@ export * from './attention';
 export * from './sessions';
 export * from './rooms';
 export * from './avatars';
+export * from './multipart';
