@@ -192,6 +192,6 @@ describe('files in the browser', () => {
       expect(ann.errors).toEqual([]);
       expect(bob.errors).toEqual([]);
     },
-    180_000,
+    300_000,
   );
 });

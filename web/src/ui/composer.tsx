@@ -2,13 +2,17 @@ import { type Attachment, LIMITS, type PublicUser } from '@chat/protocol';
 import { useContext, useEffect, useId, useRef, useState, type ClipboardEvent, type DragEvent, type FormEvent, type KeyboardEvent } from 'react';
 import { loadDraft, saveDraft } from '../attention/drafts';
 import { completeMention, mentionQuery, mentionSuggestions } from '../attention/mention-autocomplete';
-import { formatBytes } from '../files/upload-file';
+import { formatBytes, type UploadApi } from '../files/upload-file';
 import { FileUploads } from './attachments';
 import { useUploads } from './use-uploads';
 
 /** Beyond this many characters the composer shows how many are left. */
 const SHOW_COUNT_FROM = LIMITS.bodyMax - 500;
 const MAX_HEIGHT_PX = 200;
+
+const unavailable = () => Promise.reject(new Error('uploads are not available'));
+/** Where nothing can be uploaded (no room): every request refused. */
+const NO_UPLOADS: UploadApi = { createUpload: unavailable, createMultipartUpload: unavailable, partUrls: unavailable, uploadedParts: unavailable, completeUpload: unavailable };
 
 /** What the composer needs from the room. */
 export interface ComposerProps {
@@ -34,7 +38,7 @@ export interface ComposerProps {
 export function Composer({ roomName, roomId, assistantName, onSend, onTyping, onEditLast, draftKey, members, myId = '' }: ComposerProps) {
   const api = useContext(FileUploads);
   // Hooks run unconditionally; without a room nothing can be attached.
-  const files = useUploads(api ?? { createUpload: () => Promise.reject(new Error('uploads are not available')) }, roomId ?? '');
+  const files = useUploads(api ?? NO_UPLOADS, roomId ?? '');
   const attachable = roomId !== undefined && api !== undefined;
   const fileInput = useRef<HTMLInputElement>(null);
   const [dragging, setDragging] = useState(false);
