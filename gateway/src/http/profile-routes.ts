@@ -2,7 +2,9 @@ import { idSchema, profileSchema, type UserProfileResponse } from '@chat/protoco
 import { Router } from 'express';
 import { AppError } from '@chat/service-kit';
 import type { AvatarService } from '../files/avatar-service';
+import type { RoomEvents } from '../realtime/types';
 import type { ProfileRepository } from '../store/profiles';
+import type { RoomRepository } from '../store/rooms';
 import { authenticatedUser } from './authenticate';
 import { parse } from './validate';
 
@@ -10,6 +12,8 @@ export interface ProfileRouteDeps {
   profiles: ProfileRepository;
   /** Sets the picture of `PATCH /api/me {avatarId}`. */
   avatars: AvatarService;
+  rooms: RoomRepository;
+  roomEvents: RoomEvents;
 }
 
 /** Public profiles and one's own (behind `authenticate`). */
@@ -29,6 +33,7 @@ export function profileRoutes(deps: ProfileRouteDeps): Router {
     if (avatarId !== undefined) await deps.avatars.set(me, avatarId);
     const user = await deps.profiles.update(me.id, input);
     if (!user) throw new AppError('UNAUTHORIZED', 'this account no longer exists');
+    deps.roomEvents.profileChanged(user, await deps.rooms.memberRoomIds(user.id));
     res.json({ user } satisfies UserProfileResponse);
   });
 

@@ -1,4 +1,4 @@
-import type { PublicUser } from '@chat/protocol';
+import { type PublicUser, ROOM_MENTION_MAX_MEMBERS } from '@chat/protocol';
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { ChatApi } from '../api/chat-api';
 import { FileLinks, FileUploads } from './attachments';
@@ -17,6 +17,7 @@ import { errorText } from './error-text';
 import { RoomView } from './room-view';
 import { LeaveDialog } from '../rooms/leave-dialog';
 import { MembersDialog } from '../rooms/members-dialog';
+import { isStaff, useMyRole } from '../rooms/use-my-role';
 import { ProfileCard } from '../rooms/profile';
 import { RoomSettingsDialog } from '../rooms/settings-dialog';
 import { BrowseRoomsDialog, CreateRoomDialog, UsernameDialog } from './room-dialogs';
@@ -112,6 +113,7 @@ function ChatLayout({ controller, api, onLogout, account }: { controller: ChatCo
   }, [controller]);
 
   const activeRoom = state.rooms.find((r) => r.id === state.activeRoomId);
+  const { role: myRole } = useMyRole(api, activeRoom, state.me);
   // Ctrl/Cmd+K searches; Escape (outside dialogs and fields that use it) marks the open room read.
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
@@ -219,6 +221,8 @@ function ChatLayout({ controller, api, onLogout, account }: { controller: ChatCo
             onInvite={() => setDialog('invite')}
             onMembers={() => setDialog('members')}
             onSettings={() => setDialog('settings')}
+            canMentionRoom={isStaff(myRole) && activeRoom.memberCount <= ROOM_MENTION_MAX_MEMBERS}
+            onSaveTopic={isStaff(myRole) && !activeRoom.archivedAt ? async (topic) => void (await api.updateRoom(activeRoom.id, { topic })) : undefined}
             onLeave={() => setDialog('leave')}
           />
         ) : (
