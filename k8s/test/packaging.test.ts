@@ -43,7 +43,7 @@ describe('docker-compose.yml', () => {
     const loaded = JSON.parse(result.stdout) as { services: Record<string, { depends_on?: Record<string, unknown> }> };
     expect(Object.keys(loaded.services).sort()).toEqual(Object.keys(compose.services).sort());
     // The YAML anchors resolve to the same wiring compose will run.
-    expect(Object.keys(loaded.services['gateway-3']?.depends_on ?? {}).sort()).toEqual(['kafka', 'migrate', 'redis', 'secrets']);
+    expect(Object.keys(loaded.services['gateway-3']?.depends_on ?? {}).sort()).toEqual(['kafka', 'migrate', 'minio', 'redis', 'secrets']);
   });
 
   test('the Compose Specification check rejects a misspelt key', () => {
@@ -88,7 +88,9 @@ describe('docker-compose.yml', () => {
     }
     expect(minio.entrypoint.join(' ')).toContain('cat /run/chat-secrets/s3');
     expect(compose.services.secrets.command[0]).toContain("'s3'");
-    expect(compose.services.thumbnails.environment.ENTRY).toBe('gateway/dist/thumbnail-worker-main.js');
+    // The gateway image with the worker's entry point (the shared entrypoint runs `node <command>`).
+    expect(compose.services.thumbnails.command).toEqual(['gateway/dist/thumbnail-worker-main.js']);
+    expect(compose.services['gateway-1'].command).toEqual(['main.js']);
     expect(existsSync(path.join(repoRoot, 'gateway', 'src', 'thumbnail-worker-main.ts'))).toBe(true);
     // Presigned URLs name the web origin; nginx passes /<bucket>/ on to MinIO with the Host they were signed for.
     const conf = read('nginx/docker-compose.conf');
@@ -170,6 +172,7 @@ describe('Dockerfiles', () => {
       ['gateway-1', 'gateway'],
       ['gateway-2', 'gateway'],
       ['gateway-3', 'gateway'],
+      ['thumbnails', 'gateway'],
       ['persister', 'persister'],
       ['assistant', 'assistant'],
       // The one-shot that generates the compose secrets runs the gateway image.
