@@ -43,6 +43,8 @@ const FILES_ENVIRONMENT = {
   FILE_UPLOAD_URL_TTL_SECONDS: int(1, 3600).default(600),
   /** How long a download URL stays valid: short, since membership is checked only when it is made. */
   FILE_DOWNLOAD_URL_TTL_SECONDS: int(1, 3600).default(60),
+  /** Part size of multipart uploads (large files), bytes: at least S3's 5 MiB (default 8 MiB). */
+  FILE_PART_BYTES: int(5 * 1024 * 1024).default(8 * 1024 * 1024),
   /** Uploads no message took are deleted by the sweep once this old (default 24 h). */
   FILE_ORPHAN_AGE_MS: int(60_000).default(24 * 3600_000),
   /** The thumbnail worker's consumer group on the messages topic. */

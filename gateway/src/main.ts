@@ -10,8 +10,10 @@ import { createMessageSearch } from './attention/search';
 import { createRecentMarkers } from './attention/recent-markers';
 import { createTokenService } from './auth/tokens';
 import { loadConfig } from './config';
+import { createAvatarService } from './files/avatar-service';
 import { createFileLifecycle } from './files/file-lifecycle';
 import { createFileService } from './files/file-service';
+import { createMultipartUploads } from './files/multipart-uploads';
 import { objectStoreFromConfig } from './files/object-store';
 import { createApp } from './http/app';
 import { createKafkaMessageBus, ensureTopic } from './message-bus';
@@ -28,6 +30,7 @@ import { createRoomSignals } from './rooms/room-signals';
 import { createInvitationRepository } from './store/invitations';
 import { createInviteLinkRepository } from './store/invite-links';
 import { createMemberPages } from './store/member-pages';
+import { createAvatarRepository } from './store/avatars';
 import { createProfileRepository } from './store/profiles';
 import { createRoomAdminRepository } from './store/room-admin';
 import { createMessageHistory } from './store/messages';
@@ -108,17 +111,14 @@ async function main(): Promise<void> {
   // Edits, deletions and reactions: twice the send budget (reactions are toggled), in the same window.
   const changeLimiter = createRateLimiter(redis, 'change', config.MESSAGE_RATE_LIMIT * 2, config.MESSAGE_RATE_WINDOW_MS, config.REDIS_KEY_PREFIX);
   const uploads = createUploadRepository(db);
-  const files = createFileService({
-    store,
-    uploads,
-    isMember: (roomId, userId) => rooms.isMember(roomId, userId),
-    limits: {
-      maxBytes: config.FILE_MAX_BYTES,
-      quotaBytes: config.FILE_QUOTA_BYTES,
-      uploadUrlTtlSeconds: config.FILE_UPLOAD_URL_TTL_SECONDS,
-      downloadUrlTtlSeconds: config.FILE_DOWNLOAD_URL_TTL_SECONDS,
-    },
-  });
+  const fileLimits = {
+    maxBytes: config.FILE_MAX_BYTES,
+    quotaBytes: config.FILE_QUOTA_BYTES,
+    uploadUrlTtlSeconds: config.FILE_UPLOAD_URL_TTL_SECONDS,
+    downloadUrlTtlSeconds: config.FILE_DOWNLOAD_URL_TTL_SECONDS,
+  };
+  const files = createFileService({ store, uploads, isMember: (roomId, userId) => rooms.isMember(roomId, userId), limits: fileLimits });
+  const multipart = createMultipartUploads({ store, uploads, isMember: (roomId, userId) => rooms.isMember(roomId, userId), limits: fileLimits, partBytes: config.FILE_PART_BYTES });
   const fileLifecycle = createFileLifecycle(store, uploads);
   const readiness = createReadiness([
     { name: 'postgres', check: () => db.$queryRaw`SELECT 1` },
@@ -155,6 +155,7 @@ async function main(): Promise<void> {
     history,
     uploads,
     files,
+    multipart,
     fileLifecycle,
     attention,
     search: createMessageSearch(db, history),
@@ -168,6 +169,7 @@ async function main(): Promise<void> {
     memberPages: createMemberPages(db),
     inviteLinks: createInviteLinkRepository(db),
     profiles: createProfileRepository(db),
+    avatars: createAvatarService({ store, avatars: createAvatarRepository(db), uploadUrlTtlSeconds: config.FILE_UPLOAD_URL_TTL_SECONDS }),
     // Previews are the one unauthenticated lookup: per address. Accepts: per user.
     invitePreviewLimiter: createRateLimiter(redis, 'invite-preview', INVITE_LOOKUPS_PER_MINUTE, 60_000, config.REDIS_KEY_PREFIX),
     inviteAcceptLimiter: createRateLimiter(redis, 'invite-accept', INVITE_LOOKUPS_PER_MINUTE / 3, 60_000, config.REDIS_KEY_PREFIX),

@@ -25,7 +25,7 @@ beforeAll(async () => {
     gateways: 1,
     // Through nginx like a browser: presigned URLs name its origin, which passes /<bucket>/ on to the store.
     thumbnails: true,
-    env: { FILE_MAX_BYTES: String(MAX_BYTES), FILE_QUOTA_BYTES: String(QUOTA_BYTES), FILE_DOWNLOAD_URL_TTL_SECONDS: String(DOWNLOAD_TTL_S) },
+    env: { REGISTER_RATE_LIMIT: '1000', FILE_MAX_BYTES: String(MAX_BYTES), FILE_QUOTA_BYTES: String(QUOTA_BYTES), FILE_DOWNLOAD_URL_TTL_SECONDS: String(DOWNLOAD_TTL_S) },
   });
   db = new Client({ connectionString: system.databaseUrl });
   await db.connect();
@@ -144,10 +144,11 @@ describe('upload, attach, download', () => {
   });
 });
 
-async function waitForHistory(token: string, roomId: string, messageId: string): Promise<ChatMessage> {
+/** The message once the persister has it, from the room's history (or with `?parentId=`, a thread's). */
+async function waitForHistory(token: string, roomId: string, messageId: string, query = ''): Promise<ChatMessage> {
   const deadline = Date.now() + 20_000;
   for (;;) {
-    const page = await api<MessagesResponse>(url(), 'GET', `/api/rooms/${roomId}/messages`, { token });
+    const page = await api<MessagesResponse>(url(), 'GET', `/api/rooms/${roomId}/messages${query}`, { token });
     const found = page.body.messages.find((m) => m.id === messageId);
     if (found) return found;
     if (Date.now() > deadline) throw new Error('message not in history within 20 s');
@@ -180,6 +181,36 @@ describe('thumbnails', () => {
     expect(stored.attachments?.[0]).toMatchObject({ width: 1200, height: 800, thumbnail: true });
   });
 });
+
+describe('thread replies', () => {
+  it('a reply carries files like a room message: delivered, in the thread\'s history, thumbnailed live', async () => {
+    const { alice, bob, room } = await roomOfTwo();
+    const bobSocket = await connect(bob.token);
+    const aliceSocket = await connect(alice.token);
+    const parent = await send(bobSocket, room.id, 'send me the photo');
+    const parentId = (parent as { message: ChatMessage }).message.id;
+    const photo = await sharp({ create: { width: 600, height: 900, channels: 3, background: '#cc6633' } }).png().toBuffer();
+    const fileId = await upload(alice.token, room.id, 'reply.png', photo, 'image/png');
+    const delivered = nextEvent(bobSocket, 'message:new', (m) => m.parentId === parentId);
+    const updated = nextEvent(bobSocket, 'attachment:updated', (e) => e.attachment.id === fileId, 30_000);
+
+    const ack = await socketSendReply(aliceSocket, room.id, parentId, [fileId]);
+    expect(ack).toEqual({ ok: true, message: expect.objectContaining({ parentId, body: '', attachments: [{ id: fileId, name: 'reply.png', size: photo.length, contentType: 'image/png' }] }) });
+    const replyId = (ack as { message: ChatMessage }).message.id;
+    expect((await delivered).attachments?.map((a) => a.id)).toEqual([fileId]);
+    expect(await updated).toMatchObject({ roomId: room.id, messageId: replyId, attachment: { id: fileId, width: 600, height: 900, thumbnail: true } });
+
+    const stored = await waitForHistory(bob.token, room.id, replyId, `?parentId=${parentId}`);
+    expect(stored.attachments).toEqual([expect.objectContaining({ id: fileId, width: 600, height: 900, thumbnail: true })]);
+    const redirect = await download(bob.token, fileId);
+    expect(redirect.status).toBe(302);
+    expect(Buffer.from(await (await fetch(redirect.headers.get('location')!)).arrayBuffer()).equals(photo)).toBe(true);
+  });
+});
+
+function socketSendReply(socket: ChatSocket, roomId: string, parentId: string, attachments: string[]) {
+  return socket.timeout(15_000).emitWithAck('message:send', { roomId, parentId, body: '', clientMsgId: crypto.randomUUID(), attachments });
+}
 
 describe('who may read', () => {
   it('refuses a non-member, a logged-out user and a guessed id alike, checking membership on every request', async () => {

@@ -170,7 +170,14 @@ export interface FilesSettings {
    */
   readonly store:
     | { readonly mode: 'in-cluster'; readonly image: string; readonly storageSize: string; readonly bucket: string }
-    | { readonly mode: 's3'; readonly bucket: string; readonly region: string; readonly gatewayRoleArn: string };
+    | {
+        readonly mode: 's3';
+        readonly bucket: string;
+        readonly region: string;
+        readonly gatewayRoleArn: string;
+        /** The origin the web page's CSP allows for uploads and images; default the bucket's (Pulumi's filesBucketOrigin output). */
+        readonly browserOrigin?: string;
+      };
   /** The thumbnail worker's Deployment, scaled on CPU (decoding images is all it does). */
   readonly thumbnails: { readonly minReplicas: number; readonly maxReplicas: number; readonly cpuTargetPercent: number; readonly resources: ContainerResources };
   /** Five-field cron schedule of the orphan sweep. */
@@ -335,6 +342,10 @@ export function validateConfig(config: PlatformConfig): PlatformConfig {
     if (t.maxReplicas > kafka.messagesPartitions) fail(`files.thumbnails.maxReplicas (${t.maxReplicas}) exceeds the ${kafka.messagesPartitions} partitions of ${KAFKA_TOPICS.messages}`);
     if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(files.store.bucket)) fail(`files.store.bucket "${files.store.bucket}" is not an S3 bucket name`);
     if (files.store.mode === 's3' && !/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/.test(files.store.gatewayRoleArn)) fail('files.store.gatewayRoleArn is not an IAM role ARN');
+    // It goes into an nginx config and a CSP header: an https origin and nothing else.
+    if (files.store.mode === 's3' && files.store.browserOrigin !== undefined && !/^https:\/\/[a-z0-9.-]+(:\d+)?$/.test(files.store.browserOrigin)) {
+      fail(`files.store.browserOrigin "${files.store.browserOrigin}" is not an https origin (https://host[:port])`);
+    }
     if (files.sweepSchedule.trim().split(/\s+/).length !== 5) fail(`files.sweepSchedule "${files.sweepSchedule}" is not a five-field cron expression`);
   }
   return Object.freeze(config);

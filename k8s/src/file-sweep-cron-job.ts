@@ -5,7 +5,7 @@ import { type AppConfig, redisUrlIsSecret, SECRET_KEYS } from './app-config';
 import { imageFor, type PlatformConfig } from './config';
 import { componentLabels } from './labels';
 import { NODE_UID, restrictedPodSecurityContext, restrictedSecurityContext } from './security';
-import { containerResources } from './service-deployment';
+import { applyPodPlacement, containerResources } from './service-deployment';
 
 /** Name of the CronJob that deletes uploads no message took (gateway/dist/sweep-files-main.js). */
 export const FILE_SWEEP_CRON_JOB_NAME = 'chat-file-sweep';
@@ -65,6 +65,8 @@ export class FileSweepCronJob extends Construct {
       },
       securityContext: restrictedSecurityContext(NODE_UID),
     });
+    // On the nodes the other workloads run on (placement values), with their pod annotations.
+    applyPodPlacement(cron, config);
     // The whole resources block as quantities, ephemeral storage bounded like every app container.
     ApiObject.of(cron).addJsonPatch(
       JsonPatch.add('/spec/jobTemplate/spec/template/spec/containers/0/resources', containerResources({ cpuRequest: '50m', cpuLimit: '500m', memoryRequest: '128Mi', memoryLimit: '256Mi' })),

@@ -4,6 +4,7 @@ import { Construct } from 'constructs';
 import { type AppConfig, redisUrlIsSecret, SECRET_KEYS } from './app-config';
 import { type FilesSettings, imageFor, KAFKA_CLUSTER_NAME, PORTS, type PlatformConfig, SECRET_NAME } from './config';
 import { FileSweepCronJob } from './file-sweep-cron-job';
+import { GATEWAY_LISTENERS } from './gateway-api-edge';
 import { KAFKA_GROUPS, useKafkaUser } from './kafka-users';
 import { type Component, componentLabels, selectorLabels, strimziClusterLabels } from './labels';
 import { NODE_UID } from './security';
@@ -173,6 +174,16 @@ export class Files extends Construct {
   }
 }
 
+/**
+ * The origin browsers reach the store at when it is not the web origin: an S3 bucket's own
+ * (`https://<bucket>.s3.<region>.amazonaws.com`, what the SDK presigns for; `browserOrigin` overrides it,
+ * say for a FIPS or dual-stack endpoint). undefined in-cluster: the bucket is served on the web host.
+ */
+export function browserOriginOf(store: FilesSettings['store']): string | undefined {
+  if (store.mode !== 's3') return undefined;
+  return store.browserOrigin ?? `https://${store.bucket}.s3.${store.region}.amazonaws.com`;
+}
+
 /** Runs the pods of `deployment` as the gateway's service account (the one the bucket's role trusts). */
 function useServiceAccount(deployment: kplus.Deployment): void {
   ApiObject.of(deployment).addJsonPatch(JsonPatch.add('/spec/template/spec/serviceAccountName', GATEWAY_SERVICE_ACCOUNT));
@@ -181,8 +192,8 @@ function useServiceAccount(deployment: kplus.Deployment): void {
 /**
  * Dev's object store: versitygw (posix backend, metadata in a sidecar folder: not every volume has
  * extended attributes) on a persistent volume, its root keys from the `chat-object-store` Secret
- * (created by the operator like `chat-secrets`), and an Ingress that serves its bucket on the web host
- * with Host passed unchanged (the presigned signature covers it).
+ * (created by the operator like `chat-secrets`), and an Ingress (or in gateway-api routing an HTTPRoute)
+ * that serves its bucket on the web host with Host passed unchanged (the presigned signature covers it).
  */
 class DevObjectStore extends Construct {
   constructor(scope: Construct, id: string, config: PlatformConfig, store: Extract<FilesSettings['store'], { mode: 'in-cluster' }>) {
@@ -236,7 +247,21 @@ class DevObjectStore extends Construct {
         ],
       },
     });
-    if (config.routing !== 'ingress') return;
+    if (config.routing === 'gateway-api') {
+      // The same path on the Gateway's HTTPS listener; Gateway API passes Host on unchanged by default,
+      // and Envoy streams request bodies (no buffering, no body limit of its own).
+      new ApiObject(this, 'route', {
+        apiVersion: 'gateway.networking.k8s.io/v1',
+        kind: 'HTTPRoute',
+        metadata: { name: 'chat-files', namespace },
+        spec: {
+          parentRefs: [{ name: config.gatewayApi.gatewayName, namespace: config.gatewayApi.gatewayNamespace, sectionName: GATEWAY_LISTENERS.https }],
+          hostnames: [config.host],
+          rules: [{ matches: [{ path: { type: 'PathPrefix', value: `/${store.bucket}` } }], backendRefs: [{ name, port: OBJECT_STORE_PORT }] }],
+        },
+      });
+      return;
+    }
     new k8s.KubeIngress(this, 'ingress', {
       metadata: {
         name: 'chat-files',

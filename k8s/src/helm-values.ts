@@ -7,7 +7,7 @@ import type { Manifest } from './synth';
 type ResourcesValue = { requests: Record<string, string>; limits: Record<string, string> };
 
 /** Workloads whose pods take the placement and annotation values. */
-const APP_WORKLOADS = ['chat-gateway', 'chat-persister', 'chat-web', 'chat-assistant', 'chat-migrate', 'chat-thumbnails'];
+const APP_WORKLOADS = ['chat-gateway', 'chat-persister', 'chat-web', 'chat-assistant', 'chat-migrate', 'chat-thumbnails', 'chat-file-sweep'];
 
 const resourcesValue = (r: ContainerResources): ResourcesValue => {
   const k8s = containerResources(r);
@@ -79,9 +79,10 @@ function podField(path: string, field: 'nodeSelector' | 'tolerations' | 'annotat
     apply,
     mark: (ms, marker) => {
       for (const m of ms as AnyManifest[]) {
-        if (!['Deployment', 'Job'].includes(m.kind) || !APP_WORKLOADS.includes(m.metadata.name)) continue;
-        if (field === 'annotations') m.spec.template.metadata.annotations = marker;
-        else m.spec.template.spec[field] = marker;
+        if (!['Deployment', 'Job', 'CronJob'].includes(m.kind) || !APP_WORKLOADS.includes(m.metadata.name)) continue;
+        const template = m.kind === 'CronJob' ? m.spec.jobTemplate.spec.template : m.spec.template;
+        if (field === 'annotations') template.metadata.annotations = marker;
+        else template.spec[field] = marker;
       }
     },
   };

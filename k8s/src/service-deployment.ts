@@ -148,12 +148,14 @@ export function containerResources(r: ContainerResources): { requests: Record<st
  * What every app pod carries beyond cdk8s-plus's model: nodeSelector and tolerations (the node
  * group) and extra pod annotations. Always written, empty or not, so the Helm chart can set them as values.
  */
-export function applyPodPlacement(workload: kplus.Deployment | kplus.Job, config: PlatformConfig): void {
+export function applyPodPlacement(workload: kplus.Deployment | kplus.Job | kplus.CronJob, config: PlatformConfig): void {
   const api = ApiObject.of(workload);
+  // A CronJob's pod template is one level down, in its job template.
+  const template = workload instanceof kplus.CronJob ? '/spec/jobTemplate/spec/template' : '/spec/template';
   api.addJsonPatch(
-    JsonPatch.add('/spec/template/metadata/annotations', { ...config.podAnnotations }),
-    JsonPatch.add('/spec/template/spec/nodeSelector', { ...config.placement.nodeSelector }),
-    JsonPatch.add('/spec/template/spec/tolerations', [...config.placement.tolerations]),
+    JsonPatch.add(`${template}/metadata/annotations`, { ...config.podAnnotations }),
+    JsonPatch.add(`${template}/spec/nodeSelector`, { ...config.placement.nodeSelector }),
+    JsonPatch.add(`${template}/spec/tolerations`, [...config.placement.tolerations]),
   );
 }
 

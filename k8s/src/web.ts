@@ -1,5 +1,8 @@
+import * as kplus from 'cdk8s-plus-34';
 import { Construct } from 'constructs';
 import { imageFor, PORTS, type PlatformConfig } from './config';
+import { browserOriginOf } from './files';
+import { componentLabels } from './labels';
 import { PodDisruptionBudget } from './pod-disruption-budget';
 import { NGINX_UID } from './security';
 import { ServiceDeployment } from './service-deployment';
@@ -24,5 +27,20 @@ export class Web extends Construct {
       livenessOverTcp: true,
     });
     if (config.web.replicas > 1) new PodDisruptionBudget(this, 'pdb', { config, component: 'web', maxUnavailable: 1 });
+    this.allowObjectStoreOrigin(config);
+  }
+
+  /**
+   * With S3 on AWS, browsers PUT and GET files at the bucket's own origin: web/nginx.conf puts the origin
+   * of /etc/nginx/chat/*.conf in its CSP (connect-src, img-src), so that file comes from a ConfigMap.
+   */
+  private allowObjectStoreOrigin(config: PlatformConfig): void {
+    const origin = config.files && browserOriginOf(config.files.store);
+    if (!origin) return;
+    const settings = new kplus.ConfigMap(this, 'object-store', {
+      metadata: { name: 'chat-web-object-store', namespace: config.namespace, labels: componentLabels('web') },
+      data: { 'object-store.conf': `set $object_store_origin "${origin}";\n` },
+    });
+    this.workload.deployment.containers[0]!.mount('/etc/nginx/chat', kplus.Volume.fromConfigMap(this, 'object-store-volume', settings), { readOnly: true });
   }
 }

@@ -60,4 +60,40 @@ describe('files in Kubernetes', () => {
     for (const peer of ['chat-gateway', 'chat-thumbnails', 'chat-file-sweep', 'ingress-nginx']) expect(from).toContain(peer);
     expect(find(dev, 'NetworkPolicy', 'chat-object-store').spec.egress).toEqual([]);
   });
+
+  test('prod: the web pods allow the bucket origin in their CSP (a ConfigMap nginx includes); dev stays same-origin', () => {
+    const web = podSpec(find(prod, 'Deployment', 'chat-web'));
+    const mount = web.containers[0].volumeMounts.find((m: any) => m.mountPath === '/etc/nginx/chat');
+    expect(mount).toMatchObject({ readOnly: true });
+    expect(web.volumes.find((v: any) => v.name === mount.name).configMap.name).toBe('chat-web-object-store');
+    expect(find(prod, 'ConfigMap', 'chat-web-object-store').data).toEqual({ 'object-store.conf': 'set $object_store_origin "https://chat-prod-files.s3.eu-west-1.amazonaws.com";\n' });
+    // The origin the deployment names wins (Pulumi's filesBucketOrigin), and it must be an https origin.
+    const custom = prodConfig();
+    const store = { ...(custom.files!.store as any), browserOrigin: 'https://files.s3-fips.eu-west-1.amazonaws.com' };
+    const synthed = synthManifests(prodConfig({ files: { ...custom.files!, store } }));
+    expect(find(synthed, 'ConfigMap', 'chat-web-object-store').data['object-store.conf']).toContain('"https://files.s3-fips.eu-west-1.amazonaws.com"');
+    expect(() => prodConfig({ files: { ...custom.files!, store: { ...store, browserOrigin: 'https://x"; add_header X 1; "' } } })).toThrow(/not an https origin/);
+    expect(dev.filter((m) => m.metadata.name === 'chat-web-object-store')).toEqual([]);
+    expect(JSON.stringify(podSpec(find(dev, 'Deployment', 'chat-web')))).not.toContain('/etc/nginx/chat');
+  });
+
+  test('the sweep CronJob is placed like the other workloads (nodeSelector, tolerations, pod annotations)', () => {
+    const placement = { nodeSelector: { 'chat.example.com/pool': 'apps' }, tolerations: [{ key: 'dedicated', operator: 'Equal' as const, value: 'chat', effect: 'NoSchedule' as const }] };
+    const manifests = synthManifests(prodConfig({ placement, podAnnotations: { 'example.com/team': 'chat' } }));
+    const cron = podSpec(find(manifests, 'CronJob', 'chat-file-sweep'));
+    const gateway = podSpec(find(manifests, 'Deployment', 'chat-gateway'));
+    expect({ nodeSelector: cron.nodeSelector, tolerations: cron.tolerations }).toEqual({ nodeSelector: gateway.nodeSelector, tolerations: gateway.tolerations });
+    expect(cron.nodeSelector).toEqual(placement.nodeSelector);
+    expect(find(manifests, 'CronJob', 'chat-file-sweep').spec.jobTemplate.spec.template.metadata.annotations).toEqual({ 'example.com/team': 'chat' });
+  });
+
+  test('dev with gateway-api routing serves the bucket on the web host through an HTTPRoute (and no Ingress)', () => {
+    const manifests = synthManifests(devConfig({ routing: 'gateway-api' }));
+    const route = find(manifests, 'HTTPRoute', 'chat-files');
+    expect(route.spec.hostnames).toEqual(['chat.localtest.me']);
+    expect(route.spec.parentRefs[0]).toMatchObject({ sectionName: 'https' });
+    expect(route.spec.rules).toEqual([{ matches: [{ path: { type: 'PathPrefix', value: '/chat-files' } }], backendRefs: [{ name: 'chat-object-store', port: 7070 }] }]);
+    expect(manifests.filter((m) => m.kind === 'Ingress')).toEqual([]);
+    expect(synthManifests(devConfig()).filter((m) => m.kind === 'HTTPRoute' && m.metadata.name === 'chat-files')).toEqual([]);
+  });
 });

@@ -43,7 +43,7 @@ describe('docker-compose.yml', () => {
     const loaded = JSON.parse(result.stdout) as { services: Record<string, { depends_on?: Record<string, unknown> }> };
     expect(Object.keys(loaded.services).sort()).toEqual(Object.keys(compose.services).sort());
     // The YAML anchors resolve to the same wiring compose will run.
-    expect(Object.keys(loaded.services['gateway-3']?.depends_on ?? {}).sort()).toEqual(['kafka', 'migrate', 'redis', 'secrets']);
+    expect(Object.keys(loaded.services['gateway-3']?.depends_on ?? {}).sort()).toEqual(['kafka', 'migrate', 'minio', 'redis', 'secrets']);
   });
 
   test('the Compose Specification check rejects a misspelt key', () => {
@@ -61,7 +61,7 @@ describe('docker-compose.yml', () => {
   });
 
   test('runs nginx on 8080, three gateways, a persister, web, Redis, Kafka, Postgres and the migration', () => {
-    expect(Object.keys(compose.services).filter((name) => !compose.services[name].profiles).sort()).toEqual(['gateway-1', 'gateway-2', 'gateway-3', 'kafka', 'migrate', 'nginx', 'persister', 'postgres', 'redis', 'secrets', 'web']);
+    expect(Object.keys(compose.services).filter((name) => !compose.services[name].profiles).sort()).toEqual(['gateway-1', 'gateway-2', 'gateway-3', 'kafka', 'migrate', 'minio', 'nginx', 'persister', 'postgres', 'redis', 'secrets', 'thumbnails', 'web']);
     expect(compose.services.nginx.ports).toEqual(['8080:8080']);
     expect(compose.services.migrate.command).toEqual(['node', 'db/dist/migrate-cli.js']);
     expect(new Set(['gateway-1', 'gateway-2', 'gateway-3'].map((name) => compose.services[name].environment.GATEWAY_ID)).size).toBe(3);
@@ -73,6 +73,29 @@ describe('docker-compose.yml', () => {
     expect(compose.services.assistant.environment.ASSISTANT_URL).toBe('${ASSISTANT_URL:-http://ollama:11434}');
     // The gateways announce the assistant only when ASSISTANT_NAME is set.
     expect(compose.services['gateway-1'].environment.ASSISTANT_NAME).toBe('${ASSISTANT_NAME:-}');
+  });
+
+  test('stores files in MinIO at a pinned release, which the gateways and the thumbnail worker use and nginx serves on the web origin', () => {
+    const minio = compose.services.minio;
+    expect(minio.image).toMatch(/^minio\/minio:RELEASE\.\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}Z$/);
+    expect(minio.ports).toBeUndefined(); // reached through nginx only
+    for (const name of ['gateway-1', 'gateway-2', 'gateway-3', 'thumbnails']) {
+      const env = compose.services[name].environment;
+      expect({ name, endpoint: env.S3_ENDPOINT, path: env.S3_FORCE_PATH_STYLE, bucket: env.S3_BUCKET }).toEqual({ name, endpoint: 'http://minio:9000', path: 'true', bucket: 'chat-files' });
+      // The store's root user is the gateways' access key; the secret is the generated one unless .env sets it.
+      expect(env.S3_ACCESS_KEY_ID).toBe(minio.environment.MINIO_ROOT_USER);
+      expect(compose.services[name].entrypoint.join(' ')).toContain('cat /run/chat-secrets/s3');
+    }
+    expect(minio.entrypoint.join(' ')).toContain('cat /run/chat-secrets/s3');
+    expect(compose.services.secrets.command[0]).toContain("'s3'");
+    // The gateway image with the worker's entry point (the shared entrypoint runs `node <command>`).
+    expect(compose.services.thumbnails.command).toEqual(['gateway/dist/thumbnail-worker-main.js']);
+    expect(compose.services['gateway-1'].command).toEqual(['main.js']);
+    expect(existsSync(path.join(repoRoot, 'gateway', 'src', 'thumbnail-worker-main.ts'))).toBe(true);
+    // Presigned URLs name the web origin; nginx passes /<bucket>/ on to MinIO with the Host they were signed for.
+    const conf = read('nginx/docker-compose.conf');
+    expect(new URL(compose.services['gateway-1'].environment.S3_PUBLIC_ENDPOINT.replace(/^\$\{S3_PUBLIC_ENDPOINT:-(.*)\}$/, '$1')).port).toBe(compose.services.nginx.ports[0].split(':')[0]);
+    expect(conf).toMatch(/location \/chat-files\/ \{[^}]*proxy_pass http:\/\/minio:9000;[^}]*proxy_set_header Host \$http_host;[^}]*sandbox/s);
   });
 
   test('runs Kafka at the version of the local broker', () => {
@@ -149,6 +172,7 @@ describe('Dockerfiles', () => {
       ['gateway-1', 'gateway'],
       ['gateway-2', 'gateway'],
       ['gateway-3', 'gateway'],
+      ['thumbnails', 'gateway'],
       ['persister', 'persister'],
       ['assistant', 'assistant'],
       // The one-shot that generates the compose secrets runs the gateway image.

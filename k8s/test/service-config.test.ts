@@ -84,6 +84,8 @@ function composeEnvironments(): ServiceEnvironment[] {
       .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
   );
   dotEnv.JWT_SECRET = RUNTIME_VALUES.JWT_SECRET!;
+  // The store's secret: the `secrets` one-shot generates it and the services' entrypoint exports it.
+  dotEnv.S3_SECRET_ACCESS_KEY = RUNTIME_VALUES.S3_SECRET_ACCESS_KEY!;
   const compose = parseYaml(readFileSync(path.join(repoRoot, 'docker-compose.yml'), 'utf8'), { merge: true });
   const shared = Object.keys(compose['x-service-env']);
   const services: [string, string][] = [['gateway-1', 'gateway'], ['gateway-2', 'gateway'], ['gateway-3', 'gateway'], ['persister', 'persister'], ['assistant', 'assistant']];

@@ -9,3 +9,5 @@ export * from './emoji';
 export * from './attention';
 export * from './sessions';
 export * from './rooms';
+export * from './avatars';
+export * from './multipart';

@@ -70,8 +70,10 @@ export const profileSchema = z
   .strictObject({
     displayName: plainText('display name', ROOM_LIMITS.displayNameMax, ROOM_LIMITS.displayNameMin).nullable().optional(),
     status: z.strictObject({ text: plainText('status', ROOM_LIMITS.statusMax, 1), expiresAt: futureDate.nullish() }).nullable().optional(),
+    /** The id of an avatar upload (`POST /api/me/avatar/uploads`) whose bytes were PUT; null removes the picture. */
+    avatarId: idSchema.nullable().optional(),
   })
-  .refine((s) => s.displayName !== undefined || s.status !== undefined, 'nothing to change: give displayName or status');
+  .refine((s) => s.displayName !== undefined || s.status !== undefined || s.avatarId !== undefined, 'nothing to change: give displayName, status or avatarId');
 export type ProfileInput = z.infer<typeof profileSchema>;
 /** `GET /api/rooms/:id/members`. */
 export const membersQuerySchema = z.strictObject({
@@ -91,7 +93,10 @@ export interface UserProfile extends PublicUser {
   displayName: string | null;
   /** A status text, gone once `expiresAt` (ISO 8601) passes. */
   status: { text: string; expiresAt: string | null } | null;
-  /** Initials until images come with files; `url` is null then. */
+  /**
+   * Initials always (shown until the picture loads, or without one); `url` the picture's path on the API
+   * (`/api/users/:id/avatar?v=...`, any signed-in user; `/url` after it gives the link as JSON), or null.
+   */
   avatar: { initials: string; url: string | null };
 }
 

@@ -47,6 +47,11 @@ export class FileBucket extends pulumi.ComponentResource {
   readonly bucketArn: pulumi.Output<string>;
   /** For the gateway's service account annotation `eks.amazonaws.com/role-arn`. */
   readonly gatewayRoleArn: pulumi.Output<string>;
+  /**
+   * The origin browsers PUT and GET files at (`https://<bucket>.s3.<region>.amazonaws.com`: what the SDK
+   * presigns for); the web pods' CSP must allow it (k8s `files.store.browserOrigin`).
+   */
+  readonly browserOrigin: pulumi.Output<string>;
 
   constructor(name: string, args: FileBucketArgs, opts?: pulumi.ComponentResourceOptions) {
     super('chat:infra:FileBucket', name, {}, opts);
@@ -90,6 +95,7 @@ export class FileBucket extends pulumi.ComponentResource {
     this.bucketName = bucket.bucket;
     this.bucketArn = bucket.arn;
     this.gatewayRoleArn = role.roleArn;
-    this.registerOutputs({ bucketName: this.bucketName, bucketArn: this.bucketArn, gatewayRoleArn: this.gatewayRoleArn });
+    this.browserOrigin = pulumi.interpolate`https://${bucket.bucketRegionalDomainName}`;
+    this.registerOutputs({ bucketName: this.bucketName, bucketArn: this.bucketArn, gatewayRoleArn: this.gatewayRoleArn, browserOrigin: this.browserOrigin });
   }
 }

@@ -30,3 +30,4 @@ export const karpenterNodeRoleName = outputs.karpenterNodeRoleName;
 export const karpenterInterruptionQueue = outputs.karpenterInterruptionQueue;
 export const filesBucketName = outputs.filesBucketName;
 export const gatewayRoleArn = outputs.gatewayRoleArn;
+export const filesBucketOrigin = outputs.filesBucketOrigin;

@@ -57,6 +57,8 @@ export interface PlatformOutputs {
   /** The files bucket (the gateway's S3_BUCKET) and the IRSA role of the gateway's service account; absent without `files`. */
   readonly filesBucketName?: pulumi.Output<string>;
   readonly gatewayRoleArn?: pulumi.Output<string>;
+  /** The bucket's origin for browsers, which the web pods' CSP allows (k8s `files.store.browserOrigin`). */
+  readonly filesBucketOrigin?: pulumi.Output<string>;
 }
 
 /** Creates every resource of one stack and returns its outputs. */
@@ -224,5 +226,6 @@ export function createPlatform(config: PlatformConfig, secrets: PlatformSecrets)
     karpenterInterruptionQueue: karpenter.interruptionQueueName,
     filesBucketName: files?.bucketName,
     gatewayRoleArn: files?.gatewayRoleArn,
+    filesBucketOrigin: files?.browserOrigin,
   };
 }

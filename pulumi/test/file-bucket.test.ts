@@ -13,6 +13,7 @@ interface Recorded {
 }
 
 const recorded: Recorded[] = [];
+let browserOrigin = '';
 const ARN = { bucket: 'arn:aws:s3:::chat-files-test', key: 'arn:aws:kms:us-east-1:111122223333:key/test' };
 
 beforeAll(async () => {
@@ -21,7 +22,8 @@ beforeAll(async () => {
       newResource(args) {
         recorded.push({ type: args.type, name: args.name, inputs: args.inputs });
         const arn = args.type === 'aws:s3/bucket:Bucket' ? ARN.bucket : args.type === 'aws:kms/key:Key' ? ARN.key : `arn:aws:test:::${args.name}`;
-        return { id: `${args.name}-id`, state: { ...args.inputs, arn } };
+        const domain = args.type === 'aws:s3/bucket:Bucket' ? { bucketRegionalDomainName: `${args.inputs.bucket}.s3.us-east-1.amazonaws.com` } : {};
+        return { id: `${args.name}-id`, state: { ...args.inputs, arn, ...domain } };
       },
       call: () => ({}),
     },
@@ -29,12 +31,13 @@ beforeAll(async () => {
     'test',
     false,
   );
-  new FileBucket('chat', {
+  const files = new FileBucket('chat', {
     bucketName: 'chat-files-test',
     webOrigin: 'https://chat.example.com',
     gateway: { oidcProviderArn: 'arn:aws:iam::111122223333:oidc-provider/oidc.eks', oidcIssuerUrl: 'https://oidc.eks/id/X', namespace: 'chat', serviceAccount: 'gateway', roleName: 'chat-gateway-files' },
     tags: { project: 'chat' },
   });
+  browserOrigin = await new Promise<string>((resolve) => files.browserOrigin.apply(resolve));
   await pulumi.runtime.disconnect();
 });
 
@@ -64,6 +67,10 @@ describe('FileBucket', () => {
         expect.objectContaining({ status: 'Enabled', filter: { tag: { key: 'orphan', value: 'true' } }, expiration: { days: 2 } }),
       ]),
     );
+  });
+
+  it('names the origin browsers reach the bucket at, for the web pods\' CSP', () => {
+    expect(browserOrigin).toBe('https://chat-files-test.s3.us-east-1.amazonaws.com');
   });
 
   it('allows browsers of the web origin only', () => {

@@ -1,7 +1,8 @@
 /**
  * Files in the browser: real Chromium, the app nginx serves, uploads through presigned URLs to the test
  * run's S3 server (versitygw). Ann attaches images by the button and by paste and a PDF; Bob sees the
- * previews, opens the lightbox and downloads the PDF.
+ * previews, opens the lightbox and downloads the PDF. Ann sets an avatar (cropped to a square) that Bob
+ * sees beside her messages, and attaches an image to a thread reply that Bob sees in the thread.
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -125,5 +126,72 @@ describe('files in the browser', () => {
       expect(bob.errors).toEqual([]);
     },
     180_000,
+  );
+
+  it(
+    'an avatar chosen in the Account dialog is cropped to a square and shown beside messages; a thread reply carries an image',
+    async () => {
+      const ann = await userOn('g1');
+      const bob = await userOn('g2');
+      const annName = uniqueUsername('ann');
+      const bobName = uniqueUsername('bob');
+      const roomName = `faces ${Date.now().toString(36)}`;
+      await signUp(ann.page, annName, PASSWORD);
+      await signUp(bob.page, bobName, PASSWORD);
+
+      // A wide picture: the browser crops it to the 256 px square that everyone sees.
+      await ann.page.getByRole('button', { name: 'Account' }).click();
+      const account = ann.page.getByRole('dialog', { name: 'Account' });
+      const chooser = ann.page.waitForEvent('filechooser');
+      await account.getByRole('button', { name: 'Choose picture' }).click();
+      await (await chooser).setFiles({ name: 'me.png', mimeType: 'image/png', buffer: await picture(600, 300, '#7a3fbf') });
+      await account.getByRole('button', { name: 'Save picture' }).click();
+      await account.getByRole('button', { name: 'Remove picture' }).waitFor();
+      await account.getByRole('button', { name: 'Close' }).click();
+
+      await createRoom(ann.page, roomName, 'private');
+      await inviteByName(ann.page, roomName, bobName);
+      await bob.page.getByRole('button', { name: `Accept invitation to ${roomName}` }).click();
+      await bob.page.getByRole('link', { name: new RegExp(roomName) }).click();
+      await bob.page.getByRole('heading', { name: `# ${roomName}` }).waitFor();
+      await ann.page.getByLabel('Message', { exact: true }).fill('who is this');
+      await ann.page.getByLabel('Message', { exact: true }).press('Enter');
+      await waitForMessage(bob.page, 'who is this');
+      // Beside Ann's message on Bob's side: her picture, square, from object storage through the gateway's link.
+      const size = await bob.page.waitForFunction(() => {
+        const img = document.querySelector<HTMLImageElement>('.message__avatar img');
+        return img && img.complete && img.naturalWidth > 0 ? [img.naturalWidth, img.naturalHeight] : undefined;
+      }, undefined, { timeout: 30_000 });
+      expect(await size.jsonValue()).toEqual([256, 256]);
+
+      // A reply in the thread, with an image attached from the thread's own composer.
+      const annRow = messageLog(ann.page).getByRole('listitem').filter({ hasText: 'who is this' });
+      await annRow.hover();
+      await annRow.getByRole('button', { name: 'Reply in thread' }).click();
+      const annThread = ann.page.getByRole('complementary', { name: 'Thread' });
+      const replyChooser = ann.page.waitForEvent('filechooser');
+      await annThread.getByRole('button', { name: 'Attach files' }).click();
+      await (await replyChooser).setFiles({ name: 'reply.png', mimeType: 'image/png', buffer: await picture(300, 200, '#2abf7a') });
+      await annThread.getByRole('button', { name: 'Send' }).and(ann.page.locator(':not([disabled])')).waitFor();
+      await annThread.getByLabel('Message', { exact: true }).fill('me, last summer');
+      await annThread.getByLabel('Message', { exact: true }).press('Enter');
+      await annThread.getByRole('img', { name: 'reply.png' }).waitFor();
+
+      const summary = messageLog(bob.page).getByRole('listitem').filter({ hasText: 'who is this' }).getByRole('button', { name: /1 reply/ });
+      await summary.click();
+      const bobThread = bob.page.getByRole('complementary', { name: 'Thread' });
+      await bobThread.getByText('me, last summer').waitFor();
+      await bobThread.getByRole('img', { name: 'reply.png' }).waitFor();
+      await bob.page.waitForFunction(() => {
+        const img = document.querySelector<HTMLImageElement>('.thread-panel img[alt="reply.png"]');
+        return !!img && img.complete && img.naturalWidth > 0;
+      });
+      mkdirSync(SCREENSHOT_DIR, { recursive: true });
+      await bob.page.screenshot({ path: path.join(SCREENSHOT_DIR, 'avatar-and-thread-image.png') });
+
+      expect(ann.errors).toEqual([]);
+      expect(bob.errors).toEqual([]);
+    },
+    300_000,
   );
 });

@@ -19,6 +19,8 @@ const keysOf = (uploads: StoredUpload[]) => uploads.flatMap((u) => (u.thumbnailK
 export function createFileLifecycle(store: ObjectStore, uploads: UploadRepository): FileLifecycle {
   const remove = async (list: StoredUpload[]) => {
     if (list.length === 0) return 0;
+    // An unfinished multipart upload has parts but no object yet: dropping it frees them.
+    for (const u of list) if (u.multipartId) await store.abortMultipart(u.objectKey, u.multipartId);
     await store.delete(keysOf(list));
     await uploads.delete(list.map((u) => u.id));
     return list.length;

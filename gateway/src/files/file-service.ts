@@ -1,7 +1,7 @@
 import type { AttachmentRecord, CreateUploadInput, PublicUser, UploadResponse } from '@chat/protocol';
 import { AppError } from '@chat/service-kit';
 import { newId } from '../store/ids';
-import type { StoredUpload, UploadRepository } from '../store/uploads';
+import type { NewUpload, StoredUpload, UploadRepository } from '../store/uploads';
 import { contentDisposition, sanitizeFileName } from './file-names';
 import { ALLOWED_TYPES, contentMatches, isAllowedType, isInlineSafe, SNIFF_BYTES } from './file-types';
 import type { ObjectStore } from './object-store';
@@ -42,6 +42,33 @@ export interface FileService extends AttachmentGate {
 
 const mb = (bytes: number) => `${Math.round(bytes / (1024 * 1024))} MB`;
 
+/**
+ * The checks of every upload grant (membership, per-file limit, allow-list, quota), then its row; the
+ * caller presigns. `extra` is a multipart upload's: the row then names the store's upload id.
+ */
+export async function admitUpload(
+  deps: Pick<FileServiceDeps, 'uploads' | 'isMember' | 'limits'>,
+  user: PublicUser,
+  roomId: string,
+  input: Required<CreateUploadInput>,
+  multipart?: (objectKey: string) => Promise<{ multipartId: string; partBytes: number }>,
+): Promise<NewUpload> {
+  const { limits } = deps;
+  if (!(await deps.isMember(roomId, user.id))) throw new AppError('FORBIDDEN', 'you are not a member of this room');
+  if (input.size > limits.maxBytes) throw new AppError('PAYLOAD_TOO_LARGE', `files may be at most ${mb(limits.maxBytes)}`);
+  if (!isAllowedType(input.contentType)) {
+    throw new AppError('UNSUPPORTED_MEDIA_TYPE', `${input.contentType} files cannot be shared; allowed: ${ALLOWED_TYPES.join(', ')}`);
+  }
+  const id = newId();
+  const key = objectKey(roomId, id);
+  const upload: NewUpload = { id, roomId, uploaderId: user.id, name: sanitizeFileName(input.name), size: input.size, contentType: input.contentType, objectKey: key };
+  if (multipart) Object.assign(upload, await multipart(key));
+  if (!(await deps.uploads.create(upload, limits.quotaBytes))) {
+    throw new AppError('QUOTA_EXCEEDED', `your files would take more than your ${mb(limits.quotaBytes)}: delete some messages with files first`);
+  }
+  return upload;
+}
+
 /** Object keys group a room's files; the upload id makes each unique and unguessable together with the room. */
 export const objectKey = (roomId: string, uploadId: string): string => `rooms/${roomId}/${uploadId}`;
 export const thumbnailKey = (objectKey_: string): string => `${objectKey_}.thumb.webp`;
@@ -62,17 +89,7 @@ export function createFileService(deps: FileServiceDeps): FileService {
 
   return {
     async createUpload(user, roomId, input) {
-      if (!(await deps.isMember(roomId, user.id))) throw new AppError('FORBIDDEN', 'you are not a member of this room');
-      if (input.size > limits.maxBytes) throw new AppError('PAYLOAD_TOO_LARGE', `files may be at most ${mb(limits.maxBytes)}`);
-      if (!isAllowedType(input.contentType)) {
-        throw new AppError('UNSUPPORTED_MEDIA_TYPE', `${input.contentType} files cannot be shared; allowed: ${ALLOWED_TYPES.join(', ')}`);
-      }
-      const id = newId();
-      const key = objectKey(roomId, id);
-      const upload = { id, roomId, uploaderId: user.id, name: sanitizeFileName(input.name), size: input.size, contentType: input.contentType, objectKey: key };
-      if (!(await uploads.create(upload, limits.quotaBytes))) {
-        throw new AppError('QUOTA_EXCEEDED', `your files would take more than your ${mb(limits.quotaBytes)}: delete some messages with files first`);
-      }
+      const { id, objectKey: key } = await admitUpload(deps, user, roomId, input);
       const url = await store.presignPut(key, input.size, input.contentType, limits.uploadUrlTtlSeconds);
       const expiresAt = new Date(Date.now() + limits.uploadUrlTtlSeconds * 1000).toISOString();
       return { upload: { id, url, method: 'PUT', headers: { 'Content-Type': input.contentType }, expiresAt } };

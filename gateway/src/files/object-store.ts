@@ -1,12 +1,17 @@
 import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
   CreateBucketCommand,
+  CreateMultipartUploadCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
+  ListPartsCommand,
   PutObjectCommand,
   S3Client,
   type S3ClientConfig,
+  UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 
@@ -15,8 +20,8 @@ export interface ObjectStore {
   readonly bucket: string;
   /** A URL that accepts one PUT of exactly `size` bytes of `contentType` until it expires. */
   presignPut(key: string, size: number, contentType: string, ttlSeconds: number): Promise<string>;
-  /** A URL that serves the object until it expires, with the response headers given. */
-  presignGet(key: string, ttlSeconds: number, response: { contentDisposition: string; contentType: string }): Promise<string>;
+  /** A URL that serves the object until it expires, with the response headers given (no type: the stored one). */
+  presignGet(key: string, ttlSeconds: number, response: { contentDisposition: string; contentType?: string }): Promise<string>;
   /** The stored object's size and type, or undefined when there is none. */
   head(key: string): Promise<{ size: number; contentType: string } | undefined>;
   /** The first `bytes` bytes of the object (one ranged GET). */
@@ -24,6 +29,15 @@ export interface ObjectStore {
   /** The whole object (the thumbnail worker's input; the gateway never reads whole files). */
   read(key: string): Promise<Uint8Array>;
   put(key: string, body: Uint8Array, contentType: string): Promise<void>;
+  /** Starts a multipart upload of `contentType` (its id at the store). */
+  createMultipart(key: string, contentType: string): Promise<string>;
+  /** A URL that accepts one PUT of exactly `size` bytes as part `partNumber` until it expires. */
+  presignPart(key: string, uploadId: string, partNumber: number, size: number, ttlSeconds: number): Promise<string>;
+  /** The parts the store holds, in order. */
+  listParts(key: string, uploadId: string): Promise<{ partNumber: number; size: number; etag: string }[]>;
+  completeMultipart(key: string, uploadId: string, parts: { partNumber: number; etag: string }[]): Promise<void>;
+  /** Drops an unfinished multipart upload and its parts; an unknown one is fine. */
+  abortMultipart(key: string, uploadId: string): Promise<void>;
   /** Deletes the objects; missing ones are fine. */
   delete(keys: string[]): Promise<void>;
   /** Creates the bucket unless it exists (local systems and tests; production's comes from Pulumi). */
@@ -98,6 +112,38 @@ export function createObjectStore(options: ObjectStoreOptions): ObjectStore {
     },
     async put(key, body, contentType) {
       await client.send(new PutObjectCommand({ Bucket, Key: key, Body: body, ContentType: contentType }));
+    },
+    async createMultipart(key, contentType) {
+      const out = await client.send(new CreateMultipartUploadCommand({ Bucket, Key: key, ContentType: contentType }));
+      if (!out.UploadId) throw new Error('the store gave no multipart upload id');
+      return out.UploadId;
+    },
+    presignPart: (key, uploadId, partNumber, size, ttlSeconds) =>
+      getSignedUrl(signer, new UploadPartCommand({ Bucket, Key: key, UploadId: uploadId, PartNumber: partNumber, ContentLength: size }), {
+        expiresIn: ttlSeconds,
+        signableHeaders: new Set(['content-length']),
+      }),
+    async listParts(key, uploadId) {
+      const parts: { partNumber: number; size: number; etag: string }[] = [];
+      let marker: string | undefined;
+      do {
+        const out = await client.send(new ListPartsCommand({ Bucket, Key: key, UploadId: uploadId, PartNumberMarker: marker }));
+        for (const p of out.Parts ?? []) parts.push({ partNumber: p.PartNumber ?? 0, size: p.Size ?? 0, etag: p.ETag ?? '' });
+        marker = out.IsTruncated ? out.NextPartNumberMarker : undefined;
+      } while (marker);
+      return parts;
+    },
+    async completeMultipart(key, uploadId, parts) {
+      await client.send(
+        new CompleteMultipartUploadCommand({ Bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts: parts.map((p) => ({ PartNumber: p.partNumber, ETag: p.etag })) } }),
+      );
+    },
+    async abortMultipart(key, uploadId) {
+      try {
+        await client.send(new AbortMultipartUploadCommand({ Bucket, Key: key, UploadId: uploadId }));
+      } catch (error) {
+        if (!isMissing(error) && (error as { name?: string }).name !== 'NoSuchUpload') throw error;
+      }
     },
     async delete(keys) {
       // DeleteObjects takes up to 1000 keys a request.

@@ -8,6 +8,7 @@ import type { Metrics } from '../metrics';
 import type { UserRepository } from '../store/users';
 import type { FileLifecycle } from '../files/file-lifecycle';
 import { type AttentionRouteDeps, attentionRoutes } from './attention-routes';
+import { type AvatarRouteDeps, avatarRoutes } from './avatar-routes';
 import { type AuthRouteDeps, authRoutes } from './auth-routes';
 import { invitationRoutes } from './invitation-routes';
 import { refreshRoute, sessionRoutes } from './session-routes';
@@ -20,7 +21,7 @@ import { type FileRouteDeps, fileRoutes } from './file-routes';
 import { HTTP_STATUS } from './http-status';
 import { type RoomRouteDeps, roomRoutes } from './room-routes';
 
-export interface AppDeps extends AuthRouteDeps, RoomRouteDeps, RoomAdminRouteDeps, InviteLinkRouteDeps, ProfileRouteDeps, FileRouteDeps, AttentionRouteDeps {
+export interface AppDeps extends AuthRouteDeps, RoomRouteDeps, RoomAdminRouteDeps, InviteLinkRouteDeps, ProfileRouteDeps, FileRouteDeps, AttentionRouteDeps, AvatarRouteDeps {
   fileLifecycle: FileLifecycle;
   config: GatewayConfig;
   tokens: TokenService;
@@ -69,6 +70,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use('/api', fileRoutes(deps));
   app.use('/api', attentionRoutes(deps));
   app.use('/api', inviteLinkRoutes(deps));
+  app.use('/api', avatarRoutes(deps));
   app.use('/api', profileRoutes(deps));
   app.use('/api', () => {
     throw new AppError('NOT_FOUND', 'no such API route');

@@ -1,11 +1,14 @@
-import { createUploadSchema, type FileUrlResponse, idSchema } from '@chat/protocol';
+import { createUploadSchema, type FileUrlResponse, idSchema, partUrlsSchema } from '@chat/protocol';
 import { Router } from 'express';
 import type { FileService } from '../files/file-service';
+import type { MultipartUploads } from '../files/multipart-uploads';
 import { authenticatedUser } from './authenticate';
 import { parse } from './validate';
 
 export interface FileRouteDeps {
   files: FileService;
+  /** Large files in parts (multipart-uploads.ts). */
+  multipart: MultipartUploads;
 }
 
 /**
@@ -19,6 +22,22 @@ export function fileRoutes(deps: FileRouteDeps): Router {
     const roomId = parse(idSchema, req.params.roomId);
     const input = parse(createUploadSchema, req.body);
     res.status(201).json(await deps.files.createUpload(authenticatedUser(req), roomId, input));
+  });
+
+  // Large files: a multipart grant, part URLs, the parts the store holds (to resume), and the join.
+  router.post('/rooms/:roomId/uploads/multipart', async (req, res) => {
+    const roomId = parse(idSchema, req.params.roomId);
+    res.status(201).json(await deps.multipart.create(authenticatedUser(req), roomId, parse(createUploadSchema, req.body)));
+  });
+  router.post('/uploads/:uploadId/parts', async (req, res) => {
+    res.json(await deps.multipart.partUrls(authenticatedUser(req), parse(idSchema, req.params.uploadId), parse(partUrlsSchema, req.body).partNumbers));
+  });
+  router.get('/uploads/:uploadId/parts', async (req, res) => {
+    res.json(await deps.multipart.uploadedParts(authenticatedUser(req), parse(idSchema, req.params.uploadId)));
+  });
+  router.post('/uploads/:uploadId/complete', async (req, res) => {
+    await deps.multipart.complete(authenticatedUser(req), parse(idSchema, req.params.uploadId));
+    res.status(204).end();
   });
 
   /** The link as JSON, for clients that cannot follow a redirect with a bearer token (an <img> in the web app). */

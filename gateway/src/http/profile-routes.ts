@@ -1,6 +1,7 @@
 import { idSchema, profileSchema, type UserProfileResponse } from '@chat/protocol';
 import { Router } from 'express';
 import { AppError } from '@chat/service-kit';
+import type { AvatarService } from '../files/avatar-service';
 import type { RoomEvents } from '../realtime/types';
 import type { ProfileRepository } from '../store/profiles';
 import type { RoomRepository } from '../store/rooms';
@@ -9,6 +10,8 @@ import { parse } from './validate';
 
 export interface ProfileRouteDeps {
   profiles: ProfileRepository;
+  /** Sets the picture of `PATCH /api/me {avatarId}`. */
+  avatars: AvatarService;
   rooms: RoomRepository;
   roomEvents: RoomEvents;
 }
@@ -24,8 +27,11 @@ export function profileRoutes(deps: ProfileRouteDeps): Router {
   });
 
   router.patch('/me', async (req, res) => {
-    const input = parse(profileSchema, req.body);
-    const user = await deps.profiles.update(authenticatedUser(req).id, input);
+    const { avatarId, ...input } = parse(profileSchema, req.body);
+    const me = authenticatedUser(req);
+    // The picture first: a refused one (not uploaded, not an image) changes nothing else.
+    if (avatarId !== undefined) await deps.avatars.set(me, avatarId);
+    const user = await deps.profiles.update(me.id, input);
     if (!user) throw new AppError('UNAUTHORIZED', 'this account no longer exists');
     deps.roomEvents.profileChanged(user, await deps.rooms.memberRoomIds(user.id));
     res.json({ user } satisfies UserProfileResponse);

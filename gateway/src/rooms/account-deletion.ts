@@ -1,3 +1,4 @@
+import type { AvatarService } from '../files/avatar-service';
 import type { FileLifecycle } from '../files/file-lifecycle';
 import type { RoomEvents } from '../realtime/types';
 import type { RoomAdminRepository } from '../store/room-admin';
@@ -12,12 +13,13 @@ export interface AccountDeletionDeps {
   roomSignals: RoomSignals;
   roomEvents: RoomEvents;
   fileLifecycle: FileLifecycle;
+  avatars: Pick<AvatarService, 'deleteUserAvatars'>;
 }
 
 /**
  * `DELETE /api/me`. A room always has exactly one owner, and a deleted account cannot be asked to
  * transfer first (as leaving does, owner-leaves.ts): its rooms pass to their longest-standing admin, or
- * member, and a room it was alone in is archived. Then its files go (once the account is gone nothing
+ * member, and a room it was alone in is archived. Then its files and avatar pictures go (once the account is gone nothing
  * could name its objects), then the account, its sockets and recovery sessions; the rooms it was in
  * show one member less, and their new owner, on every gateway.
  */
@@ -25,6 +27,7 @@ export async function deleteAccount(deps: AccountDeletionDeps, userId: string): 
   const roomIds = await deps.rooms.memberRoomIds(userId);
   const handOvers = await deps.roomAdmin.handOverOwnedRooms(userId);
   await deps.fileLifecycle.deleteUserFiles(userId);
+  await deps.avatars.deleteUserAvatars(userId);
   await deps.users.delete(userId);
   deps.roomEvents.accountDeleted(userId);
   await Promise.all([

@@ -1,8 +1,9 @@
 import type { PrismaClient } from '@chat/db';
 import type { ProfileInput, UserProfile } from '@chat/protocol';
+import { avatarPath } from '../files/avatar-service';
 
 /** The profile columns of `users`, as SQL selects them (alias `u`). */
-export const PROFILE_COLUMNS = `u.id::text AS id, u.username, u.display_name, u.status_text, u.status_expires_at`;
+export const PROFILE_COLUMNS = `u.id::text AS id, u.username, u.display_name, u.status_text, u.status_expires_at, u.avatar_key`;
 
 export interface ProfileRow {
   id: string;
@@ -10,6 +11,7 @@ export interface ProfileRow {
   display_name: string | null;
   status_text: string | null;
   status_expires_at: Date | null;
+  avatar_key: string | null;
 }
 
 /** Up to two letters for the avatar: of the display name's first two words, else of the username. */
@@ -28,14 +30,14 @@ export function toProfile(row: ProfileRow, now = Date.now()): UserProfile {
     username: row.username,
     displayName: row.display_name,
     status,
-    avatar: { initials: initialsOf(row.username, row.display_name), url: null },
+    avatar: { initials: initialsOf(row.username, row.display_name), url: avatarPath(row.id, row.avatar_key) },
   };
 }
 
 export interface ProfileRepository {
   get(userId: string): Promise<UserProfile | undefined>;
   /** Applies the fields given (null clears); the profile after it. */
-  update(userId: string, input: ProfileInput): Promise<UserProfile | undefined>;
+  update(userId: string, input: Omit<ProfileInput, 'avatarId'>): Promise<UserProfile | undefined>;
 }
 
 export function createProfileRepository(db: PrismaClient): ProfileRepository {
@@ -52,7 +54,7 @@ export function createProfileRepository(db: PrismaClient): ProfileRepository {
         data.statusText = input.status?.text ?? null;
         data.statusExpiresAt = input.status?.expiresAt ? new Date(input.status.expiresAt) : null;
       }
-      await db.user.updateMany({ where: { id: userId }, data });
+      if (Object.keys(data).length > 0) await db.user.updateMany({ where: { id: userId }, data });
       return get(userId);
     },
   };

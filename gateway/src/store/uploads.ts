@@ -15,10 +15,14 @@ export interface StoredUpload {
   width: number | null;
   height: number | null;
   thumbnailKey: string | null;
+  /** The store's id of an unfinished multipart upload (null: a single PUT, or parts already joined). */
+  multipartId: string | null;
+  partBytes: number | null;
   createdAt: Date;
 }
 
-export type NewUpload = Pick<StoredUpload, 'id' | 'roomId' | 'uploaderId' | 'name' | 'size' | 'contentType' | 'objectKey'>;
+export type NewUpload = Pick<StoredUpload, 'id' | 'roomId' | 'uploaderId' | 'name' | 'size' | 'contentType' | 'objectKey'> &
+  Partial<Pick<StoredUpload, 'multipartId' | 'partBytes'>>;
 
 export interface UploadRepository {
   /** Records a granted upload unless the uploader's files would then exceed `quotaBytes`; false if so. */
@@ -36,6 +40,8 @@ export interface UploadRepository {
   /** Uploads no message took, created before `cutoff` (oldest first, at most `limit`). */
   unattachedBefore(cutoff: Date, limit: number): Promise<StoredUpload[]>;
   byUploader(uploaderId: string): Promise<StoredUpload[]>;
+  /** Marks a multipart upload's parts joined; false when it was not (or no longer) unfinished. */
+  finishMultipart(id: string, multipartId: string): Promise<boolean>;
   byMessage(messageId: string): Promise<StoredUpload[]>;
   delete(ids: string[]): Promise<void>;
 }
@@ -53,11 +59,13 @@ interface UploadRow {
   width: number | null;
   height: number | null;
   thumbnail_key: string | null;
+  multipart_id: string | null;
+  part_bytes: number | null;
   created_at: Date;
 }
 
 const COLUMNS = `id::text, room_id::text, uploader_id::text, name, size, content_type, object_key, message_id::text,
-  client_msg_id, width, height, thumbnail_key, created_at`;
+  client_msg_id, width, height, thumbnail_key, multipart_id, part_bytes, created_at`;
 
 const toUpload = (r: UploadRow): StoredUpload => ({
   id: r.id,
@@ -72,6 +80,8 @@ const toUpload = (r: UploadRow): StoredUpload => ({
   width: r.width,
   height: r.height,
   thumbnailKey: r.thumbnail_key,
+  multipartId: r.multipart_id,
+  partBytes: r.part_bytes,
   createdAt: r.created_at,
 });
 
@@ -93,8 +103,9 @@ export function createUploadRepository(db: PrismaClient): UploadRepository {
       const [, inserted] = await db.$transaction([
         db.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${u.uploaderId}))`,
         db.$executeRaw`
-          INSERT INTO uploads (id, room_id, uploader_id, name, size, content_type, object_key)
-          SELECT ${u.id}::uuid, ${u.roomId}::uuid, ${u.uploaderId}::uuid, ${u.name}, ${u.size}, ${u.contentType}, ${u.objectKey}
+          INSERT INTO uploads (id, room_id, uploader_id, name, size, content_type, object_key, multipart_id, part_bytes)
+          SELECT ${u.id}::uuid, ${u.roomId}::uuid, ${u.uploaderId}::uuid, ${u.name}, ${u.size}, ${u.contentType}, ${u.objectKey},
+                 ${u.multipartId ?? null}, ${u.partBytes ?? null}::int
            WHERE (SELECT coalesce(sum(size), 0) FROM uploads WHERE uploader_id = ${u.uploaderId}::uuid) + ${u.size} <= ${quotaBytes}`,
       ]);
       return inserted === 1;
@@ -126,6 +137,9 @@ export function createUploadRepository(db: PrismaClient): UploadRepository {
     },
     unattachedBefore: (cutoff, limit) => select('message_id IS NULL AND created_at < $1 ORDER BY created_at LIMIT $2', cutoff, limit),
     byUploader: (uploaderId) => select('uploader_id = $1::uuid', uploaderId),
+    async finishMultipart(id, multipartId) {
+      return (await db.$executeRaw`UPDATE uploads SET multipart_id = NULL WHERE id = ${id}::uuid AND multipart_id = ${multipartId}`) === 1;
+    },
     byMessage: (messageId) => select('message_id = $1::uuid', messageId),
     async delete(ids) {
       if (ids.length > 0) await db.$executeRaw`DELETE FROM uploads WHERE id = ANY(${ids}::uuid[])`;

@@ -32,6 +32,9 @@ import type {
   SessionInfo,
   SessionsResponse,
   UploadResponse,
+  MultipartUploadResponse,
+  PartUrlsResponse,
+  UploadedPartsResponse,
   UserProfile,
   UserProfileResponse,
 } from '@chat/protocol';
@@ -208,6 +211,24 @@ export function createChatApi(options: ApiClientOptions) {
     /** Asks to upload a file into the room: a presigned URL that takes exactly these bytes. */
     createUpload: async (roomId: string, file: { name: string; size: number; contentType: string }): Promise<UploadResponse['upload']> =>
       (await request<UploadResponse>('POST', `${room(roomId)}/uploads`, file)).upload,
+    /** Asks to upload a large file into the room in parts (then `partUrls`, PUT each part, `completeUpload`). */
+    createMultipartUpload: async (roomId: string, file: { name: string; size: number; contentType: string }): Promise<MultipartUploadResponse['upload']> =>
+      (await request<MultipartUploadResponse>('POST', `${room(roomId)}/uploads/multipart`, file)).upload,
+    /** Presigned URLs for these parts (1-based) of a multipart upload of mine. */
+    partUrls: async (uploadId: string, partNumbers: number[]): Promise<PartUrlsResponse> =>
+      request<PartUrlsResponse>('POST', `/api/uploads/${encodeURIComponent(uploadId)}/parts`, { partNumbers }),
+    /** The parts the store holds already (a resumed upload sends only the others). */
+    uploadedParts: async (uploadId: string): Promise<UploadedPartsResponse['parts']> =>
+      (await request<UploadedPartsResponse>('GET', `/api/uploads/${encodeURIComponent(uploadId)}/parts`)).parts,
+    /** Joins the parts into the file (every part must be there). */
+    completeUpload: async (uploadId: string): Promise<void> => {
+      await request<void>('POST', `/api/uploads/${encodeURIComponent(uploadId)}/complete`);
+    },
+    /** Asks to upload my next avatar: a presigned URL that takes exactly these bytes (then `updateProfile({avatarId})`). */
+    createAvatarUpload: async (picture: { size: number; contentType: string }): Promise<UploadResponse['upload']> =>
+      (await request<UploadResponse>('POST', '/api/me/avatar/uploads', picture)).upload,
+    /** A link to someone's avatar, for any signed-in user (valid about an hour). */
+    avatarUrl: (userId: string) => request<FileUrlResponse>('GET', `/api/users/${encodeURIComponent(userId)}/avatar/url`),
     /** A short-lived link to a file (or its thumbnail); members of its room only. */
     fileUrl: (fileId: string, variant: 'file' | 'thumbnail' = 'file') =>
       request<FileUrlResponse>('GET', `/api/files/${encodeURIComponent(fileId)}/url${variant === 'thumbnail' ? '?variant=thumbnail' : ''}`),

@@ -118,13 +118,14 @@ export class ChatController {
       if (!this.messages.receive(message)) commit((state) => timelineUpdate(state, message));
     });
     // A thumbnail became ready: the placeholder of that image turns into it, in place.
-    connection.on('attachment:updated', ({ roomId, messageId, attachment }) =>
+    connection.on('attachment:updated', ({ roomId, messageId, attachment }) => {
+      if (this.messages.updateAttachment(messageId, attachment)) return; // a reply in an open thread
       commit((state) => {
         const current = state.timelines[roomId];
         const timeline = current && updateAttachment(current, messageId, attachment);
         return !timeline || timeline === current ? {} : { timelines: { ...state.timelines, [roomId]: timeline } };
-      }),
-    );
+      });
+    });
     connection.on('assistant:stream', (event) => commit((state) => receiveStreamPiece(state, event, this.now())));
     connection.on('typing', (event) => commit((state) => receiveTyping(state, event, this.now())));
     // A large room's diff has only counts: its members' presence is listed when the room is shown.

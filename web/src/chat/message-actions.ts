@@ -1,4 +1,4 @@
-import { type ChatMessage, describeIssue, messageBodySchema, type Reaction } from '@chat/protocol';
+import { type Attachment, type ChatMessage, describeIssue, messageBodySchema, messageTextSchema, type Reaction } from '@chat/protocol';
 import type { ChatApi } from '../api/chat-api';
 import { compareMessageIds } from '@chat/client';
 import type { RealtimeConnection } from '../realtime/realtime-connection';
@@ -63,6 +63,21 @@ export class MessageActions {
     return true;
   }
 
+  /**
+   * Takes a reply's changed attachment (`attachment:updated`: its thumbnail is ready); false when no open
+   * thread holds that message (a top-level one is the controller's).
+   */
+  updateAttachment(messageId: string, attachment: Attachment): boolean {
+    for (const thread of this.threads.values()) {
+      const reply = thread.replies.find((r) => r.id === messageId);
+      if (!reply) continue;
+      const attachments = reply.attachments?.map((a) => (a.id === attachment.id ? attachment : a));
+      this.set({ ...thread, replies: thread.replies.map((r) => (r === reply ? { ...r, attachments } : r)) });
+      return true;
+    }
+    return false;
+  }
+
   /** Opens a thread: shows what is known at once and loads its replies. */
   async openThread(roomId: string, parentId: string): Promise<void> {
     if (!this.threads.has(parentId)) this.set({ roomId, parentId, replies: [], loaded: false });
@@ -92,11 +107,12 @@ export class MessageActions {
     }
   }
 
-  /** Sends a reply; resolves with a problem to show, or undefined once it is durable. */
-  async reply(roomId: string, parentId: string, text: string): Promise<string | undefined> {
-    const parsed = messageBodySchema.safeParse(text);
+  /** Sends a reply (with files, its text may be empty); resolves with a problem to show, or undefined once it is durable. */
+  async reply(roomId: string, parentId: string, text: string, attachments: readonly Attachment[] = []): Promise<string | undefined> {
+    const parsed = (attachments.length ? messageTextSchema : messageBodySchema).safeParse(text);
     if (!parsed.success) return describeIssue(parsed.error);
-    const ack = await this.ask(() => this.o.connection.sendMessage({ roomId, parentId, body: parsed.data, clientMsgId: newClientMsgId() }));
+    const files = attachments.length ? { attachments: attachments.map((a) => a.id) } : {};
+    const ack = await this.ask(() => this.o.connection.sendMessage({ roomId, parentId, body: parsed.data, clientMsgId: newClientMsgId(), ...files }));
     if (typeof ack === 'string') return ack;
     if (ack.ok) this.receive(ack.message);
     return undefined;

@@ -1,4 +1,4 @@
-import type { Attachment } from '@chat/protocol';
+import { type Attachment, MULTIPART_LIMITS, type MultipartUploadResponse, type UploadResponse } from '@chat/protocol';
 import type { ChatApi } from '../api/chat-api';
 import { ApiError } from '../api/api-error';
 
@@ -14,14 +14,75 @@ export function contentTypeOf(file: File): string {
   return TYPE_BY_EXTENSION[file.name.split('.').pop()?.toLowerCase() ?? ''] ?? 'application/octet-stream';
 }
 
+/** What uploading files needs from the REST client. */
+export type UploadApi = Pick<ChatApi, 'createUpload' | 'createMultipartUpload' | 'partUrls' | 'uploadedParts' | 'completeUpload'>;
+
+/** What an upload keeps between attempts: a large file's multipart upload, which a retry resumes. */
+export interface UploadProgressState {
+  multipart?: MultipartUploadResponse['upload'];
+  /** How the bytes go to a presigned URL (default {@link putObject}: XHR with progress). */
+  put?: typeof putObject;
+}
+
 /**
  * Uploads one file: asks the gateway for a presigned URL, then PUTs the bytes straight to object storage
  * (they never pass through the gateway), reporting progress from 0 to 1. Aborting the signal cancels it.
- * Resolves with the attachment to send with the message.
+ * Files from 10 MB on go up in parts; called again with the same `state` after a failure, it resumes:
+ * it asks which parts the store holds and sends only the others. Resolves with the attachment to send.
  */
-export async function uploadFile(api: ChatApi, roomId: string, file: File, onProgress: (fraction: number) => void, signal: AbortSignal): Promise<Attachment> {
+export async function uploadFile(
+  api: UploadApi,
+  roomId: string,
+  file: File,
+  onProgress: (fraction: number) => void,
+  signal: AbortSignal,
+  state: UploadProgressState = {},
+): Promise<Attachment> {
   const contentType = contentTypeOf(file);
-  const upload = await api.createUpload(roomId, { name: file.name || 'pasted-image.png', size: file.size, contentType });
+  const name = file.name || 'pasted-image.png';
+  if (state.multipart || file.size >= MULTIPART_LIMITS.fromBytes) {
+    const id = await uploadInParts(api, roomId, { name, file, contentType }, onProgress, signal, state);
+    return { id, name: file.name, size: file.size, contentType };
+  }
+  const upload = await api.createUpload(roomId, { name, size: file.size, contentType });
+  await (state.put ?? putObject)(upload, file, onProgress, signal);
+  return { id: upload.id, name: file.name, size: file.size, contentType };
+}
+
+/** The parts of a multipart upload: the missing ones (all, the first time), then the join. */
+async function uploadInParts(
+  api: UploadApi,
+  roomId: string,
+  f: { name: string; file: File; contentType: string },
+  onProgress: (fraction: number) => void,
+  signal: AbortSignal,
+  state: UploadProgressState,
+): Promise<string> {
+  const held = new Set<number>();
+  if (state.multipart) for (const part of await api.uploadedParts(state.multipart.id)) held.add(part.partNumber);
+  else state.multipart = await api.createMultipartUpload(roomId, { name: f.name, size: f.file.size, contentType: f.contentType });
+  const { id, partBytes, partCount } = state.multipart;
+  const slice = (n: number) => f.file.slice((n - 1) * partBytes, Math.min(n * partBytes, f.file.size));
+  const missing = Array.from({ length: partCount }, (_, i) => i + 1).filter((n) => !held.has(n));
+  let sent = [...held].reduce((sum, n) => sum + slice(n).size, 0);
+  for (let i = 0; i < missing.length; i += MULTIPART_LIMITS.partsPerRequest) {
+    const { parts, expiresAt } = await api.partUrls(id, missing.slice(i, i + MULTIPART_LIMITS.partsPerRequest));
+    for (const part of parts) {
+      const bytes = slice(part.partNumber);
+      const base = sent;
+      await (state.put ?? putObject)({ id, url: part.url, method: 'PUT', headers: part.headers, expiresAt }, bytes, (fraction) => onProgress((base + fraction * bytes.size) / f.file.size), signal);
+      sent += bytes.size;
+    }
+  }
+  await api.completeUpload(id);
+  return id;
+}
+
+/**
+ * PUTs the bytes to a presigned upload URL (a room file's or an avatar's), reporting progress from 0 to 1;
+ * aborting the signal cancels it.
+ */
+export async function putObject(upload: UploadResponse['upload'], body: Blob, onProgress: (fraction: number) => void, signal?: AbortSignal): Promise<void> {
   await new Promise<void>((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     xhr.open(upload.method, upload.url);
@@ -30,11 +91,10 @@ export async function uploadFile(api: ChatApi, roomId: string, file: File, onPro
     xhr.onload = () => (xhr.status >= 200 && xhr.status < 300 ? resolve() : reject(new ApiError('UNAVAILABLE', `The upload was refused (${xhr.status})`)));
     xhr.onerror = () => reject(new ApiError('UNAVAILABLE', 'The upload failed: check your connection and retry'));
     xhr.onabort = () => reject(new DOMException('cancelled', 'AbortError'));
-    signal.addEventListener('abort', () => xhr.abort(), { once: true });
-    xhr.send(file);
+    signal?.addEventListener('abort', () => xhr.abort(), { once: true });
+    xhr.send(body);
   });
   onProgress(1);
-  return { id: upload.id, name: file.name, size: file.size, contentType };
 }
 
 /** "2.4 MB", "830 KB", "12 B". */

@@ -3,6 +3,7 @@ import { useCallback, useEffect, useState } from 'react';
 import type { ChatApi } from '../api/chat-api';
 import { errorText } from '../ui/error-text';
 import { Modal } from '../ui/modal';
+import { Avatar } from '../ui/avatar';
 import { isStaff, rank, useMyRole } from './use-my-role';
 
 /** The name people read: the display name where set. */
@@ -50,9 +51,7 @@ export function MembersDialog({ api, room, me, onClose }: { api: ChatApi; room: 
           <ul className="members__list" aria-label="Members">
             {members.map((m) => (
               <li key={m.id} className="members__item">
-                <span className="avatar" aria-hidden="true">
-                  {m.avatar.initials}
-                </span>
+                <Avatar user={m} />
                 <span className={`presence-dot presence-dot--${m.online ? 'online' : 'offline'}`} aria-label={m.online ? 'online' : 'offline'} />
                 <span className="members__name">
                   {nameOf(m)}

@@ -1,14 +1,19 @@
 import type { UserProfile } from '@chat/protocol';
 import { useEffect, useId, useState, type FormEvent } from 'react';
 import type { ChatApi } from '../api/chat-api';
+import { Avatar } from '../ui/avatar';
+import { AvatarEditor } from '../ui/avatar-editor';
 import { errorText } from '../ui/error-text';
 import { Modal } from '../ui/modal';
 
 export type ProfileApi = Pick<ChatApi, 'profile' | 'updateProfile'>;
+/** The Account dialog's profile form also uploads the avatar. */
+export type ProfileFormApi = ProfileApi & Pick<ChatApi, 'createAvatarUpload'>;
 
-/** My display name and status (PATCH /api/me): an empty field clears it. In the Account dialog. */
-export function ProfileForm({ api, myId }: { api: ProfileApi; myId: string }) {
+/** My picture, display name and status (PATCH /api/me): an empty field clears it. In the Account dialog. */
+export function ProfileForm({ api, myId }: { api: ProfileFormApi; myId: string }) {
   const id = useId();
+  const [profile, setProfile] = useState<UserProfile>();
   const [displayName, setDisplayName] = useState('');
   const [status, setStatus] = useState('');
   const [note, setNote] = useState<{ error?: string; done?: boolean }>({});
@@ -16,6 +21,7 @@ export function ProfileForm({ api, myId }: { api: ProfileApi; myId: string }) {
   useEffect(() => {
     void api.profile(myId).then(
       (p) => {
+        setProfile(p);
         setDisplayName(p.displayName ?? '');
         setStatus(p.status?.text ?? '');
       },
@@ -39,6 +45,7 @@ export function ProfileForm({ api, myId }: { api: ProfileApi; myId: string }) {
   return (
     <form className="form" aria-labelledby={`${id}-title`} onSubmit={(e) => void submit(e)} noValidate>
       <h3 id={`${id}-title`}>Profile</h3>
+      {profile && <AvatarEditor api={api} profile={profile} onSaved={setProfile} />}
       <div className="field">
         <label htmlFor={`${id}-name`}>Display name</label>
         <input id={`${id}-name`} value={displayName} maxLength={64} onChange={(e) => setDisplayName(e.target.value)} />
@@ -74,9 +81,7 @@ export function ProfileCard({ api, userId, isMe, onMessage, onClose }: { api: Pr
           {!profile && !error && <p>Loading…</p>}
           {profile && (
             <>
-              <div className="profile-card__avatar" aria-hidden="true">
-                {profile.avatar.initials}
-              </div>
+              <Avatar user={profile} className="profile-card__avatar" />
               <p className="profile-card__username">@{profile.username}</p>
               {profile.status && <p className="profile-card__status">{profile.status.text}</p>}
               {!isMe && (

@@ -7,7 +7,7 @@ import { Modal } from './modal';
 import { ProfileForm } from '../rooms/profile';
 
 /** What the account dialog does through the API. */
-export type AccountApi = Pick<ChatApi, 'sessions' | 'endSession' | 'logoutEverywhere' | 'changePassword' | 'profile' | 'updateProfile'>;
+export type AccountApi = Pick<ChatApi, 'sessions' | 'endSession' | 'logoutEverywhere' | 'changePassword' | 'profile' | 'updateProfile' | 'createAvatarUpload'>;
 
 /**
  * My account: my profile (display name, status), where I am signed in (each session can be signed out), signing out everywhere, and a

@@ -1,14 +1,14 @@
 import type { Attachment } from '@chat/protocol';
 import { createContext, useContext, useEffect, useState } from 'react';
 import type { ChatApi } from '../api/chat-api';
-import { formatBytes } from '../files/upload-file';
+import { formatBytes, type UploadApi } from '../files/upload-file';
 import { Modal } from './modal';
 
 /** How attachments get their short-lived links (the REST client, provided by the chat app). */
 export const FileLinks = createContext<Pick<ChatApi, 'fileUrl'> | undefined>(undefined);
 
 /** How the composer asks for upload URLs (the REST client, provided by the chat app). */
-export const FileUploads = createContext<Pick<ChatApi, 'createUpload'> | undefined>(undefined);
+export const FileUploads = createContext<UploadApi | undefined>(undefined);
 
 const INLINE_IMAGES = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp']);
 

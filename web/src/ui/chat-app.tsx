@@ -2,6 +2,7 @@ import { type PublicUser, ROOM_MENTION_MAX_MEMBERS } from '@chat/protocol';
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { ChatApi } from '../api/chat-api';
 import { FileLinks, FileUploads } from './attachments';
+import { AvatarLinks } from './avatar';
 import { MentionContext } from '../attention/mention-context';
 import { createNotifier, notificationsAskable, setFaviconCount } from '../attention/notifier';
 import { SearchDialog } from '../attention/search-dialog';
@@ -67,7 +68,9 @@ export function ChatApp(props: ChatAppProps) {
   return (
     <FileLinks.Provider value={api}>
       <FileUploads.Provider value={api}>
-        <ChatLayout controller={controller} api={api} onLogout={props.onLogout} account={{ api, onSignedOut: onUnauthorized }} />
+        <AvatarLinks.Provider value={api}>
+          <ChatLayout controller={controller} api={api} onLogout={props.onLogout} account={{ api, onSignedOut: onUnauthorized }} />
+        </AvatarLinks.Provider>
       </FileUploads.Provider>
     </FileLinks.Provider>
   );

@@ -2,7 +2,7 @@ import { type Attachment, LIMITS, type PublicUser } from '@chat/protocol';
 import { useContext, useEffect, useId, useRef, useState, type ClipboardEvent, type DragEvent, type FormEvent, type KeyboardEvent } from 'react';
 import { loadDraft, saveDraft } from '../attention/drafts';
 import { completeMention, mentionQuery, mentionSuggestions } from '../attention/mention-autocomplete';
-import { formatBytes } from '../files/upload-file';
+import { formatBytes, type UploadApi } from '../files/upload-file';
 import { FileUploads } from './attachments';
 import { useUploads } from './use-uploads';
 
@@ -10,10 +10,14 @@ import { useUploads } from './use-uploads';
 const SHOW_COUNT_FROM = LIMITS.bodyMax - 500;
 const MAX_HEIGHT_PX = 200;
 
+const unavailable = () => Promise.reject(new Error('uploads are not available'));
+/** Where nothing can be uploaded (no room): every request refused. */
+const NO_UPLOADS: UploadApi = { createUpload: unavailable, createMultipartUpload: unavailable, partUrls: unavailable, uploadedParts: unavailable, completeUpload: unavailable };
+
 /** What the composer needs from the room. */
 export interface ComposerProps {
   roomName: string;
-  /** The room files are uploaded into; absent: this composer attaches nothing (a thread's). */
+  /** The room files are uploaded into (a thread's composer names its room too); absent: this composer attaches nothing. */
   roomId?: string;
   /** The room assistant's name, when this deployment runs one: the hint says how to ask it. */
   assistantName?: string;
@@ -35,8 +39,8 @@ export interface ComposerProps {
 /** The message box: Enter sends, Shift+Enter starts a new line. */
 export function Composer({ roomName, roomId, assistantName, onSend, onTyping, onEditLast, draftKey, members, canMentionRoom = false, myId = '' }: ComposerProps) {
   const api = useContext(FileUploads);
-  // Hooks run unconditionally; without a room (a thread's composer) nothing can be attached.
-  const files = useUploads(api ?? { createUpload: () => Promise.reject(new Error('uploads are not available')) }, roomId ?? '');
+  // Hooks run unconditionally; without a room nothing can be attached.
+  const files = useUploads(api ?? NO_UPLOADS, roomId ?? '');
   const attachable = roomId !== undefined && api !== undefined;
   const fileInput = useRef<HTMLInputElement>(null);
   const [dragging, setDragging] = useState(false);

@@ -1,4 +1,4 @@
-import type { Reaction } from '@chat/protocol';
+import type { Reaction, UserProfile } from '@chat/protocol';
 import { createContext } from 'react';
 
 /** A message as its actions need it. */
@@ -17,6 +17,8 @@ export interface MessageActionsApi {
   nameOf(userId: string): string;
   /** The name a sender is shown by: its display name where set (issue 16), else its username. */
   senderName?(user: { id: string; username: string }): string;
+  /** A sender's avatar (picture and initials), from the room's member profiles; undefined when unknown. */
+  avatarOf?(userId: string): UserProfile['avatar'] | undefined;
   toggleReaction(message: ActionTarget, emoji: string): void;
   /** Opens the sender's profile card. */
   openProfile?(userId: string): void;

@@ -1,6 +1,7 @@
-import { type CSSProperties, useContext, useEffect, useRef, useState } from 'react';
+import { useContext, useEffect, useRef, useState } from 'react';
 import type { TimelineEntry } from '../chat/timeline';
 import { Attachments } from './attachments';
+import { Avatar } from './avatar';
 import { formatFullTime, formatTime } from './format-time';
 import { MessageActionsContext } from './message-actions-context';
 import { MessageEditor, MessageToolbar, ReactionChips, ThreadSummary } from './message-extras';
@@ -22,22 +23,6 @@ export interface MessageItemProps {
   onDiscard: (clientMsgId: string) => void;
   /** In a thread panel: no "reply" action, no reply summary. */
   inThread?: boolean;
-}
-
-/** A hue from the username, so each person keeps one colour everywhere. */
-function hue(username: string): number {
-  let hash = 0;
-  for (const char of username) hash = (hash * 31 + char.charCodeAt(0)) % 360;
-  return hash;
-}
-
-/** The sender's initial in a coloured circle (decorative: the name is right beside it). */
-function Avatar({ username }: { username: string }) {
-  return (
-    <span className="message__avatar" aria-hidden="true" style={{ '--avatar-hue': hue(username) } as CSSProperties}>
-      {username.charAt(0).toUpperCase()}
-    </span>
-  );
 }
 
 /** One message: sender and time (first of a group), the text, and for mine, where its delivery stands. */
@@ -78,7 +63,7 @@ export function MessageItem({ entry, startsGroup, mine, onRetry, onDiscard, inTh
       onMouseLeave={() => setTouched(false)}
       aria-label={startsGroup ? undefined : `${senderName} at ${formatTime(date)}`}
     >
-      {startsGroup && <Avatar username={entry.sender.username} />}
+      {startsGroup && <Avatar user={{ ...entry.sender, avatar: actions?.avatarOf?.(entry.sender.id) }} className="message__avatar" />}
       {startsGroup ? (
         <div className="message__meta">
           {actions?.openProfile ? (

@@ -1,4 +1,4 @@
-import type { Attachment, ChatMessage, PublicUser, Room } from '@chat/protocol';
+import type { Attachment, ChatMessage, PublicUser, Room, UserProfile } from '@chat/protocol';
 import { useEffect, useMemo, useState } from 'react';
 import type { MessageActions } from '../chat/message-actions';
 import { type StreamingReplies, withStreamingReplies } from '../chat/assistant-replies';
@@ -62,10 +62,12 @@ function useMessageActions(props: RoomViewProps, openThread: (id: string) => voi
     const names = new Map((members ?? []).map((m) => [m.id, m.username]));
     // The members list carries profiles (GET /api/rooms/:id/members): display names where set.
     const displayNames = new Map((members ?? []).map((m) => [m.id, (m as { displayName?: string | null }).displayName]));
+    const avatars = new Map((members ?? []).map((m) => [m.id, (m as Partial<UserProfile>).avatar]));
     return {
       myId: me.id,
       nameOf: (id) => (id === me.id ? 'you' : (displayNames.get(id) || names.get(id) || 'someone')),
       senderName: (user) => displayNames.get(user.id) || user.username,
+      avatarOf: (id) => avatars.get(id),
       toggleReaction: (message, emoji) => void messages.toggleReaction(message, emoji, me.id),
       openProfile: props.onOpenProfile,
       openThread,

@@ -52,10 +52,11 @@ export function ThreadPanel({ roomId, parent, parentId, me, messages, onClose }:
       )}
       <Composer
         roomName="thread"
+        roomId={roomId}
         onTyping={noop}
-        onSend={(text) => {
+        onSend={(text, attachments) => {
           setProblem(undefined);
-          void messages.reply(roomId, parentId, text).then(setProblem);
+          void messages.reply(roomId, parentId, text, attachments).then(setProblem);
           return undefined;
         }}
       />

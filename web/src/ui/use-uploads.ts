@@ -1,7 +1,6 @@
 import type { Attachment } from '@chat/protocol';
 import { useCallback, useRef, useState } from 'react';
-import type { ChatApi } from '../api/chat-api';
-import { uploadFile } from '../files/upload-file';
+import { type UploadApi, type UploadProgressState, uploadFile } from '../files/upload-file';
 
 /** One file on its way into the composer. */
 export interface PendingUpload {
@@ -15,12 +14,15 @@ export interface PendingUpload {
 }
 
 /**
- * The composer's uploads: each starts at once (presigned PUT, progress), can be cancelled or retried,
+ * The composer's uploads: each starts at once (presigned PUT, progress), can be cancelled or retried
+ * (a large file's retry resumes its parts),
  * and `take()` hands the finished ones to a message and clears them.
  */
-export function useUploads(api: Pick<ChatApi, 'createUpload'>, roomId: string) {
+export function useUploads(api: UploadApi, roomId: string) {
   const [uploads, setUploads] = useState<PendingUpload[]>([]);
   const controllers = useRef(new Map<number, AbortController>());
+  // Kept across a retry: a large file's multipart upload, which the retry resumes.
+  const progress = useRef(new Map<number, UploadProgressState>());
   const nextKey = useRef(0);
 
   const patch = useCallback((key: number, change: Partial<PendingUpload>) => {
@@ -31,7 +33,9 @@ export function useUploads(api: Pick<ChatApi, 'createUpload'>, roomId: string) {
     (key: number, file: File) => {
       const controller = new AbortController();
       controllers.current.set(key, controller);
-      uploadFile(api as ChatApi, roomId, file, (progress) => patch(key, { progress }), controller.signal).then(
+      const state = progress.current.get(key) ?? {};
+      progress.current.set(key, state);
+      uploadFile(api, roomId, file, (fraction) => patch(key, { progress: fraction }), controller.signal, state).then(
         (attachment) => patch(key, { state: 'done', attachment, progress: 1 }),
         (error: unknown) => {
           if ((error as { name?: string }).name === 'AbortError') return;
@@ -56,6 +60,7 @@ export function useUploads(api: Pick<ChatApi, 'createUpload'>, roomId: string) {
   const cancel = useCallback((key: number) => {
     controllers.current.get(key)?.abort();
     controllers.current.delete(key);
+    progress.current.delete(key);
     setUploads((list) => list.filter((u) => u.key !== key));
   }, []);
 
