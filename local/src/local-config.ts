@@ -43,3 +43,14 @@ export function localConfig(environment: NodeJS.ProcessEnv = process.env) {
     appsDir: path.join(dataRoot, 'local', 'apps'),
   };
 }
+
+/**
+ * Which Node.js runs the local system and the tests (local/src/node-runtime.ts). `LOCAL_NODE=system`
+ * keeps the one that runs npm, whatever its version; the default, `lts`, gives a machine whose Node.js
+ * is older than .nvmrc's major the pinned build from the npm registry, in .data/tools.
+ */
+export function nodeSetting(environment: NodeJS.ProcessEnv = process.env): 'lts' | 'system' {
+  const value = environment.LOCAL_NODE || 'lts';
+  if (value !== 'lts' && value !== 'system') throw new LocalStackError(`LOCAL_NODE must be "lts" or "system", not "${value}"`);
+  return value;
+}
