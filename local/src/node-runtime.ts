@@ -87,6 +87,17 @@ export function ensureLtsNode(log: (line: string) => void = (line) => console.lo
   return fs.existsSync(binary) ? binary : installNode(version, log);
 }
 
+let platformBinary: string | undefined;
+
+/**
+ * The binary the platform's own services run on, in the local system and the test systems alike, even
+ * when the process starting them runs on another Node.js (`npx jest`, the benchmark): {@link ensureLtsNode}, once.
+ */
+export function platformNode(): string {
+  platformBinary ??= ensureLtsNode();
+  return platformBinary;
+}
+
 /**
  * Runs `node <args>` on the given binary with its folder first on PATH (so that npm, npx and every
  * `#!/usr/bin/env node` script it starts run on it too), forwarding signals; resolves its exit code.

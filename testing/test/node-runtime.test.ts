@@ -3,7 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ensureLtsNode, majorOf, nodeLtsVersion, nodePackageOf, pinnedNodeIntegrity, repoRoot } from '@chat/local';
+import { appProcess, ensureLtsNode, majorOf, nodeLtsVersion, nodePackageOf, pinnedNodeIntegrity, repoRoot } from '@chat/local';
 import { parse } from 'yaml';
 import { createTestDatabase } from '../src';
 
@@ -46,6 +46,12 @@ describe('the local toolchain', () => {
     expect(() => cliNode(['-p', '1'], { ...process.env, LOCAL_NODE: 'newest' })).toThrow();
   });
 
+  it("starts the platform's services on it, whatever Node.js the starter runs on", () => {
+    const binary = ensureLtsNode(() => undefined);
+    expect(appProcess({ app: 'gateway', name: 'gateway-x', dir: '/tmp', port: 1, env: {} }).command).toBe(binary);
+    expect(execFileSync(binary, ['--version'], { encoding: 'utf8' }).trim()).toBe(expected);
+  });
+
   it("loads and uses the services' native add-ons on it: sharp, argon2, Prisma on the pg adapter, swc", async () => {
     const url = await createTestDatabase('noderuntime');
     const script = `
@@ -60,7 +66,7 @@ describe('the local toolchain', () => {
         const [row] = await prisma.$queryRaw\`SELECT current_database() AS db\`;
         const users = await prisma.user.count();
         await prisma.$disconnect();
-        const swc = require('@swc/core').transformSync('const a: number = 1', { jsc: { parser: { syntax: 'typescript' } } }).code;
+        const swc = require('@swc/core').transformSync('const a: number = 1', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' } }).code;
         console.log(JSON.stringify({
           node: process.version, napi: process.versions.napi,
           thumbnail: (await sharp(thumb).metadata()).width,
