@@ -90,6 +90,25 @@ describe('roles', () => {
     expect(archived.rows[0]?.archived_at).toBeInstanceOf(Date);
   });
 
+  it('an owner who deletes the account hands each room to its longest-standing admin (or member); a room it was alone in is archived', async () => {
+    const { owner, admin, member, room } = await staffedRoom();
+    const noAdmin = (await api<{ room: Room }>(url, 'POST', '/api/rooms', { token: owner.token, body: { name: 'no admins', visibility: 'private' } })).body.room;
+    await inviteAndAccept(url, owner.token, noAdmin.id, member);
+    const alone = (await api<{ room: Room }>(url, 'POST', '/api/rooms', { token: owner.token, body: { name: 'alone', visibility: 'private' } })).body.room;
+    const atMember = await connect(member.token, 'g2');
+    const heirAnnounced = nextEvent(atMember, 'member:updated', (e) => e.roomId === room.id && e.member.id === admin.user.id && e.member.role === 'owner');
+    const countShown = nextEvent(atMember, 'room:updated', (e) => e.room.id === room.id && e.room.memberCount === 2);
+
+    expect((await api(url, 'DELETE', '/api/me', { token: owner.token })).status).toBe(204);
+    expect(await roles(room.id)).toEqual({ [admin.user.id]: 'owner', [member.user.id]: 'member' });
+    expect(await roles(noAdmin.id)).toEqual({ [member.user.id]: 'owner' });
+    const archived = await db.query<{ archived_at: Date | null }>('SELECT archived_at FROM rooms WHERE id = $1', [alone.id]);
+    expect(archived.rows[0]?.archived_at).toBeInstanceOf(Date);
+    expect((await countShown).room.ownerId).toBe(admin.user.id);
+    await heirAnnounced;
+    expect(await auditActions(room.id, admin.token)).toEqual(['ownership.transferred', 'role.changed']);
+  });
+
   it('direct conversations have no roles and no moderation', async () => {
     const [a, b] = [await registerUser(url), await registerUser(url)];
     const dm = (await api<{ room: Room }>(url, 'POST', '/api/dm', { token: a.token, body: { username: b.user.username } })).body.room;
@@ -290,5 +309,26 @@ describe('members and profiles', () => {
     await eventually(async () => (await api<{ user: { status: unknown } }>(url, 'GET', `/api/users/${user.user.id}`, { token: other.token })).body.user.status, (s) => s === null, 5_000, 'the status expired');
     expect((await api(url, 'PATCH', '/api/me', { token: user.token, body: { displayName: null } })).body).toMatchObject({ user: { displayName: null, avatar: { initials: user.user.username.slice(0, 2).toUpperCase() } } });
     expect((await api(url, 'GET', `/api/users/${crypto.randomUUID()}`, { token: other.token })).status).toBe(404);
+  });
+
+  it('a profile change reaches the members of every room the user is in, on both gateways, once per socket', async () => {
+    const { owner, member } = await staffedRoom();
+    const second = (await api<{ room: Room }>(url, 'POST', '/api/rooms', { token: owner.token, body: { name: 'second', visibility: 'private' } })).body.room;
+    await inviteAndAccept(url, owner.token, second.id, member);
+    const stranger = await registerUser(url);
+    const [atOwner, atMember, atStranger] = [await connect(owner.token, 'g1'), await connect(member.token, 'g2'), await connect(stranger.token, 'g2')];
+    const heard = collect(atMember, 'user:updated');
+    const heardByOwner = nextEvent(atOwner, 'user:updated', (e) => e.user.id === member.user.id);
+    const heardByStranger = collect(atStranger, 'user:updated');
+
+    const changed = await api(url, 'PATCH', '/api/me', { token: member.token, body: { displayName: 'Mina', status: { text: 'on call' } } });
+    expect(changed.status).toBe(200);
+    expect((await heardByOwner).user).toMatchObject({ id: member.user.id, displayName: 'Mina', status: { text: 'on call' } });
+    await eventually(async () => heard.length, (n) => n >= 1, 5_000, 'the member heard its own change');
+    // A marker after the change: once it arrives, anything the first change sent has arrived too.
+    await api(url, 'PATCH', '/api/me', { token: owner.token, body: { displayName: 'Owen' } });
+    await eventually(async () => heard.filter((e) => e.user.id === owner.user.id).length, (n) => n >= 1, 5_000, 'the owner change reached the member');
+    expect(heard.filter((e) => e.user.id === member.user.id)).toHaveLength(1);
+    expect(heardByStranger).toEqual([]);
   });
 });

@@ -1,7 +1,7 @@
 import type { MentionNewEvent, ReadMarkInput, RoomReadEvent } from './attention';
 import type { ErrorBody } from './errors';
 import type { AttachmentUpdatedEvent, ChatMessage, Invitation, PublicUser, Room } from './models';
-import type { MemberUpdatedEvent, RoomUpdatedEvent } from './rooms';
+import type { MemberUpdatedEvent, RoomUpdatedEvent, UserUpdatedEvent } from './rooms';
 import type { AssistantStreamInput, EditMessageInput, MessageRefInput, ReactionInput, SendMessageInput } from './schemas';
 
 /** Every client-to-server event that can fail answers through an ack of this shape. */
@@ -66,6 +66,8 @@ export interface ServerToClientEvents {
   'room:updated': (event: RoomUpdatedEvent) => void;
   /** A member's role or mute changed. */
   'member:updated': (event: MemberUpdatedEvent) => void;
+  /** Someone I share a room with (or I) changed their profile: display name, status, avatar. */
+  'user:updated': (event: UserUpdatedEvent) => void;
 }
 
 /** Events browsers send to the server. */

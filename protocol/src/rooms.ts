@@ -193,6 +193,11 @@ export interface RoomUpdatedEvent {
   room: Room;
 }
 
+/** `user:updated`: a profile changed, sent to the user's own sockets and to every room the user is in. */
+export interface UserUpdatedEvent {
+  user: UserProfile;
+}
+
 /** `member:updated`: a member's role or mute changed. */
 export interface MemberUpdatedEvent {
   roomId: string;

@@ -1,9 +1,11 @@
 /**
- * Rooms in the browser (issue 16): two users on different gateways; an admin renames the room and sets
- * its topic in the settings dialog and the other member sees it live; the owner kicks the other member
- * from the members panel and both sides see it (the kicked user's room leaves its sidebar, the owner's
- * header counts one member less). A logged-out visitor opens an invite link, sees the room's preview,
- * signs up from it and lands in the room. A display name set with `PATCH /api/me` shows on messages.
+ * Rooms in the browser (issue 16): two users on different gateways; an admin renames the room in the
+ * settings dialog and sets its topic in place in the header, and the other member sees both live; the
+ * owner kicks the other member from the members panel and both sides see it (the kicked user's room
+ * leaves its sidebar, the owner's header counts one member less). A logged-out visitor opens an invite
+ * link, sees the room's preview, signs up from it and lands in the room; the link's use shows in the
+ * settings, and once revoked it leads nowhere. A display name set in the profile form shows on messages
+ * and follows a change live.
  */
 import type { Page } from 'playwright-core';
 import {
@@ -42,7 +44,7 @@ describe('rooms in the browser', () => {
 
   const userOn = (gateway: 'g1' | 'g2') => chat.userOn(gateway);
 
-  it('a rename and a topic are seen live by the other member; a kick is seen by both sides', async () => {
+  it('a rename and a topic set in place are seen live by the other member; a kick is seen by both sides', async () => {
     const ann = await userOn('g1');
     const bob = await userOn('g2');
     const [annName, bobName] = [uniqueUsername('ann'), uniqueUsername('bob')];
@@ -55,15 +57,19 @@ describe('rooms in the browser', () => {
     await acceptInvitation(bob.page, roomName);
     await ann.page.getByText('2 members').first().waitFor();
 
-    // Ann renames the room and sets a topic; Bob's header follows without a reload.
+    // Ann renames the room in its settings and sets the topic in place; Bob's header follows without a reload.
     await ann.page.getByRole('button', { name: 'Settings' }).click();
     const settings = ann.page.getByRole('dialog', { name: `Settings of # ${roomName}` });
     await settings.getByLabel('Room name').fill(`${roomName} renamed`);
-    await settings.getByLabel('Topic').fill('Quarterly planning');
     await settings.getByRole('button', { name: 'Save' }).click();
     await settings.getByText('Saved.').waitFor();
     await settings.getByRole('button', { name: 'Close' }).click();
     await bob.page.getByRole('heading', { name: `# ${roomName} renamed` }).waitFor();
+    expect(await bob.page.getByRole('button', { name: 'Add a topic' }).count()).toBe(0);
+    await ann.page.getByRole('button', { name: 'Add a topic' }).click();
+    await ann.page.getByLabel('Room topic').fill('Quarterly planning');
+    await ann.page.getByLabel('Room topic').press('Enter');
+    await ann.page.getByLabel('Topic').filter({ hasText: 'Quarterly planning' }).waitFor();
     await bob.page.getByLabel('Topic').filter({ hasText: 'Quarterly planning' }).waitFor();
 
     // Ann kicks Bob from the members panel: Bob's room goes, Ann's header counts one member.
@@ -78,7 +84,7 @@ describe('rooms in the browser', () => {
     expect(ann.errors).toEqual([]);
     expect(bob.errors).toEqual([]);
   }, 120_000);
-  it('a new user signs up from an invite link and lands in the room', async () => {
+  it('a new user signs up from an invite link and lands in the room; the link counts the use, and revoked it leads nowhere', async () => {
     const ann = await userOn('g1');
     const cat = await userOn('g2');
     const [annName, catName] = [uniqueUsername('ann'), uniqueUsername('cat')];
@@ -89,7 +95,7 @@ describe('rooms in the browser', () => {
     await ann.page.getByRole('button', { name: 'Settings' }).click();
     const settings = ann.page.getByRole('dialog', { name: `Settings of # ${roomName}` });
     await settings.getByRole('button', { name: 'Create invite link' }).click();
-    const url = await settings.getByLabel('Invite link').inputValue();
+    const url = await settings.getByLabel('New invite link').inputValue();
     expect(url).toMatch(/\/invite\/[A-Za-z0-9_-]{32}$/);
     await settings.getByRole('button', { name: 'Close' }).click();
 
@@ -109,6 +115,16 @@ describe('rooms in the browser', () => {
     await cat.page.getByText('2 members').first().waitFor();
     // Ann's header follows the join live.
     await ann.page.getByText('2 members').first().waitFor();
+
+    // The settings list the link with its use; Ann revokes it, and the link's page says it does not work.
+    await ann.page.getByRole('button', { name: 'Settings' }).click();
+    const links = ann.page.getByRole('dialog', { name: `Settings of # ${roomName}` }).getByRole('list', { name: 'Live invite links' });
+    await links.getByRole('listitem').filter({ hasText: '1 use' }).getByRole('button', { name: 'Revoke' }).click();
+    await links.getByText('No live links.').waitFor();
+    await ann.page.getByRole('dialog', { name: `Settings of # ${roomName}` }).getByRole('button', { name: 'Close' }).click();
+    const visitor = await userOn('g1');
+    await visitor.page.goto(`${BASE_URL}${pathname}`);
+    await visitor.page.getByText('This invite link does not work', { exact: false }).waitFor();
     expect(ann.errors).toEqual([]);
     expect(cat.errors).toEqual([]);
   }, 120_000);
@@ -140,6 +156,11 @@ describe('rooms in the browser', () => {
     await card.getByRole('button', { name: 'Message' }).click();
     await card.waitFor({ state: 'hidden' });
     await ann.page.getByRole('heading', { name: bobName, exact: true }).waitFor();
+
+    // Bob renames himself: Ann's view of their room shows the new name without a reload.
+    await ann.page.getByRole('navigation', { name: 'Rooms' }).getByRole('link', { name: new RegExp(roomName) }).click();
+    await setProfile(bob.page, 'Robert', 'Fixing it');
+    await messageLog(ann.page).locator('.message__sender', { hasText: 'Robert' }).first().waitFor();
     expect(ann.errors).toEqual([]);
     expect(bob.errors).toEqual([]);
   }, 120_000);

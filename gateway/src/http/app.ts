@@ -12,6 +12,7 @@ import { type AuthRouteDeps, authRoutes } from './auth-routes';
 import { invitationRoutes } from './invitation-routes';
 import { refreshRoute, sessionRoutes } from './session-routes';
 import { type InviteLinkRouteDeps, inviteLinkRoutes, invitePreviewRoute } from './invite-link-routes';
+import { deleteAccount } from '../rooms/account-deletion';
 import { type ProfileRouteDeps, profileRoutes } from './profile-routes';
 import { type RoomAdminRouteDeps, roomAdminRoutes } from './room-admin-routes';
 import { authenticate, authenticatedUser } from './authenticate';
@@ -59,11 +60,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use('/api', sessionRoutes(deps));
   app.get('/api/me', (req, res) => void res.json({ user: authenticatedUser(req) }));
   app.delete('/api/me', async (req, res) => {
-    const { id } = authenticatedUser(req);
-    // The files first: once the account is gone nothing could name its objects any more.
-    await deps.fileLifecycle.deleteUserFiles(id);
-    await deps.users.delete(id);
-    deps.roomEvents.accountDeleted(id);
+    await deleteAccount(deps, authenticatedUser(req).id);
     res.status(204).end();
   });
   app.use('/api', roomAdminRoutes(deps));

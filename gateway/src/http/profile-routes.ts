@@ -1,12 +1,16 @@
 import { idSchema, profileSchema, type UserProfileResponse } from '@chat/protocol';
 import { Router } from 'express';
 import { AppError } from '@chat/service-kit';
+import type { RoomEvents } from '../realtime/types';
 import type { ProfileRepository } from '../store/profiles';
+import type { RoomRepository } from '../store/rooms';
 import { authenticatedUser } from './authenticate';
 import { parse } from './validate';
 
 export interface ProfileRouteDeps {
   profiles: ProfileRepository;
+  rooms: RoomRepository;
+  roomEvents: RoomEvents;
 }
 
 /** Public profiles and one's own (behind `authenticate`). */
@@ -23,6 +27,7 @@ export function profileRoutes(deps: ProfileRouteDeps): Router {
     const input = parse(profileSchema, req.body);
     const user = await deps.profiles.update(authenticatedUser(req).id, input);
     if (!user) throw new AppError('UNAUTHORIZED', 'this account no longer exists');
+    deps.roomEvents.profileChanged(user, await deps.rooms.memberRoomIds(user.id));
     res.json({ user } satisfies UserProfileResponse);
   });
 

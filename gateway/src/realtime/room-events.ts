@@ -28,5 +28,9 @@ export function createRoomEvents(io: ChatServer, recovery: Pick<Recovery, 'forge
       forget(userId);
       io.in(userChannel(userId)).disconnectSockets(true);
     },
+    profileChanged(user, roomIds) {
+      // One emit to the union of channels: a socket in several of these rooms gets it once.
+      io.to([userChannel(user.id), ...roomIds.map(roomChannel)]).emit('user:updated', { user });
+    },
   };
 }

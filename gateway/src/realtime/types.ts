@@ -1,6 +1,6 @@
 import type { Server, Socket } from 'socket.io';
 import type { Redis } from 'ioredis';
-import type { ClientToServerEvents, InterServerEvents, Invitation, Room, ServerToClientEvents, SocketData } from '@chat/protocol';
+import type { ClientToServerEvents, InterServerEvents, Invitation, Room, ServerToClientEvents, SocketData, UserProfile } from '@chat/protocol';
 import type { Logger } from '@chat/service-kit';
 import type { AttentionDeps } from '../attention/attention-store';
 import type { TokenService } from '../auth/tokens';
@@ -38,4 +38,6 @@ export interface RoomEvents {
   invited(userId: string, invitation: Invitation): void;
   /** The account is gone: its open sockets are closed, so they can no longer send with a token that outlived it. */
   accountDeleted(userId: string): void;
+  /** A profile changed: `user:updated` to the user's sockets and to every member of its rooms, once per socket. */
+  profileChanged(user: UserProfile, roomIds: readonly string[]): void;
 }

@@ -24,6 +24,11 @@ export interface RoomAdminRepository {
   setRole(roomId: string, userId: string, role: 'admin' | 'member', audit: AuditInput): Promise<boolean>;
   /** The owner becomes an admin and `toId` (a member) the owner, atomically; false when `toId` is not a member. */
   transfer(roomId: string, fromId: string, toId: string, audit: AuditInput): Promise<boolean>;
+  /**
+   * Before an account is deleted: each room it owns passes to its longest-standing admin, or else to its
+   * longest-standing member; a room with nobody else in it is archived. Audited, in one transaction.
+   */
+  handOverOwnedRooms(userId: string): Promise<OwnedRoomHandOver[]>;
   /** Removes a member; true when it was one. */
   kick(roomId: string, userId: string, audit: AuditInput): Promise<boolean>;
   /** Bans (or re-bans) a user, removing the membership and any pending invitation; true when it was a member. */
@@ -40,6 +45,12 @@ export interface RoomAdminRepository {
   member(roomId: string, userId: string): Promise<RoomMember | undefined>;
   audit(entry: AuditInput): Promise<void>;
   auditPage(roomId: string, limit: number, before?: string): Promise<AuditEntry[]>;
+}
+
+/** What became of one room whose owner deleted the account: its new owner, or archived (heirId null). */
+export interface OwnedRoomHandOver {
+  roomId: string;
+  heirId: string | null;
 }
 
 export interface MemberRow extends ProfileRow {
@@ -94,6 +105,25 @@ export function createRoomAdminRepository(db: PrismaClient): RoomAdminRepository
         await tx.membership.update({ where: { roomId_userId: { roomId, userId: toId } }, data: { role: 'owner' } });
         await tx.roomAudit.create({ data: { id: newId(), roomId, actorId: audit.actorId, action: audit.action, targetId: toId, details: (audit.details ?? {}) as object } });
         return true;
+      });
+    },
+    async handOverOwnedRooms(userId) {
+      return db.$transaction(async (tx) => {
+        const rooms = await tx.$queryRaw<OwnedRoomHandOver[]>`
+          SELECT o.room_id::text AS "roomId",
+                 (SELECT m.user_id::text FROM memberships m
+                   WHERE m.room_id = o.room_id AND m.user_id <> o.user_id
+                   ORDER BY (m.role = 'admin') DESC, m.joined_at, m.user_id LIMIT 1) AS "heirId"
+            FROM memberships o WHERE o.user_id = ${userId}::uuid AND o.role = 'owner' FOR UPDATE`;
+        for (const { roomId, heirId } of rooms) {
+          // Demote first: the partial unique index allows one owner per room at every moment.
+          await tx.membership.update({ where: { roomId_userId: { roomId, userId } }, data: { role: 'admin' } });
+          if (heirId) await tx.membership.update({ where: { roomId_userId: { roomId, userId: heirId } }, data: { role: 'owner' } });
+          else await tx.room.updateMany({ where: { id: roomId, archivedAt: null }, data: { archivedAt: new Date() } });
+          const action = heirId ? 'ownership.transferred' : 'room.archived';
+          await tx.roomAudit.create({ data: { id: newId(), roomId, actorId: userId, action, targetId: heirId, details: { reason: 'the owner deleted the account' } } });
+        }
+        return rooms;
       });
     },
     async kick(roomId, userId, audit) {

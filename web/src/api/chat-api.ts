@@ -11,6 +11,7 @@ import type {
   MeResponse,
   MembersPageResponse,
   InviteResponse,
+  InvitesResponse,
   InvitePreviewResponse,
   RoomInvite,
   RoomMember,
@@ -161,6 +162,12 @@ export function createChatApi(options: ApiClientOptions) {
       (await request<RoomMemberResponse>('POST', `${room(roomId)}/mutes`, { userId, until })).member,
     createInvite: async (roomId: string, maxUses?: number, expiresIn?: number): Promise<RoomInvite> =>
       (await request<InviteResponse>('POST', `${room(roomId)}/invites`, { maxUses, expiresIn })).invite,
+    /** The room's live invite links (admin+): uses, limits, expiry; codes are shown only when created. */
+    invites: async (roomId: string): Promise<RoomInvite[]> => (await request<InvitesResponse>('GET', `${room(roomId)}/invites`)).invites,
+    /** Revokes an invite link (by its id): it stops working at once. */
+    revokeInvite: async (roomId: string, inviteId: string): Promise<void> => {
+      await request<void>('DELETE', `${room(roomId)}/invites/${encodeURIComponent(inviteId)}`);
+    },
     /** What an invite link leads to (room name, member count); public, so a logged-out visitor sees it. */
     invitePreview: (code: string): Promise<InvitePreviewResponse> =>
       request<InvitePreviewResponse>('GET', `/api/invites/${encodeURIComponent(code)}`, undefined, false),

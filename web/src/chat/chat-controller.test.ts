@@ -312,6 +312,22 @@ describe('ChatController', () => {
     expect(controller.getState().rooms.map((r) => r.id)).not.toContain('0190b000-0000-7000-8000-00000000ffff');
   });
 
+  it("applies user:updated to the member lists of every room and member:updated to that room's", async () => {
+    await started();
+    controller.openRoom(ROOM_ID);
+    controller.openRoom(OTHER_ROOM_ID);
+    await until(() => controller.getState().members[ROOM_ID] !== undefined && controller.getState().members[OTHER_ROOM_ID] !== undefined);
+    const profile = { ...bob, displayName: 'Bob B.', status: { text: 'away', expiresAt: null }, avatar: { initials: 'BB', url: null } };
+    connection.serverSends('user:updated', { user: profile });
+    for (const roomId of [ROOM_ID, OTHER_ROOM_ID]) {
+      expect(controller.getState().members[roomId]?.find((m) => m.id === bob.id)).toMatchObject({ displayName: 'Bob B.', status: { text: 'away' } });
+    }
+    const member = { ...profile, role: 'admin' as const, online: true, joinedAt: new Date(0).toISOString(), mutedUntil: null };
+    connection.serverSends('member:updated', { roomId: ROOM_ID, member });
+    expect(controller.getState().members[ROOM_ID]?.find((m) => m.id === bob.id)).toMatchObject({ role: 'admin' });
+    expect(controller.getState().members[OTHER_ROOM_ID]?.find((m) => m.id === bob.id)).not.toHaveProperty('role');
+  });
+
   it('removes a room I left and closes it if it was open', async () => {
     await started(ROOM_ID);
     connection.serverSends('room:left', { roomId: ROOM_ID });

@@ -134,6 +134,8 @@ export class ChatController {
     connection.on('invitation:new', (invitation) => this.rooms.invited(invitation));
     this.attention.start();
     connection.on('room:updated', ({ room }) => this.rooms.updated(room));
+    connection.on('member:updated', ({ roomId, member }) => this.rooms.memberUpdated(roomId, member));
+    connection.on('user:updated', ({ user }) => this.rooms.profileUpdated(user));
     this.pruneTimer = setInterval(() => {
       commit((state) => ({ typing: pruneTyping(state.typing, this.now()), streaming: pruneReplies(state.streaming, this.now()) }));
     }, 1_000);

@@ -1,4 +1,4 @@
-import type { Invitation, MyRoom, Room } from '@chat/protocol';
+import type { Invitation, MyRoom, PublicUser, Room, RoomMember, UserProfile } from '@chat/protocol';
 import type { ChatApi } from '../api/chat-api';
 import type { RealtimeConnection } from '../realtime/realtime-connection';
 import type { ChatStore } from './chat-store';
@@ -39,6 +39,28 @@ export class RoomDirectory {
   /** A room of mine renamed, given a topic, archived, or its member count changed (`room:updated`): replaced in place. */
   updated(room: Room): void {
     this.store.commit((state) => (state.rooms.some((r) => r.id === room.id) ? { rooms: state.rooms.map((r) => (r.id === room.id ? room : r)).sort(byName) } : {}));
+  }
+
+  /**
+   * Someone changed their profile (`user:updated`): every room's member list shows the new display
+   * name, status and avatar, so the names on messages follow without a reload.
+   */
+  profileUpdated(user: UserProfile): void {
+    this.store.commit((state) => {
+      const rooms = Object.entries(state.members).filter(([, list]) => list.some((m) => m.id === user.id));
+      if (rooms.length === 0) return {};
+      const members: Record<string, readonly PublicUser[]> = { ...state.members };
+      for (const [roomId, list] of rooms) members[roomId] = list.map((m) => (m.id === user.id ? { ...m, ...user } : m));
+      return { members };
+    });
+  }
+
+  /** A member's role or mute changed (`member:updated`): replaced in that room's list. */
+  memberUpdated(roomId: string, member: RoomMember): void {
+    this.store.commit((state) => {
+      const list = state.members[roomId];
+      return list?.some((m) => m.id === member.id) ? { members: { ...state.members, [roomId]: list.map((m) => (m.id === member.id ? member : m)) } } : {};
+    });
   }
 
   /** A room left or lost: gone from the list, its timeline forgotten, closed if it was open. */

@@ -1,11 +1,9 @@
-import type { PublicUser, Room, RoomMember, RoomRole } from '@chat/protocol';
+import type { PublicUser, Room, RoomMember } from '@chat/protocol';
 import { useCallback, useEffect, useState } from 'react';
 import type { ChatApi } from '../api/chat-api';
 import { errorText } from '../ui/error-text';
 import { Modal } from '../ui/modal';
-
-const RANK: Record<RoomRole, number> = { owner: 3, admin: 2, member: 1 };
-const rank = (role: RoomRole | null | undefined) => (role ? RANK[role] : 0);
+import { isStaff, rank, useMyRole } from './use-my-role';
 
 /** The name people read: the display name where set. */
 export const nameOf = (user: PublicUser & { displayName?: string | null }) => user.displayName || user.username;
@@ -16,30 +14,28 @@ export const nameOf = (user: PublicUser & { displayName?: string | null }) => us
  */
 export function MembersDialog({ api, room, me, onClose }: { api: ChatApi; room: Room; me: PublicUser; onClose: () => void }) {
   const [members, setMembers] = useState<RoomMember[]>([]);
-  const [myRole, setMyRole] = useState<RoomRole | null>();
+  const { role: myRole, reload: reloadMyRole } = useMyRole(api, room, me);
   const [q, setQ] = useState('');
   const [error, setError] = useState<string>();
   const load = useCallback(async () => {
     try {
-      const [page, mine] = await Promise.all([api.membersPage(room.id, q), api.membersPage(room.id, me.username)]);
-      setMembers(page.members);
-      setMyRole(mine.members.find((m) => m.id === me.id)?.role ?? null);
+      setMembers((await api.membersPage(room.id, q)).members);
     } catch (caught) {
       setError(errorText(caught));
     }
-  }, [api, room.id, q, me.id, me.username]);
+  }, [api, room.id, q]);
   useEffect(() => void load(), [load]);
 
   const act = (work: () => Promise<unknown>) => async () => {
     setError(undefined);
     try {
       await work();
-      await load();
+      await Promise.all([load(), reloadMyRole()]);
     } catch (caught) {
       setError(errorText(caught));
     }
   };
-  const isStaff = rank(myRole) >= RANK.admin;
+  const staff = isStaff(myRole);
 
   return (
     <Modal title={`Members of # ${room.name}`} onClose={onClose}>
@@ -65,7 +61,7 @@ export function MembersDialog({ api, room, me, onClose }: { api: ChatApi; room: 
                 </span>
                 {m.role && m.role !== 'member' && <span className="badge">{m.role}</span>}
                 {m.mutedUntil && <span className="badge">muted</span>}
-                {isStaff && m.id !== me.id && m.role !== 'owner' && (
+                {staff && m.id !== me.id && m.role !== 'owner' && (
                   <span className="members__actions">
                     <button type="button" className="button button--small" onClick={act(() => api.setRole(room.id, m.id, m.role === 'admin' ? 'member' : 'admin'))}>
                       {m.role === 'admin' ? `Make ${m.username} a member` : `Make ${m.username} admin`}

@@ -3,9 +3,10 @@ import { type FormEvent, useId, useState } from 'react';
 import type { ChatApi } from '../api/chat-api';
 import { errorText } from '../ui/error-text';
 import { Modal } from '../ui/modal';
+import { InviteLinks } from './invite-links';
 
 /**
- * Room settings for its owner and admins: name, topic, description; invite links; archive (the owner).
+ * Room settings for its owner and admins: name, topic, description, visibility; invite links; archive (the owner).
  * Every change goes out as `room:updated`, which updates this room everywhere, this tab included.
  */
 export function RoomSettingsDialog({ api, room, me, onClose }: { api: ChatApi; room: Room; me: PublicUser; onClose: () => void }) {
@@ -15,7 +16,7 @@ export function RoomSettingsDialog({ api, room, me, onClose }: { api: ChatApi; r
   const [description, setDescription] = useState(room.description ?? '');
   const [error, setError] = useState<string>();
   const [saved, setSaved] = useState(false);
-  const [inviteUrl, setInviteUrl] = useState<string>();
+  const [visibility, setVisibility] = useState(room.visibility);
   const isOwner = room.ownerId === me.id;
 
   const run = async (work: () => Promise<unknown>) => {
@@ -30,7 +31,12 @@ export function RoomSettingsDialog({ api, room, me, onClose }: { api: ChatApi; r
   };
   const save = async (event: FormEvent) => {
     event.preventDefault();
-    const changes = { ...(name !== room.name && { name }), ...(topic !== (room.topic ?? '') && { topic }), ...(description !== (room.description ?? '') && { description }) };
+    const changes = {
+      ...(name !== room.name && { name }),
+      ...(topic !== (room.topic ?? '') && { topic }),
+      ...(description !== (room.description ?? '') && { description }),
+      ...(visibility !== room.visibility && { visibility }),
+    };
     const parsed = roomSettingsSchema.safeParse(changes);
     if (!parsed.success) return setError(parsed.error.issues[0]?.message ?? 'Nothing to change');
     if (await run(() => api.updateRoom(room.id, parsed.data))) setSaved(true);
@@ -52,6 +58,15 @@ export function RoomSettingsDialog({ api, room, me, onClose }: { api: ChatApi; r
             <label htmlFor={`${id}-description`}>Description</label>
             <textarea id={`${id}-description`} value={description} maxLength={1000} onChange={(e) => setDescription(e.target.value)} />
           </div>
+          {room.visibility !== 'direct' && (
+            <div className="field">
+              <label htmlFor={`${id}-visibility`}>Who can join</label>
+              <select id={`${id}-visibility`} value={visibility} onChange={(e) => setVisibility(e.target.value as 'public' | 'private')}>
+                <option value="public">Public: anyone can find and join it</option>
+                <option value="private">Private: by invitation or invite link</option>
+              </select>
+            </div>
+          )}
           {error && (
             <p className="field-error" role="alert">
               {error}
@@ -63,12 +78,7 @@ export function RoomSettingsDialog({ api, room, me, onClose }: { api: ChatApi; r
               Save
             </button>
           </div>
-          <div className="field">
-            <button type="button" className="button" onClick={() => void run(async () => setInviteUrl((await api.createInvite(room.id)).url))}>
-              Create invite link
-            </button>
-            {inviteUrl && <input aria-label="Invite link" readOnly value={inviteUrl} onFocus={(e) => e.target.select()} />}
-          </div>
+          <InviteLinks api={api} room={room} />
           {isOwner && (
             <div className="field">
               <button type="button" className="button button--danger" onClick={() => void run(() => api.archiveRoom(room.id))}>

@@ -16,6 +16,7 @@ import { errorText } from './error-text';
 import { RoomView } from './room-view';
 import { LeaveDialog } from '../rooms/leave-dialog';
 import { MembersDialog } from '../rooms/members-dialog';
+import { isStaff, useMyRole } from '../rooms/use-my-role';
 import { ProfileCard } from '../rooms/profile';
 import { RoomSettingsDialog } from '../rooms/settings-dialog';
 import { BrowseRoomsDialog, CreateRoomDialog, UsernameDialog } from './room-dialogs';
@@ -109,6 +110,7 @@ function ChatLayout({ controller, api, onLogout, account }: { controller: ChatCo
   }, [controller]);
 
   const activeRoom = state.rooms.find((r) => r.id === state.activeRoomId);
+  const { role: myRole } = useMyRole(api, activeRoom, state.me);
   // Ctrl/Cmd+K searches; Escape (outside dialogs and fields that use it) marks the open room read.
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
@@ -216,6 +218,7 @@ function ChatLayout({ controller, api, onLogout, account }: { controller: ChatCo
             onInvite={() => setDialog('invite')}
             onMembers={() => setDialog('members')}
             onSettings={() => setDialog('settings')}
+            onSaveTopic={isStaff(myRole) && !activeRoom.archivedAt ? async (topic) => void (await api.updateRoom(activeRoom.id, { topic })) : undefined}
             onLeave={() => setDialog('leave')}
           />
         ) : (

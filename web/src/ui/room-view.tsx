@@ -4,6 +4,7 @@ import type { MessageActions } from '../chat/message-actions';
 import { type StreamingReplies, withStreamingReplies } from '../chat/assistant-replies';
 import type { Timeline } from '../chat/timeline';
 import { describeTyping } from '../chat/typing';
+import { RoomTopic } from '../rooms/room-topic';
 import { Composer } from './composer';
 import { type MessageActionsApi, MessageActionsContext } from './message-actions-context';
 import { MessageList } from './message-list';
@@ -44,6 +45,8 @@ export interface RoomViewProps {
   /** The "New messages" line goes after this id (see MessageList). */
   dividerAfter?: string;
   onJumpToUnread?: () => void;
+  /** Saves a new topic; given to admins and the owner, who edit it in place in the header. */
+  onSaveTopic?: (topic: string) => Promise<void>;
   /** A permalink's message, once its page is loaded: flashed, and for a reply its thread opened. */
   focus?: { messageId: string; threadId?: string };
 }
@@ -113,11 +116,7 @@ export function RoomView(props: RoomViewProps) {
                 <span className="room__subtitle-online"> · {onlineMembers.length} online</span>
                 {room.archivedAt && <span className="room__archived"> · Archived (read-only)</span>}
               </p>
-              {room.topic && (
-                <p className="room__topic" aria-label="Topic">
-                  {room.topic}
-                </p>
-              )}
+              {(room.topic || props.onSaveTopic) && <RoomTopic topic={room.topic ?? ''} onSave={props.onSaveTopic} />}
             </div>
             <div className="room__online" role="group" aria-label="Online now">
               <span className="room__online-count">{onlineMembers.length} online</span>
