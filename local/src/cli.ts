@@ -62,7 +62,7 @@ async function main(argv: string[]): Promise<void> {
       console.log(`stopped: ${(await stopServices(localConfig().services)).join(', ') || 'nothing was running'}`);
       return;
     default:
-      console.error(USAGE);
+      console.error(`${command === undefined ? 'no command' : `unknown command "${command}"`} (${process.version}, ${__filename})\n${USAGE}`);
       process.exitCode = 2;
   }
 }
