@@ -8,11 +8,13 @@ describe('mention autocomplete', () => {
     expect(mentionQuery('hi @ann there', 13)).toBeUndefined();
   });
 
-  it('suggests members by prefix, any case, never me, @room when it matches', () => {
+  it('suggests members by prefix, any case, never me, @room when it matches and I may use it', () => {
     const members = [{ id: '1', username: 'Ann' }, { id: '2', username: 'anna' }, { id: '3', username: 'bob' }, { id: '4', username: 'me' }];
-    expect(mentionSuggestions(members, 'an', '4')).toEqual(['Ann', 'anna']);
-    expect(mentionSuggestions(members, 'r', '4')).toEqual(['room']);
-    expect(mentionSuggestions(members, '', '4')).toEqual(['room', 'Ann', 'anna', 'bob']);
+    expect(mentionSuggestions(members, 'an', '4', true)).toEqual(['Ann', 'anna']);
+    expect(mentionSuggestions(members, 'r', '4', true)).toEqual(['room']);
+    expect(mentionSuggestions(members, '', '4', true)).toEqual(['room', 'Ann', 'anna', 'bob']);
+    expect(mentionSuggestions(members, 'r', '4')).toEqual([]);
+    expect(mentionSuggestions(members, '', '4', false)).toEqual(['Ann', 'anna', 'bob']);
   });
 
   it('replaces the partial with the name and a space', () => {

@@ -11,11 +11,15 @@ export function mentionQuery(text: string, caret: number): { start: number; quer
   return { start: caret - match[2]!.length - 1, query: match[2]! };
 }
 
-/** Members whose username starts with the query (any case), `@room` first when it matches, mine excluded. */
-export function mentionSuggestions(members: readonly PublicUser[], query: string, myId: string): string[] {
+/**
+ * Members whose username starts with the query (any case), mine excluded; `@room` first when it matches
+ * and I may use it (the server resolves `@room` only from the owner and admins of a room of at most
+ * ROOM_MENTION_MAX_MEMBERS: offering it to others would suggest a mention that notifies nobody).
+ */
+export function mentionSuggestions(members: readonly PublicUser[], query: string, myId: string, canMentionRoom = false): string[] {
   const q = query.toLowerCase();
   const names = members.filter((m) => m.id !== myId && m.username.toLowerCase().startsWith(q)).map((m) => m.username);
-  return ['room'.startsWith(q) ? ['room'] : [], names].flat().slice(0, MAX_SUGGESTIONS);
+  return [canMentionRoom && 'room'.startsWith(q) ? ['room'] : [], names].flat().slice(0, MAX_SUGGESTIONS);
 }
 
 /** The text with the `@partial` at `start..caret` replaced by `@name ` and where the caret goes. */

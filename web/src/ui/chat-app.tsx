@@ -1,4 +1,4 @@
-import type { PublicUser } from '@chat/protocol';
+import { type PublicUser, ROOM_MENTION_MAX_MEMBERS } from '@chat/protocol';
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { ChatApi } from '../api/chat-api';
 import { FileLinks, FileUploads } from './attachments';
@@ -218,6 +218,7 @@ function ChatLayout({ controller, api, onLogout, account }: { controller: ChatCo
             onInvite={() => setDialog('invite')}
             onMembers={() => setDialog('members')}
             onSettings={() => setDialog('settings')}
+            canMentionRoom={isStaff(myRole) && activeRoom.memberCount <= ROOM_MENTION_MAX_MEMBERS}
             onSaveTopic={isStaff(myRole) && !activeRoom.archivedAt ? async (topic) => void (await api.updateRoom(activeRoom.id, { topic })) : undefined}
             onLeave={() => setDialog('leave')}
           />

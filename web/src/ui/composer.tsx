@@ -27,11 +27,13 @@ export interface ComposerProps {
   draftKey?: string;
   /** The room's members, for the `@` autocomplete (and my id, never suggested). */
   members?: readonly PublicUser[];
+  /** Whether `@room` is offered (the owner and admins of a room small enough for it). */
+  canMentionRoom?: boolean;
   myId?: string;
 }
 
 /** The message box: Enter sends, Shift+Enter starts a new line. */
-export function Composer({ roomName, roomId, assistantName, onSend, onTyping, onEditLast, draftKey, members, myId = '' }: ComposerProps) {
+export function Composer({ roomName, roomId, assistantName, onSend, onTyping, onEditLast, draftKey, members, canMentionRoom = false, myId = '' }: ComposerProps) {
   const api = useContext(FileUploads);
   // Hooks run unconditionally; without a room (a thread's composer) nothing can be attached.
   const files = useUploads(api ?? { createUpload: () => Promise.reject(new Error('uploads are not available')) }, roomId ?? '');
@@ -50,7 +52,7 @@ export function Composer({ roomName, roomId, assistantName, onSend, onTyping, on
     saveDraft(draftKey, next);
   };
   const query = members ? mentionQuery(text, caret) : undefined;
-  const suggestions = query ? mentionSuggestions(members ?? [], query.query, myId) : [];
+  const suggestions = query ? mentionSuggestions(members ?? [], query.query, myId, canMentionRoom) : [];
   useEffect(() => {
     if (pendingCaret.current === undefined || !input.current) return;
     input.current.setSelectionRange(pendingCaret.current, pendingCaret.current);

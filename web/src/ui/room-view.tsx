@@ -45,6 +45,8 @@ export interface RoomViewProps {
   /** The "New messages" line goes after this id (see MessageList). */
   dividerAfter?: string;
   onJumpToUnread?: () => void;
+  /** Whether the composer offers `@room` (see mentionSuggestions). */
+  canMentionRoom?: boolean;
   /** Saves a new topic; given to admins and the owner, who edit it in place in the header. */
   onSaveTopic?: (topic: string) => Promise<void>;
   /** A permalink's message, once its page is loaded: flashed, and for a reply its thread opened. */
@@ -177,6 +179,7 @@ export function RoomView(props: RoomViewProps) {
             onEditLast={editLast}
             draftKey={`${props.me.id}.${room.id}`}
             members={props.members}
+            canMentionRoom={props.canMentionRoom}
             myId={props.me.id}
           />
         </section>
