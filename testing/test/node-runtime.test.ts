@@ -36,20 +36,23 @@ describe('the Node.js release line', () => {
 });
 
 describe('the local toolchain', () => {
-  // This jest may itself run on the pinned build (npm test) or on an older or newer machine Node.js.
+  // This jest may itself run on the pinned build (LOCAL_NODE=lts npm test) or on an older or newer machine Node.js.
   const expected = majorOf(process.version) >= major ? process.version : `v${nodeLtsVersion()}`;
+  const lts = { ...process.env, LOCAL_NODE: 'lts' };
+  const unset = { ...process.env };
+  delete unset.LOCAL_NODE;
 
-  it('runs the CLI, and the npm and node it starts, on that release unless LOCAL_NODE=system', () => {
+  it('runs the CLI, and the npm and node it starts, on that release with LOCAL_NODE=lts, on the machine\'s by default', () => {
     const script = 'console.log(process.version, require("node:child_process").execSync("node --version").toString().trim())';
-    expect(cliNode(['-e', script]).trim()).toBe(`${expected} ${expected}`);
+    expect(cliNode(['-e', script], lts).trim()).toBe(`${expected} ${expected}`);
     expect(cliNode(['-p', 'process.version'], { ...process.env, LOCAL_NODE: 'system' }).trim()).toBe(process.version);
+    expect(cliNode(['-p', 'process.version'], unset).trim()).toBe(process.version);
     expect(() => cliNode(['-p', '1'], { ...process.env, LOCAL_NODE: 'newest' })).toThrow();
   });
 
-  it("starts the platform's services on it, whatever Node.js the starter runs on", () => {
-    const binary = ensureLtsNode(() => undefined);
-    expect(appProcess({ app: 'gateway', name: 'gateway-x', dir: '/tmp', port: 1, env: {} }).command).toBe(binary);
-    expect(execFileSync(binary, ['--version'], { encoding: 'utf8' }).trim()).toBe(expected);
+  it("starts the platform's services on the Node.js the setting picks, whatever Node.js the starter runs on", () => {
+    expect(appProcess({ app: 'gateway', name: 'gateway-x', dir: '/tmp', port: 1, env: {} }).command).toBe(ensureLtsNode(() => undefined));
+    expect(execFileSync(ensureLtsNode(() => undefined, lts), ['--version'], { encoding: 'utf8' }).trim()).toBe(expected);
   });
 
   it("loads and uses the services' native add-ons on it: sharp, argon2, Prisma on the pg adapter, swc", async () => {
@@ -75,7 +78,7 @@ describe('the local toolchain', () => {
           swc: swc.includes('const a = 1'),
         }));
       })().catch((error) => { console.error(error); process.exit(1); });`;
-    const output = execFileSync(ensureLtsNode(() => undefined), ['-e', script], { cwd: repoRoot, env: { ...process.env, URL: url }, encoding: 'utf8' });
+    const output = execFileSync(ensureLtsNode(() => undefined, lts), ['-e', script], { cwd: repoRoot, env: { ...process.env, URL: url }, encoding: 'utf8' });
     expect(JSON.parse(output)).toEqual({ node: expected, napi: expect.any(String), thumbnail: 4, argon2: true, prisma: true, swc: true });
   });
 });
