@@ -53,11 +53,15 @@ export function roomAdminRoutes(deps: RoomAdminRouteDeps): Router {
   const { roomAdmin, roomSignals } = deps;
 
   /** The caller's context, after checking it may do `action` (to `targetId`, whose role is returned). */
-  const authorize = async (req: Request, action: RoomAction, targetId?: string): Promise<Context & { targetRole: MembershipRole }> => {
+  const authorizeRole = async (req: Request, action: RoomAction, targetId?: string) => {
     const roomId = parse(idSchema, req.params.roomId);
     const user = authenticatedUser(req);
     const [role, targetRole] = await Promise.all([roomAdmin.roleOf(roomId, user.id), targetId ? roomAdmin.roleOf(roomId, targetId) : undefined]);
     authorizeRoomAction(action, role, targetRole);
+    return { roomId, user, role, targetRole };
+  };
+  const authorize = async (req: Request, action: RoomAction, targetId?: string): Promise<Context & { targetRole: MembershipRole }> => {
+    const { roomId, user, role, targetRole } = await authorizeRole(req, action, targetId);
     const room = await deps.rooms.get(roomId, user.id);
     if (!room) throw new AppError('FORBIDDEN', 'you are not a member of this room');
     return { user, role, room, targetRole };
@@ -75,11 +79,12 @@ export function roomAdminRoutes(deps: RoomAdminRouteDeps): Router {
     return member;
   };
 
+  // The hot read of a big room: the role is all it needs (not the room, whose member count is a count).
   router.get('/rooms/:roomId/members', async (req, res) => {
-    const ctx = await authorize(req, 'view-members');
+    const { roomId } = await authorizeRole(req, 'view-members');
     const query = parse(membersQuerySchema, req.query);
-    const online = await roomSignals.onlineIn(ctx.room.id, query.cursor === undefined);
-    res.json((await deps.memberPages.page(ctx.room.id, online, query)) satisfies MembersPageResponse);
+    const online = await roomSignals.onlineIn(roomId, query.cursor === undefined);
+    res.json((await deps.memberPages.page(roomId, online, query)) satisfies MembersPageResponse);
   });
 
   router.patch('/rooms/:roomId/members/:userId', async (req, res) => {

@@ -28,14 +28,36 @@ export interface RoomSignals {
    */
   policyChanged(roomId: string): Promise<void>;
   /**
-   * Who of the room has a socket open anywhere. `fresh` asks every gateway now (a first page); otherwise a
-   * set read in the last 2 s is reused (the next pages of a listing, so that they page the same set).
+   * Who of the room has a socket open anywhere. `fresh` asks every gateway after the call (a first page);
+   * otherwise a set read in the last 2 s is reused (the next pages of a listing, so that they page the
+   * same set). Fresh calls that arrive while a lookup of the room is in flight share the one lookup that
+   * starts when it ends: every answer is still read after its call, and a busy room costs the gateways
+   * one lookup per round trip instead of one per request.
    */
   onlineIn(roomId: string, fresh?: boolean): Promise<Set<string>>;
 }
 
 export function createRoomSignals(io: ChatServer, roomEvents: RoomEvents, rooms: Pick<RoomRepository, 'get'>, policy: RoomPolicy, log: Logger): RoomSignals {
-  const online = new Map<string, { at: number; ids: Promise<Set<string>> }>();
+  const online = new Map<string, { at: number; ids: Promise<Set<string>>; settled: boolean }>();
+  const queued = new Map<string, Promise<Set<string>>>();
+  const lookUp = (roomId: string) => {
+    const entry = { at: Date.now(), settled: false, ids: Promise.resolve(new Set<string>()) };
+    entry.ids = io
+      .in(roomChannel(roomId))
+      .fetchSockets()
+      .then((sockets) => new Set(sockets.map((s) => s.data.user.id)))
+      .catch((error: unknown) => {
+        log.warn({ err: error, roomId }, 'could not read who is online');
+        if (online.get(roomId) === entry) online.delete(roomId);
+        return new Set<string>();
+      })
+      .finally(() => {
+        entry.settled = true;
+      });
+    if (online.size > 10_000) online.clear();
+    online.set(roomId, entry);
+    return entry.ids;
+  };
   const roomChanged = async (roomId: string, viewerId: string) => {
     try {
       const room = await rooms.get(roomId, viewerId);
@@ -67,20 +89,18 @@ export function createRoomSignals(io: ChatServer, roomEvents: RoomEvents, rooms:
       }
     },
     onlineIn(roomId, fresh = false) {
-      const cached = online.get(roomId);
-      if (!fresh && cached && Date.now() - cached.at < ONLINE_TTL_MS) return cached.ids;
-      const ids = io
-        .in(roomChannel(roomId))
-        .fetchSockets()
-        .then((sockets) => new Set(sockets.map((s) => s.data.user.id)))
-        .catch((error: unknown) => {
-          log.warn({ err: error, roomId }, 'could not read who is online');
-          online.delete(roomId);
-          return new Set<string>();
+      const last = online.get(roomId);
+      if (!fresh && last && Date.now() - last.at < ONLINE_TTL_MS) return last.ids;
+      if (!fresh || !last || last.settled) return lookUp(roomId);
+      let next = queued.get(roomId);
+      if (!next) {
+        next = last.ids.then(() => {
+          queued.delete(roomId);
+          return lookUp(roomId);
         });
-      if (online.size > 10_000) online.clear();
-      online.set(roomId, { at: Date.now(), ids });
-      return ids;
+        queued.set(roomId, next);
+      }
+      return next;
     },
   };
 }

@@ -63,7 +63,7 @@ export function createMemberPages(db: PrismaClient) {
       const rows: { row: MemberRow; phase: 0 | 1 }[] = [];
       // One more than asked: whether there is a next page.
       const want = query.limit + 1;
-      if (!cursor || cursor.phase === 0) {
+      if ((!cursor || cursor.phase === 0) && online.length > 0) {
         for (const row of await phase(roomId, online, 0, cursor, want, query.q)) rows.push({ row, phase: 0 });
       }
       if (rows.length < want) {

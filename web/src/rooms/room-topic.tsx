@@ -2,9 +2,9 @@ import { type KeyboardEvent, useEffect, useRef, useState } from 'react';
 import { errorText } from '../ui/error-text';
 
 /**
- * The room's topic under its name. Admins and the owner edit it in place: "Edit topic" (or a click on
- * it) turns it into a field, Enter saves, Escape cancels. The saved topic comes back as `room:updated`,
- * which every member's header shows.
+ * The room's topic under its name. Admins and the owner edit it in place: "Edit topic" ("Add a topic")
+ * turns it into a field; Enter or leaving the field saves, Escape cancels. The saved topic comes back as
+ * `room:updated`, which every member's header shows (a change by someone else drops a draft).
  */
 export function RoomTopic({ topic, onSave }: { topic: string; onSave?: (topic: string) => Promise<void> }) {
   const [draft, setDraft] = useState<string>();
