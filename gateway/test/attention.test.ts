@@ -121,6 +121,34 @@ describe('read markers', () => {
     await eventually(() => myRoom(bob, r.id), (room) => room.unreadCount === 1, 15_000, 'unread after the deletion');
   });
 
+  it('come from the maintained room_counters row: a member who joins a room with history starts at the join', async () => {
+    const alice = await registerUser(system.baseUrl);
+    const bob = await registerUser(system.baseUrl);
+    const carol = await registerUser(system.baseUrl);
+    const r = await room(alice, [bob]);
+    const a = await connect(alice, 'g1');
+    let last: ChatMessage | undefined;
+    for (let i = 0; i < 3; i++) last = await send(a, r.id, `history ${i}`);
+    await persisted(alice, r.id, last!.id);
+    await inviteAndAccept(system.baseUrl, alice.token, r.id, carol);
+    expect(await myRoom(carol, r.id)).toMatchObject({ lastReadId: null, unreadCount: 0, mentionCount: 0 });
+    const after = await send(a, r.id, `@${carol.user.username} welcome`);
+    await persisted(alice, r.id, after.id);
+    expect(await myRoom(carol, r.id)).toMatchObject({ unreadCount: 1, mentionCount: 1 });
+    expect(await myRoom(bob, r.id)).toMatchObject({ unreadCount: 4, mentionCount: 0 });
+    // The answer is the row, not a count of the messages: a row changed behind the system's back shows.
+    const counters = () => db.query<{ unread: number; mentions: number }>('SELECT unread, mentions FROM room_counters WHERE room_id = $1 AND user_id = $2', [r.id, carol.user.id]);
+    expect((await counters()).rows).toEqual([{ unread: 1, mentions: 1 }]);
+    await db.query('UPDATE room_counters SET unread = 42 WHERE room_id = $1 AND user_id = $2', [r.id, carol.user.id]);
+    expect(await myRoom(carol, r.id)).toMatchObject({ unreadCount: 42 });
+    await db.query('UPDATE room_counters SET unread = 1 WHERE room_id = $1 AND user_id = $2', [r.id, carol.user.id]);
+    // Reading moves the floor: the row is recounted from the new marker.
+    const c = await connect(carol, 'g2');
+    expect(await markRead(c, r.id, after.id)).toMatchObject({ ok: true });
+    await eventually(counters, (res) => res.rows[0]?.unread === 0 && res.rows[0].mentions === 0, 15_000, 'row recounted after the marker');
+    expect(await myRoom(carol, r.id)).toMatchObject({ lastReadId: after.id, unreadCount: 0, mentionCount: 0 });
+  });
+
   it('refuses a room I am not in, a malformed id and a marker from the future, with stable codes', async () => {
     const alice = await registerUser(system.baseUrl);
     const eve = await registerUser(system.baseUrl);

@@ -38,7 +38,8 @@ async function remove(db: Client, seeded: Seeded): Promise<void> {
 /**
  * `rooms` rooms with a reader and a writer in each, the writer's `messagesPerRoom` messages all after the
  * reader joined (one in ten mentioning the reader), half the rooms read up to their middle: the sidebar
- * of someone back from a holiday. Rows go in with COPY; the read path under test is the gateway's.
+ * of someone back from a holiday. Rows go in with COPY; the read path under test is the gateway's. The
+ * `room_counters` rows follow from the COPYs themselves (its triggers fire for them, as for the persister).
  */
 async function seedUnread(db: Client, rooms: number, messagesPerRoom: number, label: string): Promise<Seeded> {
   const run = randomBytes(3).toString('hex');
@@ -73,7 +74,7 @@ async function seedUnread(db: Client, rooms: number, messagesPerRoom: number, la
   await pipeline(Readable.from([markers]), db.query(copyFrom('COPY read_markers (user_id, room_id, last_read_id, updated_at) FROM STDIN')));
   // VACUUM, not only ANALYZE: rows fresh from COPY are not all-visible yet, so the counts' index-only
   // scans would visit the heap for each, which a table under autovacuum in production does not do.
-  for (const table of ['messages', 'message_mentions', 'read_markers', 'memberships']) await db.query(`VACUUM ANALYZE ${table}`);
+  for (const table of ['messages', 'message_mentions', 'read_markers', 'memberships', 'room_counters']) await db.query(`VACUUM ANALYZE ${table}`);
   return { reader, roomIds, userIds: [reader.id, writer.id] };
 }
 
