@@ -65,7 +65,7 @@ RUN npm ci --omit=dev --ignore-scripts -w @chat/protocol -w @chat/client -w @cha
   && node /tmp/prune-dev-optional.js \
   && npm cache clean --force
 
-# --- runtime: compiled code and production node_modules, as the unprivileged node user ---
+# --- runtime: compiled code and production node_modules, as an unprivileged uid (10001) ---
 FROM ${NODE_IMAGE}
 ARG SERVICE
 ENV NODE_ENV=production SERVICE=${SERVICE}
@@ -89,7 +89,10 @@ COPY --from=build /app/${SERVICE}/dist ${SERVICE}/dist
 COPY --from=build /app/rds-global-bundle.pem /etc/ssl/certs/rds-global-bundle.pem
 # An exec-form CMD cannot name the service; the link can (node runs its target, so signals reach it directly).
 RUN ln -s "${SERVICE}/dist/main.js" main.js
-USER node
+# The uid and gid the pods run as (NODE_UID in k8s/src/security.ts): at least 10000, so never one of a
+# node's users (the base image's `node` is 1000), and numeric, so that the kubelet can check runAsNonRoot.
+# Everything above is root's and world-readable: the process can read its code, never change it.
+USER 10001:10001
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
   CMD ["node", "-e", "const e = process.env; const port = { gateway: e.PORT || 3000, persister: e.PERSISTER_PORT || 3100, assistant: e.ASSISTANT_PORT || 3200 }[e.SERVICE]; fetch('http://127.0.0.1:' + port + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 CMD ["node", "main.js"]

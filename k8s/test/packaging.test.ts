@@ -3,7 +3,8 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync,
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { parse } from 'yaml';
-import { devConfig, synthManifests } from '../src';
+import { devConfig, prodConfig, synthManifests } from '../src';
+import { NGINX_UID, NODE_UID } from '../src/security';
 import { synthOutputFile } from '../src/outputs';
 import { requireTool, toolPath } from '../src/tools';
 import { podTemplates, pomKafkaVersion, repoRoot } from './support';
@@ -146,7 +147,7 @@ describe('Dockerfiles', () => {
     const text = read(dockerfile);
     expect((text.match(/^FROM /gm) ?? []).length).toBeGreaterThanOrEqual(2);
     const final = finalStage(dockerfile);
-    expect(final).toMatch(/^USER (node|101)$/m);
+    expect(final).toMatch(/^USER \d+:\d+$/m);
     expect(final).toMatch(/^HEALTHCHECK /m);
     // Every file copied from the build context exists in the repository (for every SERVICE).
     for (const [, source] of text.matchAll(/^COPY (?!--from)([^\s]+) /gm)) {
@@ -154,6 +155,33 @@ describe('Dockerfiles', () => {
         expect({ dockerfile, resolved, exists: existsSync(path.join(repoRoot, resolved)) }).toEqual({ dockerfile, resolved, exists: true });
       }
     }
+  });
+
+  test('each image runs as the numeric uid >= 10000 that its pods run as, and compose hands the secrets to that uid', () => {
+    const userOf = (dockerfile: string) => {
+      const [, uid, gid] = /^USER (\d+):(\d+)$/m.exec(finalStage(dockerfile)) ?? [];
+      return { uid: Number(uid), gid: Number(gid) };
+    };
+    const expected: Record<string, { uid: number; gid: number }> = { Dockerfile: { uid: NODE_UID, gid: NODE_UID }, 'web/Dockerfile': { uid: NGINX_UID, gid: NGINX_UID } };
+    for (const [dockerfile, user] of Object.entries(expected)) {
+      expect(user.uid).toBeGreaterThanOrEqual(10000);
+      expect({ dockerfile, ...userOf(dockerfile) }).toEqual({ dockerfile, ...user });
+    }
+    // Every container of the platform's own images, in both environments, runs as its image's USER.
+    const ownImage = /(^|\/)chat-(gateway|persister|assistant|web):/;
+    const containers = [devConfig(), prodConfig()].flatMap((config) =>
+      podTemplates(synthManifests(config)).flatMap(({ owner, template }) =>
+        [...(template.spec.initContainers ?? []), ...template.spec.containers].filter((c: any) => ownImage.test(c.image)).map((c: any) => ({ owner, container: c, pod: template.spec })),
+      ),
+    );
+    expect(containers.length).toBeGreaterThan(8);
+    for (const { owner, container, pod } of containers) {
+      const user = expected[/chat-web:/.test(container.image) ? 'web/Dockerfile' : 'Dockerfile']!;
+      const runAs = { uid: container.securityContext?.runAsUser ?? pod.securityContext?.runAsUser, gid: container.securityContext?.runAsGroup ?? pod.securityContext?.runAsGroup };
+      expect({ owner, image: container.image, ...runAs }).toEqual({ owner, image: container.image, ...user });
+    }
+    const chown = /fs\.chownSync\(file, (\d+), (\d+)\)/.exec(compose.services.secrets.command.join('\n'));
+    expect({ uid: Number(chown?.[1]), gid: Number(chown?.[2]) }).toEqual(expected.Dockerfile);
   });
 
   test('the services share one Dockerfile on the current Node.js LTS, which installs production dependencies only and carries the migrations', () => {

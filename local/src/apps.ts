@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { platformNode } from './node-runtime';
 import { repoRoot } from './paths';
 import { type ManagedProcess } from './processes';
 
@@ -29,12 +30,12 @@ export interface AppOptions {
   isReady?: () => Promise<boolean>;
 }
 
-/** One of the platform's own Node.js services, run from its build output like in a container. */
+/** One of the platform's own Node.js services, run from its build output like in a container, on the platform's Node.js. */
 export function appProcess(o: AppOptions): ManagedProcess {
   return {
     name: o.name,
     dir: o.dir,
-    command: process.execPath,
+    command: platformNode(),
     args: ['--enable-source-maps', path.join(repoRoot, o.app, 'dist', o.script ?? 'main.js'), ...(o.args ?? [])],
     cwd: repoRoot,
     env: { ...process.env, ...o.env },

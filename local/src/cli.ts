@@ -1,9 +1,12 @@
 #!/usr/bin/env node
 // The local system's command line (npm start / npm stop / npm run services -- <command>).
+import path from 'node:path';
 import { LocalStackError } from './errors';
 import { ensureInstalled } from './installer';
 import { localConfig } from './local-config';
 import { down, status, supervise, up } from './local-system';
+import { ensureLtsNode, runOnNode } from './node-runtime';
+import { repoRoot } from './paths';
 import { startServices, stopServices } from './stack';
 
 const USAGE = `usage: npm run services -- <command>
@@ -14,11 +17,29 @@ const USAGE = `usage: npm run services -- <command>
   install --for-tests  also Chromium and the Go tools the tests use
   services:start     start only PostgreSQL, Redis and Kafka
   services:stop      stop only PostgreSQL, Redis and Kafka
-  supervise          restart services that exit or stop answering (up starts it; runs until SIGTERM)`;
+  supervise          restart services that exit or stop answering (up starts it; runs until SIGTERM)
+  jest [args]        jest on the platform's Node.js (npm test)
+  node [args]        the platform's Node.js itself
+
+With LOCAL_NODE=lts every command runs on the Node.js release of .nvmrc: on a machine with an older one,
+the pinned build from the npm registry (installed into .data/tools on first use). The default,
+LOCAL_NODE=system, keeps the machine's.`;
 
 async function main(argv: string[]): Promise<void> {
+  const node = ensureLtsNode();
+  if (node !== process.execPath) {
+    // Again on the platform's Node.js: whatever this command starts (services, builds, jest) runs on it.
+    process.exitCode = await runOnNode(node, [require.resolve('tsx/cli'), path.join(repoRoot, 'local', 'src', 'cli.ts'), ...argv]);
+    return;
+  }
   const [command, ...flags] = argv;
   switch (command) {
+    case 'jest':
+      process.exitCode = await runOnNode(process.execPath, [require.resolve('jest/bin/jest'), ...flags]);
+      return;
+    case 'node':
+      process.exitCode = await runOnNode(process.execPath, flags);
+      return;
     case 'up':
       return up();
     case 'down':
@@ -42,7 +63,7 @@ async function main(argv: string[]): Promise<void> {
       console.log(`stopped: ${(await stopServices(localConfig().services)).join(', ') || 'nothing was running'}`);
       return;
     default:
-      console.error(USAGE);
+      console.error(`${command === undefined ? 'no command' : `unknown command "${command}"`} (${process.version}, ${__filename})\n${USAGE}`);
       process.exitCode = 2;
   }
 }

@@ -12,3 +12,4 @@ export { renderNginxConfig, nginxProcess, type NginxOptions } from './services/n
 export { redisPing } from './services/redis';
 export { KAFKA_SCRAM_MECHANISM, kafkaProcess, type KafkaOptions } from './services/kafka';
 export { localSecrets, type LocalSecrets } from './secrets';
+export { ensureLtsNode, majorOf, nodeLtsVersion, nodePackageOf, pinnedNodeIntegrity, platformNode, runOnNode } from './node-runtime';

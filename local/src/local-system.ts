@@ -5,6 +5,7 @@ import { appProcess, httpOk } from './apps';
 import { LocalStackError } from './errors';
 import { ensureInstalled } from './installer';
 import { localConfig } from './local-config';
+import { platformNode } from './node-runtime';
 import { repoRoot } from './paths';
 import { assertPortFree } from './ports';
 import { type ManagedProcess, runningPid, startProcess, stopProcess } from './processes';
@@ -137,7 +138,7 @@ function supervisorProcess(c: LocalConfig): ManagedProcess {
   return {
     name: 'supervisor',
     dir: c.appsDir,
-    command: process.execPath,
+    command: platformNode(),
     args: [require.resolve('tsx/cli'), path.join(repoRoot, 'local', 'src', 'cli.ts'), 'supervise'],
     cwd: repoRoot,
     isReady: async () => true,

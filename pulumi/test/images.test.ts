@@ -34,7 +34,7 @@ test('prod\'s DATABASE_URL verifies the server against the CA bundle that the se
   for (const key of ['RSA2048', 'RSA4096', 'ECC384']) expect(subjects.some((s) => s.includes(`CN=Amazon RDS eu-west-1 Root CA ${key} G1`))).toBe(true);
 });
 
-test.each(DOCKERFILES)('%s builds only on base images named by a tag (never latest) in an ARG the release pins by digest', (file) => {
+test.each(DOCKERFILES)('%s builds only on base images named by a tag (never latest) in an ARG the release pins by digest, and runs as a uid >= 10000', (file) => {
   const text = read(file);
   const args = Object.fromEntries([...text.matchAll(/^ARG ([A-Z_]+_IMAGE)=(\S+)$/gm)].map((m) => [m[1]!, m[2]!]));
   const stages = new Set([...text.matchAll(/^FROM \S+ AS (\S+)$/gm)].map((m) => m[1]));
@@ -45,6 +45,10 @@ test.each(DOCKERFILES)('%s builds only on base images named by a tag (never late
     expect({ base, pinnable: stages.has(base) || (arg !== undefined && arg in args) }).toEqual({ base, pinnable: true });
   }
   for (const ref of Object.values(args)) expect(ref).toMatch(/^[a-z0-9./-]+:(?!latest$)[A-Za-z0-9._-]+$/);
+  // It runs as a numeric uid and gid >= 10000, never root nor one of the base image's or a node's users.
+  const user = /^USER (\d+):(\d+)$/m.exec(text.slice(text.lastIndexOf('\nFROM ')));
+  expect(Number(user?.[1])).toBeGreaterThanOrEqual(10000);
+  expect(Number(user?.[2])).toBeGreaterThanOrEqual(10000);
   // The release workflow's pin step reads exactly these ARG lines.
   const pin = (parse(read('.github/workflows/release.yml')) as any).jobs.images.steps.find((s: any) => s.id === 'bases').run as string;
   expect(pin).toContain("sed -n 's/^ARG \\([A-Z_]*_IMAGE\\)=\\(.*\\)$/\\1=\\2/p'");
