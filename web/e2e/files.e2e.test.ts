@@ -125,7 +125,7 @@ describe('files in the browser', () => {
       expect(ann.errors).toEqual([]);
       expect(bob.errors).toEqual([]);
     },
-    180_000,
+    300_000,
   );
 
   it(
