@@ -80,7 +80,7 @@ function installNode(version: string, log: (line: string) => void): string {
  * The Node.js binary the setting picks: this process's own under LOCAL_NODE=system (the default) or when
  * it is new enough, else (LOCAL_NODE=lts) the pinned build of .nvmrc's release, installed on first use.
  */
-export function ensureLtsNode(log: (line: string) => void = (line) => console.log(`[install] ${line}`), environment = process.env): string {
+export function ensureLtsNode(log: (line: string) => void = (line) => console.error(`[install] ${line}`), environment = process.env): string {
   const version = nodeLtsVersion();
   if (nodeSetting(environment) === 'system' || majorOf(process.version) >= majorOf(version)) return process.execPath;
   const binary = path.join(ltsNodeDir(version), 'bin', 'node');

@@ -1,5 +1,13 @@
+import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { LocalStackError } from './errors';
+
+/** Where reservePort marks the ports it handed out, machine-wide (one directory per port). */
+const RESERVATIONS = path.join(os.tmpdir(), 'chat-reserved-ports');
+/** A reservation this old belongs to a process that died without releasing it. */
+const STALE_RESERVATION_MS = 3_600_000;
 
 /** Resolves true when something accepts TCP connections on host:port. */
 export function isListening(port: number, host = '127.0.0.1', timeoutMs = 500): Promise<boolean> {
@@ -29,6 +37,32 @@ export function freePort(): Promise<number> {
       });
     });
   });
+}
+
+/**
+ * A free port that no other caller of this function on the machine holds: for a port chosen some seconds
+ * before its process binds it (a test system picks nginx's first, since the gateways must name it), so
+ * that another test system starting meanwhile cannot be handed the same one. One `mkdir` wins per port.
+ */
+export async function reservePort(): Promise<number> {
+  fs.mkdirSync(RESERVATIONS, { recursive: true });
+  for (;;) {
+    const port = await freePort();
+    const mark = path.join(RESERVATIONS, String(port));
+    try {
+      fs.mkdirSync(mark);
+      return port;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const age = Date.now() - (fs.statSync(mark, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+      if (age > STALE_RESERVATION_MS) fs.rmSync(mark, { recursive: true, force: true });
+    }
+  }
+}
+
+/** Gives a reserved port back (its process has stopped). */
+export function releasePort(port: number): void {
+  fs.rmSync(path.join(RESERVATIONS, String(port)), { recursive: true, force: true });
 }
 
 /** Throws a clear error when another process already listens on a port a service needs. */

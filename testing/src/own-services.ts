@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { freePort, isAlive, migrate, runningPid, type ServicesConfig, type ServicesEnv, startServices, stopProcess, stopServices } from '@chat/local';
+import { isAlive, migrate, runningPid, type ServicesConfig, type ServicesEnv, reservePort, startServices, stopProcess, stopServices } from '@chat/local';
 
 /** The backing services a suite can take down and bring back. */
 export type ServiceName = 'postgres' | 'redis' | 'kafka';
@@ -34,11 +34,13 @@ export interface OwnServices {
  * disturbs no other suite of the run, which all share the run's services.
  */
 export async function startOwnServices(dir: string, log: (line: string) => void = () => undefined): Promise<OwnServices> {
+  // Reserved, not only free: a fault suite stops these and starts them again on the same ports, and a
+  // system starting meanwhile must not be handed one of them (the reservations lapse after an hour).
   const config: ServicesConfig = {
     dir,
-    postgres: { port: await freePort(), user: 'chat', password: 'chat-test', database: 'chat' },
-    redis: { port: await freePort(), persistent: false },
-    kafka: { port: await freePort(), controllerPort: await freePort() },
+    postgres: { port: await reservePort(), user: 'chat', password: 'chat-test', database: 'chat' },
+    redis: { port: await reservePort(), persistent: false },
+    kafka: { port: await reservePort(), controllerPort: await reservePort() },
   };
   const env = await startServices(config, log);
   migrate(env.DATABASE_URL);

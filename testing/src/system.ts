@@ -2,7 +2,8 @@ import path from 'node:path';
 import fs from 'node:fs';
 import {
   appProcess,
-  freePort,
+  releasePort,
+  reservePort,
   isAlive,
   type ManagedProcess,
   nginxProcess,
@@ -119,8 +120,16 @@ export async function startSystem(options: TestSystemOptions = {}): Promise<Test
     await own?.stop();
     throw error;
   }
-  // nginx's port is chosen first: presigned URLs name it (the browser reaches the store through nginx).
-  const nginxPort = options.nginx !== false ? await freePort() : undefined;
+  // Reserved machine-wide, not only free now: nginx's port is chosen first (presigned URLs name it, as
+  // the browser reaches the store through nginx) and bound only once the gateways run, and another
+  // suite's system starting meanwhile must not be handed it (its persister once answered for nginx).
+  const reserved: number[] = [];
+  const reserve = async () => {
+    const port = await reservePort();
+    reserved.push(port);
+    return port;
+  };
+  const nginxPort = options.nginx !== false ? await reserve() : undefined;
   const env: Record<string, string> = {
     ...services.env,
     ...own?.env,
@@ -155,20 +164,21 @@ export async function startSystem(options: TestSystemOptions = {}): Promise<Test
     dir,
     stop: async () => {
       await Promise.all(stopAll.map((stop) => stop()));
+      for (const port of reserved) releasePort(port);
       // The services last: the apps' clean shutdown still talks to them.
       await own?.stop();
     },
   };
   try {
     if (options.persister !== false) {
-      const port = await freePort();
+      const port = await reserve();
       const p = appProcess({ app: 'persister', name: 'persister', dir, port, env: { ...env, PERSISTER_PORT: String(port) } });
       await startProcess(p);
       system.persister = control(p, port);
       stopAll.push(system.persister.stop);
     }
     if (options.thumbnails) {
-      const port = await freePort();
+      const port = await reserve();
       const p = appProcess({ app: 'gateway', script: 'thumbnail-worker-main.js', name: 'thumbnails', dir, port, env: { ...env, PORT: String(port), HOST: '127.0.0.1' } });
       await startProcess(p);
       system.thumbnails = control(p, port);
@@ -176,7 +186,7 @@ export async function startSystem(options: TestSystemOptions = {}): Promise<Test
     }
     for (let i = 1; i <= (options.gateways ?? 2); i++) {
       const id = `g${i}`;
-      const port = await freePort();
+      const port = await reserve();
       const p = appProcess({ app: 'gateway', name: `gateway-${id}`, dir, port, env: { ...env, PORT: String(port), HOST: '127.0.0.1', GATEWAY_ID: id } });
       await startProcess(p);
       const gateway = { ...control(p, port), id };
@@ -184,7 +194,7 @@ export async function startSystem(options: TestSystemOptions = {}): Promise<Test
       stopAll.push(gateway.stop);
     }
     if (options.assistant) {
-      const port = await freePort();
+      const port = await reserve();
       const gatewayUrl = system.gateways[0]?.url ?? '';
       const p = appProcess({ app: 'assistant', name: 'assistant', dir, port, env: { ...env, GATEWAY_URL: gatewayUrl, ...options.assistant.env, ASSISTANT_PORT: String(port) } });
       await startProcess(p);
