@@ -1,5 +1,6 @@
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient } from './generated/prisma/client';
+import { createStatementNames } from './statement-names';
 
 export interface DatabaseOptions {
   url: string;
@@ -12,7 +13,11 @@ export interface DatabaseOptions {
 /** A Prisma client on the pg driver adapter: pure JavaScript, no query engine binary at run time. */
 export function createPrisma(options: DatabaseOptions): PrismaClient {
   // A bounded connect: a silently dropped network path fails fast (and is retried) instead of hanging for minutes.
-  const adapter = new PrismaPg({ connectionString: options.url, max: options.poolMax ?? 10, connectionTimeoutMillis: options.connectionTimeoutMs ?? 5_000 });
+  const adapter = new PrismaPg(
+    { connectionString: options.url, max: options.poolMax ?? 10, connectionTimeoutMillis: options.connectionTimeoutMs ?? 5_000 },
+    // A name of undefined leaves that query unprepared, as without the option (pg's default).
+    { statementNameGenerator: createStatementNames() as (query: { sql: string; args: unknown[] }) => string },
+  );
   return new PrismaClient({ adapter });
 }
 
