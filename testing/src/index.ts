@@ -8,3 +8,4 @@ export * from './own-services';
 export * from './chat-traffic';
 export * from './rooms';
 export * from './living-traffic';
+export * from './flood';
