@@ -21,9 +21,9 @@ const USAGE = `usage: npm run services -- <command>
   jest [args]        jest on the platform's Node.js (npm test)
   node [args]        the platform's Node.js itself
 
-With LOCAL_NODE=lts every command runs on the Node.js release of .nvmrc: on a machine with an older one,
-the pinned build from the npm registry (installed into .data/tools on first use). The default,
-LOCAL_NODE=system, keeps the machine's.`;
+Every command runs on the Node.js release of .nvmrc (LOCAL_NODE=lts, the default): on a machine with an
+older one, the pinned build from the npm registry (installed into .data/tools on first use).
+LOCAL_NODE=system keeps the machine's.`;
 
 async function main(argv: string[]): Promise<void> {
   const node = ensureLtsNode();

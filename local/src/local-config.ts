@@ -45,13 +45,13 @@ export function localConfig(environment: NodeJS.ProcessEnv = process.env) {
 }
 
 /**
- * Which Node.js runs the local system and the tests (local/src/node-runtime.ts). The default, `system`,
- * keeps the one that runs npm. `lts` gives a machine whose Node.js is older than .nvmrc's major the pinned
- * build from the npm registry, in .data/tools: off by default until gateway/test/abuse.test.ts passes on
- * it (see the README's Quick start).
+ * Which Node.js runs the local system and the tests (local/src/node-runtime.ts). The default, `lts`,
+ * gives a machine whose Node.js is older than .nvmrc's major the pinned build from the npm registry, in
+ * .data/tools, so that tests and services run on the release the images and CI run. `system` keeps the
+ * one that runs npm.
  */
 export function nodeSetting(environment: NodeJS.ProcessEnv = process.env): 'lts' | 'system' {
-  const value = environment.LOCAL_NODE || 'system';
+  const value = environment.LOCAL_NODE || 'lts';
   if (value !== 'lts' && value !== 'system') throw new LocalStackError(`LOCAL_NODE must be "lts" or "system", not "${value}"`);
   return value;
 }

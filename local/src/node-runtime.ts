@@ -47,7 +47,7 @@ function installNode(version: string, log: (line: string) => void): string {
   if (!integrity) {
     throw new LocalStackError(
       `Node.js ${majorOf(version)}+ is needed and this machine has ${process.version}; the project has no pinned build for ${spec} ` +
-        `(local/src/node-runtime.ts). Install Node.js ${version} yourself, or leave LOCAL_NODE unset (system) to run on ${process.version}.`,
+        `(local/src/node-runtime.ts). Install Node.js ${version} yourself, or set LOCAL_NODE=system to run on ${process.version}.`,
     );
   }
   const dir = ltsNodeDir(version);
@@ -77,8 +77,8 @@ function installNode(version: string, log: (line: string) => void): string {
 }
 
 /**
- * The Node.js binary the setting picks: this process's own under LOCAL_NODE=system (the default) or when
- * it is new enough, else (LOCAL_NODE=lts) the pinned build of .nvmrc's release, installed on first use.
+ * The Node.js binary the setting picks: this process's own under LOCAL_NODE=system or when it is new
+ * enough, else (LOCAL_NODE=lts, the default) the pinned build of .nvmrc's release, installed on first use.
  */
 export function ensureLtsNode(log: (line: string) => void = (line) => console.error(`[install] ${line}`), environment = process.env): string {
   const version = nodeLtsVersion();
