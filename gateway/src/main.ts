@@ -8,6 +8,7 @@ import { createAttentionStore } from './attention/attention-store';
 import { createMentionResolver } from './attention/mentions';
 import { createMessageSearch } from './attention/search';
 import { createRecentMarkers } from './attention/recent-markers';
+import { createAccessCache } from './auth/access-cache';
 import { createTokenService } from './auth/tokens';
 import { loadConfig } from './config';
 import { createAvatarService } from './files/avatar-service';
@@ -75,16 +76,24 @@ async function main(): Promise<void> {
   // Not a readiness check: chat goes on while the store is away (file routes answer UNAVAILABLE meanwhile).
   if (config.S3_CREATE_BUCKET) await store.ensureBucket();
 
-  const users = createUserRepository(db);
-  const rooms = createRoomRepository(db);
+  // Active sessions, users and memberships remembered per gateway (the writes that take access away tell
+  // every gateway, through `access:changed`, before they return): most requests then cost no query for them.
+  const access = createAccessCache(
+    {
+      users: createUserRepository(db),
+      rooms: createRoomRepository(db),
+      sessions: createSessionRepository(db, config.REFRESH_TOKEN_TTL_SECONDS),
+      roomAdmin: createRoomAdminRepository(db),
+    },
+    moduleLogger(logger, 'access-cache'),
+  );
+  const { users, rooms, sessions, roomAdmin } = access;
   const invitations = createInvitationRepository(db, rooms);
   const history = createMessageHistory(db);
   const attention = {
     store: createAttentionStore(db),
     markers: createRecentMarkers(redis, { prefix: config.REDIS_KEY_PREFIX, ttlMs: RECENT_MARKER_TTL_MS }),
   };
-  const sessions = createSessionRepository(db, config.REFRESH_TOKEN_TTL_SECONDS);
-  const roomAdmin = createRoomAdminRepository(db);
   // Mutes and archived rooms, cached per gateway for the send path; told of changes by `room:policy`.
   const roomPolicy = createRoomPolicy(db, roomAdmin, moduleLogger(logger, 'room-policy'));
   const tokens = createTokenService(
@@ -145,6 +154,7 @@ async function main(): Promise<void> {
     isDraining: () => readiness.draining,
   });
   roomPolicy.attach(io);
+  access.attach(io);
   const roomSignals = createRoomSignals(io, roomEvents, rooms, roomPolicy, moduleLogger(logger, 'room-signals'));
   handler.app = createApp({
     config,

@@ -98,6 +98,8 @@ export interface InterServerEvents {
   ping: () => void;
   /** A room's mutes or archive state changed: every gateway drops its cached copy, then acks (rooms/room-policy.ts). */
   'room:policy': (roomId: string, done: (dropped: boolean) => void) => void;
+  /** Sessions ended, accounts gone or memberships removed: every gateway drops what it remembered, then acks (gateway/src/auth/access-cache.ts). */
+  'access:changed': (change: { users?: string[]; sessions?: string[]; memberships?: string[] }, done: (dropped: boolean) => void) => void;
 }
 
 /** What the gateway keeps on each socket after the handshake. */
