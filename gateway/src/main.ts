@@ -86,6 +86,7 @@ async function main(): Promise<void> {
       roomAdmin: createRoomAdminRepository(db),
     },
     moduleLogger(logger, 'access-cache'),
+    { ttlMs: config.ACCESS_CACHE_TTL_MS },
   );
   const { users, rooms, sessions, roomAdmin } = access;
   const invitations = createInvitationRepository(db, rooms);
