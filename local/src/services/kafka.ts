@@ -66,10 +66,6 @@ function serverProperties(o: KafkaOptions): string {
     'group.initial.rebalance.delay.ms=0',
     'auto.create.topics.enable=true',
     'log.retention.hours=24',
-    // The controller appends a no-op record to the metadata log this often (default 500 ms) so that
-    // brokers notice a stale controller; one node has no other broker to tell, and each record wakes the
-    // metadata publishers: idle CPU for nothing (issue 19).
-    'metadata.max.idle.interval.ms=5000',
     '',
   ].join('\n');
 }
