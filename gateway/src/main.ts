@@ -83,12 +83,12 @@ async function main(): Promise<void> {
       users: createUserRepository(db),
       rooms: createRoomRepository(db),
       sessions: createSessionRepository(db, config.REFRESH_TOKEN_TTL_SECONDS),
-      roomAdmin: createRoomAdminRepository(db),
     },
     moduleLogger(logger, 'access-cache'),
     { ttlMs: config.ACCESS_CACHE_TTL_MS },
   );
-  const { users, rooms, sessions, roomAdmin } = access;
+  const { users, rooms, sessions } = access;
+  const roomAdmin = createRoomAdminRepository(db);
   const invitations = createInvitationRepository(db, rooms);
   const history = createMessageHistory(db);
   const attention = {
@@ -156,7 +156,7 @@ async function main(): Promise<void> {
   });
   roomPolicy.attach(io);
   access.attach(io);
-  const roomSignals = createRoomSignals(io, roomEvents, rooms, roomPolicy, moduleLogger(logger, 'room-signals'));
+  const roomSignals = createRoomSignals(io, roomEvents, rooms, roomPolicy, moduleLogger(logger, 'room-signals'), access);
   handler.app = createApp({
     config,
     tokens,

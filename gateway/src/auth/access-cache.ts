@@ -1,7 +1,6 @@
 import type { PublicUser } from '@chat/protocol';
 import type { Logger } from '@chat/service-kit';
 import type { ChatServer } from '../realtime/types';
-import type { RoomAdminRepository } from '../store/room-admin';
 import type { RoomRepository } from '../store/rooms';
 import type { SessionRepository } from '../store/sessions';
 import type { UserRepository } from '../store/users';
@@ -30,7 +29,6 @@ export interface AccessCache {
   users: UserRepository;
   sessions: SessionRepository;
   rooms: RoomRepository;
-  roomAdmin: RoomAdminRepository;
   /** Drops the change here, then on every other gateway; resolves once they acknowledged (or after the timeout). */
   changed(change: AccessChange): Promise<void>;
   /** Listens to `access:changed` from the other gateways. */
@@ -49,14 +47,15 @@ interface Entry<V> {
  * "This session is active", "this user exists" and "this user is a member of this room", remembered per
  * gateway: an authenticated REST request or handshake, and a history page, then cost no query for them.
  * Only positive answers are kept, so what grants access (a join, a new session) needs no announcement;
- * every write that takes access away (a session ended, an account deleted, a leave, a kick, a ban) goes
- * through the wrapped repositories here, which drop the entry on this gateway and then on every other one
- * (`access:changed` through the adapter, acknowledged) before they return: the REST answer of a kick means
- * the member is refused on every gateway. A load that overlaps any change is not kept (it may have read
+ * every write that takes access away drops the entry on this gateway and then on every other one
+ * (`access:changed` through the adapter, acknowledged) before the REST call answers: a session ended, an
+ * account deleted or a leave through the wrapped repositories here, a kick or a ban through
+ * `RoomSignals.removed` (alongside `room:left`, so that the live signal does not wait for the round trip).
+ * The REST answer of a kick means the member is refused on every gateway. A load that overlaps any change is not kept (it may have read
  * what the change replaced). A gateway that misses an announcement trusts what it has for at most the TTL.
  */
 export function createAccessCache(
-  base: { users: UserRepository; sessions: SessionRepository; rooms: RoomRepository; roomAdmin: RoomAdminRepository },
+  base: { users: UserRepository; sessions: SessionRepository; rooms: RoomRepository },
   log: Logger,
   options: AccessCacheOptions = {},
 ): AccessCache {
@@ -164,19 +163,6 @@ export function createAccessCache(
         const removed = await base.rooms.removeMember(roomId, userId);
         await changed({ memberships: [userId] });
         return removed;
-      },
-    },
-    roomAdmin: {
-      ...base.roomAdmin,
-      async kick(roomId, userId, audit) {
-        const kicked = await base.roomAdmin.kick(roomId, userId, audit);
-        if (kicked) await changed({ memberships: [userId] });
-        return kicked;
-      },
-      async ban(roomId, userId, bannedBy, reason, until, audit) {
-        const wasMember = await base.roomAdmin.ban(roomId, userId, bannedBy, reason, until, audit);
-        await changed({ memberships: [userId] });
-        return wasMember;
       },
     },
     changed,
