@@ -1,6 +1,6 @@
 // Wires the gateway together: configuration, clients, the HTTP and Socket.IO servers, and shutdown.
 import http from 'node:http';
-import { createPrisma } from '@chat/db';
+import { createPgPool, createPrisma } from '@chat/db';
 import { createLogger, createReadiness, kafkaConnectionSecurity, kafkaLogCreator, listen, moduleLogger, onShutdown, runService } from '@chat/service-kit';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
@@ -35,6 +35,7 @@ import { createAvatarRepository } from './store/avatars';
 import { createProfileRepository } from './store/profiles';
 import { createRoomAdminRepository } from './store/room-admin';
 import { createMessageHistory } from './store/messages';
+import { createRoomListQuery } from './store/room-list-query';
 import { createRoomRepository } from './store/rooms';
 import { createSessionRepository } from './store/sessions';
 import { createStoredStateLoader } from './store/stored-state';
@@ -59,7 +60,9 @@ async function main(): Promise<void> {
   const log = moduleLogger(logger, 'main');
   const metrics = createMetrics(config.GATEWAY_ID);
 
-  const db = createPrisma({ url: config.DATABASE_URL, poolMax: config.DATABASE_POOL_MAX });
+  // One pool for Prisma and for the hot reads sent through pg directly (store/room-list-query.ts, store/member-page-query.ts).
+  const pool = createPgPool({ url: config.DATABASE_URL, poolMax: config.DATABASE_POOL_MAX });
+  const db = createPrisma({ url: config.DATABASE_URL, pool });
   // Commands fail fast while Redis is away (sends answer UNAVAILABLE) instead of queueing without bound.
   const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2, enableOfflineQueue: true, connectTimeout: 2_000 });
   redis.on('error', (error) => log.warn({ err: error }, 'redis connection error'));
@@ -169,6 +172,7 @@ async function main(): Promise<void> {
     multipart,
     fileLifecycle,
     attention,
+    roomList: createRoomListQuery(pool, attention.markers),
     search: createMessageSearch(db, history),
     sessions,
     revocation: createSessionRevocation(io),
@@ -177,7 +181,7 @@ async function main(): Promise<void> {
     roomEvents,
     roomAdmin,
     roomSignals,
-    memberPages: createMemberPages(db),
+    memberPages: createMemberPages(pool),
     inviteLinks: createInviteLinkRepository(db),
     profiles: createProfileRepository(db),
     avatars: createAvatarService({ store, avatars: createAvatarRepository(db), uploadUrlTtlSeconds: config.FILE_UPLOAD_URL_TTL_SECONDS }),

@@ -80,8 +80,10 @@ export function roomAdminRoutes(deps: RoomAdminRouteDeps): Router {
   };
 
   // The hot read of a big room: the role is all it needs (not the room, whose member count is a count).
+  // Its role check reads through pg like the page (store/member-pages.ts), not through Prisma.
   router.get('/rooms/:roomId/members', async (req, res) => {
-    const { roomId } = await authorizeRole(req, 'view-members');
+    const roomId = parse(idSchema, req.params.roomId);
+    authorizeRoomAction('view-members', await deps.memberPages.roleOf(roomId, authenticatedUser(req).id));
     const query = parse(membersQuerySchema, req.query);
     const online = await roomSignals.onlineIn(roomId, query.cursor === undefined);
     res.json((await deps.memberPages.page(roomId, online, query)) satisfies MembersPageResponse);

@@ -11,7 +11,6 @@ import {
 } from '@chat/protocol';
 import { type Request, Router } from 'express';
 import { AppError } from '@chat/service-kit';
-import type { AttentionDeps } from '../attention/attention-store';
 import type { RoomEvents } from '../realtime/socket-server';
 import { beforeOwnerLeaves } from '../rooms/owner-leaves';
 import type { RoomSignals } from '../rooms/room-signals';
@@ -19,6 +18,7 @@ import type { RoomAdminRepository } from '../store/room-admin';
 import type { InvitationRepository } from '../store/invitations';
 import type { MessageHistory } from '../store/messages';
 import type { UploadRepository } from '../store/uploads';
+import type { RoomListQuery } from '../store/room-list-query';
 import type { RoomRepository } from '../store/rooms';
 import type { UserRepository } from '../store/users';
 import { authenticatedUser } from './authenticate';
@@ -31,8 +31,8 @@ export interface RoomRouteDeps {
   roomEvents: RoomEvents;
   invitations: InvitationRepository;
   uploads: UploadRepository;
-  /** My read state per room in `GET /api/rooms` (attention-store.ts). */
-  attention: AttentionDeps;
+  /** `GET /api/rooms`: my rooms with my read state, through pg (store/room-list-query.ts). */
+  roomList: RoomListQuery;
   roomAdmin: RoomAdminRepository;
   roomSignals: RoomSignals;
 }
@@ -55,11 +55,7 @@ export function roomRoutes(deps: RoomRouteDeps): Router {
   };
 
   router.get('/rooms', async (req, res) => {
-    const { id } = authenticatedUser(req);
-    const rooms = await deps.rooms.listForUser(id);
-    // Markers set a moment ago may not be in PostgreSQL yet; without Redis, PostgreSQL's are used.
-    const recent = await deps.attention.markers.get(id, rooms.map((r) => r.id)).catch(() => []);
-    res.json({ rooms: await deps.attention.store.withAttention(id, rooms, recent) } satisfies MyRoomsResponse);
+    res.json({ rooms: await deps.roomList(authenticatedUser(req).id) } satisfies MyRoomsResponse);
   });
 
   router.get('/rooms/public', async (req, res) => {
