@@ -4,6 +4,7 @@ import { createPrisma } from '@chat/db';
 import { createLogger, createReadiness, kafkaConnectionSecurity, kafkaLogCreator, listen, moduleLogger, onShutdown, runService } from '@chat/service-kit';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
+import { roomChannel } from '@chat/protocol';
 import { createAttentionStore } from './attention/attention-store';
 import { createMentionResolver } from './attention/mentions';
 import { createMessageSearch } from './attention/search';
@@ -19,6 +20,7 @@ import { createApp } from './http/app';
 import { createKafkaMessageBus, ensureTopic } from './message-bus';
 import { createMetrics } from './metrics';
 import { relayAttachmentUpdates } from './realtime/attachment-updates';
+import { createRoomActivityLog } from './realtime/room-activity-log';
 import { createSessionRevocation } from './realtime/session-revocation';
 import { createSocketServer } from './realtime/socket-server';
 import { socketStreamName } from './realtime/recovery';
@@ -32,6 +34,7 @@ import { createInviteLinkRepository } from './store/invite-links';
 import { createMemberPages } from './store/member-pages';
 import { createAvatarRepository } from './store/avatars';
 import { createProfileRepository } from './store/profiles';
+import { createRoomActivityRepository } from './store/room-activity';
 import { createRoomAdminRepository } from './store/room-admin';
 import { createMessageHistory } from './store/messages';
 import { createRoomRepository } from './store/rooms';
@@ -146,6 +149,14 @@ async function main(): Promise<void> {
   });
   roomPolicy.attach(io);
   const roomSignals = createRoomSignals(io, roomEvents, rooms, roomPolicy, moduleLogger(logger, 'room-signals'));
+  // Membership and moderation changes on the event log (room.activity), with the outbox's sweep.
+  const roomActivity = createRoomActivityRepository(db);
+  const activityLog = createRoomActivityLog({
+    activity: roomActivity,
+    bus,
+    broadcast: (activity) => io.to(roomChannel(activity.roomId)).emit('room:activity', { activity }),
+    log: moduleLogger(logger, 'room-activity'),
+  });
   handler.app = createApp({
     config,
     tokens,
@@ -166,6 +177,8 @@ async function main(): Promise<void> {
     roomEvents,
     roomAdmin,
     roomSignals,
+    roomActivity,
+    activityLog,
     memberPages: createMemberPages(db),
     inviteLinks: createInviteLinkRepository(db),
     profiles: createProfileRepository(db),
@@ -186,6 +199,7 @@ async function main(): Promise<void> {
 
   const stopRelay = await relayAttachmentUpdates(io, redis, config.REDIS_KEY_PREFIX, moduleLogger(logger, 'attachments'));
   await bus.connect();
+  const stopSweeping = activityLog.startSweeping();
   await listen(server, config.PORT, config.HOST);
   log.info({ port: config.PORT }, 'gateway listening');
 
@@ -202,6 +216,7 @@ async function main(): Promise<void> {
         name: 'hand sockets over',
         run: (deadline) => handOverSockets(deadline),
       },
+      { name: 'stop the activity sweep', run: () => stopSweeping() },
       { name: 'flush kafka', run: () => bus.close() },
       { name: 'close socket.io', run: () => void io.close() },
       { name: 'disconnect', run: () => Promise.allSettled([db.$disconnect(), redis.quit(), stopRelay(), store.close()]) },
