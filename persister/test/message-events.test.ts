@@ -2,40 +2,15 @@
 // records, applied exactly once in the final state, whatever is re-applied, reordered or cut by a kill -9.
 import { randomUUID } from 'node:crypto';
 import type { MessageEventInput, MessageRecord } from '@chat/protocol';
-import { eventually, startSystem, type TestSystem } from '@chat/testing';
-import type { Producer } from 'kafkajs';
-import { Client } from 'pg';
-import { connectProducer, messageRecord } from './support';
+import { eventually } from '@chat/testing';
+import { messageRecord, timeOrderedIds, usePersisterSystem } from './support';
 
-let system: TestSystem;
-let producer: Producer;
-let db: Client;
-
-beforeAll(async () => {
-  system = await startSystem({ gateways: 0, nginx: false, env: { KAFKA_SESSION_TIMEOUT_MS: '6000' } });
-  producer = await connectProducer();
-  db = new Client({ connectionString: system.databaseUrl });
-  await db.connect();
-}, 60_000);
-
-afterAll(async () => {
-  await producer?.disconnect();
-  await db?.end();
-  await system?.stop();
-});
-
-type Record = MessageRecord | MessageEventInput;
-const produce = (records: Record[]) =>
-  producer.send({ topic: system.topics.messages, acks: -1, messages: records.map((r) => ({ key: r.roomId, value: JSON.stringify(r) })) });
+const harness = usePersisterSystem({ KAFKA_SESSION_TIMEOUT_MS: '6000' });
+const produce = harness.produce;
 
 /** Time-ordered ids, as the gateway's UUIDv7 event ids: `n` orders them (and their `at`). */
-let clock = Date.UTC(2026, 11, 1, 10, 0, 0);
-function nextId(): { id: string; at: string } {
-  clock += 1_000;
-  const hex = clock.toString(16).padStart(12, '0');
-  const rand = randomUUID().replace(/-/g, '');
-  return { id: `${hex.slice(0, 8)}-${hex.slice(8)}-7${rand.slice(0, 3)}-8${rand.slice(4, 7)}-${rand.slice(8, 20)}`, at: new Date(clock).toISOString() };
-}
+const clock = timeOrderedIds(Date.UTC(2026, 11, 1, 10, 0, 0));
+const nextId = clock.next;
 
 /** Builders of one room's records, each with a fresh time-ordered eventId. */
 function roomLog(roomId = randomUUID()) {
@@ -64,9 +39,9 @@ interface StoredMessage {
   last_reply_at: Date | null;
   parent_id: string | null;
 }
-const stored = async (id: string) => (await db.query<StoredMessage>('SELECT body, edited_at, deleted_at, reply_count, last_reply_at, parent_id::text FROM messages WHERE id = $1', [id])).rows[0];
+const stored = async (id: string) => (await harness.db.query<StoredMessage>('SELECT body, edited_at, deleted_at, reply_count, last_reply_at, parent_id::text FROM messages WHERE id = $1', [id])).rows[0];
 const reactions = async (id: string) =>
-  (await db.query<{ emoji: string; users: string[] }>('SELECT emoji, array_agg(user_id::text ORDER BY user_id) AS users FROM message_reactions WHERE message_id = $1 AND present GROUP BY emoji ORDER BY emoji COLLATE "C"', [id])).rows;
+  (await harness.db.query<{ emoji: string; users: string[] }>('SELECT emoji, array_agg(user_id::text ORDER BY user_id) AS users FROM message_reactions WHERE message_id = $1 AND present GROUP BY emoji ORDER BY emoji COLLATE "C"', [id])).rows;
 
 /** Produces a last send in the room and waits for it: everything before it (same partition) is applied. */
 async function settle(log: ReturnType<typeof roomLog>) {
@@ -143,7 +118,7 @@ describe('the applier', () => {
     const stream = roomLog();
     const m = stream.sendV1(alice, 'counted');
     const users = Array.from({ length: 40 }, () => randomUUID());
-    const records: Record[] = [m];
+    const records: (MessageRecord | MessageEventInput)[] = [m];
     for (let i = 0; i < 400; i++) {
       const user = users[i % users.length]!;
       records.push(i % 5 === 0 ? stream.edit(alice, m.id, `edit ${i}`) : stream.react(user, m.id, i % 2 ? '👍' : '❤️', i % 3 !== 0));
@@ -155,7 +130,7 @@ describe('the applier', () => {
       if (r.v === 2 && r.kind === 'message.edited') body = r.body;
       if (r.v === 2 && (r.kind === 'reaction.added' || r.kind === 'reaction.removed')) expected.set(`${r.emoji} ${r.actorId}`, r.kind === 'reaction.added');
     }
-    const persister = system.persister!;
+    const persister = harness.system.persister!;
     for (let i = 0; i < records.length; i += 50) {
       await produce(records.slice(i, i + 50));
       if (i === 150) await persister.kill();

@@ -6,39 +6,15 @@
 // counting the messages directly gives (the fallback query of GET /api/rooms).
 import { randomUUID } from 'node:crypto';
 import type { MessageEventInput } from '@chat/protocol';
-import { eventually, startSystem, type TestSystem } from '@chat/testing';
-import type { Producer } from 'kafkajs';
-import { Client } from 'pg';
-import { connectProducer } from './support';
+import { eventually } from '@chat/testing';
+import { timeOrderedIds, usePersisterSystem } from './support';
 
-let system: TestSystem;
-let producer: Producer;
-let db: Client;
-
-beforeAll(async () => {
-  system = await startSystem({ gateways: 0, nginx: false });
-  producer = await connectProducer();
-  db = new Client({ connectionString: system.databaseUrl });
-  await db.connect();
-}, 60_000);
-
-afterAll(async () => {
-  await producer?.disconnect();
-  await db?.end();
-  await system?.stop();
-});
-
-const produce = (records: MessageEventInput[]) =>
-  producer.send({ topic: system.topics.messages, acks: -1, messages: records.map((r) => ({ key: r.roomId, value: JSON.stringify(r) })) });
+const harness = usePersisterSystem();
+const produce = harness.produce;
 
 /** Time-ordered UUIDv7 ids (as the gateway makes them), from an hour ago on. */
-let clock = Date.now() - 3_600_000;
-function nextId(): { id: string; at: string } {
-  clock += 1_000;
-  const hex = clock.toString(16).padStart(12, '0');
-  const rand = randomUUID().replace(/-/g, '');
-  return { id: `${hex.slice(0, 8)}-${hex.slice(8)}-7${rand.slice(0, 3)}-8${rand.slice(4, 7)}-${rand.slice(8, 20)}`, at: new Date(clock).toISOString() };
-}
+const clock = timeOrderedIds(Date.now() - 3_600_000);
+const nextId = clock.next;
 
 type Sent = Extract<MessageEventInput, { kind: 'message.sent' }>;
 const sent = (roomId: string, actorId: string, extra: Partial<Sent> = {}): Sent => {
@@ -54,10 +30,10 @@ function ids() {
 
 async function user(): Promise<string> {
   const id = randomUUID();
-  await db.query(`INSERT INTO users (id, username, password_hash) VALUES ($1, $2, 'x')`, [id, `counters.${id.slice(0, 8)}`]);
+  await harness.db.query(`INSERT INTO users (id, username, password_hash) VALUES ($1, $2, 'x')`, [id, `counters.${id.slice(0, 8)}`]);
   return id;
 }
-const join = (roomId: string, userId: string, at = new Date(clock)) => db.query('INSERT INTO memberships (room_id, user_id, joined_at) VALUES ($1, $2, $3)', [roomId, userId, at]);
+const join = (roomId: string, userId: string, at = new Date(clock.now())) => harness.db.query('INSERT INTO memberships (room_id, user_id, joined_at) VALUES ($1, $2, $3)', [roomId, userId, at]);
 
 interface Counts {
   unread: number;
@@ -65,12 +41,12 @@ interface Counts {
 }
 /** The maintained rows of a room, by user. */
 async function counters(roomId: string): Promise<Record<string, Counts>> {
-  const { rows } = await db.query<Counts & { user_id: string }>('SELECT user_id::text, unread, mentions FROM room_counters WHERE room_id = $1', [roomId]);
+  const { rows } = await harness.db.query<Counts & { user_id: string }>('SELECT user_id::text, unread, mentions FROM room_counters WHERE room_id = $1', [roomId]);
   return Object.fromEntries(rows.map((r) => [r.user_id, { unread: r.unread, mentions: r.mentions }]));
 }
 /** What counting the messages after each member's floor gives, by user (GET /api/rooms' fallback). */
 async function counted(roomId: string): Promise<Record<string, Counts>> {
-  const { rows } = await db.query<Counts & { user_id: string }>(
+  const { rows } = await harness.db.query<Counts & { user_id: string }>(
     `SELECT m.user_id::text,
             (SELECT count(*)::int FROM messages msg WHERE msg.room_id = m.room_id AND msg.parent_id IS NULL AND msg.deleted_at IS NULL
                AND msg.id > f.floor AND msg.sender_id <> m.user_id) AS unread,
@@ -91,15 +67,15 @@ async function step(records: MessageEventInput[], applied: () => Promise<boolean
   for (const [u, want] of Object.entries(expected)) expect({ user: u, ...rows[u] }).toMatchObject({ user: u, ...want });
   expect(rows).toEqual(await counted(roomId));
 }
-const stored = (messageId: string) => async () => (await db.query('SELECT 1 FROM messages WHERE id = $1', [messageId])).rowCount === 1;
-const deleted = (messageId: string) => async () => (await db.query('SELECT 1 FROM messages WHERE id = $1 AND deleted_at IS NOT NULL', [messageId])).rowCount === 1;
+const stored = (messageId: string) => async () => (await harness.db.query('SELECT 1 FROM messages WHERE id = $1', [messageId])).rowCount === 1;
+const deleted = (messageId: string) => async () => (await harness.db.query('SELECT 1 FROM messages WHERE id = $1 AND deleted_at IS NOT NULL', [messageId])).rowCount === 1;
 const markedAt = (userId: string, roomId: string, messageId: string) => async () =>
-  (await db.query('SELECT 1 FROM read_markers WHERE user_id = $1 AND room_id = $2 AND last_read_id = $3', [userId, roomId, messageId])).rowCount === 1;
+  (await harness.db.query('SELECT 1 FROM read_markers WHERE user_id = $1 AND room_id = $2 AND last_read_id = $3', [userId, roomId, messageId])).rowCount === 1;
 
 async function newRoom(): Promise<{ roomId: string; sam: string; ann: string; bob: string }> {
   const [sam, ann, bob] = [await user(), await user(), await user()];
   const roomId = randomUUID();
-  await db.query(`INSERT INTO rooms (id, name, visibility, created_by) VALUES ($1, $2, 'private', $3)`, [roomId, `counters.${roomId.slice(0, 8)}`, sam]);
+  await harness.db.query(`INSERT INTO rooms (id, name, visibility, created_by) VALUES ($1, $2, 'private', $3)`, [roomId, `counters.${roomId.slice(0, 8)}`, sam]);
   for (const u of [sam, ann, bob]) await join(roomId, u);
   return { roomId, sam, ann, bob };
 }
@@ -160,22 +136,22 @@ describe('room_counters', () => {
     const before = [sent(roomId, sam), sent(roomId, sam, { mentions: [ann] })];
     await step(before, stored(before[1]!.messageId), roomId, { [ann]: { unread: 2, mentions: 1 } });
     const carl = await user();
-    await join(roomId, carl, new Date(clock + 500));
+    await join(roomId, carl, new Date(clock.now() + 500));
     expect((await counters(roomId))[carl]).toEqual({ unread: 0, mentions: 0 });
     const after = sent(roomId, sam, { mentions: [carl] });
     await step([after], stored(after.messageId), roomId, { [carl]: { unread: 1, mentions: 1 }, [ann]: { unread: 3, mentions: 1 } });
 
-    await db.query('DELETE FROM memberships WHERE room_id = $1 AND user_id = $2', [roomId, ann]);
+    await harness.db.query('DELETE FROM memberships WHERE room_id = $1 AND user_id = $2', [roomId, ann]);
     expect((await counters(roomId))[ann]).toBeUndefined();
     // Back later: counting starts from the new join, not from the old row.
-    await join(roomId, ann, new Date(clock + 500));
+    await join(roomId, ann, new Date(clock.now() + 500));
     const last = sent(roomId, sam);
     await step([last], stored(last.messageId), roomId, { [ann]: { unread: 1, mentions: 0 }, [carl]: { unread: 2 } });
 
     // Joined between two sends that reach PostgreSQL in one batch: only the later one counts.
     const dana = await user();
     const early = sent(roomId, sam);
-    await join(roomId, dana, new Date(clock + 500));
+    await join(roomId, dana, new Date(clock.now() + 500));
     const late = sent(roomId, sam, { mentions: [dana] });
     await step([early, late], stored(late.messageId), roomId, { [dana]: { unread: 1, mentions: 1 }, [ann]: { unread: 3 } });
   });

@@ -1,8 +1,8 @@
 // Helpers of the persister's integration tests: message records as the gateway produces them, and
 // reads of what the persister wrote.
 import { randomUUID } from 'node:crypto';
-import type { MessageRecord } from '@chat/protocol';
-import { testKafka } from '@chat/testing';
+import type { MessageEventInput, MessageRecord } from '@chat/protocol';
+import { startSystem, type TestSystem, type TestSystemOptions, testKafka } from '@chat/testing';
 import type { KafkaMessage, Producer } from 'kafkajs';
 import { Client } from 'pg';
 import type { MessageRow } from '../src/record-decoder';
@@ -122,4 +122,59 @@ export async function endOffsets(topic: string): Promise<Map<number, number>> {
   } finally {
     await admin.disconnect();
   }
+}
+
+/** A persister with its Kafka and PostgreSQL and no gateways, a producer and a pg client, for one suite. */
+export interface PersisterSystem {
+  readonly system: TestSystem;
+  readonly db: Client;
+  /** Produces records to the messages topic, keyed by room, acknowledged by every replica. */
+  produce(records: readonly (MessageRecord | MessageEventInput)[]): Promise<unknown>;
+}
+
+/** Starts the system before the suite's tests and stops it after them; `env` reaches the persister. */
+export function usePersisterSystem(env?: TestSystemOptions['env']): PersisterSystem {
+  let system: TestSystem | undefined;
+  let producer: Producer | undefined;
+  let db: Client | undefined;
+  beforeAll(async () => {
+    system = await startSystem({ gateways: 0, nginx: false, env });
+    producer = await connectProducer();
+    db = new Client({ connectionString: system.databaseUrl });
+    await db.connect();
+  }, 60_000);
+  afterAll(async () => {
+    await producer?.disconnect();
+    await db?.end();
+    await system?.stop();
+  });
+  const started = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('the persister system is not started (use it inside a test)');
+    return value;
+  };
+  return {
+    get system() {
+      return started(system);
+    },
+    get db() {
+      return started(db);
+    },
+    produce: (records) =>
+      started(producer).send({ topic: started(system).topics.messages, acks: -1, messages: records.map((r) => ({ key: r.roomId, value: JSON.stringify(r) })) }),
+  };
+}
+
+/** A clock of time-ordered UUIDv7 ids, as the gateway makes them, one second apart from `startMs` on. */
+export function timeOrderedIds(startMs: number): { next(): { id: string; at: string }; now(): number } {
+  let clock = startMs;
+  return {
+    next() {
+      clock += 1_000;
+      const hex = clock.toString(16).padStart(12, '0');
+      const rand = randomUUID().replace(/-/g, '');
+      return { id: `${hex.slice(0, 8)}-${hex.slice(8)}-7${rand.slice(0, 3)}-8${rand.slice(4, 7)}-${rand.slice(8, 20)}`, at: new Date(clock).toISOString() };
+    },
+    /** The time of the latest id, in ms since the epoch. */
+    now: () => clock,
+  };
 }
