@@ -3,42 +3,15 @@
 // and an entry that breaks the schema is dead-lettered, not dropped.
 import { randomUUID } from 'node:crypto';
 import type { MessageEventInput } from '@chat/protocol';
-import { eventually, startSystem, type TestSystem } from '@chat/testing';
-import type { Producer } from 'kafkajs';
-import { Client } from 'pg';
-import { connectProducer, messageRecord } from './support';
+import { eventually } from '@chat/testing';
+import { messageRecord, timeOrderedIds, usePersisterSystem } from './support';
 
-let system: TestSystem;
-let producer: Producer;
-let db: Client;
-
-beforeAll(async () => {
-  system = await startSystem({ gateways: 0, nginx: false });
-  producer = await connectProducer();
-  db = new Client({ connectionString: system.databaseUrl });
-  await db.connect();
-}, 60_000);
-
-afterAll(async () => {
-  await producer?.disconnect();
-  await db?.end();
-  await system?.stop();
-});
-
-const produce = (records: (MessageEventInput | ReturnType<typeof messageRecord>)[]) =>
-  producer.send({ topic: system.topics.messages, acks: -1, messages: records.map((r) => ({ key: r.roomId, value: JSON.stringify(r) })) });
-
-let clock = Date.UTC(2026, 11, 1, 12, 0, 0);
-/** A time-ordered UUIDv7 and its instant, as the gateway's. */
-function nextId(): { id: string; at: string } {
-  clock += 1_000;
-  const hex = clock.toString(16).padStart(12, '0');
-  const rand = randomUUID().replace(/-/g, '');
-  return { id: `${hex.slice(0, 8)}-${hex.slice(8)}-7${rand.slice(0, 3)}-8${rand.slice(4, 7)}-${rand.slice(8, 20)}`, at: new Date(clock).toISOString() };
-}
+const harness = usePersisterSystem();
+const produce = harness.produce;
+const clock = timeOrderedIds(Date.UTC(2026, 11, 1, 12, 0, 0));
 
 function entry(roomId: string, action: string, actorId: string, targetId: string | null = null, details: object = {}) {
-  const { id, at } = nextId();
+  const { id, at } = clock.next();
   return { v: 2, kind: 'room.activity', eventId: id, roomId, actorId, at, action, targetId, details } as MessageEventInput;
 }
 
@@ -51,13 +24,13 @@ interface StoredEntry {
   at: Date;
 }
 const entries = async (roomId: string) =>
-  (await db.query<StoredEntry>('SELECT id::text, action, actor_id::text, target_id::text, details, at FROM room_activity WHERE room_id = $1 ORDER BY id', [roomId])).rows;
+  (await harness.db.query<StoredEntry>('SELECT id::text, action, actor_id::text, target_id::text, details, at FROM room_activity WHERE room_id = $1 ORDER BY id', [roomId])).rows;
 
 /** A last send in the room, waited for: everything before it on the partition is applied. */
 async function settle(roomId: string) {
   const sentinel = messageRecord({ roomId });
   await produce([sentinel]);
-  await eventually(async () => (await db.query('SELECT 1 FROM messages WHERE id = $1', [sentinel.id])).rowCount, (n) => n === 1, 20_000, 'sentinel stored');
+  await eventually(async () => (await harness.db.query('SELECT 1 FROM messages WHERE id = $1', [sentinel.id])).rowCount, (n) => n === 1, 20_000, 'sentinel stored');
 }
 
 describe('room.activity records', () => {
@@ -86,7 +59,7 @@ describe('room.activity records', () => {
       }),
     );
     // Nothing of it is a message: the room has the two sentinels only.
-    expect((await db.query('SELECT 1 FROM messages WHERE room_id = $1', [roomId])).rowCount).toBe(2);
+    expect((await harness.db.query('SELECT 1 FROM messages WHERE room_id = $1', [roomId])).rowCount).toBe(2);
   });
 
   it('an entry with an unknown action is refused (left to the dead-letter topic, not stored), and the entries around it are stored', async () => {
