@@ -1,6 +1,6 @@
 // `room.activity` records (issue 16: membership and moderation changes on the log) against the real
 // Kafka and PostgreSQL: each timeline entry is stored exactly once, whatever is redelivered or replayed,
-// and an entry that breaks the schema is dead-lettered, not dropped.
+// and an entry that breaks the schema (an action it does not know) is refused while the entries around it are stored.
 import { randomUUID } from 'node:crypto';
 import type { MessageEventInput } from '@chat/protocol';
 import { eventually } from '@chat/testing';
