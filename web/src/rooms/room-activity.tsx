@@ -8,7 +8,8 @@ export interface RoomActivitySource {
 }
 
 const name = (user: PublicUser | null, myId: string) => (user === null ? 'someone' : user.id === myId ? 'you' : user.username);
-const capital = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+/** At the start of a sentence: "You", never a username changed (names are what people chose). */
+const capital = (s: string) => (s === 'you' ? 'You' : s === 'someone' ? 'Someone' : s);
 
 /** One entry as a sentence: "Ann removed Bob", "Ann renamed the room to …", "Bob joined". */
 export function describeActivity(a: RoomActivity, myId: string): string {
