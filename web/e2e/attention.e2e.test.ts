@@ -6,20 +6,8 @@
  */
 import axe from 'axe-core';
 import type { Page } from 'playwright-core';
-import {
-  acceptInvitation,
-  createRoom,
-  inviteByName,
-  messageLog,
-  sendMessage,
-  signUp,
-  uniqueUsername,
-  useBrowserChat,
-  waitForMessage,
-  waitForPersisted,
-} from './browser-support';
+import { messageLog, sendMessage, twoUsersInARoom, useBrowserChat, waitForMessage, waitForPersisted } from './browser-support';
 
-const PASSWORD = 'correct horse battery';
 const TEST_TIMEOUT_MS = 120_000;
 
 describe('attention in the browser', () => {
@@ -27,14 +15,6 @@ describe('attention in the browser', () => {
 
   const userOn = (gateway: 'g1' | 'g2', colorScheme: 'light' | 'dark' = 'light') => chat.userOn(gateway, { colorScheme });
 
-  /** Ann creates a private room and invites Bob, who accepts: both have it open. */
-  async function roomOfTwo(ann: Page, bob: Page, bobName: string) {
-    const roomName = `attention ${Date.now().toString(36)}`;
-    await createRoom(ann, roomName, 'private');
-    await inviteByName(ann, roomName, bobName);
-    await acceptInvitation(bob, roomName);
-    return roomName;
-  }
 
   it(
     'the @ autocomplete completes a member, the mention is highlighted for the mentioned, badges the sidebar and notifies a hidden tab',
@@ -56,11 +36,7 @@ describe('attention in the browser', () => {
         Object.defineProperty(Recorded, 'permission', { get: () => Native.permission });
         window.Notification = Recorded as typeof Notification;
       });
-      const annName = uniqueUsername('ann');
-      const bobName = uniqueUsername('bob');
-      await signUp(ann.page, annName, PASSWORD);
-      await signUp(bob.page, bobName, PASSWORD);
-      const roomName = await roomOfTwo(ann.page, bob.page, bobName);
+      const { annName, roomName } = await twoUsersInARoom(ann.page, bob.page, 'attention');
 
       // Bob types "@" and the start of Ann's name: the suggestion completes it.
       const box = bob.page.getByLabel('Message', { exact: true });
@@ -103,11 +79,7 @@ describe('attention in the browser', () => {
     async () => {
       const ann = await userOn('g1');
       const bob = await userOn('g2');
-      const annName = uniqueUsername('ann');
-      const bobName = uniqueUsername('bob');
-      await signUp(ann.page, annName, PASSWORD);
-      await signUp(bob.page, bobName, PASSWORD);
-      const roomName = await roomOfTwo(ann.page, bob.page, bobName);
+      const { annName, bobName, roomName } = await twoUsersInARoom(ann.page, bob.page, 'attention');
       const word = `zebra${Date.now().toString(36)}`;
       await sendMessage(bob.page, `the ${word} deployment finished`);
       await waitForMessage(ann.page, `the ${word} deployment finished`);
@@ -139,11 +111,7 @@ describe('attention in the browser', () => {
     async () => {
       const ann = await userOn('g1');
       const bob = await userOn('g2');
-      const annName = uniqueUsername('ann');
-      const bobName = uniqueUsername('bob');
-      await signUp(ann.page, annName, PASSWORD);
-      await signUp(bob.page, bobName, PASSWORD);
-      const roomName = await roomOfTwo(ann.page, bob.page, bobName);
+      const { annName, roomName } = await twoUsersInARoom(ann.page, bob.page, 'attention');
       await sendMessage(bob.page, 'read already');
       await waitForMessage(ann.page, 'read already');
 
@@ -189,11 +157,7 @@ describe('attention in the browser', () => {
     async () => {
       const ann = await userOn('g1');
       const bob = await userOn('g2');
-      const annName = uniqueUsername('ann');
-      const bobName = uniqueUsername('bob');
-      await signUp(ann.page, annName, PASSWORD);
-      await signUp(bob.page, bobName, PASSWORD);
-      await roomOfTwo(ann.page, bob.page, bobName);
+      await twoUsersInARoom(ann.page, bob.page, 'attention');
 
       const cut = Date.now();
       await ann.context.setOffline(true);
@@ -235,11 +199,7 @@ describe('attention in the browser', () => {
         await ann.page.goto('/');
         await ann.page.getByRole('button', { name: 'Create an account' }).waitFor();
         if (scheme === 'light') problems.push(...(await seriousViolations(ann.page, 'login')));
-        const annName = uniqueUsername('ann');
-        const bobName = uniqueUsername('bob');
-        await signUp(ann.page, annName, PASSWORD);
-        await signUp(bob.page, bobName, PASSWORD);
-        await roomOfTwo(ann.page, bob.page, bobName);
+        const { annName } = await twoUsersInARoom(ann.page, bob.page, 'attention');
         await sendMessage(bob.page, `hello @${annName}, a **bold** word and \`code\``);
         await waitForMessage(ann.page, `hello @${annName}, a bold word and code`).catch(() => undefined);
         await messageLog(ann.page).getByRole('listitem').filter({ hasText: 'bold' }).waitFor();

@@ -197,6 +197,30 @@ export async function acceptInvitation(page: Page, roomName: string): Promise<vo
   await page.getByRole('heading', { name: `# ${roomName}` }).waitFor();
 }
 
+/** The password every browser suite signs its users up with. */
+export const PASSWORD = 'correct horse battery';
+
+/** Signs up one new user on each page and returns their usernames (`prefixes`: e.g. ann, bob). */
+export async function signUpPair(ann: Page, bob: Page, prefixes: [string, string] = ['ann', 'bob']): Promise<{ annName: string; bobName: string }> {
+  const [annName, bobName] = prefixes.map(uniqueUsername) as [string, string];
+  await signUp(ann, annName, PASSWORD);
+  await signUp(bob, bobName, PASSWORD);
+  return { annName, bobName };
+}
+
+/**
+ * Signs up a user on each page, then the first creates a private room named `<prefix> <time>` and
+ * invites the second, who accepts: both have it open.
+ */
+export async function twoUsersInARoom(ann: Page, bob: Page, prefix: string): Promise<{ annName: string; bobName: string; roomName: string }> {
+  const names = await signUpPair(ann, bob);
+  const roomName = `${prefix} ${Date.now().toString(36)}`;
+  await createRoom(ann, roomName, 'private');
+  await inviteByName(ann, roomName, names.bobName);
+  await acceptInvitation(bob, roomName);
+  return { ...names, roomName };
+}
+
 /** The room's message log. */
 export const messageLog = (page: Page) => page.getByRole('log', { name: 'Messages' });
 

@@ -8,9 +8,8 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import sharp from 'sharp';
-import { createRoom, inviteByName, messageLog, SCREENSHOT_DIR, signUp, uniqueUsername, useBrowserChat, waitForMessage } from './browser-support';
+import { acceptInvitation, createRoom, inviteByName, messageLog, SCREENSHOT_DIR, signUpPair, twoUsersInARoom, useBrowserChat, waitForMessage } from './browser-support';
 
-const PASSWORD = 'correct horse battery';
 const PDF = Buffer.concat([Buffer.from('%PDF-1.4\n% a test document\n'), Buffer.alloc(2000, 0x20), Buffer.from('\n%%EOF\n')]);
 
 const picture = (width: number, height: number, background: string) =>
@@ -38,18 +37,7 @@ describe('files in the browser', () => {
     async () => {
       const ann = await userOn('g1');
       const bob = await userOn('g2');
-      const annName = uniqueUsername('ann');
-      const bobName = uniqueUsername('bob');
-      const roomName = `files ${Date.now().toString(36)}`;
-      await signUp(ann.page, annName, PASSWORD);
-      await signUp(bob.page, bobName, PASSWORD);
-
-      await createRoom(ann.page, roomName, 'private');
-      await inviteByName(ann.page, roomName, bobName);
-      // Bob is in the room once he accepts the invitation.
-      await bob.page.getByRole('button', { name: `Accept invitation to ${roomName}` }).click();
-      await bob.page.getByRole('link', { name: new RegExp(roomName) }).click();
-      await bob.page.getByRole('heading', { name: `# ${roomName}` }).waitFor();
+      await twoUsersInARoom(ann.page, bob.page, 'files');
 
       // By the button: the file chooser, a big uncompressed PNG on a slow uplink, so its progress bar shows.
       const beach = await picture(900, 600, '#2a7fbf');
@@ -133,11 +121,8 @@ describe('files in the browser', () => {
     async () => {
       const ann = await userOn('g1');
       const bob = await userOn('g2');
-      const annName = uniqueUsername('ann');
-      const bobName = uniqueUsername('bob');
+      const { bobName } = await signUpPair(ann.page, bob.page);
       const roomName = `faces ${Date.now().toString(36)}`;
-      await signUp(ann.page, annName, PASSWORD);
-      await signUp(bob.page, bobName, PASSWORD);
 
       // A wide picture: the browser crops it to the 256 px square that everyone sees.
       await ann.page.getByRole('button', { name: 'Account' }).click();
@@ -151,9 +136,7 @@ describe('files in the browser', () => {
 
       await createRoom(ann.page, roomName, 'private');
       await inviteByName(ann.page, roomName, bobName);
-      await bob.page.getByRole('button', { name: `Accept invitation to ${roomName}` }).click();
-      await bob.page.getByRole('link', { name: new RegExp(roomName) }).click();
-      await bob.page.getByRole('heading', { name: `# ${roomName}` }).waitFor();
+      await acceptInvitation(bob.page, roomName);
       await ann.page.getByLabel('Message', { exact: true }).fill('who is this');
       await ann.page.getByLabel('Message', { exact: true }).press('Enter');
       await waitForMessage(bob.page, 'who is this');

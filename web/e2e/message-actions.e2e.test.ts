@@ -8,22 +8,18 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import crypto from 'node:crypto';
 import {
-  acceptInvitation,
   api,
   BASE_URL,
-  createRoom,
-  inviteByName,
   messageLog,
+  PASSWORD,
   SCREENSHOT_DIR,
   sendMessage,
-  signUp,
+  twoUsersInARoom,
   uniqueUsername,
   useBrowserChat,
   waitForChat,
   waitForMessage,
 } from './browser-support';
-
-const PASSWORD = 'correct horse battery';
 
 describe('message actions in the browser', () => {
   const chat = useBrowserChat();
@@ -36,16 +32,7 @@ describe('message actions in the browser', () => {
   it('react, reply in a thread, edit, delete and Markdown, seen live by the other user; markup stays text', async () => {
     const ann = await userOn('g1');
     const bob = await userOn('g2');
-    const annName = uniqueUsername('ann');
-    const bobName = uniqueUsername('bob');
-    const roomName = `actions ${Date.now().toString(36)}`;
-    await signUp(ann.page, annName, PASSWORD);
-    await signUp(bob.page, bobName, PASSWORD);
-
-    await createRoom(ann.page, roomName);
-    await inviteByName(ann.page, roomName, bobName);
-    // Bob joins by accepting the invitation (an invite no longer pulls anyone into a room).
-    await acceptInvitation(bob.page, roomName);
+    await twoUsersInARoom(ann.page, bob.page, 'actions');
 
     // Markdown renders on both sides; raw HTML shows as typed and runs nothing.
     await sendMessage(ann.page, 'release is **done** and `v2` ~~later~~');
