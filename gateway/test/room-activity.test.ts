@@ -186,7 +186,9 @@ describe('room activity on the event log', () => {
     // broadcast to the room, stored by the persister exactly once, gone from the outbox.
     await eventually(() => outbox(room.id), (rows) => rows.length === 0, 20_000, 'the sweep');
     await eventually(async () => heard.length, (n) => n >= 1, 5_000, 'the swept entry broadcast');
-    expect(heard.map((e) => e.activity)).toEqual([expect.objectContaining({ id: waiting[0]!.id, action: 'member.left', actor: { id: ann.user.id, username: ann.user.username } })]);
+    // Both gateways may sweep the row in the same round: the same entry, which clients merge by id.
+    expect([...new Set(heard.map((e) => e.activity.id))]).toEqual([waiting[0]!.id]);
+    expect(heard[0]!.activity).toMatchObject({ action: 'member.left', actor: { id: ann.user.id, username: ann.user.username } });
     await eventually(() => stored(waiting[0]!.id), (n) => n === 1, 15_000, 'the entry stored by the persister');
     const entries = await timeline(room.id, owner.token, 3);
     expect(entries.filter((e) => e.id === waiting[0]!.id)).toHaveLength(1);
