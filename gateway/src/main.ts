@@ -4,11 +4,12 @@ import { createPgPool, createPrisma } from '@chat/db';
 import { createLogger, createReadiness, kafkaConnectionSecurity, kafkaLogCreator, listen, moduleLogger, onShutdown, runService } from '@chat/service-kit';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
+import { roomChannel } from '@chat/protocol';
 import { createAttentionStore } from './attention/attention-store';
 import { createMentionResolver } from './attention/mentions';
 import { createMessageSearch } from './attention/search';
 import { createRecentMarkers } from './attention/recent-markers';
-import { createAccessCache } from './auth/access-cache';
+import { createAccessCache, forgettingLeavers } from './auth/access-cache';
 import { createTokenService } from './auth/tokens';
 import { loadConfig } from './config';
 import { createAvatarService } from './files/avatar-service';
@@ -20,6 +21,7 @@ import { createApp } from './http/app';
 import { createKafkaMessageBus, ensureTopic } from './message-bus';
 import { createMetrics } from './metrics';
 import { relayAttachmentUpdates } from './realtime/attachment-updates';
+import { createRoomActivityLog } from './realtime/room-activity-log';
 import { createSessionRevocation } from './realtime/session-revocation';
 import { createSocketServer } from './realtime/socket-server';
 import { socketStreamName } from './realtime/recovery';
@@ -33,6 +35,7 @@ import { createInviteLinkRepository } from './store/invite-links';
 import { createMemberPages } from './store/member-pages';
 import { createAvatarRepository } from './store/avatars';
 import { createProfileRepository } from './store/profiles';
+import { createRoomActivityRepository } from './store/room-activity';
 import { createRoomAdminRepository } from './store/room-admin';
 import { createMessageHistory } from './store/messages';
 import { createRoomListQuery } from './store/room-list-query';
@@ -160,6 +163,14 @@ async function main(): Promise<void> {
   roomPolicy.attach(io);
   access.attach(io);
   const roomSignals = createRoomSignals(io, roomEvents, rooms, roomPolicy, moduleLogger(logger, 'room-signals'), access);
+  // Membership and moderation changes on the event log (room.activity), with the outbox's sweep.
+  const roomActivity = forgettingLeavers(createRoomActivityRepository(db), access);
+  const activityLog = createRoomActivityLog({
+    activity: roomActivity,
+    bus,
+    broadcast: (activity) => io.to(roomChannel(activity.roomId)).emit('room:activity', { activity }),
+    log: moduleLogger(logger, 'room-activity'),
+  });
   handler.app = createApp({
     config,
     tokens,
@@ -181,6 +192,8 @@ async function main(): Promise<void> {
     roomEvents,
     roomAdmin,
     roomSignals,
+    roomActivity,
+    activityLog,
     memberPages: createMemberPages(pool),
     inviteLinks: createInviteLinkRepository(db),
     profiles: createProfileRepository(db),
@@ -201,6 +214,7 @@ async function main(): Promise<void> {
 
   const stopRelay = await relayAttachmentUpdates(io, redis, config.REDIS_KEY_PREFIX, moduleLogger(logger, 'attachments'));
   await bus.connect();
+  const stopSweeping = activityLog.startSweeping();
   await listen(server, config.PORT, config.HOST);
   log.info({ port: config.PORT }, 'gateway listening');
 
@@ -217,6 +231,7 @@ async function main(): Promise<void> {
         name: 'hand sockets over',
         run: (deadline) => handOverSockets(deadline),
       },
+      { name: 'stop the activity sweep', run: () => stopSweeping() },
       { name: 'flush kafka', run: () => bus.close() },
       { name: 'close socket.io', run: () => void io.close() },
       { name: 'disconnect', run: () => Promise.allSettled([db.$disconnect(), redis.quit(), stopRelay(), store.close()]) },

@@ -178,3 +178,19 @@ export function createAccessCache(
     },
   };
 }
+
+/**
+ * `activity` (store/room-activity.ts, which removes a leaving member itself, with its timeline entry)
+ * whose leaves drop the leaver's remembered memberships on every gateway before they resolve, as
+ * `rooms.removeMember` does above.
+ */
+export function forgettingLeavers<T extends { leave(roomId: string, userId: string): Promise<boolean> }>(activity: T, access: Pick<AccessCache, 'changed'>): T {
+  return {
+    ...activity,
+    async leave(roomId, userId) {
+      const left = await activity.leave(roomId, userId);
+      await access.changed({ memberships: [userId] });
+      return left;
+    },
+  };
+}
