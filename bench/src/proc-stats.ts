@@ -103,10 +103,18 @@ export class UsageWindow {
   // Ticks of descendants seen during the window that ended before it did (short-lived backends).
   private readonly lastSeen = new Map<string, Map<number, number>>();
 
+  private readonly exclude: ReadonlySet<number>;
+
+  /**
+   * `exclude`: subtrees to leave out of every tree (the sampler). Each target's tree also stops at the
+   * other targets: a system the bench started itself runs below the load generator's process, and was
+   * counted twice, once on its own lines and again as the generator's (1-1.5 cores of "generator" CPU).
+   */
   constructor(
     private readonly targets: readonly WatchedProcess[],
-    private readonly exclude: ReadonlySet<number>,
+    exclude: ReadonlySet<number>,
   ) {
+    this.exclude = new Set([...exclude, ...targets.map((t) => t.pid)]);
     const stats = readStats();
     this.startTicks = new Map(targets.map((t) => [t.name, this.treeTicks(t, stats)]));
     this.sample(stats);

@@ -1,4 +1,5 @@
 import { PrismaPg } from '@prisma/adapter-pg';
+import type { PgPool } from './pg-pool';
 import { PrismaClient } from './generated/prisma/client';
 import { createStatementNames } from './statement-names';
 
@@ -8,15 +9,18 @@ export interface DatabaseOptions {
   poolMax?: number;
   /** How long opening a connection may take before it fails, in milliseconds. Default 5 000. */
   connectionTimeoutMs?: number;
+  /** A pool to run on (`createPgPool`), shared with reads sent through `pg` directly; else Prisma opens its own. */
+  pool?: PgPool;
 }
 
 /** A Prisma client on the pg driver adapter: pure JavaScript, no query engine binary at run time. */
 export function createPrisma(options: DatabaseOptions): PrismaClient {
   // A bounded connect: a silently dropped network path fails fast (and is retried) instead of hanging for minutes.
   const adapter = new PrismaPg(
-    { connectionString: options.url, max: options.poolMax ?? 10, connectionTimeoutMillis: options.connectionTimeoutMs ?? 5_000 },
+    options.pool ?? { connectionString: options.url, max: options.poolMax ?? 10, connectionTimeoutMillis: options.connectionTimeoutMs ?? 5_000 },
     // A name of undefined leaves that query unprepared, as without the option (pg's default).
-    { statementNameGenerator: createStatementNames() as (query: { sql: string; args: unknown[] }) => string },
+    // A pool handed in ends with the client ($disconnect), as Prisma's own would.
+    { statementNameGenerator: createStatementNames() as (query: { sql: string; args: unknown[] }) => string, disposeExternalPool: true },
   );
   return new PrismaClient({ adapter });
 }

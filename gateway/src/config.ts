@@ -61,6 +61,8 @@ export const gatewayEnvironment = z
     GATEWAY_ID: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, "_", "." or "-" (at most 64)').default('gateway'),
     DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }),
     DATABASE_POOL_MAX: int(1, 200).default(20),
+    /** How long a gateway trusts a remembered session, user or membership without an announcement (auth/access-cache.ts); 0 turns the cache off. */
+    ACCESS_CACHE_TTL_MS: int(0, 300_000).default(30_000),
     REDIS_URL: z.url({ protocol: /^rediss?$/ }),
     REDIS_KEY_PREFIX: z.string().max(64).default('chat:'),
     /** Entries kept in the Socket.IO Redis stream: must cover RECOVERY_WINDOW_MS of traffic. */

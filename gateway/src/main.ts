@@ -1,13 +1,15 @@
 // Wires the gateway together: configuration, clients, the HTTP and Socket.IO servers, and shutdown.
 import http from 'node:http';
-import { createPrisma } from '@chat/db';
+import { createPgPool, createPrisma } from '@chat/db';
 import { createLogger, createReadiness, kafkaConnectionSecurity, kafkaLogCreator, listen, moduleLogger, onShutdown, runService } from '@chat/service-kit';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
+import { roomChannel } from '@chat/protocol';
 import { createAttentionStore } from './attention/attention-store';
 import { createMentionResolver } from './attention/mentions';
 import { createMessageSearch } from './attention/search';
 import { createRecentMarkers } from './attention/recent-markers';
+import { createAccessCache, forgettingLeavers } from './auth/access-cache';
 import { createTokenService } from './auth/tokens';
 import { loadConfig } from './config';
 import { createAvatarService } from './files/avatar-service';
@@ -19,6 +21,7 @@ import { createApp } from './http/app';
 import { createKafkaMessageBus, ensureTopic } from './message-bus';
 import { createMetrics } from './metrics';
 import { relayAttachmentUpdates } from './realtime/attachment-updates';
+import { createRoomActivityLog } from './realtime/room-activity-log';
 import { createSessionRevocation } from './realtime/session-revocation';
 import { createSocketServer } from './realtime/socket-server';
 import { socketStreamName } from './realtime/recovery';
@@ -32,8 +35,10 @@ import { createInviteLinkRepository } from './store/invite-links';
 import { createMemberPages } from './store/member-pages';
 import { createAvatarRepository } from './store/avatars';
 import { createProfileRepository } from './store/profiles';
+import { createRoomActivityRepository } from './store/room-activity';
 import { createRoomAdminRepository } from './store/room-admin';
 import { createMessageHistory } from './store/messages';
+import { createRoomListQuery } from './store/room-list-query';
 import { createRoomRepository } from './store/rooms';
 import { createSessionRepository } from './store/sessions';
 import { createStoredStateLoader } from './store/stored-state';
@@ -58,7 +63,9 @@ async function main(): Promise<void> {
   const log = moduleLogger(logger, 'main');
   const metrics = createMetrics(config.GATEWAY_ID);
 
-  const db = createPrisma({ url: config.DATABASE_URL, poolMax: config.DATABASE_POOL_MAX });
+  // One pool for Prisma and for the hot reads sent through pg directly (store/room-list-query.ts, store/member-page-query.ts).
+  const pool = createPgPool({ url: config.DATABASE_URL, poolMax: config.DATABASE_POOL_MAX });
+  const db = createPrisma({ url: config.DATABASE_URL, pool });
   // Commands fail fast while Redis is away (sends answer UNAVAILABLE) instead of queueing without bound.
   const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2, enableOfflineQueue: true, connectTimeout: 2_000 });
   redis.on('error', (error) => log.warn({ err: error }, 'redis connection error'));
@@ -75,16 +82,25 @@ async function main(): Promise<void> {
   // Not a readiness check: chat goes on while the store is away (file routes answer UNAVAILABLE meanwhile).
   if (config.S3_CREATE_BUCKET) await store.ensureBucket();
 
-  const users = createUserRepository(db);
-  const rooms = createRoomRepository(db);
+  // Active sessions, users and memberships remembered per gateway (the writes that take access away tell
+  // every gateway, through `access:changed`, before they return): most requests then cost no query for them.
+  const access = createAccessCache(
+    {
+      users: createUserRepository(db),
+      rooms: createRoomRepository(db),
+      sessions: createSessionRepository(db, config.REFRESH_TOKEN_TTL_SECONDS),
+    },
+    moduleLogger(logger, 'access-cache'),
+    { ttlMs: config.ACCESS_CACHE_TTL_MS },
+  );
+  const { users, rooms, sessions } = access;
+  const roomAdmin = createRoomAdminRepository(db);
   const invitations = createInvitationRepository(db, rooms);
   const history = createMessageHistory(db);
   const attention = {
     store: createAttentionStore(db),
     markers: createRecentMarkers(redis, { prefix: config.REDIS_KEY_PREFIX, ttlMs: RECENT_MARKER_TTL_MS }),
   };
-  const sessions = createSessionRepository(db, config.REFRESH_TOKEN_TTL_SECONDS);
-  const roomAdmin = createRoomAdminRepository(db);
   // Mutes and archived rooms, cached per gateway for the send path; told of changes by `room:policy`.
   const roomPolicy = createRoomPolicy(db, roomAdmin, moduleLogger(logger, 'room-policy'));
   const tokens = createTokenService(
@@ -145,7 +161,16 @@ async function main(): Promise<void> {
     isDraining: () => readiness.draining,
   });
   roomPolicy.attach(io);
-  const roomSignals = createRoomSignals(io, roomEvents, rooms, roomPolicy, moduleLogger(logger, 'room-signals'));
+  access.attach(io);
+  const roomSignals = createRoomSignals(io, roomEvents, rooms, roomPolicy, moduleLogger(logger, 'room-signals'), access);
+  // Membership and moderation changes on the event log (room.activity), with the outbox's sweep.
+  const roomActivity = forgettingLeavers(createRoomActivityRepository(db), access);
+  const activityLog = createRoomActivityLog({
+    activity: roomActivity,
+    bus,
+    broadcast: (activity) => io.to(roomChannel(activity.roomId)).emit('room:activity', { activity }),
+    log: moduleLogger(logger, 'room-activity'),
+  });
   handler.app = createApp({
     config,
     tokens,
@@ -158,6 +183,7 @@ async function main(): Promise<void> {
     multipart,
     fileLifecycle,
     attention,
+    roomList: createRoomListQuery(pool, attention.markers),
     search: createMessageSearch(db, history),
     sessions,
     revocation: createSessionRevocation(io),
@@ -166,7 +192,9 @@ async function main(): Promise<void> {
     roomEvents,
     roomAdmin,
     roomSignals,
-    memberPages: createMemberPages(db),
+    roomActivity,
+    activityLog,
+    memberPages: createMemberPages(pool),
     inviteLinks: createInviteLinkRepository(db),
     profiles: createProfileRepository(db),
     avatars: createAvatarService({ store, avatars: createAvatarRepository(db), uploadUrlTtlSeconds: config.FILE_UPLOAD_URL_TTL_SECONDS }),
@@ -186,6 +214,7 @@ async function main(): Promise<void> {
 
   const stopRelay = await relayAttachmentUpdates(io, redis, config.REDIS_KEY_PREFIX, moduleLogger(logger, 'attachments'));
   await bus.connect();
+  const stopSweeping = activityLog.startSweeping();
   await listen(server, config.PORT, config.HOST);
   log.info({ port: config.PORT }, 'gateway listening');
 
@@ -202,6 +231,7 @@ async function main(): Promise<void> {
         name: 'hand sockets over',
         run: (deadline) => handOverSockets(deadline),
       },
+      { name: 'stop the activity sweep', run: () => stopSweeping() },
       { name: 'flush kafka', run: () => bus.close() },
       { name: 'close socket.io', run: () => void io.close() },
       { name: 'disconnect', run: () => Promise.allSettled([db.$disconnect(), redis.quit(), stopRelay(), store.close()]) },

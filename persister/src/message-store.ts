@@ -1,5 +1,6 @@
 import type { PrismaClient } from '@chat/db';
 import type { MessageEvent } from '@chat/protocol';
+import { activityStatements } from './activity-statements';
 import { attentionStatements } from './attention-statements';
 import { type MessageRow, rowOf } from './record-decoder';
 
@@ -103,6 +104,8 @@ export class PostgresMessageStore implements MessageStore {
     }
     // Mentions and read markers (attention-statements.ts), after the rows they refer to.
     statements.push(...attentionStatements(p, events));
+    // Timeline entries of membership and moderation changes (activity-statements.ts).
+    statements.push(...activityStatements(p, events));
     const results = await p.$transaction(statements);
     return insertAt < 0 ? 0 : (results[insertAt] as number);
   }

@@ -1,3 +1,4 @@
+import type { RoomActivityEvent } from './activity';
 import type { MentionNewEvent, ReadMarkInput, RoomReadEvent } from './attention';
 import type { ErrorBody } from './errors';
 import type { AttachmentUpdatedEvent, ChatMessage, Invitation, PublicUser, Room } from './models';
@@ -68,6 +69,8 @@ export interface ServerToClientEvents {
   'member:updated': (event: MemberUpdatedEvent) => void;
   /** Someone I share a room with (or I) changed their profile: display name, status, avatar. */
   'user:updated': (event: UserUpdatedEvent) => void;
+  /** A membership or moderation change, as a timeline entry (`room.activity` on the log, after Kafka acknowledged it). */
+  'room:activity': (event: RoomActivityEvent) => void;
 }
 
 /** Events browsers send to the server. */
@@ -98,6 +101,8 @@ export interface InterServerEvents {
   ping: () => void;
   /** A room's mutes or archive state changed: every gateway drops its cached copy, then acks (rooms/room-policy.ts). */
   'room:policy': (roomId: string, done: (dropped: boolean) => void) => void;
+  /** Sessions ended, accounts gone or memberships removed: every gateway drops what it remembered, then acks (gateway/src/auth/access-cache.ts). */
+  'access:changed': (change: { users?: string[]; sessions?: string[]; memberships?: string[] }, done: (dropped: boolean) => void) => void;
 }
 
 /** What the gateway keeps on each socket after the handshake. */

@@ -11,3 +11,4 @@ export * from './sessions';
 export * from './rooms';
 export * from './avatars';
 export * from './multipart';
+export * from './activity';

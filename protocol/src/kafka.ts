@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { LIMITS } from './limits';
 import { ROOM_MENTION_MAX_MEMBERS } from './attention';
 import { storedBodySchema, storedTextSchema } from './text';
+import { ROOM_ACTIVITY_ACTIONS } from './activity';
 
 /** Topic names, shared by the gateway (producer), the persister (consumer) and the manifests. */
 export const TOPICS = {
@@ -96,8 +97,22 @@ export const reactionRemovedEventSchema = z.object({ ...envelope, kind: z.litera
 export const readMarkedEventSchema = z.object({ ...envelope, kind: z.literal('read.marked'), messageId: z.uuid() });
 
 /**
+ * A membership or moderation change of the room (a timeline entry, protocol/src/activity.ts): `eventId`
+ * is the entry's id (its audit entry's, where it has one), `actorId` who did it, `targetId` to whom.
+ * PostgreSQL already holds the change itself (authorization must hold at once); this record puts it in
+ * the room's order and history. Applied with ON CONFLICT DO NOTHING. Older persisters dead-letter it: they roll first.
+ */
+export const roomActivityEventSchema = z.object({
+  ...envelope,
+  kind: z.literal('room.activity'),
+  action: z.enum(ROOM_ACTIVITY_ACTIONS),
+  targetId: z.uuid().nullable().default(null),
+  details: z.record(z.string(), z.unknown()).default({}),
+});
+
+/**
  * Every kind of record on the messages topic, version 2: one discriminated union on `kind`.
- * Kinds planned next (moderation `moderation.*`) join this union; a reader that meets a kind it does
+ * A new kind joins this union; a reader that meets a kind it does
  * not know yet dead-letters the record (kept, replayable once the reader is upgraded) instead of
  * dropping it.
  */
@@ -108,12 +123,14 @@ export const messageEventSchema = z.discriminatedUnion('kind', [
   reactionAddedEventSchema,
   reactionRemovedEventSchema,
   readMarkedEventSchema,
+  roomActivityEventSchema,
 ]);
 export type MessageEvent = z.infer<typeof messageEventSchema>;
 export type MessageEventKind = MessageEvent['kind'];
 export type MessageSentEvent = Extract<MessageEvent, { kind: 'message.sent' }>;
 export type MessageEditedEvent = Extract<MessageEvent, { kind: 'message.edited' }>;
 export type MessageDeletedEvent = Extract<MessageEvent, { kind: 'message.deleted' }>;
+export type RoomActivityRecord = Extract<MessageEvent, { kind: 'room.activity' }>;
 export type ReadMarkedEvent = Extract<MessageEvent, { kind: 'read.marked' }>;
 export type ReactionEvent = Extract<MessageEvent, { kind: 'reaction.added' | 'reaction.removed' }>;
 /** What a producer writes: `parentId` may be left out of a send. */

@@ -4,6 +4,7 @@ export * from './app-error';
 export * from './config';
 export * from './dependency-errors';
 export * from './group-membership';
+export * from './kafka-idle-timer';
 export * from './kafka-log';
 export * from './kafka-security';
 export * from './logger';

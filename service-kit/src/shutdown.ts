@@ -1,3 +1,4 @@
+import { quietKafkaRequestQueues } from './kafka-idle-timer';
 import type { Logger } from './logger';
 
 /** One step of the shutdown sequence: stop taking work, finish or hand over what is in hand, disconnect. */
@@ -87,9 +88,11 @@ export function onShutdown(options: ShutdownOptions): Shutdown {
 
 /**
  * Runs a service's `main`: a failure to start is printed with its stack and exits with code 1 (a
- * refused configuration has exited with its own code before, see loadEnvironment).
+ * refused configuration has exited with its own code before, see loadEnvironment). Quiets kafkajs's idle
+ * timer first (kafka-idle-timer.ts), so that every service that talks to Kafka sleeps when it has nothing to do.
  */
 export function runService(service: string, main: () => Promise<void>): void {
+  quietKafkaRequestQueues();
   main().catch((error: unknown) => {
     process.stderr.write(`${service} failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     process.exit(1);

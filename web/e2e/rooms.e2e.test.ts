@@ -65,6 +65,8 @@ describe('rooms in the browser', () => {
     await settings.getByText('Saved.').waitFor();
     await settings.getByRole('button', { name: 'Close' }).click();
     await bob.page.getByRole('heading', { name: `# ${roomName} renamed` }).waitFor();
+    // The rename is a line of the room's timeline too (room.activity on the log), live on Bob's side.
+    await bob.page.getByRole('log', { name: 'Messages' }).getByText(`${annName} renamed the room to “${roomName} renamed”`).waitFor();
     expect(await bob.page.getByRole('button', { name: 'Add a topic' }).count()).toBe(0);
     await ann.page.getByRole('button', { name: 'Add a topic' }).click();
     await ann.page.getByLabel('Room topic').fill('Quarterly planning');
@@ -81,6 +83,11 @@ describe('rooms in the browser', () => {
     await ann.page.getByText('1 member', { exact: false }).first().waitFor();
     await bob.page.getByRole('heading', { name: `# ${roomName} renamed` }).waitFor({ state: 'detached' });
     expect(await bob.page.getByText(`${roomName} renamed`).count()).toBe(0);
+    // The kick is a line among the messages, live, and still there after a reload (from the history).
+    const kickLine = () => ann.page.getByRole('log', { name: 'Messages' }).getByText(`You removed ${bobName}`);
+    await kickLine().waitFor();
+    await ann.page.reload();
+    await kickLine().waitFor();
     expect(ann.errors).toEqual([]);
     expect(bob.errors).toEqual([]);
   }, 120_000);

@@ -85,6 +85,8 @@ export async function runHistoryScenario(ctx: ScenarioContext, o: HistoryOptions
 
   const summary = latency.summary();
   const achieved = completed / run.value;
+  // Gateway CPU over the load, per page served: comparable across sittings where latency is not (a busy machine queues).
+  const pageCpuMs = (run.processes.filter((p) => p.name.startsWith('gateway-')).reduce((sum, p) => sum + (p.cpuPercent / 100) * run.value, 0) * 1000) / Math.max(completed, 1);
   const failures = Object.keys(errors).length > 0 ? [`history: failed requests ${JSON.stringify(errors)}`] : [];
   if (shortPages > 0) failures.push(`history: ${shortPages} newest pages had fewer than ${PAGE} messages`);
   return {
@@ -97,12 +99,13 @@ export async function runHistoryScenario(ctx: ScenarioContext, o: HistoryOptions
           'requests/s': fmt(achieved),
           'latency p50/p95/p99/max ms': `${summary.p50} / ${summary.p95} / ${summary.p99} / ${summary.max}`,
           requests: fmt(completed),
+          'gateway CPU per page ms': fmt(pageCpuMs, 2),
           errors: load.errorText(),
         },
         processes: run.processes,
         generator: run.generator,
         machine: run.machine,
-        details: { summary, achieved, errors },
+        details: { summary, achieved, errors, pageCpuMs },
       },
     ],
     targets: [

@@ -7,6 +7,7 @@ import type { GatewayConfig } from '../config';
 import type { Metrics } from '../metrics';
 import type { UserRepository } from '../store/users';
 import type { FileLifecycle } from '../files/file-lifecycle';
+import { activityRoutes } from './activity-routes';
 import { type AttentionRouteDeps, attentionRoutes } from './attention-routes';
 import { type AvatarRouteDeps, avatarRoutes } from './avatar-routes';
 import { type AuthRouteDeps, authRoutes } from './auth-routes';
@@ -66,6 +67,7 @@ export function createApp(deps: AppDeps): express.Express {
   });
   app.use('/api', roomAdminRoutes(deps));
   app.use('/api', roomRoutes(deps));
+  app.use('/api', activityRoutes(deps));
   app.use('/api', invitationRoutes(deps));
   app.use('/api', fileRoutes(deps));
   app.use('/api', attentionRoutes(deps));

@@ -2,6 +2,7 @@ import { idSchema, type InvitationsResponse, type RoomResponse } from '@chat/pro
 import { Router } from 'express';
 import { AppError } from '@chat/service-kit';
 import type { RoomEvents } from '../realtime/types';
+import type { RoomActivityLog } from '../realtime/room-activity-log';
 import type { RoomSignals } from '../rooms/room-signals';
 import type { InvitationRepository } from '../store/invitations';
 import type { RoomRepository } from '../store/rooms';
@@ -13,6 +14,7 @@ export interface InvitationRouteDeps {
   rooms: RoomRepository;
   roomEvents: RoomEvents;
   roomSignals: RoomSignals;
+  activityLog: RoomActivityLog;
 }
 
 /** The same answer for an invitation that never was, was declined, or was accepted already. */
@@ -37,6 +39,7 @@ export function invitationRoutes(deps: InvitationRouteDeps): Router {
     if (!room) throw NO_INVITATION(); // the room went in the meantime
     deps.roomEvents.joined(user.id, room);
     await deps.roomSignals.roomChanged(roomId, user.id);
+    await deps.activityLog.publishRoom(roomId);
     res.json({ room } satisfies RoomResponse);
   });
 

@@ -1,6 +1,7 @@
 import { createInviteSchema, idSchema, inviteCodeSchema, type InvitePreviewResponse, type InviteResponse, type InvitesResponse, type RoomResponse } from '@chat/protocol';
 import { type Request, type RequestHandler, Router } from 'express';
 import { AppError } from '@chat/service-kit';
+import type { RoomActivityLog } from '../realtime/room-activity-log';
 import type { RoomEvents } from '../realtime/types';
 import { authorizeRoomAction } from '../rooms/permissions';
 import type { RoomSignals } from '../rooms/room-signals';
@@ -17,6 +18,7 @@ export interface InviteLinkRouteDeps {
   inviteLinks: InviteLinkRepository;
   roomEvents: RoomEvents;
   roomSignals: RoomSignals;
+  activityLog: RoomActivityLog;
   /** Previews per client address (the only unauthenticated lookup). */
   invitePreviewLimiter: RateLimiter;
   /** Accepts per user. */
@@ -113,6 +115,7 @@ export function inviteLinkRoutes(deps: InviteLinkRouteDeps): Router {
       await deps.roomAdmin.audit({ roomId: used.roomId, actorId: user.id, action: 'invite.used', targetId: user.id, details: { inviteId: found.invite.id } });
       deps.roomEvents.joined(user.id, joined);
       await deps.roomSignals.roomChanged(used.roomId, user.id);
+      await deps.activityLog.publishRoom(used.roomId);
     }
     res.json({ room: joined } satisfies RoomResponse);
   });

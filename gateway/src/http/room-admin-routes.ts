@@ -18,6 +18,7 @@ import {
 import { type Request, Router } from 'express';
 import { AppError } from '@chat/service-kit';
 import { authorizeRoomAction, type RoomAction } from '../rooms/permissions';
+import type { RoomActivityLog } from '../realtime/room-activity-log';
 import type { RoomSignals } from '../rooms/room-signals';
 import type { MemberPages } from '../store/member-pages';
 import type { MembershipRole, RoomAdminRepository } from '../store/room-admin';
@@ -32,6 +33,8 @@ export interface RoomAdminRouteDeps {
   roomAdmin: RoomAdminRepository;
   memberPages: MemberPages;
   roomSignals: RoomSignals;
+  /** Puts each change on the event log (room.activity) before the answer. */
+  activityLog: RoomActivityLog;
 }
 
 /** The caller in a room: who, its role, and the room as it sees it. */
@@ -50,7 +53,7 @@ const NOT_A_MEMBER = (what = 'this user') => new AppError('NOT_FOUND', `${what} 
  */
 export function roomAdminRoutes(deps: RoomAdminRouteDeps): Router {
   const router = Router();
-  const { roomAdmin, roomSignals } = deps;
+  const { roomAdmin, roomSignals, activityLog } = deps;
 
   /** The caller's context, after checking it may do `action` (to `targetId`, whose role is returned). */
   const authorizeRole = async (req: Request, action: RoomAction, targetId?: string) => {
@@ -80,8 +83,10 @@ export function roomAdminRoutes(deps: RoomAdminRouteDeps): Router {
   };
 
   // The hot read of a big room: the role is all it needs (not the room, whose member count is a count).
+  // Its role check reads through pg like the page (store/member-pages.ts), not through Prisma.
   router.get('/rooms/:roomId/members', async (req, res) => {
-    const { roomId } = await authorizeRole(req, 'view-members');
+    const roomId = parse(idSchema, req.params.roomId);
+    authorizeRoomAction('view-members', await deps.memberPages.roleOf(roomId, authenticatedUser(req).id));
     const query = parse(membersQuerySchema, req.query);
     const online = await roomSignals.onlineIn(roomId, query.cursor === undefined);
     res.json((await deps.memberPages.page(roomId, online, query)) satisfies MembersPageResponse);
@@ -98,6 +103,7 @@ export function roomAdminRoutes(deps: RoomAdminRouteDeps): Router {
     }
     const member = await announceMember(ctx.room.id, targetId);
     if (!member) throw NOT_A_MEMBER();
+    await activityLog.publishRoom(ctx.room.id);
     res.json({ member } satisfies RoomMemberResponse);
   });
 
@@ -111,6 +117,7 @@ export function roomAdminRoutes(deps: RoomAdminRouteDeps): Router {
       throw new AppError('CONFLICT', 'the ownership changed meanwhile: reload the room');
     }
     await Promise.all([announceMember(ctx.room.id, ctx.user.id), announceMember(ctx.room.id, userId), roomSignals.roomChanged(ctx.room.id, ctx.user.id)]);
+    await activityLog.publishRoom(ctx.room.id);
     res.json({ room: (await deps.rooms.get(ctx.room.id, ctx.user.id))! } satisfies RoomResponse);
   });
 
@@ -120,7 +127,9 @@ export function roomAdminRoutes(deps: RoomAdminRouteDeps): Router {
     notSelf(ctx, targetId, 'kick');
     if (ctx.targetRole === undefined) throw NOT_A_MEMBER();
     if (!(await roomAdmin.kick(ctx.room.id, targetId, { roomId: ctx.room.id, actorId: ctx.user.id, action: 'member.kicked', targetId }))) throw NOT_A_MEMBER();
+    // The removal holds first (its sockets leave the room), then the entry goes on the log for the rest.
     await roomSignals.removed(targetId, ctx.room.id, ctx.user.id);
+    await activityLog.publishRoom(ctx.room.id);
     res.status(204).end();
   });
 
@@ -133,6 +142,7 @@ export function roomAdminRoutes(deps: RoomAdminRouteDeps): Router {
     const audit = { roomId: ctx.room.id, actorId: ctx.user.id, action: 'member.banned' as const, targetId: userId, details: { reason, until: until ?? null } };
     const wasMember = await roomAdmin.ban(ctx.room.id, userId, ctx.user.id, reason, until ? new Date(until) : null, audit);
     if (wasMember) await roomSignals.removed(userId, ctx.room.id, ctx.user.id);
+    await activityLog.publishRoom(ctx.room.id);
     res.status(201).json({ ban: { user: target, bannedBy: ctx.user, reason, until: until ?? null, createdAt: new Date().toISOString() } });
   });
 
@@ -146,6 +156,7 @@ export function roomAdminRoutes(deps: RoomAdminRouteDeps): Router {
     const ctx = await authorize(req, 'unban');
     if (!(await roomAdmin.isBanned(ctx.room.id, targetId))) throw new AppError('NOT_FOUND', 'this user is not banned from this room');
     await roomAdmin.unban(ctx.room.id, targetId, { roomId: ctx.room.id, actorId: ctx.user.id, action: 'member.unbanned', targetId });
+    await activityLog.publishRoom(ctx.room.id);
     res.status(204).end();
   });
 
@@ -158,6 +169,7 @@ export function roomAdminRoutes(deps: RoomAdminRouteDeps): Router {
     await roomAdmin.mute(ctx.room.id, userId, ctx.user.id, until ? new Date(until) : null, { roomId: ctx.room.id, actorId: ctx.user.id, action: 'member.muted', targetId: userId, details: { until: until ?? null } });
     await roomSignals.policyChanged(ctx.room.id);
     const member = await announceMember(ctx.room.id, userId);
+    await activityLog.publishRoom(ctx.room.id);
     res.status(201).json({ member: member! } satisfies RoomMemberResponse);
   });
 
@@ -169,6 +181,7 @@ export function roomAdminRoutes(deps: RoomAdminRouteDeps): Router {
     }
     await roomSignals.policyChanged(ctx.room.id);
     await announceMember(ctx.room.id, targetId);
+    await activityLog.publishRoom(ctx.room.id);
     res.status(204).end();
   });
 
@@ -182,8 +195,13 @@ export function roomAdminRoutes(deps: RoomAdminRouteDeps): Router {
     const settings = parse(roomSettingsSchema, req.body);
     const ctx = await authorize(req, 'update-settings');
     active(ctx);
-    await roomAdmin.updateSettings(ctx.room.id, settings, { roomId: ctx.room.id, actorId: ctx.user.id, action: 'room.updated', details: settings });
-    await roomSignals.roomChanged(ctx.room.id, ctx.user.id);
+    // Only what differs: a retried rename (after an UNAVAILABLE, say) writes no second entry.
+    const changed = Object.fromEntries(Object.entries(settings).filter(([key, value]) => ctx.room[key as keyof typeof settings] !== value));
+    if (Object.keys(changed).length > 0) {
+      await roomAdmin.updateSettings(ctx.room.id, changed, { roomId: ctx.room.id, actorId: ctx.user.id, action: 'room.updated', details: changed });
+      await roomSignals.roomChanged(ctx.room.id, ctx.user.id);
+      await activityLog.publishRoom(ctx.room.id);
+    }
     res.json({ room: (await deps.rooms.get(ctx.room.id, ctx.user.id))! } satisfies RoomResponse);
   });
 
@@ -193,6 +211,7 @@ export function roomAdminRoutes(deps: RoomAdminRouteDeps): Router {
       await roomAdmin.setArchived(ctx.room.id, archived, { roomId: ctx.room.id, actorId: ctx.user.id, action: archived ? 'room.archived' : 'room.unarchived' });
       await roomSignals.policyChanged(ctx.room.id);
       await roomSignals.roomChanged(ctx.room.id, ctx.user.id);
+      await activityLog.publishRoom(ctx.room.id);
       res.json({ room: (await deps.rooms.get(ctx.room.id, ctx.user.id))! } satisfies RoomResponse);
     });
   }

@@ -11,14 +11,16 @@ import {
 } from '@chat/protocol';
 import { type Request, Router } from 'express';
 import { AppError } from '@chat/service-kit';
-import type { AttentionDeps } from '../attention/attention-store';
 import type { RoomEvents } from '../realtime/socket-server';
 import { beforeOwnerLeaves } from '../rooms/owner-leaves';
+import type { RoomActivityLog } from '../realtime/room-activity-log';
 import type { RoomSignals } from '../rooms/room-signals';
+import type { RoomActivityRepository } from '../store/room-activity';
 import type { RoomAdminRepository } from '../store/room-admin';
 import type { InvitationRepository } from '../store/invitations';
 import type { MessageHistory } from '../store/messages';
 import type { UploadRepository } from '../store/uploads';
+import type { RoomListQuery } from '../store/room-list-query';
 import type { RoomRepository } from '../store/rooms';
 import type { UserRepository } from '../store/users';
 import { authenticatedUser } from './authenticate';
@@ -31,10 +33,13 @@ export interface RoomRouteDeps {
   roomEvents: RoomEvents;
   invitations: InvitationRepository;
   uploads: UploadRepository;
-  /** My read state per room in `GET /api/rooms` (attention-store.ts). */
-  attention: AttentionDeps;
+  /** `GET /api/rooms`: my rooms with my read state, through pg (store/room-list-query.ts). */
+  roomList: RoomListQuery;
   roomAdmin: RoomAdminRepository;
   roomSignals: RoomSignals;
+  /** Joins and leaves with their timeline entries (room-activity.ts), put on the log before the answer. */
+  roomActivity: RoomActivityRepository;
+  activityLog: RoomActivityLog;
 }
 
 const NOT_A_MEMBER = () => new AppError('FORBIDDEN', 'you are not a member of this room');
@@ -55,11 +60,7 @@ export function roomRoutes(deps: RoomRouteDeps): Router {
   };
 
   router.get('/rooms', async (req, res) => {
-    const { id } = authenticatedUser(req);
-    const rooms = await deps.rooms.listForUser(id);
-    // Markers set a moment ago may not be in PostgreSQL yet; without Redis, PostgreSQL's are used.
-    const recent = await deps.attention.markers.get(id, rooms.map((r) => r.id)).catch(() => []);
-    res.json({ rooms: await deps.attention.store.withAttention(id, rooms, recent) } satisfies MyRoomsResponse);
+    res.json({ rooms: await deps.roomList(authenticatedUser(req).id) } satisfies MyRoomsResponse);
   });
 
   router.get('/rooms/public', async (req, res) => {
@@ -85,10 +86,11 @@ export function roomRoutes(deps: RoomRouteDeps): Router {
     // Private and direct rooms are invitation-only, and look exactly like rooms that do not exist.
     if (!room || room.visibility !== 'public') throw new AppError('NOT_FOUND', 'no public room with this id');
     if (await deps.roomAdmin.isBanned(roomId, user.id)) throw new AppError('FORBIDDEN', 'you are banned from this room');
-    if (await deps.rooms.addMember(roomId, user.id)) {
+    if (await deps.roomActivity.join(roomId, user.id)) {
       const joined = (await deps.rooms.get(roomId, user.id))!;
       deps.roomEvents.joined(user.id, joined);
       await deps.roomSignals.roomChanged(roomId, user.id);
+      await deps.activityLog.publishRoom(roomId);
       return void res.json({ room: joined } satisfies RoomResponse);
     }
     res.json({ room } satisfies RoomResponse);
@@ -117,9 +119,10 @@ export function roomRoutes(deps: RoomRouteDeps): Router {
     const room = await memberRoom(req);
     const user = authenticatedUser(req);
     await beforeOwnerLeaves(deps, room, user.id);
-    await deps.rooms.removeMember(room.id, user.id);
+    await deps.roomActivity.leave(room.id, user.id);
     deps.roomEvents.left(user.id, room.id);
     await deps.roomSignals.roomChanged(room.id, user.id);
+    await deps.activityLog.publishRoom(room.id);
     res.status(204).end();
   });
 

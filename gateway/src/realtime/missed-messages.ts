@@ -1,8 +1,11 @@
 import type { Redis } from 'ioredis';
-import type { ChatMessage, MessageUpdatedEvent } from '@chat/protocol';
+import type { ChatMessage, MessageUpdatedEvent, RoomActivityEvent } from '@chat/protocol';
 
 /** A broadcast to replay, as the event name and payload it was sent with. */
-export type MissedEvent = ['message:new', ChatMessage] | ['message:updated', MessageUpdatedEvent];
+export type MissedEvent = ['message:new', ChatMessage] | ['message:updated', MessageUpdatedEvent] | ['room:activity', RoomActivityEvent];
+
+/** The broadcasts a reconnecting client gets again. */
+const REPLAYED: ReadonlySet<string> = new Set<MissedEvent[0]>(['message:new', 'message:updated', 'room:activity']);
 
 /** Entries read per XRANGE call. */
 const PAGE = 500;
@@ -25,9 +28,10 @@ const OFFSET = /^\d+-\d+$/;
  */
 export interface MissedMessages {
   /**
-   * The `message:new` and `message:updated` broadcasts to any of `rooms` after `offset` (exclusive),
-   * oldest first, reading at most `maxEntries` stream entries. Empty for an offset that is not a stream id.
-   * (Edits, deletions and reactions must reach a reconnecting client as surely as messages do.)
+   * The `message:new`, `message:updated` and `room:activity` broadcasts to any of `rooms` after `offset`
+   * (exclusive), oldest first, reading at most `maxEntries` stream entries. Empty for an offset that is
+   * not a stream id. (Edits, deletions, reactions and the room's timeline entries must reach a
+   * reconnecting client as surely as messages do, in the same order.)
    */
   since(offset: unknown, rooms: ReadonlySet<string>): Promise<MissedEvent[]>;
 }
@@ -59,7 +63,7 @@ export function createMissedMessages(redis: Redis, streamName: string, maxEntrie
   };
 }
 
-/** The event of one stream entry, if it is a `message:new` or `message:updated` broadcast to one of `rooms`. */
+/** The event of one stream entry, if it is a replayed kind ({@link REPLAYED}) broadcast to one of `rooms`. */
 function eventOf(fields: string[], rooms: ReadonlySet<string>): MissedEvent | undefined {
   const field = (name: string) => {
     const i = fields.indexOf(name);
@@ -74,6 +78,6 @@ function eventOf(fields: string[], rooms: ReadonlySet<string>): MissedEvent | un
     return undefined;
   }
   const [event, payload] = broadcast.packet?.data ?? [];
-  if ((event !== 'message:new' && event !== 'message:updated') || !broadcast.opts?.rooms?.some((room) => rooms.has(room))) return undefined;
+  if (!REPLAYED.has(event as string) || !broadcast.opts?.rooms?.some((room) => rooms.has(room))) return undefined;
   return [event, payload] as MissedEvent;
 }

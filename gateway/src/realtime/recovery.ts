@@ -123,7 +123,8 @@ export function createRecovery(redis: Redis, config: GatewayConfig, log: Logger,
           // Narrowed one by one for the typed emit.
           if (event === 'message:new') {
             if (!sent.has(payload.id)) socket.emit(event, payload);
-          } else socket.emit(event, payload);
+          } else if (event === 'message:updated') socket.emit(event, payload);
+          else socket.emit(event, payload);
         }
       } catch (error) {
         // Best effort: the client still has history; a Redis hiccup must not cost it the connection.

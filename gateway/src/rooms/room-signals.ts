@@ -1,5 +1,6 @@
 import { type RoomMember, roomChannel } from '@chat/protocol';
 import type { Logger } from '@chat/service-kit';
+import type { AccessCache } from '../auth/access-cache';
 import type { ChatServer, RoomEvents } from '../realtime/types';
 import type { RoomRepository } from '../store/rooms';
 import type { RoomPolicy } from './room-policy';
@@ -37,7 +38,15 @@ export interface RoomSignals {
   onlineIn(roomId: string, fresh?: boolean): Promise<Set<string>>;
 }
 
-export function createRoomSignals(io: ChatServer, roomEvents: RoomEvents, rooms: Pick<RoomRepository, 'get'>, policy: RoomPolicy, log: Logger): RoomSignals {
+/** `access` (auth/access-cache.ts): the removed member's remembered memberships go on every gateway before `removed` resolves. */
+export function createRoomSignals(
+  io: ChatServer,
+  roomEvents: RoomEvents,
+  rooms: Pick<RoomRepository, 'get'>,
+  policy: RoomPolicy,
+  log: Logger,
+  access?: Pick<AccessCache, 'changed'>,
+): RoomSignals {
   const online = new Map<string, { at: number; ids: Promise<Set<string>>; settled: boolean }>();
   const queued = new Map<string, Promise<Set<string>>>();
   const lookUp = (roomId: string) => {
@@ -74,7 +83,7 @@ export function createRoomSignals(io: ChatServer, roomEvents: RoomEvents, rooms:
     },
     async removed(userId, roomId, viewerId) {
       roomEvents.left(userId, roomId);
-      await roomChanged(roomId, viewerId);
+      await Promise.all([access?.changed({ memberships: [userId] }), roomChanged(roomId, viewerId)]);
     },
     async policyChanged(roomId) {
       policy.invalidate(roomId);

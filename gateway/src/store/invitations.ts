@@ -1,5 +1,6 @@
 import type { PrismaClient } from '@chat/db';
 import type { Invitation, PublicUser, Room } from '@chat/protocol';
+import { newId } from './ids';
 
 /** Pending invitations to rooms: an invitee becomes a member only by accepting one. */
 export interface InvitationRepository {
@@ -59,7 +60,11 @@ export function createInvitationRepository(db: PrismaClient, rooms: { get(roomId
         WITH taken AS (
           DELETE FROM invitations WHERE room_id = ${roomId}::uuid AND invitee_id = ${inviteeId}::uuid RETURNING room_id, invitee_id
         ), joined AS (
-          INSERT INTO memberships (room_id, user_id) SELECT room_id, invitee_id FROM taken ON CONFLICT DO NOTHING
+          INSERT INTO memberships (room_id, user_id) SELECT room_id, invitee_id FROM taken ON CONFLICT DO NOTHING RETURNING room_id, user_id
+        ), logged AS (
+          -- Its timeline entry, in the same statement (store/room-activity.ts).
+          INSERT INTO room_activity_outbox (id, room_id, actor_id, action, details, at)
+          SELECT ${newId()}::uuid, room_id, user_id, 'member.joined', '{"via":"invitation"}'::jsonb, now() FROM joined
         )
         SELECT count(*) AS taken FROM taken`;
       return Number(row?.taken ?? 0) > 0;

@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import type { PrismaClient } from '@chat/db';
 import type { RoomInvite } from '@chat/protocol';
 import { newId } from './ids';
+import { writeJoinedEntry } from './room-activity';
 
 /** 24 random bytes: 32 base64url characters, 192 bits no one guesses. */
 export const newInviteCode = (): string => crypto.randomBytes(24).toString('base64url');
@@ -71,6 +72,7 @@ export function createInviteLinkRepository(db: PrismaClient): InviteLinkReposito
         }
         const joined = await tx.$executeRaw`INSERT INTO memberships (room_id, user_id) VALUES (${row.room_id}::uuid, ${userId}::uuid) ON CONFLICT DO NOTHING`;
         if (joined === 0) return { kind: 'member' as const, roomId: row.room_id };
+        await writeJoinedEntry(tx, row.room_id, userId, 'invite link');
         await tx.roomInvite.update({ where: { id: row.id }, data: { uses: { increment: 1 } } });
         await tx.invitation.deleteMany({ where: { roomId: row.room_id, inviteeId: userId } });
         return { kind: 'joined' as const, roomId: row.room_id };

@@ -1,7 +1,8 @@
-import type { PrismaClient } from '@chat/db';
+import type { PgPool } from '@chat/db';
 import type { MembersPageResponse } from '@chat/protocol';
 import { AppError } from '@chat/service-kit';
-import { MEMBER_COLUMNS, MEMBER_FROM, type MemberRow, toMember } from './room-admin';
+import { pgStatement, type Statement } from './pg-statement';
+import { MEMBER_COLUMNS, MEMBER_FROM, type MemberRow, type MembershipRole, toMember } from './room-admin';
 
 export interface MembersPageQuery {
   limit: number;
@@ -37,14 +38,15 @@ const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
  * Members pages for rooms of any size: online members first, then the others, each in join order, as
  * keyset pages on (joined_at, user_id) over the memberships index, so page 200 costs what page 1 does.
  * The online set comes from the caller (the sockets of every gateway); a member who comes or goes
- * between two pages may be listed twice or not at all, which a refresh settles.
+ * between two pages may be listed twice or not at all, which a refresh settles. A hot read: sent through
+ * `pg` as prepared statements (one per shape of the query, at most eight), not through Prisma.
  */
-export function createMemberPages(db: PrismaClient) {
+export function createMemberPages(pool: PgPool) {
+  const roleRow = pgStatement<{ role: MembershipRole }>(pool, 'SELECT role::text AS role FROM memberships WHERE room_id = $1::uuid AND user_id = $2::uuid');
+  const statements = new Map<string, Statement<MemberRow>>();
   const phase = async (roomId: string, online: string[], which: 0 | 1, after: Cursor | undefined, limit: number, q: string | undefined) => {
-    // The ids as one comma-separated text: the driver adapter does not bind a JS array as uuid[].
-    const params: unknown[] = [roomId, online.join(','), limit];
-    const ids = `string_to_array($2::text, ',')::uuid[]`;
-    let where = `m.room_id = $1::uuid AND ${which === 0 ? `m.user_id = ANY(${ids})` : `NOT (m.user_id = ANY(${ids}))`}`;
+    const params: unknown[] = [roomId, online, limit];
+    let where = `m.room_id = $1::uuid AND ${which === 0 ? 'm.user_id = ANY($2::uuid[])' : 'NOT (m.user_id = ANY($2::uuid[]))'}`;
     if (after) {
       params.push(after.joinedAt, after.userId);
       where += ` AND (m.joined_at, m.user_id) > ($${params.length - 1}::timestamptz, $${params.length}::uuid)`;
@@ -53,10 +55,18 @@ export function createMemberPages(db: PrismaClient) {
       params.push(likeEscape(q));
       where += ` AND (u.username ILIKE $${params.length} || '%' OR u.display_name ILIKE '%' || $${params.length} || '%')`;
     }
-    return db.$queryRawUnsafe<MemberRow[]>(`SELECT ${MEMBER_COLUMNS} FROM ${MEMBER_FROM} WHERE ${where} ORDER BY m.joined_at, m.user_id LIMIT $3`, ...params);
+    const text = `SELECT ${MEMBER_COLUMNS} FROM ${MEMBER_FROM} WHERE ${where} ORDER BY m.joined_at, m.user_id LIMIT $3`;
+    let statement = statements.get(text);
+    if (!statement) statements.set(text, (statement = pgStatement<MemberRow>(pool, text)));
+    return statement(params);
   };
 
   return {
+    /** The caller's role in the room (undefined: not a member; null: a direct conversation), for the members route's check. */
+    async roleOf(roomId: string, userId: string): Promise<MembershipRole> {
+      const [row] = await roleRow([roomId, userId]);
+      return row === undefined ? undefined : row.role;
+    },
     async page(roomId: string, onlineIds: Set<string>, query: MembersPageQuery): Promise<MembersPageResponse> {
       const cursor = query.cursor ? decode(query.cursor) : undefined;
       const online = [...onlineIds];

@@ -6,8 +6,6 @@ import { isUniqueViolation } from './users';
 
 export interface RoomRepository {
   create(name: string, visibility: 'public' | 'private', creator: PublicUser): Promise<Room>;
-  /** The rooms a user belongs to, newest first; direct rooms are named after the other member. */
-  listForUser(userId: string): Promise<Room[]>;
   /** Public rooms the user has not joined, newest first (at most `limit`). */
   listPublic(userId: string, limit: number): Promise<Room[]>;
   /** The room as `viewer` sees it, or undefined if it does not exist. */
@@ -78,7 +76,6 @@ export function createRoomRepository(db: PrismaClient): RoomRepository {
       ]);
       return (await select(sqlWhere('r.id = $2::uuid', id), creator.id))[0]!;
     },
-    listForUser: (userId) => select(sqlWhere('r.id IN (SELECT room_id FROM memberships WHERE user_id = $2::uuid)', userId), userId),
     listPublic: (userId, limit) =>
       select(sqlWhere(`r.visibility = 'public' AND NOT EXISTS (SELECT 1 FROM memberships m WHERE m.room_id = r.id AND m.user_id = $2::uuid)`, userId), userId, limit),
     async get(roomId, viewerId) {

@@ -1,4 +1,6 @@
 import type {
+  RoomActivity,
+  RoomActivityResponse,
   AuthResponse,
   ChatMessage,
   Credentials,
@@ -128,6 +130,8 @@ export function createChatApi(options: ApiClientOptions) {
       (await request<RoomResponse>('POST', '/api/rooms', input)).room,
     joinRoom: async (roomId: string): Promise<Room> =>
       (await request<RoomResponse>('POST', `${room(roomId)}/join`)).room,
+    /** The room's timeline of membership and moderation changes (the newest 100, oldest first). */
+    roomActivity: async (roomId: string): Promise<RoomActivity[]> => (await request<RoomActivityResponse>('GET', `${room(roomId)}/activity`)).activity,
     leaveRoom: async (roomId: string): Promise<void> => {
       await request<void>('POST', `${room(roomId)}/leave`);
     },

@@ -1,4 +1,4 @@
-import type { Attachment, ChatMessage, PublicUser, Room } from '@chat/protocol';
+import type { Attachment, ChatMessage, PublicUser, Room, RoomActivity } from '@chat/protocol';
 import type { ChatApi } from '../api/chat-api';
 import type { RoomPreferences, SearchResponse } from '@chat/protocol';
 import { AttentionSync } from '../attention/attention-sync';
@@ -92,6 +92,14 @@ export class ChatController {
     });
   }
 
+  private readonly activityListeners = new Set<(activity: RoomActivity) => void>();
+
+  /** Calls `listener` with every live `room:activity` (rooms/room-activity.tsx); returns the unsubscribe. */
+  readonly onActivity = (listener: (activity: RoomActivity) => void): (() => void) => {
+    this.activityListeners.add(listener);
+    return () => void this.activityListeners.delete(listener);
+  };
+
   /** For useSyncExternalStore. */
   readonly subscribe = (listener: () => void): (() => void) => this.store.subscribe(listener);
 
@@ -135,6 +143,7 @@ export class ChatController {
     connection.on('invitation:new', (invitation) => this.rooms.invited(invitation));
     this.attention.start();
     connection.on('room:updated', ({ room }) => this.rooms.updated(room));
+    connection.on('room:activity', ({ activity }) => this.activityListeners.forEach((listener) => listener(activity)));
     connection.on('member:updated', ({ roomId, member }) => this.rooms.memberUpdated(roomId, member));
     connection.on('user:updated', ({ user }) => this.rooms.profileUpdated(user));
     this.pruneTimer = setInterval(() => {

@@ -18,6 +18,7 @@ import { RoomView } from './room-view';
 import { LeaveDialog } from '../rooms/leave-dialog';
 import { MembersDialog } from '../rooms/members-dialog';
 import { isStaff, useMyRole } from '../rooms/use-my-role';
+import { useRoomActivity } from '../rooms/room-activity';
 import { ProfileCard } from '../rooms/profile';
 import { RoomSettingsDialog } from '../rooms/settings-dialog';
 import { BrowseRoomsDialog, CreateRoomDialog, UsernameDialog } from './room-dialogs';
@@ -113,6 +114,8 @@ function ChatLayout({ controller, api, onLogout, account }: { controller: ChatCo
   }, [controller]);
 
   const activeRoom = state.rooms.find((r) => r.id === state.activeRoomId);
+  const activitySource = useMemo(() => ({ roomActivity: api.roomActivity, onActivity: controller.onActivity }), [api, controller]);
+  const activity = useRoomActivity(activitySource, activeRoom?.id);
   const { role: myRole } = useMyRole(api, activeRoom, state.me);
   // Ctrl/Cmd+K searches; Escape (outside dialogs and fields that use it) marks the open room read.
   useEffect(() => {
@@ -200,6 +203,7 @@ function ChatLayout({ controller, api, onLogout, account }: { controller: ChatCo
             room={activeRoom}
             me={state.me}
             timeline={state.timelines[activeRoom.id] ?? EMPTY_TIMELINE}
+            activity={activity}
             streaming={state.streaming}
             assistantName={state.assistant?.name}
             loadingOlder={state.loadingOlder[activeRoom.id] ?? false}

@@ -1,6 +1,8 @@
 import { compareMessageIds } from '@chat/client';
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import type { RoomActivity } from '@chat/protocol';
 import { groupTimeline } from '../chat/grouping';
+import { ActivityLine } from '../rooms/room-activity';
 import type { Timeline } from '../chat/timeline';
 import { formatDay } from './format-time';
 import { MessageItem } from './message-item';
@@ -18,6 +20,8 @@ export interface MessageListProps {
   loadingOlder: boolean;
   /** Why the last history request failed; the list then waits for the user to try again. */
   historyError?: string;
+  /** Timeline entries (joins, kicks, renames...), oldest first: each goes before the first message with a greater id. */
+  activity?: readonly RoomActivity[];
   onLoadOlder: () => void;
   onRetry: (clientMsgId: string) => void;
   onDiscard: (clientMsgId: string) => void;
@@ -38,6 +42,26 @@ function placeDivider(timeline: Timeline, after: string | undefined, myUserId: s
 }
 
 /**
+ * Where each timeline entry goes: before the first loaded message with a greater id (keyed by its row),
+ * or after the last. Entries older than the oldest loaded message wait while older pages remain.
+ */
+function activityBefore(timeline: Timeline, activity: readonly RoomActivity[]): { before: Map<string, RoomActivity[]>; after: RoomActivity[] } {
+  const before = new Map<string, RoomActivity[]>();
+  const sent = timeline.entries.filter((e) => e.id !== undefined);
+  const oldest = sent[0]?.id;
+  let i = 0;
+  let rest = activity.filter((a) => !timeline.hasOlder || (oldest !== undefined && compareMessageIds(a.id, oldest) > 0));
+  for (const entry of sent) {
+    while (i < rest.length && compareMessageIds(rest[i]!.id, entry.id!) < 0) {
+      before.set(entry.key, [...(before.get(entry.key) ?? []), rest[i]!]);
+      i += 1;
+    }
+  }
+  rest = rest.slice(i);
+  return { before, after: rest };
+}
+
+/**
  * The scrolling list of a room's messages. Opens at the "New messages" line when there is one (else at
  * the newest message), stays pinned to the bottom while the reader is there, keeps the reader's place
  * when older pages are prepended, and loads the previous page when the reader scrolls near the top. A bar
@@ -45,6 +69,7 @@ function placeDivider(timeline: Timeline, after: string | undefined, myUserId: s
  */
 export function MessageList(props: MessageListProps) {
   const { roomId, timeline, myUserId, loadingOlder, historyError, onLoadOlder, onRetry, onDiscard, dividerAfter, onJumpToUnread } = props;
+  const lines = useMemo(() => activityBefore(timeline, props.activity ?? []), [timeline, props.activity]);
   const scroller = useRef<HTMLDivElement>(null);
   const rows = useMemo(() => groupTimeline(timeline.entries), [timeline.entries]);
   const divider = useMemo(() => placeDivider(timeline, dividerAfter, myUserId), [timeline, dividerAfter, myUserId]);
@@ -181,6 +206,7 @@ export function MessageList(props: MessageListProps) {
       <div role="log" aria-label="Messages">
         <ol className="messages">
         {rows.map((row) => [
+          ...(row.type === 'message' ? (lines.before.get(row.entry.key) ?? []) : []).map((a) => <ActivityLine key={a.id} activity={a} myId={myUserId} />),
           row.type === 'message' && row.entry.key === divider.key && (
             <li key="unread-divider" ref={dividerRow} className="unread-divider">
               <span>New messages</span>
@@ -202,6 +228,9 @@ export function MessageList(props: MessageListProps) {
             />
           ),
         ])}
+        {lines.after.map((a) => (
+          <ActivityLine key={a.id} activity={a} myId={myUserId} />
+        ))}
         </ol>
       </div>
     </div>

@@ -1,4 +1,4 @@
-import type { Attachment, ChatMessage, PublicUser, Room, UserProfile } from '@chat/protocol';
+import type { Attachment, ChatMessage, PublicUser, Room, RoomActivity, UserProfile } from '@chat/protocol';
 import { useEffect, useMemo, useState } from 'react';
 import type { MessageActions } from '../chat/message-actions';
 import { type StreamingReplies, withStreamingReplies } from '../chat/assistant-replies';
@@ -16,6 +16,8 @@ export interface RoomViewProps {
   room: Room;
   me: PublicUser;
   timeline: Timeline;
+  /** Membership and moderation changes, shown as system lines among the messages by id. */
+  activity?: readonly RoomActivity[];
   /** Assistant replies being written (those of this room show after its messages). */
   streaming?: StreamingReplies;
   /** The room assistant's name, when there is one: the composer says how to ask it. */
@@ -161,6 +163,7 @@ export function RoomView(props: RoomViewProps) {
             myUserId={me.id}
             loadingOlder={props.loadingOlder}
             historyError={props.historyError}
+            activity={props.activity}
             onLoadOlder={props.onLoadOlder}
             onRetry={props.onRetry}
             onDiscard={props.onDiscard}

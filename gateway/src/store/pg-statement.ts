@@ -1,0 +1,16 @@
+import { createHash } from 'node:crypto';
+import type { PgPool, PgRow } from '@chat/db';
+
+/** Runs one fixed SQL text with its parameters, as rows. */
+export type Statement<Row extends PgRow> = (values: readonly unknown[]) => Promise<Row[]>;
+
+/**
+ * One SQL text as a named `pg` query: each connection of the pool parses and plans it once, and its rows
+ * come back as node-postgres parses them (no ORM layer in between). For the hot reads only: Prisma keeps
+ * the schema and the writes. The name is a digest of the text, so two texts never share one (pg refuses
+ * that), and it cannot meet the `chat_` names Prisma's adapter gives its own statements.
+ */
+export function pgStatement<Row extends PgRow>(pool: PgPool, text: string): Statement<Row> {
+  const name = `reads_${createHash('sha1').update(text).digest('hex')}`;
+  return async (values) => (await pool.query<Row>({ name, text, values: values as unknown[] })).rows;
+}

@@ -1,0 +1,104 @@
+import type { PrismaClient } from '@chat/db';
+import type { ActivityQuery, RoomActivity, RoomActivityAction } from '@chat/protocol';
+import { newId } from './ids';
+
+/**
+ * The room timeline in PostgreSQL: the outbox of entries not yet on the log, the membership changes
+ * that write their entry in the same statement, and the timeline the persister applied.
+ *
+ * Audited actions (kicks, bans, mutes, roles, transfers, settings, archive) get their outbox row from a
+ * trigger on `room_audit` (migration 20261201221835_room_activity), with the audit entry's id; joins and
+ * leaves are not audited, so {@link RoomActivityRepository.join} and `leave` write theirs themselves.
+ */
+export interface RoomActivityRepository {
+  /** Adds a member with its `member.joined` entry in one statement; false when it was a member already. */
+  join(roomId: string, userId: string): Promise<boolean>;
+  /** Removes a member with its `member.left` entry in one statement; false when it was not a member. */
+  leave(roomId: string, userId: string): Promise<boolean>;
+  /** The room's entries still in the outbox, oldest first. */
+  pending(roomId: string): Promise<RoomActivity[]>;
+  /** Entries of any room that have waited in the outbox longer than `olderThanMs`, oldest first. */
+  stale(olderThanMs: number, limit: number): Promise<RoomActivity[]>;
+  /** Drops entries from the outbox: Kafka acknowledged them. */
+  published(ids: readonly string[]): Promise<void>;
+  /** The timeline as the persister stored it (see `activityQuerySchema`), oldest first. */
+  page(roomId: string, query: ActivityQuery): Promise<RoomActivity[]>;
+}
+
+interface ActivityRow {
+  id: string;
+  room_id: string;
+  action: RoomActivityAction;
+  actor_id: string;
+  actor_username: string | null;
+  target_id: string | null;
+  target_username: string | null;
+  details: unknown;
+  at: Date;
+}
+
+/** Selects an entry of `table` (aliased `a`) with its people's names. */
+const SELECT = (table: 'room_activity' | 'room_activity_outbox') => `
+  SELECT a.id::text, a.room_id::text, a.action, a.actor_id::text, au.username AS actor_username,
+         a.target_id::text, tu.username AS target_username, a.details, a.at
+    FROM ${table} a LEFT JOIN users au ON au.id = a.actor_id LEFT JOIN users tu ON tu.id = a.target_id`;
+
+function toActivity(r: ActivityRow): RoomActivity {
+  return {
+    id: r.id,
+    roomId: r.room_id,
+    action: r.action,
+    // A deleted account keeps its id on the timeline; its name is gone with it.
+    actor: { id: r.actor_id, username: r.actor_username ?? '(deleted)' },
+    target: r.target_id ? { id: r.target_id, username: r.target_username ?? '(deleted)' } : null,
+    details: (r.details ?? {}) as Record<string, unknown>,
+    at: r.at.toISOString(),
+  };
+}
+
+/** Inside a transaction that just added a member: its `member.joined` entry (`via`: how it came in). */
+export async function writeJoinedEntry(tx: Pick<PrismaClient, '$executeRaw'>, roomId: string, userId: string, via: string): Promise<void> {
+  await tx.$executeRaw`
+    INSERT INTO room_activity_outbox (id, room_id, actor_id, action, details, at)
+    VALUES (${newId()}::uuid, ${roomId}::uuid, ${userId}::uuid, 'member.joined', jsonb_build_object('via', ${via}::text), now())`;
+}
+
+export function createRoomActivityRepository(db: PrismaClient): RoomActivityRepository {
+  const rows = async (sql: string, ...params: unknown[]) => (await db.$queryRawUnsafe<ActivityRow[]>(sql, ...params)).map(toActivity);
+  return {
+    async join(roomId, userId) {
+      const written = await db.$executeRaw`
+        WITH joined AS (
+          INSERT INTO memberships (room_id, user_id) VALUES (${roomId}::uuid, ${userId}::uuid) ON CONFLICT DO NOTHING RETURNING room_id, user_id
+        )
+        INSERT INTO room_activity_outbox (id, room_id, actor_id, action, at)
+        SELECT ${newId()}::uuid, room_id, user_id, 'member.joined', now() FROM joined`;
+      return written > 0;
+    },
+    async leave(roomId, userId) {
+      const written = await db.$executeRaw`
+        WITH left_room AS (
+          DELETE FROM memberships WHERE room_id = ${roomId}::uuid AND user_id = ${userId}::uuid RETURNING room_id, user_id
+        )
+        INSERT INTO room_activity_outbox (id, room_id, actor_id, action, at)
+        SELECT ${newId()}::uuid, room_id, user_id, 'member.left', now() FROM left_room`;
+      return written > 0;
+    },
+    pending: (roomId) => rows(`${SELECT('room_activity_outbox')} WHERE a.room_id = $1::uuid ORDER BY a.id`, roomId),
+    stale: (olderThanMs, limit) =>
+      rows(`${SELECT('room_activity_outbox')} WHERE a.at < now() - make_interval(secs => $1::float8 / 1000) ORDER BY a.id LIMIT $2::int`, olderThanMs, limit),
+    async published(ids) {
+      if (ids.length > 0) await db.$executeRaw`DELETE FROM room_activity_outbox WHERE id = ANY(${ids}::uuid[])`;
+    },
+    async page(roomId, { before, after, limit }) {
+      if (after) return rows(`${SELECT('room_activity')} WHERE a.room_id = $1::uuid AND a.id > $2::uuid ORDER BY a.id LIMIT $3::int`, roomId, after, limit);
+      const newest = await rows(
+        `${SELECT('room_activity')} WHERE a.room_id = $1::uuid AND ($2::uuid IS NULL OR a.id < $2::uuid) ORDER BY a.id DESC LIMIT $3::int`,
+        roomId,
+        before ?? null,
+        limit,
+      );
+      return newest.reverse();
+    },
+  };
+}

@@ -1,0 +1,197 @@
+// Membership and moderation changes on the event log (issue 16): two gateways behind nginx, the real
+// PostgreSQL, Redis and Kafka, and the persister. A change's timeline entry is durable in Kafka before
+// the REST answer, sits among the room's messages in the log's order, reaches live and reconnecting
+// members as `room:activity`, and never goes missing when Kafka refuses it (the outbox).
+import crypto from 'node:crypto';
+import { createPrisma, type PrismaClient } from '@chat/db';
+import type { ChatMessage, MyRoomsResponse, Room, RoomActivity, RoomActivityResponse } from '@chat/protocol';
+import { AppError, createLogger } from '@chat/service-kit';
+import { Kafka, logLevel } from 'kafkajs';
+import { Client } from 'pg';
+import { api, type ChatSocket, collect, connectSocket, createSocket, eventually, inviteAndAccept, nextEvent, registerUser, startSystem, testServices, type TestSystem } from '@chat/testing';
+import { createKafkaMessageBus, type MessageBus } from '../src/message-bus';
+import { createMetrics } from '../src/metrics';
+import { createRoomActivityLog } from '../src/realtime/room-activity-log';
+import { createRoomActivityRepository } from '../src/store/room-activity';
+
+let system: TestSystem;
+let db: Client;
+let prisma: PrismaClient;
+let url: string;
+
+beforeAll(async () => {
+  system = await startSystem({ gateways: 2, env: { REGISTER_RATE_LIMIT: '1000' } });
+  url = system.baseUrl;
+  db = new Client({ connectionString: system.databaseUrl });
+  await db.connect();
+  prisma = createPrisma({ url: system.databaseUrl, poolMax: 2 });
+}, 120_000);
+
+afterAll(async () => {
+  await prisma?.$disconnect();
+  await db?.end();
+  await system?.stop();
+});
+
+const sockets: ChatSocket[] = [];
+afterEach(() => {
+  for (const s of sockets.splice(0)) s.close();
+});
+
+async function connect(token: string, gateway: 'g1' | 'g2') {
+  const socket = await connectSocket(url, token, { gateway });
+  sockets.push(socket);
+  return socket;
+}
+
+const send = async (socket: ChatSocket, roomId: string, body: string): Promise<ChatMessage> => {
+  const ack = await socket.timeout(15_000).emitWithAck('message:send', { roomId, body, clientMsgId: crypto.randomUUID() });
+  if (!ack.ok) throw new Error(`send refused: ${ack.error.code} ${ack.error.message}`);
+  return ack.message;
+};
+
+/** A private room of owner (creator) and two members. */
+async function roomOfThree() {
+  const [owner, ann, bob] = [await registerUser(url), await registerUser(url), await registerUser(url)];
+  const room = (await api<{ room: Room }>(url, 'POST', '/api/rooms', { token: owner.token, body: { name: 'timeline', visibility: 'private' } })).body.room;
+  await inviteAndAccept(url, owner.token, room.id, ann);
+  await inviteAndAccept(url, owner.token, room.id, bob);
+  return { owner, ann, bob, room };
+}
+
+/** The timeline as the persister stored it, once it holds `n` entries. */
+const timeline = (roomId: string, token: string, n: number) =>
+  eventually(async () => (await api<RoomActivityResponse>(url, 'GET', `/api/rooms/${roomId}/activity`, { token })).body.activity ?? [], (a) => a.length >= n, 15_000, `${n} timeline entries`);
+
+const stored = async (id: string) => (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM room_activity WHERE id = $1', [id])).rows[0]!.n;
+const outbox = async (roomId: string) => (await db.query<{ id: string; action: string }>('SELECT id::text, action FROM room_activity_outbox WHERE room_id = $1 ORDER BY id', [roomId])).rows;
+
+describe('room activity on the event log', () => {
+  it('a kick is durable before the answer, reaches the others live on both gateways, and sits between the messages sent before and after it', async () => {
+    const { owner, ann, bob, room } = await roomOfThree();
+    const atOwner = await connect(owner.token, 'g1');
+    const atAnn = await connect(ann.token, 'g2');
+    const before = await send(atOwner, room.id, 'before the kick');
+    const heardByAnn = nextEvent(atAnn, 'room:activity', (e) => e.activity.action === 'member.kicked');
+    const heardByOwner = nextEvent(atOwner, 'room:activity', (e) => e.activity.action === 'member.kicked');
+
+    expect((await api(url, 'DELETE', `/api/rooms/${room.id}/members/${bob.user.id}`, { token: owner.token })).status).toBe(204);
+    // Answered only after Kafka acknowledged: nothing is left in the outbox.
+    expect(await outbox(room.id)).toEqual([]);
+    const { activity } = await heardByAnn;
+    expect(activity).toMatchObject({ roomId: room.id, action: 'member.kicked', actor: { id: owner.user.id, username: owner.user.username }, target: { id: bob.user.id, username: bob.user.username } });
+    expect((await heardByOwner).activity.id).toBe(activity.id);
+    // The same id as its audit entry.
+    expect((await db.query('SELECT 1 FROM room_audit WHERE id = $1 AND action = $2', [activity.id, 'member.kicked'])).rowCount).toBe(1);
+    const after = await send(atAnn, room.id, 'after the kick');
+
+    const entries = await timeline(room.id, owner.token, 3);
+    // Joins by invitation (ann, bob), then the kick, as the persister stored them from the log.
+    expect(entries.map((e) => e.action)).toEqual(['member.joined', 'member.joined', 'member.kicked']);
+    expect(entries[2]).toEqual(activity);
+    const messages = (await api<{ messages: ChatMessage[] }>(url, 'GET', `/api/rooms/${room.id}/messages`, { token: owner.token })).body.messages;
+    const merged = [...messages.map((m) => ({ id: m.id, what: m.body })), ...entries.map((e) => ({ id: e.id, what: e.action }))].sort((a, b) => (a.id < b.id ? -1 : 1));
+    expect(merged.map((x) => x.what)).toEqual(['member.joined', 'member.joined', 'before the kick', 'member.kicked', 'after the kick']);
+    expect(messages.map((m) => m.id)).toEqual([before.id, after.id]);
+    // Not counted as unread nor as anything else: ann has exactly one unread message (the owner's).
+    const annRooms = (await api<MyRoomsResponse>(url, 'GET', '/api/rooms', { token: ann.token })).body.rooms;
+    expect(annRooms.find((r) => r.id === room.id)?.unreadCount).toBe(1);
+  });
+
+  it('roles, mutes, bans, settings, a transfer and joins and leaves each put one entry on the timeline, in order', async () => {
+    const { owner, ann, bob, room } = await roomOfThree();
+    const atAnn = await connect(ann.token, 'g2');
+    const heard = collect(atAnn, 'room:activity');
+    const ok = async (method: string, path: string, token: string, body?: object) => {
+      const res = await api(url, method, path, { token, body });
+      expect([200, 201, 204]).toContain(res.status);
+    };
+    await ok('PATCH', `/api/rooms/${room.id}/members/${ann.user.id}`, owner.token, { role: 'admin' });
+    await ok('POST', `/api/rooms/${room.id}/mutes`, ann.token, { userId: bob.user.id });
+    await ok('DELETE', `/api/rooms/${room.id}/mutes/${bob.user.id}`, ann.token);
+    await ok('PATCH', `/api/rooms/${room.id}`, ann.token, { name: 'renamed', topic: 'news' });
+    // The same settings again change nothing, and write nothing (a retried request is idempotent).
+    await ok('PATCH', `/api/rooms/${room.id}`, ann.token, { name: 'renamed' });
+    await ok('POST', `/api/rooms/${room.id}/bans`, ann.token, { userId: bob.user.id, reason: 'spam' });
+    await ok('DELETE', `/api/rooms/${room.id}/bans/${bob.user.id}`, ann.token);
+    await ok('POST', `/api/rooms/${room.id}/transfer`, owner.token, { userId: ann.user.id });
+    await ok('POST', `/api/rooms/${room.id}/leave`, owner.token);
+    const actions = ['role.changed', 'member.muted', 'member.unmuted', 'room.updated', 'member.banned', 'member.unbanned', 'ownership.transferred', 'member.left'];
+    await eventually(async () => heard.length, (n) => n >= actions.length, 10_000, 'live entries');
+    expect(heard.map((e) => e.activity.action)).toEqual(actions);
+    const entries = await timeline(room.id, ann.token, 2 + actions.length);
+    expect(entries.slice(2)).toEqual(heard.map((e) => e.activity));
+    expect(entries.find((e) => e.action === 'room.updated')?.details).toEqual({ name: 'renamed', topic: 'news' });
+    expect(entries.find((e) => e.action === 'role.changed')?.details).toEqual({ from: 'member', to: 'admin' });
+    // Pages by id: the two newest, then what came before them.
+    const newest = (await api<RoomActivityResponse>(url, 'GET', `/api/rooms/${room.id}/activity?limit=2`, { token: ann.token })).body.activity;
+    expect(newest).toEqual(entries.slice(-2));
+    const older = (await api<RoomActivityResponse>(url, 'GET', `/api/rooms/${room.id}/activity?limit=3&before=${newest[0]!.id}`, { token: ann.token })).body.activity;
+    expect(older).toEqual(entries.slice(-5, -2));
+    // Not a member any more: the timeline is closed to the owner who left.
+    expect((await api(url, 'GET', `/api/rooms/${room.id}/activity`, { token: owner.token })).status).toBe(403);
+  });
+
+  it('a client that reconnects within the recovery window, to the other gateway, gets the room:activity it missed', async () => {
+    const { owner, ann, bob, room } = await roomOfThree();
+    const atOwner = await connect(owner.token, 'g1');
+    const a = createSocket(url, ann.token, { gateway: 'g1', reconnection: false });
+    sockets.push(a);
+    await new Promise<void>((resolve) => a.once('connect', () => resolve()));
+    const activity = collect(a, 'room:activity');
+    const seen = collect(a, 'message:new');
+    // Recovery replays from the last broadcast a client saw, so it must have seen one.
+    await send(atOwner, room.id, 'before the drop');
+    await eventually(async () => seen.length, (n) => n === 1, 5_000, 'first delivery');
+
+    const dropped = new Promise((resolve) => a.once('disconnect', resolve));
+    (a.io.engine as unknown as { close(): void }).close();
+    await dropped;
+    expect((await api(url, 'DELETE', `/api/rooms/${room.id}/members/${bob.user.id}`, { token: owner.token })).status).toBe(204);
+    await send(atOwner, room.id, 'after the kick');
+
+    a.io.opts.extraHeaders = { cookie: 'chat_gw=g2' };
+    a.connect();
+    await new Promise<void>((resolve) => a.once('connect', () => resolve()));
+    expect(a.recovered).toBe(true);
+    await eventually(async () => seen.length, (n) => n >= 2, 10_000, 'missed message replayed');
+    await eventually(async () => activity.length, (n) => n >= 1, 10_000, 'missed entry replayed');
+    expect(activity[0]!.activity).toMatchObject({ action: 'member.kicked', target: { id: bob.user.id } });
+  });
+
+  it('when Kafka refuses the entry the change holds, the answer is UNAVAILABLE, and the outbox puts the entry on the log exactly once', async () => {
+    const { owner, ann, room } = await roomOfThree();
+    const atOwner = await connect(owner.token, 'g2');
+    const heard = collect(atOwner, 'room:activity');
+    const activity = createRoomActivityRepository(prisma);
+    const log = createLogger({ service: 'test', level: 'silent' });
+    const kafka = new Kafka({ clientId: 'activity-test', brokers: testServices().env.KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING });
+    const bus = (topic: string): MessageBus => createKafkaMessageBus(kafka, { topic, sendTimeoutMs: 2_000 }, createMetrics('test'), log);
+    // A topic that does not exist (and is never created): every produce fails, as while Kafka is away.
+    const refusing = bus(`missing-${crypto.randomUUID()}`);
+    const broadcasts: RoomActivity[] = [];
+    const failing = createRoomActivityLog({ activity, bus: refusing, broadcast: (e) => broadcasts.push(e), log });
+
+    expect(await activity.leave(room.id, ann.user.id)).toBe(true);
+    const error = await failing.publishRoom(room.id).then(() => undefined, (e: unknown) => e);
+    expect(error).toBeInstanceOf(AppError);
+    expect(error).toMatchObject({ code: 'UNAVAILABLE', retriable: false, message: expect.stringMatching(/change is made/) });
+    // The change holds, nothing was broadcast, and the entry waits in the outbox.
+    expect((await db.query('SELECT 1 FROM memberships WHERE room_id = $1 AND user_id = $2', [room.id, ann.user.id])).rowCount).toBe(0);
+    expect(broadcasts).toEqual([]);
+    const waiting = await outbox(room.id);
+    expect(waiting.map((r) => r.action)).toEqual(['member.left']);
+
+    // The gateways' sweeps (Kafka works for them) publish it once it is older than the grace period:
+    // broadcast to the room, stored by the persister exactly once, gone from the outbox.
+    await eventually(() => outbox(room.id), (rows) => rows.length === 0, 20_000, 'the sweep');
+    await eventually(async () => heard.length, (n) => n >= 1, 5_000, 'the swept entry broadcast');
+    // Both gateways may sweep the row in the same round: the same entry, which clients merge by id.
+    expect([...new Set(heard.map((e) => e.activity.id))]).toEqual([waiting[0]!.id]);
+    expect(heard[0]!.activity).toMatchObject({ action: 'member.left', actor: { id: ann.user.id, username: ann.user.username } });
+    await eventually(() => stored(waiting[0]!.id), (n) => n === 1, 15_000, 'the entry stored by the persister');
+    const entries = await timeline(room.id, owner.token, 3);
+    expect(entries.filter((e) => e.id === waiting[0]!.id)).toHaveLength(1);
+    await refusing.close();
+  });
+});
