@@ -270,6 +270,46 @@ async function routedTo(gatewayId: string): Promise<void> {
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
+ * Moderation beside the traffic (issue 16: room.activity on the log): the author toggles a member's
+ * role every 250 ms through the faults. Answers are counted by status: 200 (the entry was on the log
+ * before the answer), 503 (the change is made, the outbox puts its entry on the log later) or others.
+ */
+function roleChurn(url: string, token: string, roomId: string, userId: string) {
+  const answers = new Map<number, number>();
+  let running = true;
+  const loop = (async () => {
+    for (let i = 0; running; i += 1) {
+      const role = i % 2 === 0 ? 'admin' : 'member';
+      const status = await api(url, 'PATCH', `/api/rooms/${roomId}/members/${userId}`, { token, body: { role } }).then((r) => r.status, () => 0);
+      answers.set(status, (answers.get(status) ?? 0) + 1);
+      await delay(250);
+    }
+  })();
+  return {
+    answers,
+    async stop() {
+      running = false;
+      await loop;
+    },
+  };
+}
+
+/** Every audited role change of the room has its timeline entry exactly once, and the outbox is empty. */
+async function timelineOf(roomId: string): Promise<{ audited: string[]; entries: string[]; outbox: number }> {
+  const db = new Client({ connectionString: system.databaseUrl });
+  await db.connect();
+  try {
+    const ids = async (sql: string) => (await db.query<{ id: string }>(sql, [roomId])).rows.map((r) => r.id);
+    const audited = await ids("SELECT id::text FROM room_audit WHERE room_id = $1 AND action = 'role.changed' ORDER BY id");
+    const entries = await ids("SELECT id::text FROM room_activity WHERE room_id = $1 AND action = 'role.changed' ORDER BY id");
+    const outbox = (await ids('SELECT id::text FROM room_activity_outbox WHERE room_id = $1')).length;
+    return { audited, entries, outbox };
+  } finally {
+    await db.end();
+  }
+}
+
+/**
  * Scenario 9's traffic and check: an author sending, replying, editing and deleting and two people
  * reacting, each retrying every event until acknowledged (on the shipped client), while `faults` run;
  * then PostgreSQL (read through history) and every member's view, on the shipped client, must equal
@@ -294,8 +334,10 @@ async function mixedTraffic(label: string, faults: (traffic: ReturnType<typeof s
   try {
     await traffic.ackedMore(40, 30_000);
     const startedAt = Date.now();
+    const churn = roleChurn(url, author!.token, room.id, r1!.user.id);
     await faults(traffic);
     await traffic.ackedMore(20, 30_000);
+    await churn.stop();
     await traffic.stop(60_000);
     const expected = traffic.expected();
     const threads = new Set(expected.flatMap((e) => (e.parentId === null ? [] : [e.parentId]))); // deleted replies too
@@ -325,6 +367,12 @@ async function mixedTraffic(label: string, faults: (traffic: ReturnType<typeof s
     };
     rows.push(row);
     console.log(`${TABLE_HEADER}\n${formatRow(row)}\nacknowledged per kind: ${JSON.stringify(traffic.acked)}`);
+    // The role changes made through the faults: each on the timeline exactly once, whatever was answered.
+    const timeline = await eventually(() => timelineOf(room.id), (t) => t.outbox === 0 && t.entries.length >= t.audited.length, 60_000, 'every role change on the timeline').catch(() => timelineOf(room.id));
+    console.log(`role changes: answers ${JSON.stringify(Object.fromEntries(churn.answers))}, audited ${timeline.audited.length}, on the timeline ${timeline.entries.length}, left in the outbox ${timeline.outbox}`);
+    expect(churn.answers.get(200) ?? 0).toBeGreaterThan(0);
+    expect(timeline.entries).toEqual(timeline.audited);
+    expect(timeline.outbox).toBe(0);
 
     expect([...system.gateways, system.persister!].filter((p) => p.pid() === undefined).map((p) => p.name)).toEqual([]);
     expect(traffic.abandoned).toEqual([]);
@@ -518,7 +566,7 @@ describe('fault injection under steady traffic', () => {
     }
   }, 150_000);
 
-  it('9. sends, replies, edits, deletions and reactions through kill -9 of a gateway, kill -9 of the persister, a Kafka broker restart and a SIGTERM of the other gateway: PostgreSQL and every member end with exactly what was acknowledged', async () => {
+  it('9. sends, replies, edits, deletions, reactions and role changes through kill -9 of a gateway, kill -9 of the persister, a Kafka broker restart and a SIGTERM of the other gateway: PostgreSQL and every member end with exactly what was acknowledged', async () => {
     const [g1, g2] = system.gateways;
     const kafka = system.services!.kafka;
     await mixedTraffic('mixed living messages', async (traffic) => {
