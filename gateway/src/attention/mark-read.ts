@@ -3,6 +3,7 @@ import { AppError } from '@chat/service-kit';
 import type { MessageBus } from '../message-bus';
 import { newId } from '../store/ids';
 import type { RecentMarkers } from './recent-markers';
+import { notAMember } from '../rooms/permissions';
 
 export interface MarkReadDeps {
   bus: MessageBus;
@@ -32,7 +33,7 @@ export async function markRead(
   if (!parsed.success) throw new AppError('VALIDATION', describeIssue(parsed.error));
   const roomId = parsed.data.roomId;
   const messageId = parsed.data.messageId.toLowerCase();
-  if (!isMember(roomId)) throw new AppError('FORBIDDEN', 'you are not a member of this room');
+  if (!isMember(roomId)) throw notAMember();
   if (messageId[14] !== '7' || timeOfV7(messageId) > Date.now() + FUTURE_SLACK_MS) {
     throw new AppError('VALIDATION', 'messageId must be the id of a message');
   }

@@ -5,6 +5,7 @@ import type { NewUpload, StoredUpload, UploadRepository } from '../store/uploads
 import { contentDisposition, sanitizeFileName } from './file-names';
 import { ALLOWED_TYPES, contentMatches, isAllowedType, isInlineSafe, SNIFF_BYTES } from './file-types';
 import type { ObjectStore } from './object-store';
+import { notAMember } from '../rooms/permissions';
 
 export interface FileLimits {
   /** Largest file, bytes. */
@@ -54,7 +55,7 @@ export async function admitUpload(
   multipart?: (objectKey: string) => Promise<{ multipartId: string; partBytes: number }>,
 ): Promise<NewUpload> {
   const { limits } = deps;
-  if (!(await deps.isMember(roomId, user.id))) throw new AppError('FORBIDDEN', 'you are not a member of this room');
+  if (!(await deps.isMember(roomId, user.id))) throw notAMember();
   if (input.size > limits.maxBytes) throw new AppError('PAYLOAD_TOO_LARGE', `files may be at most ${mb(limits.maxBytes)}`);
   if (!isAllowedType(input.contentType)) {
     throw new AppError('UNSUPPORTED_MEDIA_TYPE', `${input.contentType} files cannot be shared; allowed: ${ALLOWED_TYPES.join(', ')}`);

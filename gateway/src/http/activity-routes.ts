@@ -1,10 +1,10 @@
 import { activityQuerySchema, idSchema, type RoomActivityResponse } from '@chat/protocol';
 import { Router } from 'express';
-import { AppError } from '@chat/service-kit';
 import type { RoomActivityRepository } from '../store/room-activity';
 import type { RoomRepository } from '../store/rooms';
 import { authenticatedUser } from './authenticate';
 import { parse } from './validate';
+import { notAMember } from '../rooms/permissions';
 
 export interface ActivityRouteDeps {
   rooms: RoomRepository;
@@ -20,7 +20,7 @@ export function activityRoutes(deps: ActivityRouteDeps): Router {
   const router = Router();
   router.get('/rooms/:roomId/activity', async (req, res) => {
     const roomId = parse(idSchema, req.params.roomId);
-    if (!(await deps.rooms.isMember(roomId, authenticatedUser(req).id))) throw new AppError('FORBIDDEN', 'you are not a member of this room');
+    if (!(await deps.rooms.isMember(roomId, authenticatedUser(req).id))) throw notAMember();
     res.json({ activity: await deps.roomActivity.page(roomId, parse(activityQuerySchema, req.query)) } satisfies RoomActivityResponse);
   });
   return router;

@@ -17,7 +17,7 @@ import {
 } from '@chat/protocol';
 import { type Request, Router } from 'express';
 import { AppError } from '@chat/service-kit';
-import { authorizeRoomAction, type RoomAction } from '../rooms/permissions';
+import { authorizeRoomAction, notAMember, type RoomAction } from '../rooms/permissions';
 import type { RoomActivityLog } from '../realtime/room-activity-log';
 import type { RoomSignals } from '../rooms/room-signals';
 import type { MemberPages } from '../store/member-pages';
@@ -66,7 +66,7 @@ export function roomAdminRoutes(deps: RoomAdminRouteDeps): Router {
   const authorize = async (req: Request, action: RoomAction, targetId?: string): Promise<Context & { targetRole: MembershipRole }> => {
     const { roomId, user, role, targetRole } = await authorizeRole(req, action, targetId);
     const room = await deps.rooms.get(roomId, user.id);
-    if (!room) throw new AppError('FORBIDDEN', 'you are not a member of this room');
+    if (!room) throw notAMember();
     return { user, role, room, targetRole };
   };
   const targetOf = (req: Request) => parse(idSchema, req.params.userId);

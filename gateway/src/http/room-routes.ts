@@ -25,6 +25,7 @@ import type { RoomRepository } from '../store/rooms';
 import type { UserRepository } from '../store/users';
 import { authenticatedUser } from './authenticate';
 import { parse } from './validate';
+import { notAMember } from '../rooms/permissions';
 
 export interface RoomRouteDeps {
   rooms: RoomRepository;
@@ -42,8 +43,6 @@ export interface RoomRouteDeps {
   activityLog: RoomActivityLog;
 }
 
-const NOT_A_MEMBER = () => new AppError('FORBIDDEN', 'you are not a member of this room');
-
 /** /api/rooms, /api/dm: rooms, membership and history. Every route is behind `authenticate`. */
 export function roomRoutes(deps: RoomRouteDeps): Router {
   const router = Router();
@@ -53,9 +52,9 @@ export function roomRoutes(deps: RoomRouteDeps): Router {
   const memberRoom = async (req: Request) => {
     const roomId = roomIdOf(req);
     const user = authenticatedUser(req);
-    if (!(await deps.rooms.isMember(roomId, user.id))) throw NOT_A_MEMBER();
+    if (!(await deps.rooms.isMember(roomId, user.id))) throw notAMember();
     const room = await deps.rooms.get(roomId, user.id);
-    if (!room) throw NOT_A_MEMBER();
+    if (!room) throw notAMember();
     return room;
   };
 
@@ -130,7 +129,7 @@ export function roomRoutes(deps: RoomRouteDeps): Router {
     const roomId = roomIdOf(req);
     // Membership is all a page needs: loading the room too (its name, member count) was a third query
     // on the busiest read path, about a fifth of its CPU.
-    if (!(await deps.rooms.isMember(roomId, authenticatedUser(req).id))) throw NOT_A_MEMBER();
+    if (!(await deps.rooms.isMember(roomId, authenticatedUser(req).id))) throw notAMember();
     const messages = await deps.history.page(roomId, parse(historyQuerySchema, req.query));
     // Files, with what the thumbnail worker learnt since the send (size, thumbnail): one indexed query a page.
     const files = await deps.uploads.forMessages(messages.map((m) => m.id));

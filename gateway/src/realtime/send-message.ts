@@ -8,6 +8,7 @@ import type { LiveMessages } from '../redis/live-messages';
 import type { MessageClaims } from '../redis/message-claims';
 import { produceEvent } from './produce-event';
 import type { RoomPolicy } from '../rooms/room-policy';
+import { notAMember } from '../rooms/permissions';
 
 export interface SendMessageDeps {
   claims: MessageClaims;
@@ -70,7 +71,7 @@ export async function sendMessage(
   if (!parsed.success) throw new AppError('VALIDATION', describeIssue(parsed.error));
   const { roomId, body, clientMsgId, attachments: attachmentIds } = parsed.data;
   // Not revealing whether a room exists: a room one is not in is forbidden, existing or not.
-  if (!isMember(roomId)) throw new AppError('FORBIDDEN', 'you are not a member of this room');
+  if (!isMember(roomId)) throw notAMember();
   await deps.roomPolicy?.assertMaySpeak(roomId, sender.id, 'send');
   const threadId = parsed.data.parentId === undefined ? null : await threadOf(deps, roomId, parsed.data.parentId);
   const attachments = await checkAttachments(deps, sender, roomId, clientMsgId, attachmentIds);

@@ -48,12 +48,17 @@ const NEEDS: Record<RoomAction, RoomRole> = {
 /** Actions done to another person: the target's role decides too. */
 const ON_SOMEONE: ReadonlySet<RoomAction> = new Set(['set-role', 'transfer', 'kick', 'ban', 'mute', 'unmute']);
 
+const NOT_A_MEMBER = 'you are not a member of this room';
+
+/** The refusal of anything in a room to someone who is not (or no longer) a member of it. */
+export const notAMember = (): AppError => new AppError('FORBIDDEN', NOT_A_MEMBER);
+
 /**
  * Why `actor` may not do `action` (to `target`, for actions on someone), or undefined when allowed.
  * `actor` undefined: not a member (or banned); null: a member of a direct conversation, which has no roles.
  */
 export function refusal(action: RoomAction, actor: MembershipRole, target?: MembershipRole): string | undefined {
-  if (actor === undefined) return 'you are not a member of this room';
+  if (actor === undefined) return NOT_A_MEMBER;
   if (actor === null) return action === 'view-members' ? undefined : 'a direct conversation has no roles or moderation';
   if (rankOf(actor) < RANK[NEEDS[action]]) return `only the room's ${NEEDS[action] === 'owner' ? 'owner' : 'owners and admins'} may do this`;
   if (!ON_SOMEONE.has(action)) return undefined;

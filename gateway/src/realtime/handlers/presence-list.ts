@@ -1,6 +1,7 @@
 import { type Ack, describeIssue, type PublicUser, roomChannel, roomRefSchema } from '@chat/protocol';
 import { AppError } from '@chat/service-kit';
 import { answerFailure, type Connection, type HandlerDeps } from '../connection';
+import { notAMember } from '../../rooms/permissions';
 
 /** `presence:list`: who of a room of mine is online, counted across every gateway (one lookup per room a second). */
 export function handlePresenceList(conn: Connection, deps: HandlerDeps): void {
@@ -11,7 +12,7 @@ export function handlePresenceList(conn: Connection, deps: HandlerDeps): void {
     if (!conn.events.take()) return refuse(new AppError('RATE_LIMITED', 'too many events: slow down'));
     const parsed = roomRefSchema.safeParse(input);
     if (!parsed.success) return refuse(new AppError('VALIDATION', describeIssue(parsed.error)));
-    if (!conn.socket.rooms.has(roomChannel(parsed.data.roomId))) return refuse(new AppError('FORBIDDEN', 'you are not a member of this room'));
+    if (!conn.socket.rooms.has(roomChannel(parsed.data.roomId))) return refuse(notAMember());
     deps.presenceLookup
       .online(parsed.data.roomId)
       .then((online) => answer({ ok: true, online }))
