@@ -376,7 +376,8 @@ async function mixedTraffic(label: string, faults: (traffic: ReturnType<typeof s
 
     expect([...system.gateways, system.persister!].filter((p) => p.pid() === undefined).map((p) => p.name)).toEqual([]);
     expect(traffic.abandoned).toEqual([]);
-    expect(traffic.failures.filter((f) => !f.retriable)).toEqual([]);
+    // A refusal retrying cannot fix is either abandoned (none) or a reaction on a message deleted meanwhile.
+    expect(traffic.failures.filter((f) => !f.retriable)).toHaveLength(traffic.excused.length);
     expect(Object.keys(traffic.acked).sort()).toEqual(['delete', 'edit', 'react', 'reply', 'send', 'unreact']);
     expect(rowsInRoom).toBe(expected.length); // one row per acknowledged message (replies included)
     const report = (seen: Map<string, ChatMessage>) => expected.flatMap((e) => livingMismatches(e, seen.get(e.id)).map((what) => `${e.id}: ${what}`));

@@ -52,6 +52,8 @@ export interface LivingTraffic {
   readonly failures: readonly SendFailure[];
   /** Events given up on after an answer retrying cannot fix, other than a reaction on a message deleted meanwhile. */
   readonly abandoned: readonly string[];
+  /** Reactions refused NOT_FOUND because the author deleted the message meanwhile: no loss. */
+  readonly excused: readonly string[];
   /** Resolves once `count` more events are acknowledged than now; rejects after `timeoutMs`. */
   ackedMore(count: number, timeoutMs?: number): Promise<void>;
   /** Stops new events, waits for those in progress (retried as long as needed). */
@@ -75,6 +77,7 @@ export function startLivingTraffic(o: LivingTrafficOptions): LivingTraffic {
   const acked: Record<string, number> = {};
   const failures: SendFailure[] = [];
   const abandoned: string[] = [];
+  const excused: string[] = [];
   const ackedAt: number[] = [];
   const waiters: { target: number; resolve: () => void }[] = [];
   let sent = 0;
@@ -106,8 +109,8 @@ export function startLivingTraffic(o: LivingTrafficOptions): LivingTraffic {
       return count(kind);
     }
     const target = messages.get(payload.messageId);
-    if (outcome.error.code === 'NOT_FOUND' && target?.deleted && actor !== o.author) return; // deleted meanwhile
-    abandoned.push(`${event} ${payload.messageId}: ${outcome.error.code}`);
+    const deletedMeanwhile = outcome.error.code === 'NOT_FOUND' && target?.deleted && actor !== o.author;
+    (deletedMeanwhile ? excused : abandoned).push(`${event} ${payload.messageId}: ${outcome.error.code}`);
   }
 
   async function react(actor: LivingActor): Promise<void> {
@@ -166,6 +169,7 @@ export function startLivingTraffic(o: LivingTrafficOptions): LivingTraffic {
     ackedAt,
     failures,
     abandoned,
+    excused,
     ackedMore(n, timeoutMs = 15_000) {
       const target = total() + n;
       return new Promise<void>((resolve, reject) => {
