@@ -2,7 +2,7 @@
 // per operation (from /proc/<pid>/stat) and latency, side by side in the same minutes (a shared machine's
 // load moves too much between sittings for anything else). For comparing a build with another one, e.g.
 // main's gateway started beside the system on a port of its own:
-//   npx tsx bench/src/side-by-side.ts --ports 3301,3303 --work history --rounds 3 --count 1000
+//   npx tsx bench/src/side-by-side.ts --ports 3301,3303 --work history --rounds 3 --count 1000 [--postgres-port 5432]
 // --work history: pages of 50 of the history room (bench scenario history; seed it first), half the
 // newest page and half before a random message. --work connect: authenticated Socket.IO connects of one
 // user who is in a room (opened, connected, closed), --concurrency at a time.
@@ -25,10 +25,28 @@ function pidOn(port: number): number {
   return Number(pid);
 }
 
-/** CPU time of a process so far, in milliseconds (user + system). */
-function cpuMs(pid: number): number {
+/** CPU time of a process so far, in milliseconds (user + system; with `reaped`, also of its children that ended). */
+function cpuMs(pid: number, reaped = false): number {
   const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // clock ticks of 10 ms
+  const ticks = Number(fields[11]) + Number(fields[12]) + (reaped ? Number(fields[13]) + Number(fields[14]) : 0);
+  return (ticks * 1000) / 100; // clock ticks of 10 ms
+}
+
+/** CPU time of PostgreSQL (the postmaster listening on `port` and every backend it forked, ended ones too), in milliseconds. */
+function postgresCpuMs(port: number): number {
+  const postmaster = pidOn(port);
+  // Backends come and go with the pools' idle connections: the ended ones count in the postmaster's children time.
+  let total = cpuMs(postmaster, true);
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const ppid = Number(fs.readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
+      if (ppid === postmaster) total += cpuMs(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return total;
 }
 
 /** Runs `one(i)` `count` times, `concurrency` at a time; records each one's latency. */
@@ -53,6 +71,8 @@ async function main(): Promise<void> {
       rounds: { type: 'string', default: '3' },
       count: { type: 'string', default: '1000' },
       concurrency: { type: 'string', default: '8' },
+      /** Also PostgreSQL's CPU per operation (its port; meaningful while nothing else uses that cluster). */
+      'postgres-port': { type: 'string' },
     },
   });
   const ports = (values.ports ?? '').split(',').map(Number);
@@ -74,6 +94,8 @@ async function main(): Promise<void> {
       const pid = pidOn(port);
       const latency = new LatencyRecorder();
       const load = new HttpLoad(`http://127.0.0.1:${port}`, token);
+      const pgPort = values['postgres-port'] ? Number(values['postgres-port']) : undefined;
+      const pgBefore = pgPort === undefined ? 0 : postgresCpuMs(pgPort);
       const before = cpuMs(pid);
       if (work === 'history') {
         await closedLoop(count, concurrency, latency, (i) => load.get(`/api/rooms/${room.id}/messages?limit=50${i % 2 === 1 ? `&before=${cursors[i % cursors.length]}` : ''}`));
@@ -81,13 +103,14 @@ async function main(): Promise<void> {
         await closedLoop(count, concurrency, latency, async () => (await SioClient.connect({ baseUrl: `http://127.0.0.1:${port}`, token })).close());
       } else throw new Error(`--work ${work}: history or connect`);
       const spent = cpuMs(pid) - before;
+      const pgSpent = pgPort === undefined ? undefined : postgresCpuMs(pgPort) - pgBefore;
       load.close();
       const errors = load.errorText();
       const total = totals.get(port) ?? { cpu: 0, ops: 0 };
       totals.set(port, { cpu: total.cpu + spent, ops: total.ops + count });
       const s = latency.summary();
       const load1 = fs.readFileSync('/proc/loadavg', 'utf8').split(' ')[0];
-      console.log(`round ${round} port ${port} (pid ${pid}): ${(spent / count).toFixed(2)} ms gateway CPU per ${work}; latency p50/p99 ${s.p50}/${s.p99} ms; ${errors}; load ${load1}`);
+      console.log(`round ${round} port ${port} (pid ${pid}): ${(spent / count).toFixed(2)} ms gateway CPU per ${work}${pgSpent === undefined ? '' : `, PostgreSQL ${(pgSpent / count).toFixed(2)} ms`}; latency p50/p99 ${s.p50}/${s.p99} ms; ${errors}; load ${load1}`);
     }
   }
   const [a, b] = ports.map((p) => totals.get(p)!).map((t) => t.cpu / t.ops);
