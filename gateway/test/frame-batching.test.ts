@@ -4,22 +4,12 @@
 import crypto from 'node:crypto';
 import { io as plainSocket, type Socket } from 'socket.io-client';
 import type { ChatMessage, ClientToServerEvents, ServerToClientEvents } from '@chat/protocol';
-import { type ChatSocket, collect, connectSocket, createSocket, eventually, roomOf, scrapeMetric, startSystem, type TestSystem } from '@chat/testing';
+import { type ChatSocket, collect, createSocket, eventually, roomOf, scrapeMetric, useGatewaySystem } from '@chat/testing';
 
-let system: TestSystem;
-const sockets: { close(): void }[] = [];
+// A write delay makes batches certain on any machine: messages sent together reach g2 within it.
+const suite = useGatewaySystem({ gateways: 2, env: { SOCKET_BATCH_DELAY_MS: '40', MESSAGE_RATE_LIMIT: '200' } });
 
-beforeAll(async () => {
-  // A write delay makes batches certain on any machine: messages sent together reach g2 within it.
-  system = await startSystem({ gateways: 2, env: { SOCKET_BATCH_DELAY_MS: '40', MESSAGE_RATE_LIMIT: '200' } });
-}, 120_000);
-
-afterAll(async () => {
-  for (const s of sockets) s.close();
-  await system?.stop();
-});
-
-const batchFrames = () => scrapeMetric(`${system.gateways[1]!.url}/metrics`, 'chat_gateway_batch_frames_total').then((v) => v ?? 0);
+const batchFrames = () => scrapeMetric(`${suite.system.gateways[1]!.url}/metrics`, 'chat_gateway_batch_frames_total').then((v) => v ?? 0);
 
 /** Sends every body at once (acks awaited together), so that their broadcasts reach the readers together. */
 async function sendAll(sender: ChatSocket, roomId: string, bodies: string[]): Promise<ChatMessage[]> {
@@ -41,18 +31,18 @@ function timeline(typed: unknown): string[] {
 
 describe('frame batching (events:batch)', () => {
   it('gives a batching client and a plain Socket.IO client the same events in the same order, the batching one in fewer frames', async () => {
-    const { users, room } = await roomOf(system.baseUrl, 3, { name: 'batched and plain' });
+    const { users, room } = await roomOf(suite.url, 3, { name: 'batched and plain' });
     const [alice, bob, carol] = users as [(typeof users)[0], (typeof users)[0], (typeof users)[0]];
-    const sender = await connectSocket(system.baseUrl, alice.token, { gateway: 'g1' });
-    const batched = await connectSocket(system.baseUrl, bob.token, { gateway: 'g2' });
+    const sender = await suite.connect(alice.token, 'g1');
+    const batched = await suite.connect(bob.token, 'g2');
     // What outside checks use: socket.io-client with a token and nothing else.
-    const plain: Socket<ServerToClientEvents, ClientToServerEvents> = plainSocket(system.baseUrl, {
+    const plain: Socket<ServerToClientEvents, ClientToServerEvents> = plainSocket(suite.url, {
       auth: { token: carol.token },
       transports: ['websocket'],
       extraHeaders: { cookie: 'chat_gw=g2' },
       forceNew: true,
     });
-    sockets.push(sender, batched, plain);
+    suite.closeAfterTest(plain as unknown as ChatSocket);
     await new Promise<void>((resolve) => plain.once('connect', () => resolve()));
     const seenBatched = timeline(batched);
     const seenPlain = timeline(plain);
@@ -73,11 +63,10 @@ describe('frame batching (events:batch)', () => {
   });
 
   it('recovers a batching client after a drop from the offset of its last batch: nothing missed, nothing twice', async () => {
-    const { users, room } = await roomOf(system.baseUrl, 2, { name: 'batched recovery' });
+    const { users, room } = await roomOf(suite.url, 2, { name: 'batched recovery' });
     const [alice, bob] = users as [(typeof users)[0], (typeof users)[0]];
-    const sender = await connectSocket(system.baseUrl, alice.token, { gateway: 'g1' });
-    const reader = createSocket(system.baseUrl, bob.token, { gateway: 'g2', reconnection: false });
-    sockets.push(sender, reader);
+    const sender = await suite.connect(alice.token, 'g1');
+    const reader = suite.closeAfterTest(createSocket(suite.url, bob.token, { gateway: 'g2', reconnection: false }));
     await new Promise<void>((resolve) => reader.once('connect', () => resolve()));
     const seen = collect(reader, 'message:new');
     const framesBefore = await batchFrames();
