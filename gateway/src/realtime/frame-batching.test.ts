@@ -21,6 +21,14 @@ beforeAll(async () => {
   io.on('connection', (socket) => {
     if (socket.handshake.auth?.batch === true) batcher.adopt(socket.client as unknown as EngineWriter);
     void socket.join('r');
+    // An acked event whose handler broadcasts around its ack (as message:send does): the ack is no broadcast.
+    const room = () => io.to('r') as unknown as { emit(event: string, payload: unknown): void };
+    (socket as unknown as { on(event: string, handler: (ack: (answer: string) => void) => void): void }).on('probe', (ack) => {
+      room().emit('message:new', { id: 'a' });
+      room().emit('message:new', { id: 'b' });
+      ack('answer');
+      room().emit('message:new', { id: 'c' });
+    });
   });
   await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
   baseUrl = `http://127.0.0.1:${(httpServer.address() as AddressInfo).port}`;
@@ -42,20 +50,20 @@ async function chatSocket(batch: boolean): Promise<ChatSocket> {
 }
 
 /** A raw WebSocket asking for batches: every text frame it reads after the CONNECT, in order. */
-async function rawSocket(): Promise<{ frames: string[]; id: string }> {
+async function rawSocket(): Promise<{ frames: string[]; ws: WebSocket }> {
   const ws = new WebSocket(`${baseUrl.replace('http', 'ws')}/socket.io/?EIO=4&transport=websocket`);
   closers.push(() => ws.terminate());
   const frames: string[] = [];
-  const id = await new Promise<string>((resolve) => {
+  await new Promise<void>((resolve) => {
     ws.on('message', (data: Buffer) => {
       const frame = data.toString();
       if (frame.startsWith('0')) ws.send(`40${JSON.stringify({ batch: true })}`);
-      else if (frame.startsWith('40')) resolve((JSON.parse(frame.slice(2)) as { sid: string }).sid);
+      else if (frame.startsWith('40')) resolve();
       else if (frame === '2') ws.send('3');
       else frames.push(frame);
     });
   });
-  return { frames, id };
+  return { frames, ws };
 }
 
 /** Every event the socket's listeners get, in order, as [event, payload]. */
@@ -105,17 +113,11 @@ describe('frame batching', () => {
     room.emit('message:new', { id: 'alone' });
     await until(() => raw.frames.length === 1);
     expect(raw.frames[0]).toMatch(/^42\["message:new",\{"id":"alone"\},"[^"]+"\]$/);
-    const socket = io.of('/').sockets.get(raw.id)!;
-    room.emit('message:new', { id: 'a' });
-    room.emit('message:new', { id: 'b' });
-    // A volatile packet is never held (it may be dropped alone): what is queued goes first. (A plain
-    // socket.emit is a broadcast to the socket's own room under connection state recovery: batched too.)
-    (socket.volatile as unknown as { emit(event: string, payload: unknown): void }).emit('room:left', { roomId: 'direct' });
-    room.emit('message:new', { id: 'c' });
+    raw.ws.send('421["probe"]');
     await until(() => raw.frames.length === 4);
     expect(raw.frames[1]).toMatch(/^42\["events:batch",\[\["message:new",\{"id":"a"\},"[^"]+"\],\["message:new",\{"id":"b"\},"[^"]+"\]\],"[^"]+"\]$/);
-    expect(raw.frames[2]).toBe('42["room:left",{"roomId":"direct"}]');
-    // Alone again: the volatile packet emptied the queue, so c had nothing to share a frame with.
+    expect(raw.frames[2]).toBe('431["answer"]');
+    // Alone: the ack emptied the queue, so c had nothing to share a frame with.
     expect(raw.frames[3]).toMatch(/^42\["message:new",\{"id":"c"\},"[^"]+"\]$/);
   });
 });
