@@ -5,6 +5,8 @@
 // room in one turn of the event loop, as when one read of the Redis stream brings several of a room's
 // messages (under load the reads grow: that is when batching has something to batch).
 //   npx tsx bench/src/frame-cost.ts [burst ...]      e.g. npx tsx bench/src/frame-cost.ts 1 2 4 8
+// Profiled: node --cpu-prof --cpu-prof-dir=DIR --import tsx bench/src/frame-cost.ts 4, then
+// bench/src/profile-summary.ts --from/--to with the window each line prints.
 import { fork } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -84,6 +86,7 @@ async function measure(burst: number, batching: boolean): Promise<string> {
   const rounds = Math.ceil(DELIVERIES / (ROOMS * ROOM_SIZE * burst));
   const cpu = process.cpuUsage();
   const wall = performance.now();
+  const startedAt = Date.now();
   for (let round = 0; round < rounds; round++) {
     for (let room = 0; room < ROOMS; room++) for (let m = 0; m < burst; m++) io.to(`room-${room}`).emit('message:new', PAYLOAD);
     // The next turn of the loop, and a moment for the writes to drain, as between two stream reads.
@@ -97,7 +100,7 @@ async function measure(burst: number, batching: boolean): Promise<string> {
   child.kill();
   io.close();
   const perDelivery = (ms: number) => ((1000 * ms) / expected).toFixed(2);
-  return `burst ${burst}, batching ${batching ? 'on ' : 'off'}: ${expected} deliveries in ${counts.frames} frames (${(counts.frames / expected).toFixed(3)} a delivery), server ${perDelivery(serverMs)} us CPU a delivery, clients ${perDelivery(counts.cpuMs)} us, ${Math.round(performance.now() - wall)} ms wall`;
+  return `burst ${burst}, batching ${batching ? 'on ' : 'off'}: ${expected} deliveries in ${counts.frames} frames (${(counts.frames / expected).toFixed(3)} a delivery), server ${perDelivery(serverMs)} us CPU a delivery, clients ${perDelivery(counts.cpuMs)} us, ${Math.round(performance.now() - wall)} ms wall (epoch ms ${startedAt}-${Date.now()}: profile-summary.ts --from/--to)`;
 }
 
 async function main(): Promise<void> {
