@@ -128,10 +128,12 @@ function isBatchable(encoded: unknown, options: WriteOptions): encoded is string
   return typeof packet === 'string' && packet.startsWith('2[');
 }
 
-/** `2["events:batch",[<event>,...],<offset of the last>]`, built from the encoded events without parsing them. */
+/** `2["events:batch",[<event>,...],<the last offset>]`, built from the encoded events without parsing them. */
 function encodeBatch(queue: Queued[]): Queued {
   const events = queue.map((item) => item.encoded[0]!.slice(1));
-  const offset = trailingString(events[events.length - 1]!);
+  // The last offset among the events: where the client's offset would stand after them one by one.
+  let offset: string | undefined;
+  for (let i = events.length - 1; i >= 0 && offset === undefined; i--) offset = trailingString(events[i]!);
   const packet = `2[${JSON.stringify(EVENT_BATCH)},[${events.join(',')}]${offset === undefined ? '' : `,${offset}`}]`;
   // As socket.io-adapter does for a broadcast: the WebSocket frame made once, written to every receiver.
   const wsPreEncodedFrame = Sender.frame(Buffer.from(`4${packet}`), { readOnly: false, mask: false, rsv1: false, opcode: 1, fin: true });
