@@ -101,6 +101,8 @@ const HELP = `npm run bench -- [flags]
   --upload-bytes N         bytes of each uploaded file                               (${PRESETS.full['upload-bytes']})
   --socket-gateways LIST   pin fan-out and big-room sockets to these gateways, e.g. g1 (the others then
                            only read the room traffic: the scaling measurement)
+  --batching on|off        fan-out, mixed and big-room sockets ask for frame batching (events:batch), as the
+                           shipped client does (default on; the gateways' SOCKET_BATCHING decides whether they get it)
   --out FILE               where to write the JSON report (default .data/bench/<time>.json)
 
 The system's own settings come from the environment when the benchmark starts it, e.g.
@@ -115,6 +117,7 @@ async function main(): Promise<number> {
       out: { type: 'string' },
       'persister-batch-max': { type: 'string' },
       'socket-gateways': { type: 'string' },
+      batching: { type: 'string', default: 'on' },
       ...Object.fromEntries(Object.keys(PRESETS.full).map((k) => [k, { type: 'string' as const }])),
     },
   });
@@ -146,13 +149,15 @@ async function main(): Promise<number> {
     const socketGateways = values['socket-gateways']?.split(',').filter(Boolean);
     const unknownGateways = socketGateways?.filter((g) => !system.gateways.some((s) => s.id === g)) ?? [];
     if (unknownGateways.length > 0) throw new Error(`--socket-gateways: no gateway ${unknownGateways.join(', ')} (there are ${system.gateways.map((g) => g.id).join(', ')})`);
+    if (values.batching !== 'on' && values.batching !== 'off') throw new Error(`--batching must be on or off, not "${values.batching}"`);
+    const batch = values.batching === 'on';
     const run: Record<Scenario, () => Promise<ScenarioResult>> = {
       // Each scenario is judged against its row of issue 19's table (docs/performance.md).
       'fan-out': () =>
         runRoomScenario(
           ctx,
           'fan-out',
-          { rooms: int('fanout-rooms'), roomSize: int('fanout-room-size'), deliveriesPerSecond: flag('fanout-rates').split(',').map(Number), durationSeconds: int('duration'), socketGateways },
+          { rooms: int('fanout-rooms'), roomSize: int('fanout-room-size'), deliveriesPerSecond: flag('fanout-rates').split(',').map(Number), durationSeconds: int('duration'), socketGateways, batch },
           { deliveries: { atLeastPerSecond: 20_000, p99Ms: 100 } },
         ),
       // Living-message traffic beside sends alone, at the fan-out's sizes and first rate (issue 14).
@@ -162,12 +167,13 @@ async function main(): Promise<number> {
           roomSize: int('fanout-room-size'),
           eventsPerSecond: Number(flag('fanout-rates').split(',')[0]) / int('fanout-room-size'),
           durationSeconds: int('duration'),
+          batch,
         }),
       'big-room': () =>
         runRoomScenario(
           ctx,
           'big-room',
-          { rooms: int('bigroom-rooms'), roomSize: int('bigroom-size'), deliveriesPerSecond: [int('bigroom-rate')], durationSeconds: int('duration'), socketGateways },
+          { rooms: int('bigroom-rooms'), roomSize: int('bigroom-size'), deliveriesPerSecond: [int('bigroom-rate')], durationSeconds: int('duration'), socketGateways, batch },
           { deliveries: { atLeastPerSecond: 50_000, p99Ms: 150 }, connectSeconds: 3 },
         ),
       connections: () => runConnectionsScenario(ctx, { sockets: int('connections') }),

@@ -20,6 +20,8 @@ export interface ConnectAllOptions {
    * the few members whose figures are what a person's client sees (see {@link pickShippedMembers}).
    */
   shipped?: ReadonlySet<number>;
+  /** Every socket asks for frame batching (`events:batch`); default false. */
+  batch?: boolean;
   /** Called after each successful handshake (progress). */
   onConnected?: (connected: number) => void;
 }
@@ -39,7 +41,7 @@ export async function connectAll(o: ConnectAllOptions): Promise<BenchSocket[]> {
       const onMessage = o.onMessage && ((message: ChatMessage) => o.onMessage!(i, message));
       const onUpdate = o.onUpdate && ((message: ChatMessage) => o.onUpdate!(i, message));
       if (o.shipped?.has(i)) {
-        clients[i] = await ShippedClient.connect({ baseUrl: o.baseUrl, token: o.users[i]!.token, gateway, onMessage, onUpdate });
+        clients[i] = await ShippedClient.connect({ baseUrl: o.baseUrl, token: o.users[i]!.token, gateway, batch: o.batch ?? false, onMessage, onUpdate });
         o.onConnected?.(++connected);
         continue;
       }
@@ -47,6 +49,7 @@ export async function connectAll(o: ConnectAllOptions): Promise<BenchSocket[]> {
         baseUrl: o.baseUrl,
         token: o.users[i]!.token,
         gateway,
+        batch: o.batch,
         localAddress: o.sourceAddresses ? `127.0.0.${1 + (i % o.sourceAddresses)}` : undefined,
         onMessage,
         onUpdate,

@@ -20,6 +20,8 @@ export interface ShippedClientOptions {
   token: string;
   /** Pin to this gateway through nginx's affinity cookie (`chat_gw`). */
   gateway?: string;
+  /** Ask for frame batching (`events:batch`); @chat/client's default is true. */
+  batch?: boolean;
   onMessage?: (message: ChatMessage) => void;
   /** Called for every `message:updated` (edits, deletions, reactions, reply counts). */
   onUpdate?: (message: ChatMessage) => void;
@@ -43,6 +45,7 @@ export class ShippedClient implements BenchSocket {
       url: o.baseUrl,
       token: () => o.token,
       transports: ['websocket'],
+      batch: o.batch,
       extraHeaders: o.gateway ? { cookie: `chat_gw=${o.gateway}` } : undefined,
     });
     if (o.onMessage) client.on('message:new', o.onMessage);

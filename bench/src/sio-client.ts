@@ -1,5 +1,5 @@
 import WebSocket from 'ws';
-import type { Ack, ChatMessage, ErrorBody, SendMessageInput } from '@chat/protocol';
+import { type Ack, BATCH_AUTH_FLAG, type ChatMessage, type ErrorBody, EVENT_BATCH, type SendMessageInput } from '@chat/protocol';
 
 /**
  * A lean Socket.IO client for load generation: one raw WebSocket speaking Engine.IO v4 and the Socket.IO
@@ -18,6 +18,8 @@ export interface SioClientOptions {
   gateway?: string;
   /** Source address of the TCP connection (spreads many sockets over several loopback addresses). */
   localAddress?: string;
+  /** Ask for frame batching (`events:batch`, see protocol/src/event-batch.ts), as the shipped client does. */
+  batch?: boolean;
   /** Called for every `message:new` this socket receives. */
   onMessage?: (message: ChatMessage) => void;
   /** Called for every `message:updated` (an edit, a reaction, a thread's new reply) this socket receives. */
@@ -32,10 +34,11 @@ export type SendAck = Ack<{ message: ChatMessage }>;
  * Frames every client of this process received: how much a scenario cost the wire, whatever the
  * machine's load (presence is the other events while a big room connects).
  */
-export const received = { frames: 0, messages: 0, updates: 0, otherEvents: 0 };
+export const received = { frames: 0, messages: 0, updates: 0, otherEvents: 0, batches: 0 };
 
 const MESSAGE_EVENT = '42["message:new",';
 const UPDATE_EVENT = '42["message:updated",';
+const BATCH_EVENT = `42["${EVENT_BATCH}",`;
 
 export class SioClient {
   private readonly ws: WebSocket;
@@ -116,7 +119,9 @@ export class SioClient {
     received.frames++;
     const engineType = frame.charCodeAt(0);
     if (engineType === 0x32 /* 2: ping */) return void this.ws.send('3');
-    if (engineType === 0x30 /* 0: open */) return void this.ws.send(`40${JSON.stringify({ token: this.options.token })}`);
+    if (engineType === 0x30 /* 0: open */) {
+      return void this.ws.send(`40${JSON.stringify({ token: this.options.token, ...(this.options.batch ? { [BATCH_AUTH_FLAG]: true } : {}) })}`);
+    }
     if (engineType !== 0x34 /* 4: message */) return;
     const socketType = frame.charCodeAt(1);
     if (socketType === 0x32 /* 2: event */) {
@@ -124,6 +129,12 @@ export class SioClient {
       if (frame.startsWith(UPDATE_EVENT)) {
         received.updates++;
         if (this.options.onUpdate) this.options.onUpdate((JSON.parse(frame.slice(2)) as [string, { message: ChatMessage }])[1].message);
+        return;
+      }
+      if (frame.startsWith(BATCH_EVENT)) {
+        received.batches++;
+        const [, events] = JSON.parse(frame.slice(2)) as [string, [string, unknown][]];
+        for (const [event, payload] of events) this.onEvent(event, payload);
         return;
       }
       if (!frame.startsWith(MESSAGE_EVENT)) return void received.otherEvents++;
@@ -147,5 +158,16 @@ export class SioClient {
     } else if (socketType === 0x31 /* 1: disconnect */) {
       this.ws.close();
     }
+  }
+
+  /** One event of a batch, counted and handed on as if it had come in a frame of its own. */
+  private onEvent(event: string, payload: unknown): void {
+    if (event === 'message:new') {
+      received.messages++;
+      this.options.onMessage?.(payload as ChatMessage);
+    } else if (event === 'message:updated') {
+      received.updates++;
+      this.options.onUpdate?.((payload as { message: ChatMessage }).message);
+    } else received.otherEvents++;
   }
 }

@@ -113,6 +113,10 @@ export const gatewayEnvironment = z
     /** A gateway silent this long is dead: its users with no socket left are announced offline (realtime/presence-expiry.ts). */
     PRESENCE_TTL_MS: int(11_000).default(15_000),
     SHUTDOWN_GRACE_MS: int(0).default(10_000),
+    /** Several events to one connection within a turn of the event loop leave in one frame, for clients that ask (realtime/frame-batching.ts). */
+    SOCKET_BATCHING: env.flag().default(true),
+    /** How long a batch waits for more events, in ms: 0 = until the end of the event loop's turn (no timer). */
+    SOCKET_BATCH_DELAY_MS: int(0, 100).default(0),
     /** The room assistant's name (`@name` prompts), announced by GET /api/features; empty = no assistant. */
     ASSISTANT_NAME: z.union([z.literal(''), usernameSchema]).default(''),
     ...FILES_ENVIRONMENT,

@@ -3,3 +3,4 @@
 export { DEV_JWT_SECRET, gatewayEnvironment, loadConfig, parseConfig, type GatewayConfig } from './config';
 export { createTokenService, type TokenService } from './auth/tokens';
 export { HTTP_STATUS } from './http/http-status';
+export { createFrameBatcher, type EngineWriter, type FrameBatcher } from './realtime/frame-batching';

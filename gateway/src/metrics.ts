@@ -43,6 +43,8 @@ export function createMetrics(gatewayId: string) {
       buckets: LATENCY_BUCKETS,
       registers: [registry],
     }),
+    batchFrames: new Counter({ name: 'chat_gateway_batch_frames_total', help: 'events:batch frames written (several events in one frame, to clients that asked: realtime/frame-batching.ts)', registers: [registry] }),
+    batchedEvents: new Counter({ name: 'chat_gateway_batched_events_total', help: 'Events that left in events:batch frames', registers: [registry] }),
     httpRequests: new Histogram({
       name: 'chat_gateway_http_request_seconds',
       help: 'REST requests by route and status',

@@ -1,6 +1,7 @@
 import type { RoomActivityEvent } from './activity';
 import type { MentionNewEvent, ReadMarkInput, RoomReadEvent } from './attention';
 import type { ErrorBody } from './errors';
+import type { BatchedEvent } from './event-batch';
 import type { AttachmentUpdatedEvent, ChatMessage, Invitation, PublicUser, Room } from './models';
 import type { MemberUpdatedEvent, RoomUpdatedEvent, UserUpdatedEvent } from './rooms';
 import type { AssistantStreamInput, EditMessageInput, MessageRefInput, ReactionInput, SendMessageInput } from './schemas';
@@ -71,6 +72,8 @@ export interface ServerToClientEvents {
   'user:updated': (event: UserUpdatedEvent) => void;
   /** A membership or moderation change, as a timeline entry (`room.activity` on the log, after Kafka acknowledged it). */
   'room:activity': (event: RoomActivityEvent) => void;
+  /** Several of the events above in one frame, in order: only to a client whose handshake asked for it (event-batch.ts). */
+  'events:batch': (events: BatchedEvent[], offset?: string) => void;
 }
 
 /** Events browsers send to the server. */

@@ -3,6 +3,7 @@ export * from './limits';
 export * from './models';
 export * from './schemas';
 export * from './events';
+export * from './event-batch';
 export * from './kafka';
 export * from './text';
 export * from './emoji';

@@ -9,6 +9,8 @@ export interface MixedScenarioOptions {
   /** Events per second (sends, or sends, reactions, edits and replies), the same for both steps. */
   eventsPerSecond: number;
   durationSeconds: number;
+  /** Sockets ask for frame batching (`events:batch`). Default true, as the shipped client. */
+  batch?: boolean;
 }
 
 /** The issue's bound: mixed traffic may cost at most this much more CPU per delivered event than sends alone. */
@@ -34,6 +36,7 @@ export async function runMixedScenario(ctx: ScenarioContext, o: MixedScenarioOpt
     users: population.users,
     shipped,
     gateways: system.gateways.map((g) => g.id),
+    batch: o.batch ?? true,
     onMessage: (user, message) => traffic?.onDelivery(user, message),
     onUpdate: () => traffic?.onUpdate(),
   });

@@ -16,6 +16,8 @@ export interface RoomScenarioOptions {
    * with no member in any room: their CPU is what reading other gateways' room traffic costs.
    */
   socketGateways?: string[];
+  /** Sockets ask for frame batching (`events:batch`). Default true, as the shipped client. */
+  batch?: boolean;
 }
 
 /** Members connected with the shipped client (`@chat/client`) in each run; the others use the raw generator. */
@@ -51,6 +53,7 @@ export async function runRoomScenario(ctx: ScenarioContext, scenario: string, o:
     users: population.users,
     shipped,
     gateways: o.socketGateways ?? system.gateways.map((g) => g.id),
+    batch: o.batch ?? true,
     onMessage: (user, message) => traffic?.onDelivery(user, message),
   });
   const connectSeconds = (performance.now() - connectStart) / 1000;
@@ -77,12 +80,13 @@ export async function runRoomScenario(ctx: ScenarioContext, scenario: string, o:
       const messagesPerSecond = rate / o.roomSize;
       log(`${scenario}: ${fmt(rate)} deliveries/s (${fmt(messagesPerSecond, 1)} messages/s) for ${o.durationSeconds} s`);
       await gatewayHealth(system); // resets the gateways' event-loop histograms: the next scrape covers this step
+      const wire = { ...received };
       const run = await measured(ctx, () => traffic!.run({ messagesPerSecond, durationMs: o.durationSeconds * 1000 }, o.roomSize));
       const r = run.value;
       const gateways = await gatewayHealth(system);
       measurements.push({
         label: `${fmt(rate)} deliveries/s target`,
-        figures: figuresOf(r, members, gateways),
+        figures: { ...figuresOf(r, members, gateways), 'frames per delivery (raw clients)': framesPerDelivery(wire) },
         processes: run.processes,
         generator: run.generator,
         machine: run.machine,
@@ -126,6 +130,13 @@ function figuresOf(r: TrafficResult, sockets: number, gateways: Awaited<ReturnTy
     'persister drain ms': Number.isNaN(r.persisterDrainMs) ? 'did not finish' : r.persisterDrainMs,
     'gateway event-loop p99 ms': gateways.map((g) => `${g.id} ${g.eventLoopP99Ms}`).join(', '),
   };
+}
+
+/** WebSocket frames the raw clients read per message delivered to them since `before` (1 without batching; pings included). */
+function framesPerDelivery(before: typeof received): string {
+  const frames = received.frames - before.frames;
+  const messages = received.messages - before.messages;
+  return messages > 0 ? `${fmt(frames / messages, 3)} (${fmt(received.batches - before.batches)} batch frames)` : 'n/a';
 }
 
 /** Loss, duplicates and unpersisted messages are failures of the product, not slow figures. */

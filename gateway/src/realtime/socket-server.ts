@@ -1,10 +1,11 @@
 import type http from 'node:http';
 import { Server } from 'socket.io';
-import { type ChatMessage, roomChannel, userChannel } from '@chat/protocol';
+import { BATCH_AUTH_FLAG, type ChatMessage, roomChannel, userChannel } from '@chat/protocol';
 import type { Connection, HandlerDeps } from './connection';
 import { timedDeliveries } from './delivery-latency';
 import { createMentionNotifier } from '../attention/mention-notifier';
 import { EventBudget, UserBudgets } from './event-budget';
+import { createFrameBatcher, type EngineWriter } from './frame-batching';
 import { createSocketCap, type SocketCap } from '../redis/socket-cap';
 import { createPresenceLookup } from './presence-lookup';
 import { handleAssistantStream } from './handlers/assistant-stream';
@@ -84,12 +85,17 @@ export function createSocketServer(
     io.to(roomChannel(message.roomId)).emit('message:new', message);
     notifyMentions(message);
   };
+  const batcher = config.SOCKET_BATCHING
+    ? createFrameBatcher({ delayMs: config.SOCKET_BATCH_DELAY_MS, onBatch: (events) => (metrics.batchFrames.inc(), metrics.batchedEvents.inc(events)) })
+    : undefined;
   const presenceLookup = createPresenceLookup(io, { onLookup: () => metrics.presenceLookups.inc() });
   // Changes (`message:updated`) are broadcast by the live state's scripts (redis/announce-script.ts).
   const handlerDeps: HandlerDeps = { io, config, metrics, log, presenceLookup, send: { ...deps.send, broadcast } };
 
   io.on('connection', (socket) => {
     metrics.connections.inc();
+    // Before anything is written to it: from here on, every packet to this connection passes in order.
+    if (batcher && socket.handshake.auth?.[BATCH_AUTH_FLAG] === true) batcher.adopt(socket.client as unknown as EngineWriter);
     pendingAcks.track(socket);
     recovery.sendHeldBack(socket);
     const user = socket.data.user;
