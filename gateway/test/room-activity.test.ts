@@ -8,10 +8,26 @@ import type { ChatMessage, MyRoomsResponse, Room, RoomActivity, RoomActivityResp
 import { AppError, createLogger } from '@chat/service-kit';
 import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
-import { api, type ChatSocket, collect, connectSocket, createSocket, eventually, inviteAndAccept, nextEvent, registerUser, startSystem, testServices, type TestSystem } from '@chat/testing';
+import {
+  api,
+  type ChatSocket,
+  collect,
+  connectSocket,
+  createSocket,
+  createTestDatabase,
+  createTopics,
+  eventually,
+  inviteAndAccept,
+  nextEvent,
+  registerUser,
+  startSystem,
+  testServices,
+  type TestSystem,
+} from '@chat/testing';
 import { createKafkaMessageBus, type MessageBus } from '../src/message-bus';
 import { createMetrics } from '../src/metrics';
 import { createRoomActivityLog } from '../src/realtime/room-activity-log';
+import { newId } from '../src/store/ids';
 import { createRoomActivityRepository } from '../src/store/room-activity';
 
 let system: TestSystem;
@@ -186,12 +202,49 @@ describe('room activity on the event log', () => {
     // broadcast to the room, stored by the persister exactly once, gone from the outbox.
     await eventually(() => outbox(room.id), (rows) => rows.length === 0, 20_000, 'the sweep');
     await eventually(async () => heard.length, (n) => n >= 1, 5_000, 'the swept entry broadcast');
-    // Both gateways may sweep the row in the same round: the same entry, which clients merge by id.
-    expect([...new Set(heard.map((e) => e.activity.id))]).toEqual([waiting[0]!.id]);
+    // Both gateways sweep, but each claims what the other does not hold: the entry is broadcast once.
+    expect(heard.map((e) => e.activity.id)).toEqual([waiting[0]!.id]);
     expect(heard[0]!.activity).toMatchObject({ action: 'member.left', actor: { id: ann.user.id, username: ann.user.username } });
     await eventually(() => stored(waiting[0]!.id), (n) => n === 1, 15_000, 'the entry stored by the persister');
     const entries = await timeline(room.id, owner.token, 3);
     expect(entries.filter((e) => e.id === waiting[0]!.id)).toHaveLength(1);
     await refusing.close();
+  });
+});
+
+describe('the outbox sweep', () => {
+  it('two gateways sweeping at once claim each stale entry once (FOR UPDATE SKIP LOCKED): one produce, one broadcast', async () => {
+    // A database of its own, which no running gateway sweeps, and a topic of its own.
+    const own = createPrisma({ url: await createTestDatabase('sweep'), poolMax: 4 });
+    const [topic] = await createTopics([{ prefix: 'sweep' }]);
+    const log = createLogger({ service: 'test', level: 'silent' });
+    const kafka = new Kafka({ clientId: 'sweep-test', brokers: testServices().env.KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING });
+    const real = createKafkaMessageBus(kafka, { topic: topic!, sendTimeoutMs: 5_000 }, createMetrics('test'), log);
+    // The first produce waits for the test: the first sweep holds its claim meanwhile.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const produced: string[] = [];
+    const bus: MessageBus = { ...real, publish: async (record) => (produced.push(record.eventId), await held, real.publish(record)) };
+    const activity = createRoomActivityRepository(own);
+    const broadcasts: string[] = [];
+    const [a, b] = [0, 1].map(() => createRoomActivityLog({ activity, bus, broadcast: (e) => broadcasts.push(e.id), log }));
+    try {
+      const id = newId();
+      await own.$executeRaw`INSERT INTO room_activity_outbox (id, room_id, actor_id, action, at) VALUES (${id}::uuid, ${crypto.randomUUID()}::uuid, ${crypto.randomUUID()}::uuid, 'member.left', now() - interval '1 minute')`;
+      const first = a!.sweep();
+      await eventually(async () => produced.length, (n) => n === 1, 10_000, 'the first sweep producing');
+      // The second sweep finds nothing it may claim and is done at once (without the lock it would produce the entry too).
+      const second = await Promise.race([b!.sweep(), new Promise((resolve) => setTimeout(() => resolve('still producing'), 3_000))]);
+      release();
+      expect(second).toBe(0);
+      expect(await first).toBe(1);
+      expect(produced).toEqual([id]);
+      expect(broadcasts).toEqual([id]);
+      expect(await own.$queryRaw`SELECT id FROM room_activity_outbox`).toEqual([]);
+    } finally {
+      release();
+      await real.close();
+      await own.$disconnect();
+    }
   });
 });

@@ -17,13 +17,23 @@ export interface RoomActivityRepository {
   leave(roomId: string, userId: string): Promise<boolean>;
   /** The room's entries still in the outbox, oldest first. */
   pending(roomId: string): Promise<RoomActivity[]>;
-  /** Entries of any room that have waited in the outbox longer than `olderThanMs`, oldest first. */
-  stale(olderThanMs: number, limit: number): Promise<RoomActivity[]>;
+  /**
+   * One sweep of the outbox, in one transaction: claims the entries of any room that have waited longer
+   * than `olderThanMs` (oldest first, at most `limit`) and that no other gateway's sweep holds (`FOR
+   * UPDATE SKIP LOCKED`: two sweeps never produce the same entry), hands them to `publish`, deletes the
+   * ones it returns, and commits. Resolves how many were claimed.
+   */
+  sweepStale(olderThanMs: number, limit: number, publish: (entries: RoomActivity[]) => Promise<readonly string[]>): Promise<number>;
   /** Drops entries from the outbox: Kafka acknowledged them. */
   published(ids: readonly string[]): Promise<void>;
   /** The timeline as the persister stored it (see `activityQuerySchema`), oldest first. */
   page(roomId: string, query: ActivityQuery): Promise<RoomActivity[]>;
 }
+
+/** How long a sweep waits for a pooled connection for its transaction. */
+const SWEEP_MAX_WAIT_MS = 5_000;
+/** Longest a sweep's transaction may stay open (its entries are produced meanwhile). */
+const SWEEP_TRANSACTION_MS = 60_000;
 
 interface ActivityRow {
   id: string;
@@ -85,8 +95,24 @@ export function createRoomActivityRepository(db: PrismaClient): RoomActivityRepo
       return written > 0;
     },
     pending: (roomId) => rows(`${SELECT('room_activity_outbox')} WHERE a.room_id = $1::uuid ORDER BY a.id`, roomId),
-    stale: (olderThanMs, limit) =>
-      rows(`${SELECT('room_activity_outbox')} WHERE a.at < now() - make_interval(secs => $1::float8 / 1000) ORDER BY a.id LIMIT $2::int`, olderThanMs, limit),
+    sweepStale: (olderThanMs, limit, publish) =>
+      db.$transaction(
+        async (tx) => {
+          const claimed = (
+            await tx.$queryRawUnsafe<ActivityRow[]>(
+              `${SELECT('room_activity_outbox')} WHERE a.at < now() - make_interval(secs => $1::float8 / 1000) ORDER BY a.id LIMIT $2::int FOR UPDATE OF a SKIP LOCKED`,
+              olderThanMs,
+              limit,
+            )
+          ).map(toActivity);
+          if (claimed.length === 0) return 0;
+          const done = await publish(claimed);
+          if (done.length > 0) await tx.$executeRaw`DELETE FROM room_activity_outbox WHERE id = ANY(${done}::uuid[])`;
+          return claimed.length;
+        },
+        // The rows stay locked while Kafka is asked (at most the bus's send timeout per entry batch).
+        { maxWait: SWEEP_MAX_WAIT_MS, timeout: SWEEP_TRANSACTION_MS },
+      ),
     async published(ids) {
       if (ids.length > 0) await db.$executeRaw`DELETE FROM room_activity_outbox WHERE id = ANY(${ids}::uuid[])`;
     },
