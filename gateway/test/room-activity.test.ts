@@ -175,6 +175,37 @@ describe('room activity on the event log', () => {
     expect(activity[0]!.activity).toMatchObject({ action: 'member.kicked', target: { id: bob.user.id } });
   });
 
+  it("an account deletion leaves each of the user's rooms on the timeline (member.left, after the ownership hand-over), before the answer", async () => {
+    const { owner, ann, room } = await roomOfThree();
+    // A second room, and a direct conversation (which has no timeline).
+    const second = (await api<{ room: Room }>(url, 'POST', '/api/rooms', { token: owner.token, body: { name: 'handed over', visibility: 'private' } })).body.room;
+    await inviteAndAccept(url, owner.token, second.id, ann);
+    const dm = await api<{ room: Room }>(url, 'POST', '/api/dm', { token: owner.token, body: { username: ann.user.username } });
+    expect(dm.status).toBeLessThan(300);
+    const atAnn = await connect(ann.token, 'g2');
+    const heard = collect(atAnn, 'room:activity');
+
+    expect((await api(url, 'DELETE', '/api/me', { token: owner.token })).status).toBe(204);
+    // On the log before the answer: nothing of the deleted owner's left in the outbox, none for the conversation.
+    for (const id of [room.id, second.id, dm.body.room.id]) expect(await outbox(id)).toEqual([]);
+    for (const id of [room.id, second.id]) {
+      const left = (e: RoomActivity) => e.roomId === id && e.action === 'member.left' && e.actor.id === owner.user.id;
+      await eventually(async () => heard.filter((e) => left(e.activity)).length, (n) => n === 1, 5_000, `member.left heard in ${id}`);
+      const mine = await eventually(
+        async () => ((await api<RoomActivityResponse>(url, 'GET', `/api/rooms/${id}/activity`, { token: ann.token })).body.activity ?? []).filter((e) => e.actor.id === owner.user.id),
+        (entries) => entries.length >= 2,
+        15_000,
+        'the hand-over and the leave stored',
+      );
+      // The owner's name went with the account; its id stays on the timeline.
+      expect(mine.map((e) => [e.action, e.actor.username, e.details])).toEqual([
+        ['ownership.transferred', '(deleted)', expect.objectContaining({ reason: 'the owner deleted the account' })],
+        ['member.left', '(deleted)', { reason: 'account.deleted' }],
+      ]);
+    }
+    expect((await db.query('SELECT 1 FROM room_activity WHERE room_id = $1', [dm.body.room.id])).rowCount).toBe(0);
+  });
+
   it('when Kafka refuses the entry the change holds, the answer is UNAVAILABLE, and the outbox puts the entry on the log exactly once', async () => {
     const { owner, ann, room } = await roomOfThree();
     const atOwner = await connect(owner.token, 'g2');

@@ -15,6 +15,12 @@ export interface RoomActivityRepository {
   join(roomId: string, userId: string): Promise<boolean>;
   /** Removes a member with its `member.left` entry in one statement; false when it was not a member. */
   leave(roomId: string, userId: string): Promise<boolean>;
+  /**
+   * An account being deleted leaves every room it is in, with a `member.left` entry (details
+   * `{reason: 'account.deleted'}`) for each room but its direct conversations (which have no timeline), in
+   * one statement; resolves the rooms it left. The deletion then finds no membership to cascade.
+   */
+  leaveAll(userId: string): Promise<string[]>;
   /** The room's entries still in the outbox, oldest first. */
   pending(roomId: string): Promise<RoomActivity[]>;
   /**
@@ -93,6 +99,20 @@ export function createRoomActivityRepository(db: PrismaClient): RoomActivityRepo
         INSERT INTO room_activity_outbox (id, room_id, actor_id, action, at)
         SELECT ${newId()}::uuid, room_id, user_id, 'member.left', now() FROM left_room`;
       return written > 0;
+    },
+    async leaveAll(userId) {
+      return db.$transaction(async (tx) => {
+        // The rooms first, locked, so that each entry gets its id here (time-ordered, as every id).
+        const rooms = await tx.$queryRaw<{ room_id: string; visibility: string }[]>`
+          SELECT m.room_id::text, r.visibility::text FROM memberships m JOIN rooms r ON r.id = m.room_id WHERE m.user_id = ${userId}::uuid FOR UPDATE OF m`;
+        const timeline = rooms.filter((r) => r.visibility !== 'direct').map((r) => r.room_id);
+        await tx.$executeRaw`
+          INSERT INTO room_activity_outbox (id, room_id, actor_id, action, details, at)
+          SELECT id, room_id, ${userId}::uuid, 'member.left', '{"reason":"account.deleted"}'::jsonb, now()
+            FROM unnest(${timeline.map(() => newId())}::uuid[], ${timeline}::uuid[]) AS e(id, room_id)`;
+        await tx.$executeRaw`DELETE FROM memberships WHERE user_id = ${userId}::uuid`;
+        return rooms.map((r) => r.room_id);
+      });
     },
     pending: (roomId) => rows(`${SELECT('room_activity_outbox')} WHERE a.room_id = $1::uuid ORDER BY a.id`, roomId),
     sweepStale: (olderThanMs, limit, publish) =>
