@@ -1,7 +1,7 @@
 // The assistant worker: wires configuration, clients, the model, the consumer and the probe server,
 // and shuts them down in order on SIGTERM/SIGINT. See assistant/README.md.
 import { createPrisma } from '@chat/db';
-import { conditionCheck, createLogger, createProbeServer, createReadiness, kafkaConnectionSecurity, kafkaLogCreator, listen, moduleLogger, onShutdown, runService } from '@chat/service-kit';
+import { closeProbeServer, conditionCheck, createLogger, createProbeServer, createReadiness, kafkaConnectionSecurity, kafkaLogCreator, listen, moduleLogger, onShutdown, runService } from '@chat/service-kit';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel as kafkaLogLevel } from 'kafkajs';
 import { ensureBotUser, signServiceToken } from './bot-identity';
@@ -99,14 +99,7 @@ async function main(): Promise<void> {
       { name: 'stop answering', run: () => shutdownSignal.abort() },
       { name: 'leave the group', run: () => consumer.stop() },
       { name: 'disconnect', run: () => Promise.allSettled([Promise.resolve(replies.close()), prisma.$disconnect(), redis.quit()]) },
-      {
-        name: 'close the probe server',
-        run: async () => {
-          const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-          server.closeAllConnections();
-          await closed;
-        },
-      },
+      { name: 'close the probe server', run: () => closeProbeServer(server) },
     ],
   });
 

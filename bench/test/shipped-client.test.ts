@@ -1,26 +1,13 @@
 // The benchmark's traffic path with a member on the shipped client (@chat/client) beside one on the raw
 // load generator: real gateways behind nginx, Kafka, Redis, the persister and PostgreSQL.
-import { roomOfTwo, startSystem, type TestSystem } from '@chat/testing';
-import { Client } from 'pg';
+import { roomOfTwo, useGatewaySystem } from '@chat/testing';
 import { pickShippedMembers } from '../src/clients';
 import type { Population } from '../src/population';
 import { RoomTraffic } from '../src/room-traffic';
 import { ShippedClient } from '../src/shipped-client';
 import { SioClient } from '../src/sio-client';
 
-let system: TestSystem;
-let db: Client;
-
-beforeAll(async () => {
-  system = await startSystem({ gateways: 2 });
-  db = new Client({ connectionString: system.databaseUrl });
-  await db.connect();
-}, 180_000);
-
-afterAll(async () => {
-  await db?.end();
-  await system?.stop();
-});
+const suite = useGatewaySystem({ gateways: 2 });
 
 describe('the benchmark on the shipped client', () => {
   it('picks shipped members spread over the rooms first, within the limit', () => {
@@ -30,15 +17,15 @@ describe('the benchmark on the shipped client', () => {
   });
 
   it('accounts for every message between a shipped-client member and a raw one: acked, delivered once to both, persisted', async () => {
-    const { alice, bob, room } = await roomOfTwo(system.baseUrl, { name: 'bench on the shipped client' });
+    const { alice, bob, room } = await roomOfTwo(suite.url, { name: 'bench on the shipped client' });
     // Registered through the API: the gateway made their sessions (the seeded ones of population.ts are not used).
     const population: Population = { users: [alice, bob].map((p) => ({ id: p.user.id, username: p.user.username, token: p.token, sessionId: 'made-by-registration' })), rooms: [{ id: room.id, members: [0, 1] }] };
     let traffic: RoomTraffic | undefined;
-    const shipped = await ShippedClient.connect({ baseUrl: system.baseUrl, token: alice.token, gateway: 'g1', onMessage: (m) => traffic?.onDelivery(0, m) });
-    const raw = await SioClient.connect({ baseUrl: system.baseUrl, token: bob.token, gateway: 'g2', onMessage: (m) => traffic?.onDelivery(1, m) });
+    const shipped = await ShippedClient.connect({ baseUrl: suite.url, token: alice.token, gateway: 'g1', onMessage: (m) => traffic?.onDelivery(0, m) });
+    const raw = await SioClient.connect({ baseUrl: suite.url, token: bob.token, gateway: 'g2', onMessage: (m) => traffic?.onDelivery(1, m) });
     try {
       expect(shipped.isOpen).toBe(true);
-      traffic = new RoomTraffic(population, [shipped, raw], db, new Set([0]));
+      traffic = new RoomTraffic(population, [shipped, raw], suite.db, new Set([0]));
       await traffic.warmUp();
       const r = await traffic.run({ messagesPerSecond: 20, durationMs: 2_000, persistTimeoutMs: 30_000 }, 2);
       expect(r.sent).toBe(40);

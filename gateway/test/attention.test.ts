@@ -1,41 +1,19 @@
 // Read state that follows the user, mentions and notification preferences, end to end: two gateways
 // behind nginx, the real Redis, Kafka, persister and PostgreSQL (issue 15).
 import crypto from 'node:crypto';
-import { Client } from 'pg';
 import type { ChatMessage, MessagesResponse, MyRoom, MyRoomsResponse, Room, RoomPreferencesResponse } from '@chat/protocol';
-import { api, type ChatSocket, collect, connectSocket, eventually, inviteAndAccept, nextEvent, registerUser, startSystem, type TestSystem } from '@chat/testing';
+import { api, type ChatSocket, collect, eventually, inviteAndAccept, nextEvent, registerUser, useGatewaySystem } from '@chat/testing';
 
-let system: TestSystem;
-let db: Client;
-
-beforeAll(async () => {
-  system = await startSystem({ gateways: 2 });
-  db = new Client({ connectionString: system.databaseUrl });
-  await db.connect();
-}, 120_000);
-
-afterAll(async () => {
-  await db?.end();
-  await system?.stop();
-});
-
-const sockets: ChatSocket[] = [];
-afterEach(() => {
-  for (const s of sockets.splice(0)) s.close();
-});
+const suite = useGatewaySystem({ gateways: 2 });
 
 type User = Awaited<ReturnType<typeof registerUser>>;
 
-async function connect(user: User, gateway: string) {
-  const socket = await connectSocket(system.baseUrl, user.token, { gateway });
-  sockets.push(socket);
-  return socket;
-}
+const connect = (user: User, gateway: string) => suite.connect(user.token, gateway);
 
 async function room(owner: User, members: User[], name = 'attention', visibility: 'public' | 'private' = 'private'): Promise<Room> {
-  const created = await api<{ room: Room }>(system.baseUrl, 'POST', '/api/rooms', { token: owner.token, body: { name, visibility } });
+  const created = await api<{ room: Room }>(suite.url, 'POST', '/api/rooms', { token: owner.token, body: { name, visibility } });
   expect(created.status).toBe(201);
-  for (const m of members) await inviteAndAccept(system.baseUrl, owner.token, created.body.room.id, m);
+  for (const m of members) await inviteAndAccept(suite.url, owner.token, created.body.room.id, m);
   return created.body.room;
 }
 
@@ -48,7 +26,7 @@ const send = async (socket: ChatSocket, roomId: string, body: string) => {
 const markRead = (socket: ChatSocket, roomId: string, messageId: string) => socket.timeout(15_000).emitWithAck('room:read', { roomId, messageId });
 
 const myRooms = async (user: User): Promise<MyRoom[]> => {
-  const res = await api<MyRoomsResponse>(system.baseUrl, 'GET', '/api/rooms', { token: user.token });
+  const res = await api<MyRoomsResponse>(suite.url, 'GET', '/api/rooms', { token: user.token });
   expect(res.status).toBe(200);
   return res.body.rooms;
 };
@@ -57,7 +35,7 @@ const myRoom = async (user: User, roomId: string) => (await myRooms(user)).find(
 /** Waits until the persister has stored every message (history shows the newest). */
 const persisted = (user: User, roomId: string, messageId: string) =>
   eventually(
-    () => api<MessagesResponse>(system.baseUrl, 'GET', `/api/rooms/${roomId}/messages`, { token: user.token }),
+    () => api<MessagesResponse>(suite.url, 'GET', `/api/rooms/${roomId}/messages`, { token: user.token }),
     (res) => res.body.messages.some((m) => m.id === messageId),
     15_000,
     `message ${messageId} persisted`,
@@ -65,8 +43,8 @@ const persisted = (user: User, roomId: string, messageId: string) =>
 
 describe('read markers', () => {
   it('count unread for a room never opened and for messages that arrived while offline, from the server', async () => {
-    const alice = await registerUser(system.baseUrl);
-    const bob = await registerUser(system.baseUrl);
+    const alice = await registerUser(suite.url);
+    const bob = await registerUser(suite.url);
     const r = await room(alice, [bob]);
     const a = await connect(alice, 'g1');
     let last: ChatMessage | undefined;
@@ -79,8 +57,8 @@ describe('read markers', () => {
   });
 
   it('move forward only, across two sockets on two gateways, and survive a reload on another device', async () => {
-    const alice = await registerUser(system.baseUrl);
-    const bob = await registerUser(system.baseUrl);
+    const alice = await registerUser(suite.url);
+    const bob = await registerUser(suite.url);
     const r = await room(alice, [bob]);
     const a = await connect(alice, 'g1');
     const sent: ChatMessage[] = [];
@@ -100,7 +78,7 @@ describe('read markers', () => {
     expect(await markRead(b1, r.id, sent[0]!.id)).toEqual({ ok: true, lastReadId: sent[2]!.id });
     // Durable in PostgreSQL (not only in Redis): the persister applied it, GREATEST kept the newer one.
     await eventually(
-      () => db.query<{ id: string }>('SELECT last_read_id::text AS id FROM read_markers WHERE user_id = $1 AND room_id = $2', [bob.user.id, r.id]),
+      () => suite.db.query<{ id: string }>('SELECT last_read_id::text AS id FROM read_markers WHERE user_id = $1 AND room_id = $2', [bob.user.id, r.id]),
       (res) => res.rows[0]?.id === sent[2]!.id,
       15_000,
       'marker in PostgreSQL',
@@ -122,26 +100,26 @@ describe('read markers', () => {
   });
 
   it('come from the maintained room_counters row: a member who joins a room with history starts at the join', async () => {
-    const alice = await registerUser(system.baseUrl);
-    const bob = await registerUser(system.baseUrl);
-    const carol = await registerUser(system.baseUrl);
+    const alice = await registerUser(suite.url);
+    const bob = await registerUser(suite.url);
+    const carol = await registerUser(suite.url);
     const r = await room(alice, [bob]);
     const a = await connect(alice, 'g1');
     let last: ChatMessage | undefined;
     for (let i = 0; i < 3; i++) last = await send(a, r.id, `history ${i}`);
     await persisted(alice, r.id, last!.id);
-    await inviteAndAccept(system.baseUrl, alice.token, r.id, carol);
+    await inviteAndAccept(suite.url, alice.token, r.id, carol);
     expect(await myRoom(carol, r.id)).toMatchObject({ lastReadId: null, unreadCount: 0, mentionCount: 0 });
     const after = await send(a, r.id, `@${carol.user.username} welcome`);
     await persisted(alice, r.id, after.id);
     expect(await myRoom(carol, r.id)).toMatchObject({ unreadCount: 1, mentionCount: 1 });
     expect(await myRoom(bob, r.id)).toMatchObject({ unreadCount: 4, mentionCount: 0 });
     // The answer is the row, not a count of the messages: a row changed behind the system's back shows.
-    const counters = () => db.query<{ unread: number; mentions: number }>('SELECT unread, mentions FROM room_counters WHERE room_id = $1 AND user_id = $2', [r.id, carol.user.id]);
+    const counters = () => suite.db.query<{ unread: number; mentions: number }>('SELECT unread, mentions FROM room_counters WHERE room_id = $1 AND user_id = $2', [r.id, carol.user.id]);
     expect((await counters()).rows).toEqual([{ unread: 1, mentions: 1 }]);
-    await db.query('UPDATE room_counters SET unread = 42 WHERE room_id = $1 AND user_id = $2', [r.id, carol.user.id]);
+    await suite.db.query('UPDATE room_counters SET unread = 42 WHERE room_id = $1 AND user_id = $2', [r.id, carol.user.id]);
     expect(await myRoom(carol, r.id)).toMatchObject({ unreadCount: 42 });
-    await db.query('UPDATE room_counters SET unread = 1 WHERE room_id = $1 AND user_id = $2', [r.id, carol.user.id]);
+    await suite.db.query('UPDATE room_counters SET unread = 1 WHERE room_id = $1 AND user_id = $2', [r.id, carol.user.id]);
     // Reading moves the floor: the row is recounted from the new marker.
     const c = await connect(carol, 'g2');
     expect(await markRead(c, r.id, after.id)).toMatchObject({ ok: true });
@@ -150,13 +128,13 @@ describe('read markers', () => {
   });
 
   it('refuses a room I am not in, a malformed id and a marker from the future, with stable codes', async () => {
-    const alice = await registerUser(system.baseUrl);
-    const eve = await registerUser(system.baseUrl);
+    const alice = await registerUser(suite.url);
+    const eve = await registerUser(suite.url);
     const r = await room(alice, []);
     const e = await connect(eve, 'g2');
-    const msg = await send(await connect(alice, 'g1'), r.id, 'private');
+    const a = await connect(alice, 'g1');
+    const msg = await send(a, r.id, 'private');
     expect(await markRead(e, r.id, msg.id)).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
-    const a = sockets.at(-1)!;
     expect(await markRead(a, r.id, 'not-a-uuid')).toMatchObject({ ok: false, error: { code: 'VALIDATION' } });
     const future = `ffffffff-ffff-7fff-bfff-ffffffffffff`;
     expect(await markRead(a, r.id, future)).toMatchObject({ ok: false, error: { code: 'VALIDATION' } });
@@ -165,10 +143,10 @@ describe('read markers', () => {
 
 describe('mentions', () => {
   it('resolve members by name on the server: any case, punctuation after the name, never in code, never non-members or unknown names', async () => {
-    const alice = await registerUser(system.baseUrl);
-    const bob = await registerUser(system.baseUrl);
-    const carol = await registerUser(system.baseUrl);
-    const outsider = await registerUser(system.baseUrl);
+    const alice = await registerUser(suite.url);
+    const bob = await registerUser(suite.url);
+    const carol = await registerUser(suite.url);
+    const outsider = await registerUser(suite.url);
     const r = await room(alice, [bob, carol]);
     const a = await connect(alice, 'g1');
     const B = bob.user.username.toUpperCase();
@@ -181,13 +159,13 @@ describe('mentions', () => {
     expect(forged).toMatchObject({ ok: false, error: { code: 'VALIDATION' } });
     // History carries them too, once stored.
     await persisted(alice, r.id, m2.id);
-    const page = await api<MessagesResponse>(system.baseUrl, 'GET', `/api/rooms/${r.id}/messages`, { token: alice.token });
+    const page = await api<MessagesResponse>(suite.url, 'GET', `/api/rooms/${r.id}/messages`, { token: alice.token });
     expect(new Set(page.body.messages.find((m) => m.id === m1.id)!.mentions)).toEqual(new Set([bob.user.id, carol.user.id]));
   });
 
   it('mention:new reaches every socket of the mentioned user on every gateway, and mentionCount counts until read', async () => {
-    const alice = await registerUser(system.baseUrl);
-    const bob = await registerUser(system.baseUrl);
+    const alice = await registerUser(suite.url);
+    const bob = await registerUser(suite.url);
     const r = await room(alice, [bob]);
     const other = await room(bob, [], 'elsewhere');
     const a = await connect(alice, 'g1');
@@ -209,9 +187,9 @@ describe('mentions', () => {
   });
 
   it('@room from the owner mentions every member but the sender; from a member it is plain text', async () => {
-    const alice = await registerUser(system.baseUrl);
-    const bob = await registerUser(system.baseUrl);
-    const carol = await registerUser(system.baseUrl);
+    const alice = await registerUser(suite.url);
+    const bob = await registerUser(suite.url);
+    const carol = await registerUser(suite.url);
     const r = await room(alice, [bob, carol]);
     const a = await connect(alice, 'g2');
     const c = await connect(carol, 'g1');
@@ -225,22 +203,22 @@ describe('mentions', () => {
 
 describe('notification preferences', () => {
   it('default to all in DMs and mentions in rooms, are stored per user and returned in GET /api/rooms; notify none silences mention:new', async () => {
-    const alice = await registerUser(system.baseUrl);
-    const bob = await registerUser(system.baseUrl);
+    const alice = await registerUser(suite.url);
+    const bob = await registerUser(suite.url);
     const r = await room(alice, [bob]);
-    const dm = await api<{ room: Room }>(system.baseUrl, 'POST', '/api/dm', { token: alice.token, body: { username: bob.user.username } });
+    const dm = await api<{ room: Room }>(suite.url, 'POST', '/api/dm', { token: alice.token, body: { username: bob.user.username } });
     expect((await myRoom(bob, dm.body.room.id)).preferences).toEqual({ notify: 'all', muted: false });
     expect((await myRoom(bob, r.id)).preferences).toEqual({ notify: 'mentions', muted: false });
 
-    const put = await api<RoomPreferencesResponse>(system.baseUrl, 'PUT', `/api/rooms/${r.id}/preferences`, { token: bob.token, body: { notify: 'none', muted: true } });
+    const put = await api<RoomPreferencesResponse>(suite.url, 'PUT', `/api/rooms/${r.id}/preferences`, { token: bob.token, body: { notify: 'none', muted: true } });
     expect(put).toMatchObject({ status: 200, body: { preferences: { notify: 'none', muted: true } } });
     expect((await myRoom(bob, r.id)).preferences).toEqual({ notify: 'none', muted: true });
     expect((await myRoom(alice, r.id)).preferences).toEqual({ notify: 'mentions', muted: false });
 
-    const bad = await api(system.baseUrl, 'PUT', `/api/rooms/${r.id}/preferences`, { token: bob.token, body: { notify: 'loud', muted: false } });
+    const bad = await api(suite.url, 'PUT', `/api/rooms/${r.id}/preferences`, { token: bob.token, body: { notify: 'loud', muted: false } });
     expect(bad).toMatchObject({ status: 400, body: { error: { code: 'VALIDATION' } } });
-    const stranger = await registerUser(system.baseUrl);
-    const forbidden = await api(system.baseUrl, 'PUT', `/api/rooms/${r.id}/preferences`, { token: stranger.token, body: { notify: 'all', muted: false } });
+    const stranger = await registerUser(suite.url);
+    const forbidden = await api(suite.url, 'PUT', `/api/rooms/${r.id}/preferences`, { token: stranger.token, body: { notify: 'all', muted: false } });
     expect(forbidden).toMatchObject({ status: 403, body: { error: { code: 'FORBIDDEN' } } });
 
     // Quiet: no mention:new, though the mention still counts. The DM (notify all) still notifies.

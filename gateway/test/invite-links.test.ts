@@ -2,38 +2,19 @@
 // limits (expiry, uses, revocation, bans), and guessing (constant-time lookups, rate-limited).
 import crypto from 'node:crypto';
 import type { InvitePreviewResponse, InviteResponse, InvitesResponse, Room } from '@chat/protocol';
-import { Client } from 'pg';
-import { api, type ChatSocket, connectSocket, inviteAndAccept, nextEvent, registerUser, startSystem, type TestSystem } from '@chat/testing';
+import { api, inviteAndAccept, nextEvent, registerUser, useGatewaySystem } from '@chat/testing';
 
-let system: TestSystem;
-let db: Client;
-let url: string;
 const WEB_ORIGIN = 'https://chat.example.test';
 
-beforeAll(async () => {
-  system = await startSystem({ gateways: 2, env: { REGISTER_RATE_LIMIT: '1000', CORS_ORIGIN: WEB_ORIGIN } });
-  url = system.baseUrl;
-  db = new Client({ connectionString: system.databaseUrl });
-  await db.connect();
-}, 120_000);
-
-afterAll(async () => {
-  await db?.end();
-  await system?.stop();
-});
-
-const sockets: ChatSocket[] = [];
-afterEach(() => {
-  for (const s of sockets.splice(0)) s.close();
-});
+const suite = useGatewaySystem({ gateways: 2, env: { REGISTER_RATE_LIMIT: '1000', CORS_ORIGIN: WEB_ORIGIN } });
 
 async function privateRoom() {
-  const owner = await registerUser(url);
-  const room = (await api<{ room: Room }>(url, 'POST', '/api/rooms', { token: owner.token, body: { name: 'by invitation', visibility: 'private' } })).body.room;
+  const owner = await registerUser(suite.url);
+  const room = (await api<{ room: Room }>(suite.url, 'POST', '/api/rooms', { token: owner.token, body: { name: 'by invitation', visibility: 'private' } })).body.room;
   return { owner, room };
 }
 
-const createInvite = async (token: string, roomId: string, body: object = {}) => api<InviteResponse>(url, 'POST', `/api/rooms/${roomId}/invites`, { token, body });
+const createInvite = async (token: string, roomId: string, body: object = {}) => api<InviteResponse>(suite.url, 'POST', `/api/rooms/${roomId}/invites`, { token, body });
 
 it('a link: created by an admin, previewed by anyone (no member list), accepted into the room live, counted once per new member', async () => {
   const { owner, room } = await privateRoom();
@@ -44,57 +25,55 @@ it('a link: created by an admin, previewed by anyone (no member list), accepted 
   expect(invite).toMatchObject({ url: `${WEB_ORIGIN}/invite/${invite.code}`, uses: 0, maxUses: 5 });
   expect(Math.abs(Date.parse(invite.expiresAt!) - Date.now() - 3_600_000)).toBeLessThan(60_000);
   // Only the hash is stored.
-  const stored = await db.query<{ code_hash: string }>('SELECT code_hash FROM room_invites WHERE room_id = $1', [room.id]);
+  const stored = await suite.db.query<{ code_hash: string }>('SELECT code_hash FROM room_invites WHERE room_id = $1', [room.id]);
   expect(stored.rows[0]!.code_hash).toBe(crypto.createHash('sha256').update(invite.code!).digest('hex'));
 
-  const preview = await api<InvitePreviewResponse>(url, 'GET', `/api/invites/${invite.code}`);
+  const preview = await api<InvitePreviewResponse>(suite.url, 'GET', `/api/invites/${invite.code}`);
   expect(preview.status).toBe(200);
   expect(preview.body).toEqual({ room: { id: room.id, name: 'by invitation', topic: '', visibility: 'private', memberCount: 1 }, expiresAt: invite.expiresAt });
 
-  const guest = await registerUser(url);
-  const socket = await connectSocket(url, guest.token, { gateway: 'g2' });
-  sockets.push(socket);
-  const ownerSocket = await connectSocket(url, owner.token, { gateway: 'g1' });
-  sockets.push(ownerSocket);
+  const guest = await registerUser(suite.url);
+  const socket = await suite.connect(guest.token, 'g2');
+  const ownerSocket = await suite.connect(owner.token, 'g1');
   const joined = nextEvent(socket, 'room:joined', (r) => r.id === room.id);
   const counted = nextEvent(ownerSocket, 'room:updated', (e) => e.room.id === room.id && e.room.memberCount === 2);
-  const accepted = await api<{ room: Room }>(url, 'POST', `/api/invites/${invite.code}/accept`, { token: guest.token });
+  const accepted = await api<{ room: Room }>(suite.url, 'POST', `/api/invites/${invite.code}/accept`, { token: guest.token });
   expect(accepted).toMatchObject({ status: 200, body: { room: { id: room.id, memberCount: 2 } } });
   await Promise.all([joined, counted]);
-  expect((await api(url, 'POST', `/api/invites/${invite.code}/accept`, { token: guest.token })).status).toBe(200);
-  const listed = await api<InvitesResponse>(url, 'GET', `/api/rooms/${room.id}/invites`, { token: owner.token });
+  expect((await api(suite.url, 'POST', `/api/invites/${invite.code}/accept`, { token: guest.token })).status).toBe(200);
+  const listed = await api<InvitesResponse>(suite.url, 'GET', `/api/rooms/${room.id}/invites`, { token: owner.token });
   expect(listed.body.invites).toMatchObject([{ id: invite.id, uses: 1, maxUses: 5 }]);
   expect(listed.body.invites[0]).not.toHaveProperty('code');
 });
 
 it('a link stops working when used up, expired or revoked; a banned user cannot use it; members cannot make links', async () => {
   const { owner, room } = await privateRoom();
-  const member = await registerUser(url);
-  await inviteAndAccept(url, owner.token, room.id, member);
+  const member = await registerUser(suite.url);
+  await inviteAndAccept(suite.url, owner.token, room.id, member);
   expect((await createInvite(member.token, room.id)).status).toBe(403);
 
   const once = (await createInvite(owner.token, room.id, { maxUses: 1 })).body.invite;
-  expect((await api(url, 'POST', `/api/invites/${once.code}/accept`, { token: (await registerUser(url)).token })).status).toBe(200);
-  const late = await api(url, 'POST', `/api/invites/${once.code}/accept`, { token: (await registerUser(url)).token });
+  expect((await api(suite.url, 'POST', `/api/invites/${once.code}/accept`, { token: (await registerUser(suite.url)).token })).status).toBe(200);
+  const late = await api(suite.url, 'POST', `/api/invites/${once.code}/accept`, { token: (await registerUser(suite.url)).token });
   expect(late).toMatchObject({ status: 404, body: { error: { code: 'NOT_FOUND' } } });
 
   const expiring = (await createInvite(owner.token, room.id)).body.invite;
-  await db.query(`UPDATE room_invites SET expires_at = now() - interval '1 second' WHERE id = $1`, [expiring.id]);
-  expect((await api(url, 'GET', `/api/invites/${expiring.code}`)).status).toBe(404);
-  expect((await api(url, 'POST', `/api/invites/${expiring.code}/accept`, { token: (await registerUser(url)).token })).status).toBe(404);
+  await suite.db.query(`UPDATE room_invites SET expires_at = now() - interval '1 second' WHERE id = $1`, [expiring.id]);
+  expect((await api(suite.url, 'GET', `/api/invites/${expiring.code}`)).status).toBe(404);
+  expect((await api(suite.url, 'POST', `/api/invites/${expiring.code}/accept`, { token: (await registerUser(suite.url)).token })).status).toBe(404);
 
   const revoked = (await createInvite(owner.token, room.id)).body.invite;
-  expect((await api(url, 'DELETE', `/api/rooms/${room.id}/invites/${revoked.code}`, { token: owner.token })).status).toBe(204);
-  expect((await api(url, 'GET', `/api/invites/${revoked.code}`)).status).toBe(404);
+  expect((await api(suite.url, 'DELETE', `/api/rooms/${room.id}/invites/${revoked.code}`, { token: owner.token })).status).toBe(204);
+  expect((await api(suite.url, 'GET', `/api/invites/${revoked.code}`)).status).toBe(404);
   const byId = (await createInvite(owner.token, room.id)).body.invite;
-  expect((await api(url, 'DELETE', `/api/rooms/${room.id}/invites/${byId.id}`, { token: owner.token })).status).toBe(204);
-  expect((await api(url, 'DELETE', `/api/rooms/${room.id}/invites/${byId.id}`, { token: owner.token })).status).toBe(404);
+  expect((await api(suite.url, 'DELETE', `/api/rooms/${room.id}/invites/${byId.id}`, { token: owner.token })).status).toBe(204);
+  expect((await api(suite.url, 'DELETE', `/api/rooms/${room.id}/invites/${byId.id}`, { token: owner.token })).status).toBe(404);
 
   const open = (await createInvite(owner.token, room.id)).body.invite;
-  const outcast = await registerUser(url);
-  expect((await api(url, 'POST', `/api/rooms/${room.id}/bans`, { token: owner.token, body: { userId: outcast.user.id, reason: 'no' } })).status).toBe(201);
-  expect(await api(url, 'POST', `/api/invites/${open.code}/accept`, { token: outcast.token })).toMatchObject({ status: 403, body: { error: { code: 'FORBIDDEN' } } });
-  const audit = await api<{ entries: { action: string }[] }>(url, 'GET', `/api/rooms/${room.id}/audit?limit=200`, { token: owner.token });
+  const outcast = await registerUser(suite.url);
+  expect((await api(suite.url, 'POST', `/api/rooms/${room.id}/bans`, { token: owner.token, body: { userId: outcast.user.id, reason: 'no' } })).status).toBe(201);
+  expect(await api(suite.url, 'POST', `/api/invites/${open.code}/accept`, { token: outcast.token })).toMatchObject({ status: 403, body: { error: { code: 'FORBIDDEN' } } });
+  const audit = await api<{ entries: { action: string }[] }>(suite.url, 'GET', `/api/rooms/${room.id}/audit?limit=200`, { token: owner.token });
   expect(audit.body.entries.filter((e) => e.action === 'invite.used')).toHaveLength(1);
   expect(audit.body.entries.filter((e) => e.action === 'invite.revoked')).toHaveLength(2);
 });
@@ -105,7 +84,7 @@ it('guessing: 10,000 random codes are answered alike, a miss as fast as a hit, a
   const { invite } = (await createInvite(owner.token, room.id)).body;
   const timed = async (code: string) => {
     const started = process.hrtime.bigint();
-    const response = await api(url, 'GET', `/api/invites/${code}`);
+    const response = await api(suite.url, 'GET', `/api/invites/${code}`);
     return { status: response.status, ms: Number(process.hrtime.bigint() - started) / 1e6, retryAfter: response.headers.get('retry-after') };
   };
   const randomCode = () => crypto.randomBytes(24).toString('base64url');

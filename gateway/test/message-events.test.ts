@@ -3,29 +3,12 @@
 // gateway, is refused before anything is broadcast when it must be, and ends in PostgreSQL exactly once.
 import crypto from 'node:crypto';
 import type { ChatMessage, MessagesResponse } from '@chat/protocol';
-import { api, type ChatSocket, collect, connectSocket, eventually, nextEvent, registerUser, startSystem, type TestSystem, roomOfTwo as twoInARoom } from '@chat/testing';
+import { api, type ChatSocket, collect, eventually, nextEvent, registerUser, roomOfTwo as twoInARoom, useGatewaySystem } from '@chat/testing';
 
-let system: TestSystem;
+// A thread of more than 100 replies is sent in one go below: above the default per-user send rate.
+const suite = useGatewaySystem({ gateways: 2, env: { MESSAGE_RATE_LIMIT: '1000' } });
 
-beforeAll(async () => {
-  // A thread of more than 100 replies is sent in one go below: above the default per-user send rate.
-  system = await startSystem({ gateways: 2, env: { MESSAGE_RATE_LIMIT: '1000' } });
-}, 120_000);
-
-afterAll(async () => {
-  await system?.stop();
-});
-
-const sockets: ChatSocket[] = [];
-afterEach(() => {
-  for (const s of sockets.splice(0)) s.close();
-});
-
-async function connect(token: string, gateway: string) {
-  const socket = await connectSocket(system.baseUrl, token, { gateway });
-  sockets.push(socket);
-  return socket;
-}
+const { connect } = suite;
 
 /** What a client shows: messages by id, each the newest revision it received (the web app's rule). */
 function view(socket: ChatSocket) {
@@ -39,7 +22,7 @@ function view(socket: ChatSocket) {
   return byId;
 }
 
-const roomOfTwo = () => twoInARoom(system.baseUrl, { name: 'living messages' });
+const roomOfTwo = () => twoInARoom(suite.url, { name: 'living messages' });
 
 /**
  * Sends as a client does: a send refused by the per-user event budget (50 a second, which a test sending
@@ -56,7 +39,7 @@ const send = async (socket: ChatSocket, roomId: string, body: string, parentId?:
 };
 
 const history = async (token: string, roomId: string, query = '') => {
-  const res = await api<MessagesResponse>(system.baseUrl, 'GET', `/api/rooms/${roomId}/messages${query}`, { token });
+  const res = await api<MessagesResponse>(suite.url, 'GET', `/api/rooms/${roomId}/messages${query}`, { token });
   expect(res.status).toBe(200);
   return res.body.messages;
 };
@@ -71,7 +54,7 @@ describe('living messages across two gateways', () => {
     const b = await connect(bob.token, 'g2');
     const atAlice = view(a);
     const atBob = view(b);
-    await system.persister!.stop(); // nothing reaches PostgreSQL: the gateways must not need it
+    await suite.system.persister!.stop(); // nothing reaches PostgreSQL: the gateways must not need it
     try {
       const top = await send(a, room.id, 'hello **world**');
       expect(top).toMatchObject({ parentId: null, editedAt: null, deletedAt: null, replyCount: 0, lastReplyAt: null, reactions: [] });
@@ -103,7 +86,7 @@ describe('living messages across two gateways', () => {
       expect((await tombstone).message).toMatchObject({ body: '', reactions: [] });
       expect(await a.timeout(15_000).emitWithAck('message:edit', { messageId: doomed.id, body: 'resurrected?' })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
     } finally {
-      await system.persister!.start();
+      await suite.system.persister!.start();
     }
 
     const top = [...atAlice.values()].find((m) => m.body === 'hello, edited')!;
@@ -120,7 +103,7 @@ describe('living messages across two gateways', () => {
 
   it('refuses edits and deletions of others, changes in rooms one is not in, unknown ids and bad emoji, broadcasting nothing', async () => {
     const { alice, bob, room } = await roomOfTwo();
-    const outsider = await registerUser(system.baseUrl);
+    const outsider = await registerUser(suite.url);
     const a = await connect(alice.token, 'g1');
     const b = await connect(bob.token, 'g2');
     const o = await connect(outsider.token, 'g1');
@@ -182,8 +165,8 @@ describe('living messages across two gateways', () => {
     await eventually(() => history(alice.token, room.id), (page) => page.length === 9, 30_000, 'stored');
     expect((await history(alice.token, room.id, `?around=${sent[4]!.id}&limit=4`)).map((m) => m.body)).toEqual(['m3', 'm4', 'm5', 'm6']);
     expect((await history(alice.token, room.id, `?around=${reply.id}&limit=3`)).map((m) => m.body)).toEqual(['m1', 'm2', 'm3']);
-    expect((await api(system.baseUrl, 'GET', `/api/rooms/${room.id}/messages?around=${crypto.randomUUID()}`, { token: alice.token })).status).toBe(404);
-    expect((await api(system.baseUrl, 'GET', `/api/rooms/${room.id}/messages?around=${sent[0]!.id}&before=${sent[1]!.id}`, { token: alice.token })).status).toBe(400);
+    expect((await api(suite.url, 'GET', `/api/rooms/${room.id}/messages?around=${crypto.randomUUID()}`, { token: alice.token })).status).toBe(404);
+    expect((await api(suite.url, 'GET', `/api/rooms/${room.id}/messages?around=${sent[0]!.id}&before=${sent[1]!.id}`, { token: alice.token })).status).toBe(400);
   }, 60_000);
 
   it('pages a thread of more than 100 replies both ways: back from the newest with before, forward from the parent with after', async () => {
@@ -206,6 +189,6 @@ describe('living messages across two gateways', () => {
     expect([first.length, next.length]).toEqual([100, 30]);
     expect([...first, ...next].map((m) => m.id)).toEqual(ids);
     expect(await thread(`&after=${ids.at(-1)!}`)).toEqual([]);
-    expect((await api(system.baseUrl, 'GET', `/api/rooms/${room.id}/messages?parentId=${parent.id}&after=${ids[0]!}&before=${ids[5]!}`, { token: alice.token })).status).toBe(400);
+    expect((await api(suite.url, 'GET', `/api/rooms/${room.id}/messages?parentId=${parent.id}&after=${ids[0]!}&before=${ids[5]!}`, { token: alice.token })).status).toBe(400);
   }, 90_000);
 });

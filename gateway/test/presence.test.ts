@@ -1,31 +1,14 @@
 // Presence through nginx and two gateways: batched diffs per room, counted across gateways.
 import type { PresenceDiffEvent } from '@chat/protocol';
-import { type ChatSocket, collect, connectSocket, eventually, roomOf, startSystem, type TestSystem } from '@chat/testing';
+import { collect, connectSocket, eventually, roomOf, useGatewaySystem } from '@chat/testing';
 
-let system: TestSystem;
+const suite = useGatewaySystem({ gateways: 2 });
 
-beforeAll(async () => {
-  system = await startSystem({ gateways: 2 });
-}, 120_000);
-
-afterAll(async () => {
-  await system?.stop();
-});
-
-const sockets: ChatSocket[] = [];
-afterEach(() => {
-  for (const s of sockets.splice(0)) s.close();
-});
-
-async function connect(token: string, gateway: string) {
-  const socket = await connectSocket(system.baseUrl, token, { gateway });
-  sockets.push(socket);
-  return socket;
-}
+const { connect } = suite;
 
 /** A room of `size` members (the first creates it and invites the rest). */
 async function room(size: number) {
-  const { users, room } = await roomOf(system.baseUrl, size, { name: 'presence' });
+  const { users, room } = await roomOf(suite.url, size, { name: 'presence' });
   return { users, roomId: room.id };
 }
 
@@ -81,10 +64,10 @@ describe('presence', () => {
     const diffs = collect(watcher, 'presence:diff');
     // Bob's client is gone with his gateway (no reconnection); Carol's comes back on g2.
     await connect(bob.token, 'g1');
-    const carolSocket = await connectSocket(system.baseUrl, carol.token, { gateway: 'g1', reconnection: true });
-    sockets.push(carolSocket);
+    const carolSocket = await connectSocket(suite.url, carol.token, { gateway: 'g1', reconnection: true });
+    suite.closeAfterTest(carolSocket);
     await eventually(async () => onlineIn(diffs), (ids) => ids.includes(bob.user.id) && ids.includes(carol.user.id), 10_000, 'bob and carol online');
-    const [g1] = system.gateways;
+    const [g1] = suite.system.gateways;
     const killedAt = Date.now();
     await g1!.kill();
     // No socket closed where a gateway could see it: only the lapsed heartbeat tells (PRESENCE_TTL_MS, 15 s).

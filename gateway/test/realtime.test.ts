@@ -1,33 +1,11 @@
 // The real-time path end to end, through nginx and two gateways, on the real Redis, Kafka and Postgres.
 import crypto from 'node:crypto';
 import type { ChatMessage } from '@chat/protocol';
-import { Client } from 'pg';
-import { api, type ChatSocket, collect, connectSocket, createSocket, eventually, nextEvent, registerUser, startSystem, type TestSystem, roomOfTwo as twoInARoom } from '@chat/testing';
+import { api, type ChatSocket, collect, createSocket, eventually, nextEvent, registerUser, roomOfTwo as twoInARoom, useGatewaySystem } from '@chat/testing';
 
-let system: TestSystem;
-let db: Client;
+const suite = useGatewaySystem({ gateways: 2 });
 
-beforeAll(async () => {
-  system = await startSystem({ gateways: 2 });
-  db = new Client({ connectionString: system.databaseUrl });
-  await db.connect();
-}, 120_000);
-
-afterAll(async () => {
-  await db?.end();
-  await system?.stop();
-});
-
-const sockets: ChatSocket[] = [];
-afterEach(() => {
-  for (const s of sockets.splice(0)) s.close();
-});
-
-async function connect(token: string, gateway?: string) {
-  const socket = await connectSocket(system.baseUrl, token, { gateway });
-  sockets.push(socket);
-  return socket;
-}
+const { connect } = suite;
 
 const clientMsgId = () => crypto.randomUUID();
 
@@ -35,11 +13,11 @@ function send(socket: ChatSocket, roomId: string, body: string, id = clientMsgId
   return socket.timeout(15_000).emitWithAck('message:send', { roomId, body, clientMsgId: id });
 }
 
-const roomOfTwo = (visibility: 'public' | 'private' = 'private') => twoInARoom(system.baseUrl, { visibility });
+const roomOfTwo = (visibility: 'public' | 'private' = 'private') => twoInARoom(suite.url, { visibility });
 
 async function persisted(ids: string[]) {
   return eventually(
-    async () => (await db.query<{ id: string }>('SELECT id::text FROM messages WHERE id = ANY($1::uuid[])', [ids])).rows.map((r) => r.id),
+    async () => (await suite.db.query<{ id: string }>('SELECT id::text FROM messages WHERE id = ANY($1::uuid[])', [ids])).rows.map((r) => r.id),
     (rows) => rows.length >= ids.length,
     20_000,
     `${ids.length} messages persisted`,
@@ -50,10 +28,10 @@ describe('two gateways behind nginx', () => {
   it('pins sockets to the gateway their affinity cookie names', async () => {
     const { alice } = await roomOfTwo();
     for (const gateway of ['g1', 'g2']) {
-      const response = await api(system.baseUrl, 'GET', '/api/me', { token: alice.token, headers: { cookie: `chat_gw=${gateway}` } });
+      const response = await api(suite.url, 'GET', '/api/me', { token: alice.token, headers: { cookie: `chat_gw=${gateway}` } });
       expect(response.headers.get('x-gateway-id')).toBe(gateway);
     }
-    const fresh = await api(system.baseUrl, 'GET', '/api/me', { token: alice.token });
+    const fresh = await api(suite.url, 'GET', '/api/me', { token: alice.token });
     expect(fresh.headers.get('set-cookie')).toMatch(/^chat_gw=g[12]; Path=\//);
   });
 
@@ -83,7 +61,7 @@ describe('two gateways behind nginx', () => {
 
     const ids = [...fromAlice.map((m) => m.id), fromBob!.id];
     await persisted(ids);
-    const history = await api<{ messages: ChatMessage[] }>(system.baseUrl, 'GET', `/api/rooms/${room.id}/messages?limit=50`, { token: bob.token });
+    const history = await api<{ messages: ChatMessage[] }>(suite.url, 'GET', `/api/rooms/${room.id}/messages?limit=50`, { token: bob.token });
     expect(history.status).toBe(200);
     expect(history.body.messages.map((m) => m.id)).toEqual(ids);
     expect(history.body.messages[0]).toEqual(fromAlice[0]);
@@ -103,7 +81,7 @@ describe('two gateways behind nginx', () => {
     expect(again.message).toEqual(first.message);
     expect(viaOtherGateway.message).toEqual(first.message);
     await persisted([first.message.id]);
-    const rows = await db.query('SELECT id FROM messages WHERE room_id = $1', [room.id]);
+    const rows = await suite.db.query('SELECT id FROM messages WHERE room_id = $1', [room.id]);
     expect(rows.rowCount).toBe(1);
     await eventually(async () => atBob.length, (n) => n >= 1, 5_000, 'delivery');
     expect(atBob.filter((m) => m.id === first.message.id)).toHaveLength(1);
@@ -111,18 +89,18 @@ describe('two gateways behind nginx', () => {
 
   it('a non-member can neither send to nor read the history of a private room', async () => {
     const { room, alice } = await roomOfTwo();
-    const mallory = await registerUser(system.baseUrl);
+    const mallory = await registerUser(suite.url);
     const m = await connect(mallory.token);
     const ack = await send(m, room.id, 'let me in');
     expect(ack).toEqual({ ok: false, error: { code: 'FORBIDDEN', message: expect.any(String) } });
     for (const path of [`/api/rooms/${room.id}/messages`, `/api/rooms/${room.id}/members`]) {
-      const res = await api(system.baseUrl, 'GET', path, { token: mallory.token });
+      const res = await api(suite.url, 'GET', path, { token: mallory.token });
       expect(res.status).toBe(403);
       expect(res.body).toEqual({ error: { code: 'FORBIDDEN', message: expect.any(String) } });
     }
-    const join = await api(system.baseUrl, 'POST', `/api/rooms/${room.id}/join`, { token: mallory.token });
+    const join = await api(suite.url, 'POST', `/api/rooms/${room.id}/join`, { token: mallory.token });
     expect(join.status).toBe(404);
-    const invite = await api(system.baseUrl, 'POST', `/api/rooms/${room.id}/members`, { token: mallory.token, body: { username: alice.user.username } });
+    const invite = await api(suite.url, 'POST', `/api/rooms/${room.id}/members`, { token: mallory.token, body: { username: alice.user.username } });
     expect(invite.status).toBe(403);
   });
 
@@ -134,7 +112,7 @@ describe('two gateways behind nginx', () => {
     const expired = `${header}.${Buffer.from(JSON.stringify({ ...claims, exp: 1 })).toString('base64url')}.x`;
     const none = `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url')}.${payload}.`;
     for (const token of [undefined, 'garbage', forged, expired, none]) {
-      const socket = createSocket(system.baseUrl, token);
+      const socket = createSocket(suite.url, token);
       const error = await new Promise<Error & { data?: unknown }>((resolve) => socket.once('connect_error', resolve));
       socket.close();
       expect(error.message).toBe('UNAUTHORIZED');
@@ -178,8 +156,8 @@ describe('two gateways behind nginx', () => {
   it('a client that reconnects within the recovery window, to the other gateway, gets what it missed', async () => {
     const { alice, bob, room } = await roomOfTwo();
     const a = await connect(alice.token, 'g1');
-    const b = createSocket(system.baseUrl, bob.token, { gateway: 'g1', reconnection: false });
-    sockets.push(b);
+    const b = createSocket(suite.url, bob.token, { gateway: 'g1', reconnection: false });
+    suite.closeAfterTest(b);
     await new Promise<void>((resolve) => b.once('connect', () => resolve()));
     const seen = collect(b, 'message:new');
     const before = await send(a, room.id, 'before the drop');
@@ -217,11 +195,11 @@ describe('two gateways behind nginx', () => {
   it('SIGTERM drains a gateway: its clients move to the other gateway and recover what they missed', async () => {
     const { alice, bob, room } = await roomOfTwo();
     const a = await connect(alice.token, 'g2');
-    const b = createSocket(system.baseUrl, bob.token, { gateway: 'g1', reconnection: true });
-    sockets.push(b);
+    const b = createSocket(suite.url, bob.token, { gateway: 'g1', reconnection: true });
+    suite.closeAfterTest(b);
     await new Promise<void>((resolve) => b.once('connect', () => resolve()));
     const seen = collect(b, 'message:new');
-    const g1 = system.gateways.find((g) => g.id === 'g1')!;
+    const g1 = suite.system.gateways.find((g) => g.id === 'g1')!;
 
     // Recovery replays from the last broadcast a client saw, so it must have seen one.
     expect((await send(a, room.id, 'before the move')).ok).toBe(true);

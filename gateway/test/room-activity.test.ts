@@ -7,58 +7,26 @@ import { createPrisma, type PrismaClient } from '@chat/db';
 import type { ChatMessage, MyRoomsResponse, Room, RoomActivity, RoomActivityResponse } from '@chat/protocol';
 import { AppError, createLogger } from '@chat/service-kit';
 import { Kafka, logLevel } from 'kafkajs';
-import { Client } from 'pg';
-import {
-  api,
-  type ChatSocket,
-  collect,
-  connectSocket,
-  createSocket,
-  createTestDatabase,
-  createTopics,
-  eventually,
-  inviteAndAccept,
-  nextEvent,
-  registerUser,
-  startSystem,
-  testServices,
-  type TestSystem,
-} from '@chat/testing';
+import { api, type ChatSocket, collect, createSocket, createTestDatabase, createTopics, eventually, inviteAndAccept, nextEvent, registerUser, testServices, useGatewaySystem } from '@chat/testing';
 import { createKafkaMessageBus, type MessageBus } from '../src/message-bus';
 import { createMetrics } from '../src/metrics';
 import { createRoomActivityLog } from '../src/realtime/room-activity-log';
 import { newId } from '../src/store/ids';
 import { createRoomActivityRepository } from '../src/store/room-activity';
 
-let system: TestSystem;
-let db: Client;
 let prisma: PrismaClient;
-let url: string;
+
+const suite = useGatewaySystem({ gateways: 2, env: { REGISTER_RATE_LIMIT: '1000' } });
 
 beforeAll(async () => {
-  system = await startSystem({ gateways: 2, env: { REGISTER_RATE_LIMIT: '1000' } });
-  url = system.baseUrl;
-  db = new Client({ connectionString: system.databaseUrl });
-  await db.connect();
-  prisma = createPrisma({ url: system.databaseUrl, poolMax: 2 });
+  prisma = createPrisma({ url: suite.system.databaseUrl, poolMax: 2 });
 }, 120_000);
 
 afterAll(async () => {
   await prisma?.$disconnect();
-  await db?.end();
-  await system?.stop();
 });
 
-const sockets: ChatSocket[] = [];
-afterEach(() => {
-  for (const s of sockets.splice(0)) s.close();
-});
-
-async function connect(token: string, gateway: 'g1' | 'g2') {
-  const socket = await connectSocket(url, token, { gateway });
-  sockets.push(socket);
-  return socket;
-}
+const { connect } = suite;
 
 const send = async (socket: ChatSocket, roomId: string, body: string): Promise<ChatMessage> => {
   const ack = await socket.timeout(15_000).emitWithAck('message:send', { roomId, body, clientMsgId: crypto.randomUUID() });
@@ -68,19 +36,19 @@ const send = async (socket: ChatSocket, roomId: string, body: string): Promise<C
 
 /** A private room of owner (creator) and two members. */
 async function roomOfThree() {
-  const [owner, ann, bob] = [await registerUser(url), await registerUser(url), await registerUser(url)];
-  const room = (await api<{ room: Room }>(url, 'POST', '/api/rooms', { token: owner.token, body: { name: 'timeline', visibility: 'private' } })).body.room;
-  await inviteAndAccept(url, owner.token, room.id, ann);
-  await inviteAndAccept(url, owner.token, room.id, bob);
+  const [owner, ann, bob] = [await registerUser(suite.url), await registerUser(suite.url), await registerUser(suite.url)];
+  const room = (await api<{ room: Room }>(suite.url, 'POST', '/api/rooms', { token: owner.token, body: { name: 'timeline', visibility: 'private' } })).body.room;
+  await inviteAndAccept(suite.url, owner.token, room.id, ann);
+  await inviteAndAccept(suite.url, owner.token, room.id, bob);
   return { owner, ann, bob, room };
 }
 
 /** The timeline as the persister stored it, once it holds `n` entries. */
 const timeline = (roomId: string, token: string, n: number) =>
-  eventually(async () => (await api<RoomActivityResponse>(url, 'GET', `/api/rooms/${roomId}/activity`, { token })).body.activity ?? [], (a) => a.length >= n, 15_000, `${n} timeline entries`);
+  eventually(async () => (await api<RoomActivityResponse>(suite.url, 'GET', `/api/rooms/${roomId}/activity`, { token })).body.activity ?? [], (a) => a.length >= n, 15_000, `${n} timeline entries`);
 
-const stored = async (id: string) => (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM room_activity WHERE id = $1', [id])).rows[0]!.n;
-const outbox = async (roomId: string) => (await db.query<{ id: string; action: string }>('SELECT id::text, action FROM room_activity_outbox WHERE room_id = $1 ORDER BY id', [roomId])).rows;
+const stored = async (id: string) => (await suite.db.query<{ n: number }>('SELECT count(*)::int AS n FROM room_activity WHERE id = $1', [id])).rows[0]!.n;
+const outbox = async (roomId: string) => (await suite.db.query<{ id: string; action: string }>('SELECT id::text, action FROM room_activity_outbox WHERE room_id = $1 ORDER BY id', [roomId])).rows;
 
 describe('room activity on the event log', () => {
   it('a kick is durable before the answer, reaches the others live on both gateways, and sits between the messages sent before and after it', async () => {
@@ -91,26 +59,26 @@ describe('room activity on the event log', () => {
     const heardByAnn = nextEvent(atAnn, 'room:activity', (e) => e.activity.action === 'member.kicked');
     const heardByOwner = nextEvent(atOwner, 'room:activity', (e) => e.activity.action === 'member.kicked');
 
-    expect((await api(url, 'DELETE', `/api/rooms/${room.id}/members/${bob.user.id}`, { token: owner.token })).status).toBe(204);
+    expect((await api(suite.url, 'DELETE', `/api/rooms/${room.id}/members/${bob.user.id}`, { token: owner.token })).status).toBe(204);
     // Answered only after Kafka acknowledged: nothing is left in the outbox.
     expect(await outbox(room.id)).toEqual([]);
     const { activity } = await heardByAnn;
     expect(activity).toMatchObject({ roomId: room.id, action: 'member.kicked', actor: { id: owner.user.id, username: owner.user.username }, target: { id: bob.user.id, username: bob.user.username } });
     expect((await heardByOwner).activity.id).toBe(activity.id);
     // The same id as its audit entry.
-    expect((await db.query('SELECT 1 FROM room_audit WHERE id = $1 AND action = $2', [activity.id, 'member.kicked'])).rowCount).toBe(1);
+    expect((await suite.db.query('SELECT 1 FROM room_audit WHERE id = $1 AND action = $2', [activity.id, 'member.kicked'])).rowCount).toBe(1);
     const after = await send(atAnn, room.id, 'after the kick');
 
     const entries = await timeline(room.id, owner.token, 3);
     // Joins by invitation (ann, bob), then the kick, as the persister stored them from the log.
     expect(entries.map((e) => e.action)).toEqual(['member.joined', 'member.joined', 'member.kicked']);
     expect(entries[2]).toEqual(activity);
-    const messages = (await api<{ messages: ChatMessage[] }>(url, 'GET', `/api/rooms/${room.id}/messages`, { token: owner.token })).body.messages;
+    const messages = (await api<{ messages: ChatMessage[] }>(suite.url, 'GET', `/api/rooms/${room.id}/messages`, { token: owner.token })).body.messages;
     const merged = [...messages.map((m) => ({ id: m.id, what: m.body })), ...entries.map((e) => ({ id: e.id, what: e.action }))].sort((a, b) => (a.id < b.id ? -1 : 1));
     expect(merged.map((x) => x.what)).toEqual(['member.joined', 'member.joined', 'before the kick', 'member.kicked', 'after the kick']);
     expect(messages.map((m) => m.id)).toEqual([before.id, after.id]);
     // Not counted as unread nor as anything else: ann has exactly one unread message (the owner's).
-    const annRooms = (await api<MyRoomsResponse>(url, 'GET', '/api/rooms', { token: ann.token })).body.rooms;
+    const annRooms = (await api<MyRoomsResponse>(suite.url, 'GET', '/api/rooms', { token: ann.token })).body.rooms;
     expect(annRooms.find((r) => r.id === room.id)?.unreadCount).toBe(1);
   });
 
@@ -119,7 +87,7 @@ describe('room activity on the event log', () => {
     const atAnn = await connect(ann.token, 'g2');
     const heard = collect(atAnn, 'room:activity');
     const ok = async (method: string, path: string, token: string, body?: object) => {
-      const res = await api(url, method, path, { token, body });
+      const res = await api(suite.url, method, path, { token, body });
       expect([200, 201, 204]).toContain(res.status);
     };
     await ok('PATCH', `/api/rooms/${room.id}/members/${ann.user.id}`, owner.token, { role: 'admin' });
@@ -140,19 +108,19 @@ describe('room activity on the event log', () => {
     expect(entries.find((e) => e.action === 'room.updated')?.details).toEqual({ name: 'renamed', topic: 'news' });
     expect(entries.find((e) => e.action === 'role.changed')?.details).toEqual({ from: 'member', to: 'admin' });
     // Pages by id: the two newest, then what came before them.
-    const newest = (await api<RoomActivityResponse>(url, 'GET', `/api/rooms/${room.id}/activity?limit=2`, { token: ann.token })).body.activity;
+    const newest = (await api<RoomActivityResponse>(suite.url, 'GET', `/api/rooms/${room.id}/activity?limit=2`, { token: ann.token })).body.activity;
     expect(newest).toEqual(entries.slice(-2));
-    const older = (await api<RoomActivityResponse>(url, 'GET', `/api/rooms/${room.id}/activity?limit=3&before=${newest[0]!.id}`, { token: ann.token })).body.activity;
+    const older = (await api<RoomActivityResponse>(suite.url, 'GET', `/api/rooms/${room.id}/activity?limit=3&before=${newest[0]!.id}`, { token: ann.token })).body.activity;
     expect(older).toEqual(entries.slice(-5, -2));
     // Not a member any more: the timeline is closed to the owner who left.
-    expect((await api(url, 'GET', `/api/rooms/${room.id}/activity`, { token: owner.token })).status).toBe(403);
+    expect((await api(suite.url, 'GET', `/api/rooms/${room.id}/activity`, { token: owner.token })).status).toBe(403);
   });
 
   it('a client that reconnects within the recovery window, to the other gateway, gets the room:activity it missed', async () => {
     const { owner, ann, bob, room } = await roomOfThree();
     const atOwner = await connect(owner.token, 'g1');
-    const a = createSocket(url, ann.token, { gateway: 'g1', reconnection: false });
-    sockets.push(a);
+    const a = createSocket(suite.url, ann.token, { gateway: 'g1', reconnection: false });
+    suite.closeAfterTest(a);
     await new Promise<void>((resolve) => a.once('connect', () => resolve()));
     const activity = collect(a, 'room:activity');
     const seen = collect(a, 'message:new');
@@ -163,7 +131,7 @@ describe('room activity on the event log', () => {
     const dropped = new Promise((resolve) => a.once('disconnect', resolve));
     (a.io.engine as unknown as { close(): void }).close();
     await dropped;
-    expect((await api(url, 'DELETE', `/api/rooms/${room.id}/members/${bob.user.id}`, { token: owner.token })).status).toBe(204);
+    expect((await api(suite.url, 'DELETE', `/api/rooms/${room.id}/members/${bob.user.id}`, { token: owner.token })).status).toBe(204);
     await send(atOwner, room.id, 'after the kick');
 
     a.io.opts.extraHeaders = { cookie: 'chat_gw=g2' };
@@ -178,21 +146,21 @@ describe('room activity on the event log', () => {
   it("an account deletion leaves each of the user's rooms on the timeline (member.left, after the ownership hand-over), before the answer", async () => {
     const { owner, ann, room } = await roomOfThree();
     // A second room, and a direct conversation (which has no timeline).
-    const second = (await api<{ room: Room }>(url, 'POST', '/api/rooms', { token: owner.token, body: { name: 'handed over', visibility: 'private' } })).body.room;
-    await inviteAndAccept(url, owner.token, second.id, ann);
-    const dm = await api<{ room: Room }>(url, 'POST', '/api/dm', { token: owner.token, body: { username: ann.user.username } });
+    const second = (await api<{ room: Room }>(suite.url, 'POST', '/api/rooms', { token: owner.token, body: { name: 'handed over', visibility: 'private' } })).body.room;
+    await inviteAndAccept(suite.url, owner.token, second.id, ann);
+    const dm = await api<{ room: Room }>(suite.url, 'POST', '/api/dm', { token: owner.token, body: { username: ann.user.username } });
     expect(dm.status).toBeLessThan(300);
     const atAnn = await connect(ann.token, 'g2');
     const heard = collect(atAnn, 'room:activity');
 
-    expect((await api(url, 'DELETE', '/api/me', { token: owner.token })).status).toBe(204);
+    expect((await api(suite.url, 'DELETE', '/api/me', { token: owner.token })).status).toBe(204);
     // On the log before the answer: nothing of the deleted owner's left in the outbox, none for the conversation.
     for (const id of [room.id, second.id, dm.body.room.id]) expect(await outbox(id)).toEqual([]);
     for (const id of [room.id, second.id]) {
       const left = (e: RoomActivity) => e.roomId === id && e.action === 'member.left' && e.actor.id === owner.user.id;
       await eventually(async () => heard.filter((e) => left(e.activity)).length, (n) => n === 1, 5_000, `member.left heard in ${id}`);
       const mine = await eventually(
-        async () => ((await api<RoomActivityResponse>(url, 'GET', `/api/rooms/${id}/activity`, { token: ann.token })).body.activity ?? []).filter((e) => e.actor.id === owner.user.id),
+        async () => ((await api<RoomActivityResponse>(suite.url, 'GET', `/api/rooms/${id}/activity`, { token: ann.token })).body.activity ?? []).filter((e) => e.actor.id === owner.user.id),
         (entries) => entries.length >= 2,
         15_000,
         'the hand-over and the leave stored',
@@ -203,7 +171,7 @@ describe('room activity on the event log', () => {
         ['member.left', '(deleted)', { reason: 'account.deleted' }],
       ]);
     }
-    expect((await db.query('SELECT 1 FROM room_activity WHERE room_id = $1', [dm.body.room.id])).rowCount).toBe(0);
+    expect((await suite.db.query('SELECT 1 FROM room_activity WHERE room_id = $1', [dm.body.room.id])).rowCount).toBe(0);
   });
 
   it('when Kafka refuses the entry the change holds, the answer is UNAVAILABLE, and the outbox puts the entry on the log exactly once', async () => {
@@ -224,7 +192,7 @@ describe('room activity on the event log', () => {
     expect(error).toBeInstanceOf(AppError);
     expect(error).toMatchObject({ code: 'UNAVAILABLE', retriable: false, message: expect.stringMatching(/change is made/) });
     // The change holds, nothing was broadcast, and the entry waits in the outbox.
-    expect((await db.query('SELECT 1 FROM memberships WHERE room_id = $1 AND user_id = $2', [room.id, ann.user.id])).rowCount).toBe(0);
+    expect((await suite.db.query('SELECT 1 FROM memberships WHERE room_id = $1 AND user_id = $2', [room.id, ann.user.id])).rowCount).toBe(0);
     expect(broadcasts).toEqual([]);
     const waiting = await outbox(room.id);
     expect(waiting.map((r) => r.action)).toEqual(['member.left']);

@@ -4,51 +4,40 @@
 // moves a cell fails a test.
 import crypto from 'node:crypto';
 import type { Room } from '@chat/protocol';
-import { Client } from 'pg';
-import { api, registerUser, startSystem, type TestSystem } from '@chat/testing';
+import { api, registerUser, useGatewaySystem } from '@chat/testing';
 
-let system: TestSystem;
-let db: Client;
-let url: string;
 const actors = {} as Record<Actor, { token: string; id: string }>;
 
 const ACTORS = ['owner', 'admin', 'member', 'non-member', 'banned'] as const;
 type Actor = (typeof ACTORS)[number];
 
+const suite = useGatewaySystem({ gateways: 2, env: { REGISTER_RATE_LIMIT: '1000' } });
+
 beforeAll(async () => {
-  system = await startSystem({ gateways: 2, env: { REGISTER_RATE_LIMIT: '1000' } });
-  url = system.baseUrl;
-  db = new Client({ connectionString: system.databaseUrl });
-  await db.connect();
   for (const actor of ACTORS) {
-    const user = await registerUser(url);
+    const user = await registerUser(suite.url);
     actors[actor] = { token: user.token, id: user.user.id };
   }
 }, 120_000);
 
-afterAll(async () => {
-  await db?.end();
-  await system?.stop();
-});
-
 /** A user that exists only in the database (targets need no token). */
 async function plainUser(): Promise<string> {
   const id = crypto.randomUUID();
-  await db.query(`INSERT INTO users (id, username, password_hash) VALUES ($1, $2, 'unused')`, [id, `t${id.replace(/-/g, '').slice(0, 20)}`]);
+  await suite.db.query(`INSERT INTO users (id, username, password_hash) VALUES ($1, $2, 'unused')`, [id, `t${id.replace(/-/g, '').slice(0, 20)}`]);
   return id;
 }
 
 /** A fresh room: the owner created it; admin, member and a target member in it; the banned actor banned. */
 async function freshRoom(targetRole: 'owner' | 'admin' | 'member' = 'member') {
-  const room = (await api<{ room: Room }>(url, 'POST', '/api/rooms', { token: actors.owner.token, body: { name: 'matrix', visibility: 'public' } })).body.room;
+  const room = (await api<{ room: Room }>(suite.url, 'POST', '/api/rooms', { token: actors.owner.token, body: { name: 'matrix', visibility: 'public' } })).body.room;
   const target = targetRole === 'owner' ? actors.owner.id : await plainUser();
   const rows: [string, string][] = [
     [actors.admin.id, 'admin'],
     [actors.member.id, 'member'],
   ];
   if (targetRole !== 'owner') rows.push([target, targetRole]);
-  for (const [userId, role] of rows) await db.query(`INSERT INTO memberships (room_id, user_id, role) VALUES ($1, $2, $3::"MemberRole")`, [room.id, userId, role]);
-  await db.query(`INSERT INTO room_bans (room_id, user_id, banned_by, reason) VALUES ($1, $2, $3, 'matrix')`, [room.id, actors.banned.id, actors.owner.id]);
+  for (const [userId, role] of rows) await suite.db.query(`INSERT INTO memberships (room_id, user_id, role) VALUES ($1, $2, $3::"MemberRole")`, [room.id, userId, role]);
+  await suite.db.query(`INSERT INTO room_bans (room_id, user_id, banned_by, reason) VALUES ($1, $2, $3, 'matrix')`, [room.id, actors.banned.id, actors.owner.id]);
   return { roomId: room.id, target };
 }
 
@@ -75,13 +64,13 @@ const ACTIONS: Record<string, Action> = {
   ban: { request: (r, t) => ['POST', `/api/rooms/${r}/bans`, { userId: t, reason: 'matrix' }], expect: staff(201) },
   'list bans': { request: (r) => ['GET', `/api/rooms/${r}/bans`], expect: staff(200) },
   unban: {
-    prepare: async (r, t) => void (await db.query(`INSERT INTO room_bans (room_id, user_id, banned_by) VALUES ($1, $2, $3)`, [r, t, actors.owner.id])),
+    prepare: async (r, t) => void (await suite.db.query(`INSERT INTO room_bans (room_id, user_id, banned_by) VALUES ($1, $2, $3)`, [r, t, actors.owner.id])),
     request: (r, t) => ['DELETE', `/api/rooms/${r}/bans/${t}`],
     expect: staff(204),
   },
   mute: { request: (r, t) => ['POST', `/api/rooms/${r}/mutes`, { userId: t }], expect: staff(201) },
   unmute: {
-    prepare: async (r, t) => void (await db.query(`INSERT INTO room_mutes (room_id, user_id, muted_by) VALUES ($1, $2, $3)`, [r, t, actors.owner.id])),
+    prepare: async (r, t) => void (await suite.db.query(`INSERT INTO room_mutes (room_id, user_id, muted_by) VALUES ($1, $2, $3)`, [r, t, actors.owner.id])),
     request: (r, t) => ['DELETE', `/api/rooms/${r}/mutes/${t}`],
     expect: staff(204),
   },
@@ -89,12 +78,12 @@ const ACTIONS: Record<string, Action> = {
   'create an invite link': { request: (r) => ['POST', `/api/rooms/${r}/invites`, {}], expect: staff(201) },
   'list invite links': { request: (r) => ['GET', `/api/rooms/${r}/invites`], expect: staff(200) },
   'revoke an invite link': {
-    prepare: async (r) => (await api<{ invite: { code: string } }>(url, 'POST', `/api/rooms/${r}/invites`, { token: actors.owner.token, body: {} })).body.invite.code,
+    prepare: async (r) => (await api<{ invite: { code: string } }>(suite.url, 'POST', `/api/rooms/${r}/invites`, { token: actors.owner.token, body: {} })).body.invite.code,
     request: (r, _t, code) => ['DELETE', `/api/rooms/${r}/invites/${code as string}`],
     expect: staff(204),
   },
   'invite by name': {
-    prepare: async (_r, t) => (await db.query<{ username: string }>('SELECT username FROM users WHERE id = $1', [t])).rows[0]!.username,
+    prepare: async (_r, t) => (await suite.db.query<{ username: string }>('SELECT username FROM users WHERE id = $1', [t])).rows[0]!.username,
     // The target is a member already: a member may invite (409: already a member), a stranger may not.
     request: (r, _t, username) => ['POST', `/api/rooms/${r}/members`, { username }],
     expect: members(409),
@@ -112,7 +101,7 @@ describe('every actor against every room route', () => {
     const { roomId, target } = await freshRoom();
     const prepared = await cell.action.prepare?.(roomId, target);
     const [method, path, body] = cell.action.request(roomId, target, prepared);
-    const response = await api<{ error?: { code: string } }>(url, method, path, { token: actors[cell.actor].token, body });
+    const response = await api<{ error?: { code: string } }>(suite.url, method, path, { token: actors[cell.actor].token, body });
     expect({ status: response.status, code: response.body?.error?.code }).toEqual({ status, code: status === 403 ? 'FORBIDDEN' : status === 409 ? 'CONFLICT' : undefined });
   });
 });
@@ -137,7 +126,7 @@ describe('actions on someone, by the target role', () => {
     const { roomId, target } = await freshRoom(targetRole === 'owner' ? 'owner' : targetRole === 'admin' ? 'admin' : 'member');
     // The admin actor acting on "an admin" acts on another admin, not on itself.
     const [method, path, body] = action.request(roomId, target);
-    const response = await api(url, method, path, { token: actors[actor].token, body });
+    const response = await api(suite.url, method, path, { token: actors[actor].token, body });
     expect(response.status).toBe(status);
   });
 });

@@ -3,34 +3,17 @@
 // and deletions, and never shows a message of a room I am not (or no longer) a member of.
 import crypto from 'node:crypto';
 import type { ChatMessage, Room, SearchResponse } from '@chat/protocol';
-import { api, type ChatSocket, connectSocket, eventually, inviteAndAccept, registerUser, startSystem, type TestSystem } from '@chat/testing';
+import { api, type ChatSocket, eventually, inviteAndAccept, registerUser, useGatewaySystem } from '@chat/testing';
 
-let system: TestSystem;
-
-beforeAll(async () => {
-  system = await startSystem({ gateways: 2 });
-}, 120_000);
-
-afterAll(async () => {
-  await system?.stop();
-});
-
-const sockets: ChatSocket[] = [];
-afterEach(() => {
-  for (const s of sockets.splice(0)) s.close();
-});
+const suite = useGatewaySystem({ gateways: 2 });
 
 type User = Awaited<ReturnType<typeof registerUser>>;
 
-const connect = async (user: User, gateway = 'g1') => {
-  const socket = await connectSocket(system.baseUrl, user.token, { gateway });
-  sockets.push(socket);
-  return socket;
-};
+const connect = (user: User, gateway = 'g1') => suite.connect(user.token, gateway);
 
 async function room(owner: User, members: User[], visibility: 'public' | 'private' = 'private'): Promise<Room> {
-  const created = await api<{ room: Room }>(system.baseUrl, 'POST', '/api/rooms', { token: owner.token, body: { name: 'search', visibility } });
-  for (const m of members) await inviteAndAccept(system.baseUrl, owner.token, created.body.room.id, m);
+  const created = await api<{ room: Room }>(suite.url, 'POST', '/api/rooms', { token: owner.token, body: { name: 'search', visibility } });
+  for (const m of members) await inviteAndAccept(suite.url, owner.token, created.body.room.id, m);
   return created.body.room;
 }
 
@@ -41,7 +24,7 @@ const send = async (socket: ChatSocket, roomId: string, body: string): Promise<C
 };
 
 const search = async (user: User, params: Record<string, string>) => {
-  const res = await api<SearchResponse>(system.baseUrl, 'GET', `/api/search?${new URLSearchParams(params)}`, { token: user.token });
+  const res = await api<SearchResponse>(suite.url, 'GET', `/api/search?${new URLSearchParams(params)}`, { token: user.token });
   return res;
 };
 
@@ -61,7 +44,7 @@ const word = () => `w${crypto.randomBytes(4).toString('hex')}`;
 
 describe('search', () => {
   it('finds by word, prefix, English stem and phrase; ranks relevance before recency; highlights the matches', async () => {
-    const alice = await registerUser(system.baseUrl);
+    const alice = await registerUser(suite.url);
     const r = await room(alice, []);
     const a = await connect(alice);
     const tag = word();
@@ -87,8 +70,8 @@ describe('search', () => {
   });
 
   it('never shows a room I am not in, nor one I left; filters by room and sender; pages with next', async () => {
-    const alice = await registerUser(system.baseUrl);
-    const bob = await registerUser(system.baseUrl);
+    const alice = await registerUser(suite.url);
+    const bob = await registerUser(suite.url);
     const shared = await room(alice, [bob]);
     const secret = await room(alice, []);
     const a = await connect(alice, 'g1');
@@ -112,12 +95,12 @@ describe('search', () => {
     expect(second.body).toMatchObject({ next: null });
     expect(new Set([...first.body.results, ...second.body.results].map((x) => x.message.id))).toEqual(new Set([inSecret.id, fromAlice.id, fromBob.id]));
 
-    expect((await api(system.baseUrl, 'POST', `/api/rooms/${shared.id}/leave`, { token: bob.token })).status).toBe(204);
+    expect((await api(suite.url, 'POST', `/api/rooms/${shared.id}/leave`, { token: bob.token })).status).toBe(204);
     expect((await search(bob, { q: tag })).body.results).toEqual([]);
   });
 
   it('follows edits and never matches a deleted message', async () => {
-    const alice = await registerUser(system.baseUrl);
+    const alice = await registerUser(suite.url);
     const r = await room(alice, []);
     const a = await connect(alice);
     const before = word();
@@ -132,11 +115,11 @@ describe('search', () => {
   });
 
   it('refuses an empty or malformed query with VALIDATION, and finds nothing for punctuation only', async () => {
-    const alice = await registerUser(system.baseUrl);
+    const alice = await registerUser(suite.url);
     expect(await search(alice, { q: '' })).toMatchObject({ status: 400, body: { error: { code: 'VALIDATION' } } });
     expect(await search(alice, { q: 'x', before: 'abc' })).toMatchObject({ status: 400, body: { error: { code: 'VALIDATION' } } });
     expect(await search(alice, { q: "'&|!:*()" })).toMatchObject({ status: 200, body: { results: [], next: null } });
-    const unauth = await api(system.baseUrl, 'GET', '/api/search?q=x');
+    const unauth = await api(suite.url, 'GET', '/api/search?q=x');
     expect(unauth.status).toBe(401);
   });
 });

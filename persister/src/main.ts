@@ -1,7 +1,7 @@
 // The persister process: wires configuration, clients, the consumer and the probe server, and shuts
 // them down in order on SIGTERM/SIGINT. See persister/README.md for how it is run.
 import { createPrisma } from '@chat/db';
-import { conditionCheck, createLogger, createProbeServer, createReadiness, kafkaConnectionSecurity, kafkaLogCreator, listen, moduleLogger, onShutdown, runService } from '@chat/service-kit';
+import { closeProbeServer, conditionCheck, createLogger, createProbeServer, createReadiness, kafkaConnectionSecurity, kafkaLogCreator, listen, moduleLogger, onShutdown, runService } from '@chat/service-kit';
 import { Kafka, logLevel as kafkaLogLevel, Partitioners } from 'kafkajs';
 import { BatchConsumer } from './batch-consumer';
 import { BatchProcessor } from './batch-processor';
@@ -69,14 +69,7 @@ async function main(): Promise<void> {
       { name: 'drain', run: () => readiness.drain() },
       { name: 'leave the group', run: () => consumer.stop() },
       { name: 'disconnect', run: () => Promise.allSettled([producer.disconnect(), prisma.$disconnect()]) },
-      {
-        name: 'close the probe server',
-        run: async () => {
-          const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-          server.closeAllConnections();
-          await closed;
-        },
-      },
+      { name: 'close the probe server', run: () => closeProbeServer(server) },
     ],
   });
 

@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { createLogger } from './logger';
-import { createProbeServer, listen } from './probe-server';
+import { closeProbeServer, createProbeServer, listen } from './probe-server';
 import { conditionCheck, createReadiness } from './readiness';
 
 describe('createProbeServer', () => {
@@ -25,8 +25,7 @@ describe('createProbeServer', () => {
       readiness.drain();
       expect(await (await fetch(`${base}/readyz`)).json()).toEqual({ status: 'not ready', failing: ['draining'] });
     } finally {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
+      await closeProbeServer(server); // with fetch's kept-alive connections still open
     }
   });
 });

@@ -82,3 +82,10 @@ export function listen(server: http.Server, port: number, host?: string): Promis
     });
   });
 }
+
+/** Closes a probe server at shutdown, dropping its kept-alive connections (a scraper's) instead of waiting for them. */
+export async function closeProbeServer(server: http.Server): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeAllConnections();
+  await closed;
+}

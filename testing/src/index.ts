@@ -9,3 +9,4 @@ export * from './chat-traffic';
 export * from './rooms';
 export * from './living-traffic';
 export * from './flood';
+export * from './gateway-suite';
