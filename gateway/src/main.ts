@@ -9,7 +9,7 @@ import { createAttentionStore } from './attention/attention-store';
 import { createMentionResolver } from './attention/mentions';
 import { createMessageSearch } from './attention/search';
 import { createRecentMarkers } from './attention/recent-markers';
-import { createAccessCache, forgettingLeavers } from './auth/access-cache';
+import { announcingJoins, createAccessCache, forgettingLeavers } from './auth/access-cache';
 import { createTokenService } from './auth/tokens';
 import { loadConfig } from './config';
 import { createAvatarService } from './files/avatar-service';
@@ -38,6 +38,7 @@ import { createProfileRepository } from './store/profiles';
 import { createRoomActivityRepository } from './store/room-activity';
 import { createRoomAdminRepository } from './store/room-admin';
 import { createMessageHistory } from './store/messages';
+import { createHistoryPage } from './store/history-page-query';
 import { createRoomListQuery } from './store/room-list-query';
 import { createRoomRepository } from './store/rooms';
 import { createSessionRepository } from './store/sessions';
@@ -147,7 +148,7 @@ async function main(): Promise<void> {
   const handler: { app?: http.RequestListener } = {};
   const server = http.createServer((req, res) => handler.app?.(req, res));
   server.keepAliveTimeout = 65_000; // longer than the proxies' idle timeouts, so they close first
-  const { io, roomEvents, handOverSockets } = createSocketServer(server, {
+  const { io, roomEvents: liveRoomEvents, handOverSockets } = createSocketServer(server, {
     config,
     redis,
     tokens,
@@ -162,6 +163,8 @@ async function main(): Promise<void> {
   });
   roomPolicy.attach(io);
   access.attach(io);
+  // Joins drop the joiner's remembered room list on every gateway before the REST call answers.
+  const roomEvents = announcingJoins(liveRoomEvents, access);
   const roomSignals = createRoomSignals(io, roomEvents, rooms, roomPolicy, moduleLogger(logger, 'room-signals'), access);
   // Membership and moderation changes on the event log (room.activity), with the outbox's sweep.
   const roomActivity = forgettingLeavers(createRoomActivityRepository(db), access);
@@ -177,8 +180,7 @@ async function main(): Promise<void> {
     users,
     rooms,
     invitations,
-    history,
-    uploads,
+    historyPage: createHistoryPage(pool),
     files,
     multipart,
     fileLifecycle,

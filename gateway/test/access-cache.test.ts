@@ -2,8 +2,9 @@
 // gateways, the real PostgreSQL, Redis and Kafka. Each test first makes the other gateway remember the
 // access (a request that succeeds there), takes it away through the first gateway, and expects the other
 // gateway to refuse the very next request: the REST answer of the change means it holds everywhere.
-import type { Room } from '@chat/protocol';
-import { api, connectSocket, inviteAndAccept, registerUser, startSystem, type TestSystem } from '@chat/testing';
+import crypto from 'node:crypto';
+import type { ChatMessage, Room } from '@chat/protocol';
+import { api, type ChatSocket, collect, connectSocket, inviteAndAccept, nextEvent, registerUser, startSystem, type TestSystem } from '@chat/testing';
 
 let system: TestSystem;
 let g1: string;
@@ -84,5 +85,82 @@ describe('per-gateway access cache', () => {
     expect(changed.status).toBeLessThan(300);
     expect((await api(g2, 'GET', '/api/me', { token: other.body.token })).status).toBe(401);
     expect((await api(g2, 'GET', '/api/me', { token: member.token })).status).toBe(200);
+  });
+});
+
+describe('per-gateway room lists (what a handshake joins)', () => {
+  const open: ChatSocket[] = [];
+  afterEach(() => {
+    for (const socket of open.splice(0)) socket.close();
+  });
+  const connect = async (gateway: string, token: string) => {
+    const socket = await connectSocket(gateway, token);
+    open.push(socket);
+    return socket;
+  };
+  const send = async (socket: ChatSocket, roomId: string) => {
+    const ack = await socket.timeout(15_000).emitWithAck('message:send', { roomId, body: `to ${roomId}`, clientMsgId: crypto.randomUUID() });
+    if (!ack.ok) throw new Error(`send refused: ${ack.error.code}`);
+    return ack.message;
+  };
+
+  /** The owner and the member in `room`, and both in a second room that nothing changes (the control). */
+  async function twoRooms() {
+    const { owner, member, room } = await roomWithMember();
+    const control = (await api<{ room: Room }>(system.baseUrl, 'POST', '/api/rooms', { token: owner.token, body: { name: 'control', visibility: 'private' } })).body.room;
+    await inviteAndAccept(system.baseUrl, owner.token, control.id, member);
+    return { owner, member, room, control };
+  }
+
+  /**
+   * Connects the member through `gateway` and has the owner send to `room`, then to `control`: the rooms
+   * of the new socket are the broadcasts it gets. Both go through the one adapter stream in order, so once
+   * the control message is in, the other was either delivered before it or never will be.
+   */
+  async function broadcastsAfterReconnect(gateway: string, ownerSocket: ChatSocket, memberToken: string, roomId: string, controlId: string) {
+    const socket = await connect(gateway, memberToken);
+    const received = collect(socket, 'message:new');
+    const first = await send(ownerSocket, roomId);
+    const second = await send(ownerSocket, controlId);
+    await nextEvent(socket, 'message:new', (m: ChatMessage) => m.id === second.id).catch(() => undefined);
+    expect(received.some((m) => m.id === second.id)).toBe(true);
+    socket.close();
+    return received.some((m) => m.id === first.id);
+  }
+
+  it.each([
+    ['kicked', (owner: string, memberId: string, roomId: string) => api(g1, 'DELETE', `/api/rooms/${roomId}/members/${memberId}`, { token: owner }), 204],
+    ['banned', (owner: string, memberId: string, roomId: string) => api(g1, 'POST', `/api/rooms/${roomId}/bans`, { token: owner, body: { userId: memberId, reason: 'spam' } }), 201],
+  ] as const)('a member %s through one gateway gets none of the room on a reconnect through the other', async (_what, remove, status) => {
+    const { owner, member, room, control } = await twoRooms();
+    const ownerSocket = await connect(g1, owner.token);
+    // Twice through g2: the second handshake took the room list g2 remembered, and it had the room.
+    for (let i = 0; i < 2; i++) expect(await broadcastsAfterReconnect(g2, ownerSocket, member.token, room.id, control.id)).toBe(true);
+    expect((await remove(owner.token, member.user.id, room.id)).status).toBe(status);
+    expect(await broadcastsAfterReconnect(g2, ownerSocket, member.token, room.id, control.id)).toBe(false);
+  });
+
+  it('a member who left through one gateway gets none of the room on a reconnect through the other', async () => {
+    const { owner, member, room, control } = await twoRooms();
+    const ownerSocket = await connect(g1, owner.token);
+    for (let i = 0; i < 2; i++) expect(await broadcastsAfterReconnect(g2, ownerSocket, member.token, room.id, control.id)).toBe(true);
+    expect((await api(g1, 'POST', `/api/rooms/${room.id}/leave`, { token: member.token })).status).toBe(204);
+    expect(await broadcastsAfterReconnect(g2, ownerSocket, member.token, room.id, control.id)).toBe(false);
+  });
+
+  it('a member who joins through one gateway gets the room on a reconnect through the other', async () => {
+    const { owner, member, control } = await twoRooms();
+    const ownerSocket = await connect(g1, owner.token);
+    const room = (await api<{ room: Room }>(g1, 'POST', '/api/rooms', { token: owner.token, body: { name: 'later', visibility: 'private' } })).body.room;
+    for (let i = 0; i < 2; i++) expect(await broadcastsAfterReconnect(g2, ownerSocket, member.token, room.id, control.id)).toBe(false);
+    await inviteAndAccept(g1, owner.token, room.id, member);
+    expect(await broadcastsAfterReconnect(g2, ownerSocket, member.token, room.id, control.id)).toBe(true);
+  });
+
+  it('a deleted account cannot open a socket on the other gateway that remembered its rooms', async () => {
+    const { member } = await roomWithMember();
+    (await connect(g2, member.token)).close();
+    expect((await api(g1, 'DELETE', '/api/me', { token: member.token })).status).toBe(204);
+    await expect(connectSocket(g2, member.token)).rejects.toThrow(/UNAUTHORIZED/);
   });
 });

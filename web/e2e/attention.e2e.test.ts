@@ -4,9 +4,7 @@
  * raises a notification, search opens a message in its room, and a network drop is shown at once and
  * the message written meanwhile is delivered once when the network is back.
  */
-import axe from 'axe-core';
-import type { Page } from 'playwright-core';
-import { messageLog, sendMessage, twoUsersInARoom, useBrowserChat, waitForMessage, waitForPersisted } from './browser-support';
+import { messageLog, sendMessage, seriousViolations, twoUsersInARoom, useBrowserChat, waitForMessage, waitForPersisted } from './browser-support';
 
 const TEST_TIMEOUT_MS = 120_000;
 
@@ -178,16 +176,6 @@ describe('attention in the browser', () => {
     },
     TEST_TIMEOUT_MS,
   );
-
-  /** axe-core's serious and critical violations on the page as it is now (rule id and the first target). */
-  async function seriousViolations(page: Page, screen: string): Promise<string[]> {
-    // Evaluated through the DevTools protocol: the app's CSP (script-src 'self') refuses an inline script tag.
-    await page.evaluate(axe.source);
-    const results = await page.evaluate(() => (window as unknown as { axe: typeof axe }).axe.run(document, { resultTypes: ['violations'] }));
-    return results.violations
-      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .map((v) => `${screen}: ${v.id} (${v.impact}) at ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`);
-  }
 
   it(
     'axe-core finds no serious or critical violation on the login, room (light and dark), thread and search screens',

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import axe from 'axe-core';
 import { chromium, type Browser, type BrowserContext, type Page, type WebSocketRoute } from 'playwright-core';
 
 /**
@@ -297,3 +298,13 @@ export async function cuttableSocket(page: Page): Promise<CuttableSocket> {
 
 /** The banner the app shows while its connection is down. */
 export const reconnectingBanner = (page: Page) => page.getByText('Connection lost. Reconnecting…');
+
+/** axe-core's serious and critical violations on the page as it is now (rule id and the first target). */
+export async function seriousViolations(page: Page, screen: string): Promise<string[]> {
+  // Evaluated through the DevTools protocol: the app's CSP (script-src 'self') refuses an inline script tag.
+  await page.evaluate(axe.source);
+  const results = await page.evaluate(() => (window as unknown as { axe: typeof axe }).axe.run(document, { resultTypes: ['violations'] }));
+  return results.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${screen}: ${v.id} (${v.impact}) at ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`);
+}

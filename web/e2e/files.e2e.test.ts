@@ -1,14 +1,14 @@
 /**
  * Files in the browser: real Chromium, the app nginx serves, uploads through presigned URLs to the test
  * run's S3 server (versitygw). Ann attaches images by the button and by paste and a PDF; Bob sees the
- * previews, opens the lightbox and downloads the PDF. Ann sets an avatar (cropped to a square) that Bob
+ * previews, opens the lightbox and downloads the PDF. Ann sets an avatar (the square she places) that Bob
  * sees beside her messages, and attaches an image to a thread reply that Bob sees in the thread.
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import sharp from 'sharp';
-import { acceptInvitation, createRoom, inviteByName, messageLog, SCREENSHOT_DIR, signUpPair, twoUsersInARoom, useBrowserChat, waitForMessage } from './browser-support';
+import { acceptInvitation, createRoom, inviteByName, messageLog, SCREENSHOT_DIR, seriousViolations, signUpPair, twoUsersInARoom, useBrowserChat, waitForMessage } from './browser-support';
 
 const PDF = Buffer.concat([Buffer.from('%PDF-1.4\n% a test document\n'), Buffer.alloc(2000, 0x20), Buffer.from('\n%%EOF\n')]);
 
@@ -17,6 +17,36 @@ const picture = (width: number, height: number, background: string) =>
     .composite([{ input: Buffer.from(`<svg width="${width}" height="${height}"><circle cx="${width / 2}" cy="${height / 2}" r="${Math.min(width, height) / 3}" fill="white"/></svg>`) }])
     .png({ compressionLevel: 0 })
     .toBuffer();
+
+/** A picture whose left half is `left` and right half `right`: where the avatar's square was taken shows. */
+const halves = (width: number, height: number, left: string, right: string) =>
+  sharp({ create: { width, height, channels: 3, background: left } })
+    .composite([{ input: Buffer.from(`<svg width="${width}" height="${height}"><rect x="${width / 2}" width="${width / 2}" height="${height}" fill="${right}"/></svg>`) }])
+    .png({ compressionLevel: 0 })
+    .toBuffer();
+
+/**
+ * Expects a loaded image to be `want` (red or blue) at three points across its middle, read back from its
+ * pixels in the page: a square taken from one half is that colour all the way. Waits for it (a preview is
+ * redrawn after each move), then asserts on what is there.
+ */
+async function expectColours(page: Page, selector: string, want: string[]): Promise<void> {
+  const read = ([css, wanted]: [string, string[] | null]) => {
+    const img = document.querySelector<HTMLImageElement>(css);
+    if (!img || !img.complete || img.naturalWidth === 0) return undefined;
+    const canvas = document.createElement('canvas');
+    [canvas.width, canvas.height] = [img.naturalWidth, img.naturalHeight];
+    const context = canvas.getContext('2d')!;
+    context.drawImage(img, 0, 0);
+    const got = [0.1, 0.5, 0.9].map((f) => {
+      const [r, , b] = context.getImageData(Math.floor(f * canvas.width), Math.floor(canvas.height / 2), 1, 1).data;
+      return r! > 180 && b! < 80 ? 'red' : b! > 180 && r! < 80 ? 'blue' : `rgb ${r} ${b}`;
+    });
+    return wanted === null || got.join() === wanted.join() ? got : undefined;
+  };
+  await page.waitForFunction(read, [selector, want] as [string, string[]], { timeout: 15_000 }).catch(() => undefined);
+  expect(await (await page.waitForFunction(read, [selector, null] as [string, null], { timeout: 30_000 })).jsonValue()).toEqual(want);
+}
 
 describe('files in the browser', () => {
   // With the thumbnail worker: Bob's previews become thumbnails live (attachment:updated).
@@ -117,19 +147,30 @@ describe('files in the browser', () => {
   );
 
   it(
-    'an avatar chosen in the Account dialog is cropped to a square and shown beside messages; a thread reply carries an image',
+    'an avatar chosen in the Account dialog is cropped to the square the user places and shown beside messages; a thread reply carries an image',
     async () => {
       const ann = await userOn('g1');
       const bob = await userOn('g2');
       const { bobName } = await signUpPair(ann.page, bob.page);
       const roomName = `faces ${Date.now().toString(36)}`;
 
-      // A wide picture: the browser crops it to the 256 px square that everyone sees.
+      // A wide picture, red on the left and blue on the right: Ann drags the square to the right, then puts it
+      // on the left with the slider; the browser crops that square to the 256 px avatar everyone sees.
       await ann.page.getByRole('button', { name: 'Account' }).click();
       const account = ann.page.getByRole('dialog', { name: 'Account' });
       const chooser = ann.page.waitForEvent('filechooser');
       await account.getByRole('button', { name: 'Choose picture' }).click();
-      await (await chooser).setFiles({ name: 'me.png', mimeType: 'image/png', buffer: await picture(600, 300, '#7a3fbf') });
+      await (await chooser).setFiles({ name: 'me.png', mimeType: 'image/png', buffer: await halves(600, 300, '#ff0000', '#0000ff') });
+      const frame = account.getByTestId('avatar-frame');
+      const box = (await frame.boundingBox())!;
+      await ann.page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+      await ann.page.mouse.down();
+      await ann.page.mouse.move(box.x + box.width * 2, box.y + box.height / 2, { steps: 5 }); // past the edge: stops there
+      await ann.page.mouse.up();
+      await expectColours(ann.page, '.avatar-editor img', ['blue', 'blue', 'blue']);
+      await account.getByLabel('Left to right').fill('0');
+      await expectColours(ann.page, '.avatar-editor img', ['red', 'red', 'red']);
+      expect(await seriousViolations(ann.page, 'account dialog with the square picker')).toEqual([]);
       await account.getByRole('button', { name: 'Save picture' }).click();
       await account.getByRole('button', { name: 'Remove picture' }).waitFor();
       await account.getByRole('button', { name: 'Close' }).click();
@@ -146,6 +187,7 @@ describe('files in the browser', () => {
         return img && img.complete && img.naturalWidth > 0 ? [img.naturalWidth, img.naturalHeight] : undefined;
       }, undefined, { timeout: 30_000 });
       expect(await size.jsonValue()).toEqual([256, 256]);
+      await expectColours(bob.page, '.message__avatar img', ['red', 'red', 'red']); // the square Ann chose
 
       // A reply in the thread, with an image attached from the thread's own composer.
       const annRow = messageLog(ann.page).getByRole('listitem').filter({ hasText: 'who is this' });

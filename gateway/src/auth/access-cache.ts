@@ -1,6 +1,6 @@
 import type { PublicUser } from '@chat/protocol';
 import type { Logger } from '@chat/service-kit';
-import type { ChatServer } from '../realtime/types';
+import type { ChatServer, RoomEvents } from '../realtime/types';
 import type { RoomRepository } from '../store/rooms';
 import type { SessionRepository } from '../store/sessions';
 import type { UserRepository } from '../store/users';
@@ -11,7 +11,10 @@ export interface AccessChange {
   users?: string[];
   /** Sessions that ended (logout, revocation, a replayed refresh token). */
   sessions?: string[];
-  /** Users who left a room or were removed from one (all their remembered memberships go). */
+  /**
+   * Users whose memberships changed: they left a room, were removed from one, or joined one (all their
+   * remembered memberships go, and the list of their rooms).
+   */
   memberships?: string[];
 }
 
@@ -66,6 +69,8 @@ export function createAccessCache(
   const users = new Map<string, Entry<PublicUser>>();
   /** userId -> roomId -> when it was read. */
   const members = new Map<string, Map<string, number>>();
+  /** userId -> the ids of its rooms (what a handshake joins). */
+  const roomLists = new Map<string, Entry<readonly string[]>>();
   let memberCount = 0;
   /** Bumped by every change: a load that started before it is not kept. */
   let generation = 0;
@@ -90,6 +95,7 @@ export function createAccessCache(
     for (const id of [...(change.users ?? []), ...(change.memberships ?? [])]) {
       memberCount -= members.get(id)?.size ?? 0;
       members.delete(id);
+      roomLists.delete(id);
     }
     const gone = new Set(change.users ?? []);
     if (gone.size === 0) return;
@@ -159,6 +165,8 @@ export function createAccessCache(
         }
         return member;
       },
+      // A copy each time: the caller may change its list, never the one kept.
+      memberRoomIds: async (userId) => [...((await remembered(roomLists, userId, () => base.rooms.memberRoomIds(userId))) ?? [])],
       async removeMember(roomId, userId) {
         const removed = await base.rooms.removeMember(roomId, userId);
         await changed({ memberships: [userId] });
@@ -191,6 +199,22 @@ export function forgettingLeavers<T extends { leave(roomId: string, userId: stri
       const left = await activity.leave(roomId, userId);
       await access.changed({ memberships: [userId] });
       return left;
+    },
+  };
+}
+
+/**
+ * `roomEvents` whose joins drop the joiner's remembered room list on every gateway (its next handshake
+ * anywhere reads the list again, with the new room). The announcement goes out before the sockets are
+ * told to join (one ordered stream): `joined` resolves once every gateway acknowledged it.
+ */
+export function announcingJoins(roomEvents: RoomEvents, access: Pick<AccessCache, 'changed'>): RoomEvents {
+  return {
+    ...roomEvents,
+    joined(userId, room) {
+      const announced = access.changed({ memberships: [userId] });
+      void roomEvents.joined(userId, room);
+      return announced;
     },
   };
 }

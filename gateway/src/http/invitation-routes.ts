@@ -37,8 +37,7 @@ export function invitationRoutes(deps: InvitationRouteDeps): Router {
     if (!(await deps.invitations.accept(roomId, user.id))) throw NO_INVITATION();
     const room = await deps.rooms.get(roomId, user.id);
     if (!room) throw NO_INVITATION(); // the room went in the meantime
-    deps.roomEvents.joined(user.id, room);
-    await deps.roomSignals.roomChanged(roomId, user.id);
+    await Promise.all([deps.roomEvents.joined(user.id, room), deps.roomSignals.roomChanged(roomId, user.id)]);
     await deps.activityLog.publishRoom(roomId);
     res.json({ room } satisfies RoomResponse);
   });

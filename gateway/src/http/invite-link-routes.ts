@@ -113,8 +113,7 @@ export function inviteLinkRoutes(deps: InviteLinkRouteDeps): Router {
     const joined = (await deps.rooms.get(used.roomId, user.id))!;
     if (used.kind === 'joined') {
       await deps.roomAdmin.audit({ roomId: used.roomId, actorId: user.id, action: 'invite.used', targetId: user.id, details: { inviteId: found.invite.id } });
-      deps.roomEvents.joined(user.id, joined);
-      await deps.roomSignals.roomChanged(used.roomId, user.id);
+      await Promise.all([deps.roomEvents.joined(user.id, joined), deps.roomSignals.roomChanged(used.roomId, user.id)]);
       await deps.activityLog.publishRoom(used.roomId);
     }
     res.json({ room: joined } satisfies RoomResponse);

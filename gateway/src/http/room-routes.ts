@@ -18,8 +18,7 @@ import type { RoomSignals } from '../rooms/room-signals';
 import type { RoomActivityRepository } from '../store/room-activity';
 import type { RoomAdminRepository } from '../store/room-admin';
 import type { InvitationRepository } from '../store/invitations';
-import type { MessageHistory } from '../store/messages';
-import type { UploadRepository } from '../store/uploads';
+import type { HistoryPage } from '../store/history-page-query';
 import type { RoomListQuery } from '../store/room-list-query';
 import type { RoomRepository } from '../store/rooms';
 import type { UserRepository } from '../store/users';
@@ -30,10 +29,10 @@ import { notAMember } from '../rooms/permissions';
 export interface RoomRouteDeps {
   rooms: RoomRepository;
   users: UserRepository;
-  history: MessageHistory;
+  /** `GET /rooms/:roomId/messages`: the page with its reactions and files, through pg (store/history-page-query.ts). */
+  historyPage: HistoryPage;
   roomEvents: RoomEvents;
   invitations: InvitationRepository;
-  uploads: UploadRepository;
   /** `GET /api/rooms`: my rooms with my read state, through pg (store/room-list-query.ts). */
   roomList: RoomListQuery;
   roomAdmin: RoomAdminRepository;
@@ -70,7 +69,7 @@ export function roomRoutes(deps: RoomRouteDeps): Router {
     const { name, visibility } = parse(createRoomSchema, req.body);
     const user = authenticatedUser(req);
     const room = await deps.rooms.create(name, visibility, user);
-    deps.roomEvents.joined(user.id, room);
+    await deps.roomEvents.joined(user.id, room);
     res.status(201).json({ room } satisfies RoomResponse);
   });
 
@@ -87,8 +86,7 @@ export function roomRoutes(deps: RoomRouteDeps): Router {
     if (await deps.roomAdmin.isBanned(roomId, user.id)) throw new AppError('FORBIDDEN', 'you are banned from this room');
     if (await deps.roomActivity.join(roomId, user.id)) {
       const joined = (await deps.rooms.get(roomId, user.id))!;
-      deps.roomEvents.joined(user.id, joined);
-      await deps.roomSignals.roomChanged(roomId, user.id);
+      await Promise.all([deps.roomEvents.joined(user.id, joined), deps.roomSignals.roomChanged(roomId, user.id)]);
       await deps.activityLog.publishRoom(roomId);
       return void res.json({ room: joined } satisfies RoomResponse);
     }
@@ -130,10 +128,8 @@ export function roomRoutes(deps: RoomRouteDeps): Router {
     // Membership is all a page needs: loading the room too (its name, member count) was a third query
     // on the busiest read path, about a fifth of its CPU.
     if (!(await deps.rooms.isMember(roomId, authenticatedUser(req).id))) throw notAMember();
-    const messages = await deps.history.page(roomId, parse(historyQuerySchema, req.query));
-    // Files, with what the thumbnail worker learnt since the send (size, thumbnail): one indexed query a page.
-    const files = await deps.uploads.forMessages(messages.map((m) => m.id));
-    for (const m of messages) if (files.has(m.id) && !m.deletedAt) m.attachments = files.get(m.id);
+    // One statement: the page, its reactions, its files (with what the thumbnail worker learnt since the send).
+    const messages = await deps.historyPage(roomId, parse(historyQuerySchema, req.query));
     res.json({ messages } satisfies MessagesResponse);
   });
 
@@ -144,8 +140,8 @@ export function roomRoutes(deps: RoomRouteDeps): Router {
     if (!other) throw new AppError('NOT_FOUND', `no user named ${username}`);
     const { room, created } = await deps.rooms.direct(me, { id: other.id, username: other.username });
     if (created) {
-      deps.roomEvents.joined(me.id, room);
-      deps.roomEvents.joined(other.id, (await deps.rooms.get(room.id, other.id))!);
+      const theirs = (await deps.rooms.get(room.id, other.id))!;
+      await Promise.all([deps.roomEvents.joined(me.id, room), deps.roomEvents.joined(other.id, theirs)]);
     }
     res.status(created ? 201 : 200).json({ room } satisfies RoomResponse);
   });

@@ -32,7 +32,8 @@ export interface SocketServerDeps {
 
 /** What the REST side tells the real-time side when memberships or accounts change (on every gateway). */
 export interface RoomEvents {
-  joined(userId: string, room: Room): void;
+  /** Resolves once every gateway's remembered room list of the user is gone, where one is kept (auth/access-cache.ts). */
+  joined(userId: string, room: Room): void | Promise<void>;
   left(userId: string, roomId: string): void;
   /** The user was invited to a room (not a member until it accepts). */
   invited(userId: string, invitation: Invitation): void;

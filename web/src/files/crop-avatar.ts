@@ -7,10 +7,40 @@ export interface SquareCrop {
   side: number;
 }
 
+/**
+ * Where the user put the square: its position along each axis where the picture leaves room (0 at the
+ * left or top edge, 1 at the right or bottom) and how far it is zoomed in (1: the largest square).
+ */
+export interface SquareFraming {
+  x: number;
+  y: number;
+  zoom: number;
+}
+
+/** How far in the square can be zoomed: a quarter of the picture's shorter side. */
+export const MAX_AVATAR_ZOOM = 4;
+
+/** The largest square, centred: what a picture gets until the user moves it. */
+export const CENTRED: SquareFraming = { x: 0.5, y: 0.5, zoom: 1 };
+
+const clamp = (value: number, min: number, max: number) => Math.min(max, Math.max(min, value));
+
+/** The square a framing takes from a `width` × `height` picture, always inside it. */
+export function squareAt(width: number, height: number, framing: SquareFraming): SquareCrop {
+  const side = Math.max(1, Math.floor(Math.min(width, height) / clamp(framing.zoom, 1, MAX_AVATAR_ZOOM)));
+  return { x: Math.round(clamp(framing.x, 0, 1) * (width - side)), y: Math.round(clamp(framing.y, 0, 1) * (height - side)), side };
+}
+
 /** The largest centred square of a `width` × `height` picture. */
 export function centredSquare(width: number, height: number): SquareCrop {
-  const side = Math.min(width, height);
-  return { x: Math.floor((width - side) / 2), y: Math.floor((height - side) / 2), side };
+  return squareAt(width, height, CENTRED);
+}
+
+/** The framing after dragging the square by `dx`, `dy` pixels of the picture (clamped to its edges). */
+export function dragSquare(width: number, height: number, framing: SquareFraming, dx: number, dy: number): SquareFraming {
+  const { side } = squareAt(width, height, framing);
+  const along = (position: number, delta: number, length: number) => (length > side ? clamp(position + delta / (length - side), 0, 1) : position);
+  return { ...framing, x: along(framing.x, dx, width), y: along(framing.y, dy, height) };
 }
 
 /**
