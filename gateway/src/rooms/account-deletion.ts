@@ -41,7 +41,7 @@ export async function deleteAccount(deps: AccountDeletionDeps, userId: string): 
     ...handOvers.map(async ({ roomId, heirId }) => {
       if (!heirId) return deps.roomSignals.policyChanged(roomId);
       const heir = await deps.roomAdmin.member(roomId, heirId);
-      if (heir) deps.roomSignals.memberUpdated(roomId, { ...heir, online: (await deps.roomSignals.onlineIn(roomId, true)).has(heirId) });
+      if (heir) deps.roomSignals.memberUpdated(roomId, { ...heir, online: (await deps.roomSignals.onlineNow(roomId)).has(heirId) });
     }),
     ...roomIds.map((roomId) => deps.roomSignals.roomChanged(roomId, userId)),
   ]);

@@ -115,6 +115,8 @@ export function createOnlineMembers(io: ChatServer, log: Logger, options: Online
         if (typeof done === 'function') (done as (ids: string[]) => void)(typeof roomId === 'string' ? [...new Set(here(roomId))] : []);
       });
     },
+    /** The user ids online in the room, read after the call and not kept (one member's flag in an event, not a page). */
+    now: (roomId: string): Promise<Set<string>> => start(roomId).ids,
     /**
      * The user ids online in the room. `fresh` (a first page): read at most `freshMs` before the call;
      * otherwise (the next pages) a set read in the last `reuseMs` is reused.

@@ -34,6 +34,8 @@ export interface RoomSignals {
    * (the next pages of a listing, so that they page the same set).
    */
   onlineIn(roomId: string, fresh?: boolean): Promise<Set<string>>;
+  /** Who of the room is online, read after the call and not kept for pages (a member's flag in `member:updated`). */
+  onlineNow(roomId: string): Promise<Set<string>>;
 }
 
 /** `access` (auth/access-cache.ts): the removed member's remembered memberships go on every gateway before `removed` resolves. */
@@ -79,5 +81,6 @@ export function createRoomSignals(
       }
     },
     onlineIn: (roomId, fresh) => online.onlineIn(roomId, fresh),
+    onlineNow: (roomId) => online.now(roomId),
   };
 }
