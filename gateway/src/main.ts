@@ -186,7 +186,7 @@ async function main(): Promise<void> {
     fileLifecycle,
     attention,
     roomList: createRoomListQuery(pool, attention.markers),
-    search: createMessageSearch(db, history),
+    search: createMessageSearch(pool, history),
     sessions,
     revocation: createSessionRevocation(io),
     refreshTtlSeconds: config.REFRESH_TOKEN_TTL_SECONDS,

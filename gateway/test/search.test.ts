@@ -63,6 +63,9 @@ describe('search', () => {
     expect(hit.highlights.map((h) => hit.message.body.slice(h.start, h.end).toLowerCase())).toEqual([tag, 'deployment', 'deployment']);
 
     expect((await found(alice, { q: `${tag} deplo` })).results.map((x) => x.message.id).sort()).toEqual([once.id, twice.id].sort());
+    // Only the last word, the one still being typed, is a prefix: the words before it match whole.
+    expect((await search(alice, { q: `deplo ${tag}` })).body.results).toEqual([]);
+    expect((await found(alice, { q: `deployment ${tag}` })).results.map((x) => x.message.id)).toEqual([twice.id, once.id]);
     // "running" and "runs" share the English stem "run".
     expect((await found(alice, { q: `${tag} run` })).results.map((x) => x.message.id).sort()).toEqual([once.id, twice.id].sort());
     expect((await found(alice, { q: `${tag} "deployment notes"` })).results.map((x) => x.message.id)).toEqual([twice.id]);

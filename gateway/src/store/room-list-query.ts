@@ -16,7 +16,8 @@ const mentionsAfter = (floor: string) => `(SELECT count(*)::int FROM (SELECT 1 F
 
 /**
  * My rooms, newest first, with my read state, in one statement: the room (a direct room named after the
- * other member), its member count and owner, PostgreSQL's marker, and the counts. The counts are the
+ * other member), its member count and owner (kept on the room's row by the triggers of the
+ * room_member_count_owner migration), PostgreSQL's marker, and the counts. The counts are the
  * maintained `room_counters` row (its since_id is greatest(marker, join), kept by the triggers of the
  * room_counters migration) whenever that row counts from at least PostgreSQL's marker; otherwise the
  * index range after the marker, bounded by CAP. Never a scan of history.
@@ -28,9 +29,7 @@ SELECT r.id::text AS id,
                             WHERE m2.room_id = r.id AND m2.user_id <> $1::uuid LIMIT 1), r.name)
             ELSE r.name END AS name,
        r.visibility::text AS visibility, r.created_at,
-       (SELECT count(*)::int FROM memberships m3 WHERE m3.room_id = r.id) AS member_count,
-       r.topic, r.description, r.archived_at,
-       (SELECT mo.user_id::text FROM memberships mo WHERE mo.room_id = r.id AND mo.role = 'owner') AS owner_id,
+       r.member_count, r.topic, r.description, r.archived_at, r.owner_id::text AS owner_id,
        rm.last_read_id::text AS last_read_id, c.since_id::text AS since_id,
        CASE WHEN f.fresh THEN least(c.unread, ${CAP}) ELSE ${unreadAfter('greatest(rm.last_read_id, uuidv7_floor(m.joined_at))')} END AS unread,
        CASE WHEN f.fresh THEN least(c.mentions, ${CAP}) ELSE ${mentionsAfter('greatest(rm.last_read_id, uuidv7_floor(m.joined_at))')} END AS mentions,
