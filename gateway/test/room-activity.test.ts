@@ -7,10 +7,11 @@ import { createPrisma, type PrismaClient } from '@chat/db';
 import type { ChatMessage, MyRoomsResponse, Room, RoomActivity, RoomActivityResponse } from '@chat/protocol';
 import { AppError, createLogger } from '@chat/service-kit';
 import { Kafka, logLevel } from 'kafkajs';
-import { api, type ChatSocket, collect, createSocket, eventually, inviteAndAccept, nextEvent, registerUser, testServices, useGatewaySystem } from '@chat/testing';
+import { api, type ChatSocket, collect, createSocket, createTestDatabase, createTopics, eventually, inviteAndAccept, nextEvent, registerUser, testServices, useGatewaySystem } from '@chat/testing';
 import { createKafkaMessageBus, type MessageBus } from '../src/message-bus';
 import { createMetrics } from '../src/metrics';
 import { createRoomActivityLog } from '../src/realtime/room-activity-log';
+import { newId } from '../src/store/ids';
 import { createRoomActivityRepository } from '../src/store/room-activity';
 
 let prisma: PrismaClient;
@@ -142,6 +143,37 @@ describe('room activity on the event log', () => {
     expect(activity[0]!.activity).toMatchObject({ action: 'member.kicked', target: { id: bob.user.id } });
   });
 
+  it("an account deletion leaves each of the user's rooms on the timeline (member.left, after the ownership hand-over), before the answer", async () => {
+    const { owner, ann, room } = await roomOfThree();
+    // A second room, and a direct conversation (which has no timeline).
+    const second = (await api<{ room: Room }>(suite.url, 'POST', '/api/rooms', { token: owner.token, body: { name: 'handed over', visibility: 'private' } })).body.room;
+    await inviteAndAccept(suite.url, owner.token, second.id, ann);
+    const dm = await api<{ room: Room }>(suite.url, 'POST', '/api/dm', { token: owner.token, body: { username: ann.user.username } });
+    expect(dm.status).toBeLessThan(300);
+    const atAnn = await connect(ann.token, 'g2');
+    const heard = collect(atAnn, 'room:activity');
+
+    expect((await api(suite.url, 'DELETE', '/api/me', { token: owner.token })).status).toBe(204);
+    // On the log before the answer: nothing of the deleted owner's left in the outbox, none for the conversation.
+    for (const id of [room.id, second.id, dm.body.room.id]) expect(await outbox(id)).toEqual([]);
+    for (const id of [room.id, second.id]) {
+      const left = (e: RoomActivity) => e.roomId === id && e.action === 'member.left' && e.actor.id === owner.user.id;
+      await eventually(async () => heard.filter((e) => left(e.activity)).length, (n) => n === 1, 5_000, `member.left heard in ${id}`);
+      const mine = await eventually(
+        async () => ((await api<RoomActivityResponse>(suite.url, 'GET', `/api/rooms/${id}/activity`, { token: ann.token })).body.activity ?? []).filter((e) => e.actor.id === owner.user.id),
+        (entries) => entries.length >= 2,
+        15_000,
+        'the hand-over and the leave stored',
+      );
+      // The owner's name went with the account; its id stays on the timeline.
+      expect(mine.map((e) => [e.action, e.actor.username, e.details])).toEqual([
+        ['ownership.transferred', '(deleted)', expect.objectContaining({ reason: 'the owner deleted the account' })],
+        ['member.left', '(deleted)', { reason: 'account.deleted' }],
+      ]);
+    }
+    expect((await suite.db.query('SELECT 1 FROM room_activity WHERE room_id = $1', [dm.body.room.id])).rowCount).toBe(0);
+  });
+
   it('when Kafka refuses the entry the change holds, the answer is UNAVAILABLE, and the outbox puts the entry on the log exactly once', async () => {
     const { owner, ann, room } = await roomOfThree();
     const atOwner = await connect(owner.token, 'g2');
@@ -169,12 +201,49 @@ describe('room activity on the event log', () => {
     // broadcast to the room, stored by the persister exactly once, gone from the outbox.
     await eventually(() => outbox(room.id), (rows) => rows.length === 0, 20_000, 'the sweep');
     await eventually(async () => heard.length, (n) => n >= 1, 5_000, 'the swept entry broadcast');
-    // Both gateways may sweep the row in the same round: the same entry, which clients merge by id.
-    expect([...new Set(heard.map((e) => e.activity.id))]).toEqual([waiting[0]!.id]);
+    // Both gateways sweep, but each claims what the other does not hold: the entry is broadcast once.
+    expect(heard.map((e) => e.activity.id)).toEqual([waiting[0]!.id]);
     expect(heard[0]!.activity).toMatchObject({ action: 'member.left', actor: { id: ann.user.id, username: ann.user.username } });
     await eventually(() => stored(waiting[0]!.id), (n) => n === 1, 15_000, 'the entry stored by the persister');
     const entries = await timeline(room.id, owner.token, 3);
     expect(entries.filter((e) => e.id === waiting[0]!.id)).toHaveLength(1);
     await refusing.close();
+  });
+});
+
+describe('the outbox sweep', () => {
+  it('two gateways sweeping at once claim each stale entry once (FOR UPDATE SKIP LOCKED): one produce, one broadcast', async () => {
+    // A database of its own, which no running gateway sweeps, and a topic of its own.
+    const own = createPrisma({ url: await createTestDatabase('sweep'), poolMax: 4 });
+    const [topic] = await createTopics([{ prefix: 'sweep' }]);
+    const log = createLogger({ service: 'test', level: 'silent' });
+    const kafka = new Kafka({ clientId: 'sweep-test', brokers: testServices().env.KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING });
+    const real = createKafkaMessageBus(kafka, { topic: topic!, sendTimeoutMs: 5_000 }, createMetrics('test'), log);
+    // The first produce waits for the test: the first sweep holds its claim meanwhile.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const produced: string[] = [];
+    const bus: MessageBus = { ...real, publish: async (record) => (produced.push(record.eventId), await held, real.publish(record)) };
+    const activity = createRoomActivityRepository(own);
+    const broadcasts: string[] = [];
+    const [a, b] = [0, 1].map(() => createRoomActivityLog({ activity, bus, broadcast: (e) => broadcasts.push(e.id), log }));
+    try {
+      const id = newId();
+      await own.$executeRaw`INSERT INTO room_activity_outbox (id, room_id, actor_id, action, at) VALUES (${id}::uuid, ${crypto.randomUUID()}::uuid, ${crypto.randomUUID()}::uuid, 'member.left', now() - interval '1 minute')`;
+      const first = a!.sweep();
+      await eventually(async () => produced.length, (n) => n === 1, 10_000, 'the first sweep producing');
+      // The second sweep finds nothing it may claim and is done at once (without the lock it would produce the entry too).
+      const second = await Promise.race([b!.sweep(), new Promise((resolve) => setTimeout(() => resolve('still producing'), 3_000))]);
+      release();
+      expect(second).toBe(0);
+      expect(await first).toBe(1);
+      expect(produced).toEqual([id]);
+      expect(broadcasts).toEqual([id]);
+      expect(await own.$queryRaw`SELECT id FROM room_activity_outbox`).toEqual([]);
+    } finally {
+      release();
+      await real.close();
+      await own.$disconnect();
+    }
   });
 });

@@ -105,6 +105,8 @@ export interface InterServerEvents {
   /** A room's mutes or archive state changed: every gateway drops its cached copy, then acks (rooms/room-policy.ts). */
   'room:policy': (roomId: string, done: (dropped: boolean) => void) => void;
   /** Sessions ended, accounts gone or memberships removed: every gateway drops what it remembered, then acks (gateway/src/auth/access-cache.ts). */
+  /** Who of a room has a socket on the gateway: each answers with its user ids (gateway/src/rooms/online-members.ts, members pages). */
+  'room:online': (roomId: string, done: (userIds: string[]) => void) => void;
   'access:changed': (change: { users?: string[]; sessions?: string[]; memberships?: string[] }, done: (dropped: boolean) => void) => void;
 }
 

@@ -78,7 +78,7 @@ export function roomAdminRoutes(deps: RoomAdminRouteDeps): Router {
   };
   const announceMember = async (roomId: string, userId: string) => {
     const member = await roomAdmin.member(roomId, userId);
-    if (member) roomSignals.memberUpdated(roomId, { ...member, online: (await roomSignals.onlineIn(roomId, true)).has(userId) });
+    if (member) roomSignals.memberUpdated(roomId, { ...member, online: (await roomSignals.onlineNow(roomId)).has(userId) });
     return member;
   };
 

@@ -55,20 +55,27 @@ export function activityRecord(entry: RoomActivity): RoomActivityRecord {
 
 export function createRoomActivityLog(deps: RoomActivityLogDeps): RoomActivityLog {
   const { activity, bus, broadcast, log } = deps;
-  /** Produces the entries (one partition per room: the bus keeps their order), then clears them from the outbox. */
-  const publish = async (entries: RoomActivity[]) => {
+  /** Produces the entries (one partition per room: the bus keeps their order); resolves the ids Kafka acknowledged. */
+  const produce = async (entries: RoomActivity[]) => {
     const results = await Promise.allSettled(entries.map((entry) => produceEvent(bus, activityRecord(entry), async () => broadcast(entry))));
-    const done = entries.filter((_, i) => results[i]!.status === 'fulfilled').map((e) => e.id);
+    return entries.filter((_, i) => results[i]!.status === 'fulfilled').map((e) => e.id);
+  };
+  /** Produces the entries, then clears them from the outbox. */
+  const publish = async (entries: RoomActivity[]) => {
+    const done = await produce(entries);
     // On the log already: a failed delete only means the sweep produces the entry again, which the
     // persister and the clients (by id) take as the same entry.
     await activity.published(done).catch((error: unknown) => log.warn({ err: error, entries: done.length }, 'could not clear the activity outbox'));
     return { done: done.length, failed: entries.length - done.length };
   };
   const sweep = async () => {
-    const entries = await activity.stale(OUTBOX_GRACE_MS, SWEEP_BATCH);
-    if (entries.length === 0) return 0;
-    const { done, failed } = await publish(entries);
-    if (failed > 0) log.warn({ failed }, 'activity entries still not on the log; the next sweep retries');
+    let done = 0;
+    const claimed = await activity.sweepStale(OUTBOX_GRACE_MS, SWEEP_BATCH, async (entries) => {
+      const ids = await produce(entries);
+      done = ids.length;
+      return ids;
+    });
+    if (claimed > done) log.warn({ failed: claimed - done }, 'activity entries still not on the log; the next sweep retries');
     return done;
   };
   return {

@@ -3,10 +3,9 @@ import type { Logger } from '@chat/service-kit';
 import type { AccessCache } from '../auth/access-cache';
 import type { ChatServer, RoomEvents } from '../realtime/types';
 import type { RoomRepository } from '../store/rooms';
+import { createOnlineMembers } from './online-members';
 import type { RoomPolicy } from './room-policy';
 
-/** How long one gateway reuses a room's online set for members pages (a 10,000-member room is paged fast). */
-const ONLINE_TTL_MS = 2_000;
 /** How long a policy change waits for the other gateways' acknowledgements. */
 const POLICY_ACK_MS = 1_000;
 
@@ -29,13 +28,14 @@ export interface RoomSignals {
    */
   policyChanged(roomId: string): Promise<void>;
   /**
-   * Who of the room has a socket open anywhere. `fresh` asks every gateway after the call (a first page);
-   * otherwise a set read in the last 2 s is reused (the next pages of a listing, so that they page the
-   * same set). Fresh calls that arrive while a lookup of the room is in flight share the one lookup that
-   * starts when it ends: every answer is still read after its call, and a busy room costs the gateways
-   * one lookup per round trip instead of one per request.
+   * Who of the room has a socket open anywhere (rooms/online-members.ts). `fresh` (a first page): a set
+   * read at most 500 ms before the call, renewed in the background while it is in use, so that a busy
+   * room's first pages do not wait for the other gateways; otherwise a set read in the last 2 s is reused
+   * (the next pages of a listing, so that they page the same set).
    */
   onlineIn(roomId: string, fresh?: boolean): Promise<Set<string>>;
+  /** Who of the room is online, read after the call and not kept for pages (a member's flag in `member:updated`). */
+  onlineNow(roomId: string): Promise<Set<string>>;
 }
 
 /** `access` (auth/access-cache.ts): the removed member's remembered memberships go on every gateway before `removed` resolves. */
@@ -47,26 +47,9 @@ export function createRoomSignals(
   log: Logger,
   access?: Pick<AccessCache, 'changed'>,
 ): RoomSignals {
-  const online = new Map<string, { at: number; ids: Promise<Set<string>>; settled: boolean }>();
-  const queued = new Map<string, Promise<Set<string>>>();
-  const lookUp = (roomId: string) => {
-    const entry = { at: Date.now(), settled: false, ids: Promise.resolve(new Set<string>()) };
-    entry.ids = io
-      .in(roomChannel(roomId))
-      .fetchSockets()
-      .then((sockets) => new Set(sockets.map((s) => s.data.user.id)))
-      .catch((error: unknown) => {
-        log.warn({ err: error, roomId }, 'could not read who is online');
-        if (online.get(roomId) === entry) online.delete(roomId);
-        return new Set<string>();
-      })
-      .finally(() => {
-        entry.settled = true;
-      });
-    if (online.size > 10_000) online.clear();
-    online.set(roomId, entry);
-    return entry.ids;
-  };
+  // Answers the other gateways' room:online from here on (one RoomSignals per gateway).
+  const online = createOnlineMembers(io, log);
+  online.attach();
   const roomChanged = async (roomId: string, viewerId: string) => {
     try {
       const room = await rooms.get(roomId, viewerId);
@@ -97,19 +80,7 @@ export function createRoomSignals(
         log.warn({ err: error, roomId }, 'not every gateway confirmed the room change in time (its cache expires by itself)');
       }
     },
-    onlineIn(roomId, fresh = false) {
-      const last = online.get(roomId);
-      if (!fresh && last && Date.now() - last.at < ONLINE_TTL_MS) return last.ids;
-      if (!fresh || !last || last.settled) return lookUp(roomId);
-      let next = queued.get(roomId);
-      if (!next) {
-        next = last.ids.then(() => {
-          queued.delete(roomId);
-          return lookUp(roomId);
-        });
-        queued.set(roomId, next);
-      }
-      return next;
-    },
+    onlineIn: (roomId, fresh) => online.onlineIn(roomId, fresh),
+    onlineNow: (roomId) => online.now(roomId),
   };
 }

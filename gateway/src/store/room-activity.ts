@@ -15,15 +15,31 @@ export interface RoomActivityRepository {
   join(roomId: string, userId: string): Promise<boolean>;
   /** Removes a member with its `member.left` entry in one statement; false when it was not a member. */
   leave(roomId: string, userId: string): Promise<boolean>;
+  /**
+   * An account being deleted leaves every room it is in, with a `member.left` entry (details
+   * `{reason: 'account.deleted'}`) for each room but its direct conversations (which have no timeline), in
+   * one statement; resolves the rooms it left. The deletion then finds no membership to cascade.
+   */
+  leaveAll(userId: string): Promise<string[]>;
   /** The room's entries still in the outbox, oldest first. */
   pending(roomId: string): Promise<RoomActivity[]>;
-  /** Entries of any room that have waited in the outbox longer than `olderThanMs`, oldest first. */
-  stale(olderThanMs: number, limit: number): Promise<RoomActivity[]>;
+  /**
+   * One sweep of the outbox, in one transaction: claims the entries of any room that have waited longer
+   * than `olderThanMs` (oldest first, at most `limit`) and that no other gateway's sweep holds (`FOR
+   * UPDATE SKIP LOCKED`: two sweeps never produce the same entry), hands them to `publish`, deletes the
+   * ones it returns, and commits. Resolves how many were claimed.
+   */
+  sweepStale(olderThanMs: number, limit: number, publish: (entries: RoomActivity[]) => Promise<readonly string[]>): Promise<number>;
   /** Drops entries from the outbox: Kafka acknowledged them. */
   published(ids: readonly string[]): Promise<void>;
   /** The timeline as the persister stored it (see `activityQuerySchema`), oldest first. */
   page(roomId: string, query: ActivityQuery): Promise<RoomActivity[]>;
 }
+
+/** How long a sweep waits for a pooled connection for its transaction. */
+const SWEEP_MAX_WAIT_MS = 5_000;
+/** Longest a sweep's transaction may stay open (its entries are produced meanwhile). */
+const SWEEP_TRANSACTION_MS = 60_000;
 
 interface ActivityRow {
   id: string;
@@ -84,9 +100,39 @@ export function createRoomActivityRepository(db: PrismaClient): RoomActivityRepo
         SELECT ${newId()}::uuid, room_id, user_id, 'member.left', now() FROM left_room`;
       return written > 0;
     },
+    async leaveAll(userId) {
+      return db.$transaction(async (tx) => {
+        // The rooms first, locked, so that each entry gets its id here (time-ordered, as every id).
+        const rooms = await tx.$queryRaw<{ room_id: string; visibility: string }[]>`
+          SELECT m.room_id::text, r.visibility::text FROM memberships m JOIN rooms r ON r.id = m.room_id WHERE m.user_id = ${userId}::uuid FOR UPDATE OF m`;
+        const timeline = rooms.filter((r) => r.visibility !== 'direct').map((r) => r.room_id);
+        await tx.$executeRaw`
+          INSERT INTO room_activity_outbox (id, room_id, actor_id, action, details, at)
+          SELECT id, room_id, ${userId}::uuid, 'member.left', '{"reason":"account.deleted"}'::jsonb, now()
+            FROM unnest(${timeline.map(() => newId())}::uuid[], ${timeline}::uuid[]) AS e(id, room_id)`;
+        await tx.$executeRaw`DELETE FROM memberships WHERE user_id = ${userId}::uuid`;
+        return rooms.map((r) => r.room_id);
+      });
+    },
     pending: (roomId) => rows(`${SELECT('room_activity_outbox')} WHERE a.room_id = $1::uuid ORDER BY a.id`, roomId),
-    stale: (olderThanMs, limit) =>
-      rows(`${SELECT('room_activity_outbox')} WHERE a.at < now() - make_interval(secs => $1::float8 / 1000) ORDER BY a.id LIMIT $2::int`, olderThanMs, limit),
+    sweepStale: (olderThanMs, limit, publish) =>
+      db.$transaction(
+        async (tx) => {
+          const claimed = (
+            await tx.$queryRawUnsafe<ActivityRow[]>(
+              `${SELECT('room_activity_outbox')} WHERE a.at < now() - make_interval(secs => $1::float8 / 1000) ORDER BY a.id LIMIT $2::int FOR UPDATE OF a SKIP LOCKED`,
+              olderThanMs,
+              limit,
+            )
+          ).map(toActivity);
+          if (claimed.length === 0) return 0;
+          const done = await publish(claimed);
+          if (done.length > 0) await tx.$executeRaw`DELETE FROM room_activity_outbox WHERE id = ANY(${done}::uuid[])`;
+          return claimed.length;
+        },
+        // The rows stay locked while Kafka is asked (at most the bus's send timeout per entry batch).
+        { maxWait: SWEEP_MAX_WAIT_MS, timeout: SWEEP_TRANSACTION_MS },
+      ),
     async published(ids) {
       if (ids.length > 0) await db.$executeRaw`DELETE FROM room_activity_outbox WHERE id = ANY(${ids}::uuid[])`;
     },

@@ -131,7 +131,9 @@ export function createChatApi(options: ApiClientOptions) {
     joinRoom: async (roomId: string): Promise<Room> =>
       (await request<RoomResponse>('POST', `${room(roomId)}/join`)).room,
     /** The room's timeline of membership and moderation changes (the newest 100, oldest first). */
-    roomActivity: async (roomId: string): Promise<RoomActivity[]> => (await request<RoomActivityResponse>('GET', `${room(roomId)}/activity`)).activity,
+    /** The newest page of the room's timeline, or the page before the entry `before`, oldest first. */
+    roomActivity: async (roomId: string, before?: string): Promise<RoomActivity[]> =>
+      (await request<RoomActivityResponse>('GET', `${room(roomId)}/activity${before ? `?before=${encodeURIComponent(before)}` : ''}`)).activity,
     leaveRoom: async (roomId: string): Promise<void> => {
       await request<void>('POST', `${room(roomId)}/leave`);
     },

@@ -7,7 +7,7 @@ import { MentionContext } from '../attention/mention-context';
 import { createNotifier, notificationsAskable, setFaviconCount } from '../attention/notifier';
 import { SearchDialog } from '../attention/search-dialog';
 import { ChatController } from '../chat/chat-controller';
-import { EMPTY_TIMELINE } from '../chat/timeline';
+import { EMPTY_TIMELINE, oldestId } from '../chat/timeline';
 import { typingUsers } from '../chat/typing';
 import type { RealtimeConnection } from '../realtime/realtime-connection';
 import { AccountDialog, type AccountApi } from './account-dialog';
@@ -115,7 +115,8 @@ function ChatLayout({ controller, api, onLogout, account }: { controller: ChatCo
 
   const activeRoom = state.rooms.find((r) => r.id === state.activeRoomId);
   const activitySource = useMemo(() => ({ roomActivity: api.roomActivity, onActivity: controller.onActivity }), [api, controller]);
-  const activity = useRoomActivity(activitySource, activeRoom?.id);
+  // The timeline reaches back as far as the messages loaded (older pages as the reader scrolls up).
+  const activity = useRoomActivity(activitySource, activeRoom?.id, activeRoom ? oldestId(state.timelines[activeRoom.id] ?? EMPTY_TIMELINE) : undefined);
   const { role: myRole } = useMyRole(api, activeRoom, state.me);
   // Ctrl/Cmd+K searches; Escape (outside dialogs and fields that use it) marks the open room read.
   useEffect(() => {
