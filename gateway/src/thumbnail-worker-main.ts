@@ -22,8 +22,7 @@ async function main(): Promise<void> {
   redis.on('error', (error) => log.warn({ err: error }, 'redis connection error'));
   const store = objectStoreFromConfig(config);
   const kafka = new Kafka({ clientId: `${config.KAFKA_CLIENT_ID}-thumbnails`, brokers: config.KAFKA_BROKERS, logLevel: logLevel.WARN });
-  // Fetches wait for 16 KiB or 500 ms: at a trickle the broker answers a few a second, not one per record.
-  const consumer = kafka.consumer({ groupId: config.THUMBNAIL_GROUP_ID, minBytes: 16 * 1024, maxWaitTimeInMs: 500 });
+  const consumer = kafka.consumer({ groupId: config.THUMBNAIL_GROUP_ID });
   let joined = false;
   consumer.on(consumer.events.GROUP_JOIN, () => (joined = true));
   consumer.on(consumer.events.CRASH, (event) => log.error({ err: event.payload.error }, 'consumer crashed'));

@@ -32,10 +32,6 @@ const PARTITIONS_CONSUMED_CONCURRENTLY = 2;
  * partition batch to the {@link BatchProcessor} and commits offsets itself (autoCommit off), only for
  * records the processor finished.
  */
-/** What one fetch waits for (see the consumer's options). */
-const FETCH_MIN_BYTES = 16 * 1024;
-const FETCH_MAX_WAIT_MS = 200;
-
 export class BatchConsumer {
   private readonly consumer: Consumer;
   private readonly log: Logger;
@@ -47,11 +43,8 @@ export class BatchConsumer {
       groupId: options.groupId,
       maxBytesPerPartition: MAX_BYTES_PER_PARTITION,
       maxBytes: MAX_BYTES,
-      // A fetch waits for 16 KiB or 200 ms, whichever comes first: at a trickle the broker answers a few
-      // fetches a second instead of one per record (kafkajs's default minBytes is 1), and a stop (which
-      // waits for the fetch in flight) stays short. A record is stored at most 200 ms later for it.
-      minBytes: FETCH_MIN_BYTES,
-      maxWaitTimeInMs: FETCH_MAX_WAIT_MS,
+      // An idle long-poll ends within a second: a stop (which waits for the fetch in flight) takes ~1 s, not 5.
+      maxWaitTimeInMs: 1_000,
       // A member waiting for Postgres heartbeats from the retry loop, so the session can stay short
       // and a crashed member's partitions move on quickly.
       sessionTimeout: options.sessionTimeoutMs,
