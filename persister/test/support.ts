@@ -2,7 +2,7 @@
 // reads of what the persister wrote.
 import { randomUUID } from 'node:crypto';
 import type { MessageEventInput, MessageRecord } from '@chat/protocol';
-import { startSystem, type TestSystem, type TestSystemOptions, testKafka } from '@chat/testing';
+import { type TestSystem, type TestSystemOptions, testKafka, useGatewaySystem } from '@chat/testing';
 import type { KafkaMessage, Producer } from 'kafkajs';
 import { Client } from 'pg';
 import type { MessageRow } from '../src/record-decoder';
@@ -132,35 +132,30 @@ export interface PersisterSystem {
   produce(records: readonly (MessageRecord | MessageEventInput)[]): Promise<unknown>;
 }
 
-/** Starts the system before the suite's tests and stops it after them; `env` reaches the persister. */
+/**
+ * Starts the system before the suite's tests and stops it after them (the gateway suites' fixture, with
+ * no gateway and no nginx), plus a producer; `env` reaches the persister.
+ */
 export function usePersisterSystem(env?: TestSystemOptions['env']): PersisterSystem {
-  let system: TestSystem | undefined;
+  const suite = useGatewaySystem({ gateways: 0, nginx: false, env });
   let producer: Producer | undefined;
-  let db: Client | undefined;
   beforeAll(async () => {
-    system = await startSystem({ gateways: 0, nginx: false, env });
     producer = await connectProducer();
-    db = new Client({ connectionString: system.databaseUrl });
-    await db.connect();
   }, 60_000);
   afterAll(async () => {
     await producer?.disconnect();
-    await db?.end();
-    await system?.stop();
   });
-  const started = <T>(value: T | undefined): T => {
-    if (value === undefined) throw new Error('the persister system is not started (use it inside a test)');
-    return value;
-  };
   return {
     get system() {
-      return started(system);
+      return suite.system;
     },
     get db() {
-      return started(db);
+      return suite.db;
     },
-    produce: (records) =>
-      started(producer).send({ topic: started(system).topics.messages, acks: -1, messages: records.map((r) => ({ key: r.roomId, value: JSON.stringify(r) })) }),
+    produce: (records) => {
+      if (!producer) throw new Error('the producer is not connected (use it inside a test)');
+      return producer.send({ topic: suite.system.topics.messages, acks: -1, messages: records.map((r) => ({ key: r.roomId, value: JSON.stringify(r) })) });
+    },
   };
 }
 
