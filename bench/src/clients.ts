@@ -14,7 +14,8 @@ export interface ConnectAllOptions {
   sourceAddresses?: number;
   onMessage?: (userIndex: number, message: ChatMessage) => void;
   onUpdate?: (userIndex: number, message: ChatMessage) => void;
-  onClose?: (userIndex: number) => void;
+  /** Called when a raw socket closes after its handshake, with the WebSocket close code. */
+  onClose?: (userIndex: number, code: number) => void;
   /**
    * Users (indexes) whose socket is the shipped `@chat/client` rather than the raw load generator:
    * the few members whose figures are what a person's client sees (see {@link pickShippedMembers}).
@@ -53,7 +54,7 @@ export async function connectAll(o: ConnectAllOptions): Promise<BenchSocket[]> {
         localAddress: o.sourceAddresses ? `127.0.0.${1 + (i % o.sourceAddresses)}` : undefined,
         onMessage,
         onUpdate,
-        onClose: o.onClose && (() => o.onClose!(i)),
+        onClose: o.onClose && ((code: number) => o.onClose!(i, code)),
       });
       o.onConnected?.(++connected);
     }

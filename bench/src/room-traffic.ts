@@ -4,6 +4,7 @@ import type { Client } from 'pg';
 import { LatencyRecorder, type LatencySummary } from './latency';
 import type { Population } from './population';
 import type { BenchSocket } from './shipped-client';
+import { SocketCloses } from './socket-closes';
 
 /** One message this run sent, and who has received it. */
 interface Tracked {
@@ -33,8 +34,20 @@ export interface TrafficResult {
   deliveriesPerSecond: number;
   /** The slowest whole second of the step (excluding the first and last): what "sustained" means. */
   worstSecondDeliveries: number;
-  /** Expected deliveries of acknowledged messages that never arrived. */
+  /**
+   * Expected deliveries of acknowledged messages that never arrived at a member whose socket stayed open:
+   * the product's loss (what must be 0).
+   */
   lost: number;
+  /**
+   * Members' sockets that closed during the step (the gateway dropped them: the load generator missed its
+   * pings), by WebSocket close code. The raw generator does not reconnect, so it receives nothing after.
+   */
+  closedSockets: { count: number; byCode: Record<string, number> };
+  /** Expected deliveries of acknowledged messages to those closed sockets that never arrived (not loss). */
+  undeliveredToClosedSockets: number;
+  /** Sends the generator answered UNAVAILABLE itself because the sender's socket closed before the ack. */
+  sendsCutByClose: number;
   /** The same message delivered twice to one socket. */
   duplicates: number;
   sendToDeliver: LatencySummary;
@@ -102,6 +115,8 @@ export class RoomTraffic {
     private readonly db: Client,
     /** Users whose socket is the shipped client: their deliveries are also measured on their own. */
     private readonly shipped: ReadonlySet<number> = new Set(),
+    /** The members' socket closes (wired by connectAll's onClose). */
+    private readonly closes: SocketCloses = new SocketCloses(),
   ) {
     const n = population.users.length;
     this.roomOf = new Int32Array(n).fill(-1);
@@ -195,7 +210,10 @@ export class RoomTraffic {
     });
     s.sendingEnded = true;
     s.checkSettled();
+    // Members whose socket closed never get the rest: the step is settled once every open member has all.
+    const poll = setInterval(() => this.owedToOpen(s) === 0 && s.answered >= s.sent && s.changes.answered >= s.changes.sent && s.settle(), 250);
     await s.settled;
+    clearInterval(poll);
     lag.disable();
     const lastAck = s.lastAckAt;
 
@@ -231,7 +249,10 @@ export class RoomTraffic {
       // Over the time the deliveries took, not the sending time: a backlog delivered late is not throughput.
       deliveriesPerSecond: Math.round(s.delivered / Math.max(seconds, (s.lastDeliveryAt - s.startedAt) / 1000)),
       worstSecondDeliveries: full.length > 0 ? Math.min(...full.map((v) => v ?? 0)) : s.delivered,
-      lost: Math.max(0, deliveriesExpected - s.deliveredOfAcked()),
+      lost: this.owedToOpen(s),
+      closedSockets: this.closes.since(s.startedAt),
+      undeliveredToClosedSockets: Math.max(0, deliveriesExpected - s.deliveredOfAcked() - this.owedToOpen(s)),
+      sendsCutByClose: s.cutByClose,
       duplicates: s.duplicates,
       sendToDeliver: s.latency.summary(),
       shippedSendToDeliver: s.shippedLatency.summary(),
@@ -244,6 +265,17 @@ export class RoomTraffic {
       updatesDelivered: s.updates,
       eventsDelivered: s.delivered + s.updates,
     };
+  }
+
+  /** Deliveries of the step's acknowledged messages still owed to members whose socket is open. */
+  private owedToOpen(s: StepState): number {
+    let owed = 0;
+    for (const t of s.ids) {
+      if (!t.acked || t.deliveries === t.seen.length) continue;
+      const members = this.population.rooms[t.room]!.members;
+      for (let p = 0; p < t.seen.length; p++) if (!t.seen[p] && !this.closes.has(members[p]!)) owed++;
+    }
+    return owed;
   }
 
   /** `message:updated` received by a member (wired by connectAll's onUpdate). */
@@ -300,6 +332,7 @@ export class RoomTraffic {
         s.lastAckAt = performance.now();
       } else {
         s.rejected[ack.error.code] = (s.rejected[ack.error.code] ?? 0) + 1;
+        if (this.closes.has(userIndex) && ack.error.message.startsWith('socket closed')) s.cutByClose++;
       }
       s.answered++;
       s.checkSettled();
@@ -318,6 +351,8 @@ class StepState {
   delivered = 0;
   duplicates = 0;
   updates = 0;
+  /** Sends answered UNAVAILABLE by the generator itself: the sender's socket closed first. */
+  cutByClose = 0;
   readonly changes = { sent: 0, answered: 0, acknowledged: 0, rejected: {} as Record<string, number> };
   lastAckAt = performance.now();
   lastDeliveryAt = performance.now();
@@ -345,6 +380,11 @@ class StepState {
   checkSettled(): void {
     if (!this.sendingEnded || this.answered < this.sent || this.changes.answered < this.changes.sent) return;
     if (this.delivered < this.acked * (this.ids[0]?.seen.length ?? 0)) return;
+    this.resolveSettled();
+  }
+
+  /** Ends the wait for stragglers (every member still open has everything). */
+  settle(): void {
     this.resolveSettled();
   }
 }

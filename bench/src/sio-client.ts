@@ -64,11 +64,12 @@ export class SioClient {
       if (!this.connected) onReady(error);
     });
     this.ws.on('close', (code) => {
-      for (const resolve of this.pendingAcks.values()) resolve({ ok: false, error: { code: 'UNAVAILABLE', message: `socket closed (${code})` } });
-      this.pendingAcks.clear();
+      // The close first, then the acks it cut short: whoever counts them knows by then that the socket closed.
       if (this.connected) options.onClose?.(code);
       else onReady(new Error(`socket closed before the Socket.IO handshake completed (${code})`));
       this.connected = false;
+      for (const resolve of this.pendingAcks.values()) resolve({ ok: false, error: { code: 'UNAVAILABLE', message: `socket closed (${code})` } });
+      this.pendingAcks.clear();
     });
   }
 

@@ -41,6 +41,7 @@ import { createMessageHistory } from './store/messages';
 import { createHistoryPage } from './store/history-page-query';
 import { createRoomListQuery } from './store/room-list-query';
 import { createRoomRepository } from './store/rooms';
+import { createSessionAccessQuery } from './store/session-access-query';
 import { createSessionRepository } from './store/sessions';
 import { createStoredStateLoader } from './store/stored-state';
 import { createUploadRepository } from './store/uploads';
@@ -90,6 +91,7 @@ async function main(): Promise<void> {
       users: createUserRepository(db),
       rooms: createRoomRepository(db),
       sessions: createSessionRepository(db, config.REFRESH_TOKEN_TTL_SECONDS),
+      sessionAccess: createSessionAccessQuery(pool),
     },
     moduleLogger(logger, 'access-cache'),
     { ttlMs: config.ACCESS_CACHE_TTL_MS },
@@ -155,6 +157,7 @@ async function main(): Promise<void> {
     users,
     sessions,
     rooms,
+    sessionAccess: access.sessionAccess,
     send: { claims, bus, live, changeLimiter, roomPolicy, metrics, log: moduleLogger(logger, 'send'), attachments: files, resolveMentions: createMentionResolver(db) },
     attention,
     metrics,

@@ -2,6 +2,7 @@ import type { PublicUser } from '@chat/protocol';
 import type { Logger } from '@chat/service-kit';
 import type { ChatServer, RoomEvents } from '../realtime/types';
 import type { RoomRepository } from '../store/rooms';
+import type { SessionAccess, SessionAccessQuery } from '../store/session-access-query';
 import type { SessionRepository } from '../store/sessions';
 import type { UserRepository } from '../store/users';
 
@@ -32,6 +33,12 @@ export interface AccessCache {
   users: UserRepository;
   sessions: SessionRepository;
   rooms: RoomRepository;
+  /**
+   * A people's handshake in one step: the session's user while it is active and the user's rooms, from
+   * what is remembered, else in one statement (both then remembered, as `sessions.findActive` and
+   * `rooms.memberRoomIds` would have). Undefined when the session is not active.
+   */
+  sessionAccess(sessionId: string): Promise<SessionAccess | undefined>;
   /** Drops the change here, then on every other gateway; resolves once they acknowledged (or after the timeout). */
   changed(change: AccessChange): Promise<void>;
   /** Listens to `access:changed` from the other gateways. */
@@ -58,7 +65,7 @@ interface Entry<V> {
  * what the change replaced). A gateway that misses an announcement trusts what it has for at most the TTL.
  */
 export function createAccessCache(
-  base: { users: UserRepository; sessions: SessionRepository; rooms: RoomRepository },
+  base: { users: UserRepository; sessions: SessionRepository; rooms: RoomRepository; sessionAccess?: SessionAccessQuery },
   log: Logger,
   options: AccessCacheOptions = {},
 ): AccessCache {
@@ -87,6 +94,27 @@ export function createAccessCache(
       map.set(key, { value, at: Date.now() });
     }
     return value;
+  };
+
+  const sessionAccess = async (sessionId: string): Promise<SessionAccess | undefined> => {
+    const session = sessions.get(sessionId);
+    const list = session && fresh(session.at) ? roomLists.get(session.value.id) : undefined;
+    if (session && list && fresh(session.at) && fresh(list.at)) return { user: session.value, roomIds: [...list.value] };
+    if (!base.sessionAccess) {
+      const user = await remembered(sessions, sessionId, () => base.sessions.findActive(sessionId));
+      return user && { user, roomIds: [...((await remembered(roomLists, user.id, () => base.rooms.memberRoomIds(user.id))) ?? [])] };
+    }
+    const started = generation;
+    const found = await base.sessionAccess(sessionId);
+    // As `remembered`: only positive answers, and none read across a change (it may predate the change).
+    if (found && started === generation) {
+      if (sessions.size >= maxEntries) sessions.clear();
+      if (roomLists.size >= maxEntries) roomLists.clear();
+      const at = Date.now();
+      sessions.set(sessionId, { value: found.user, at });
+      roomLists.set(found.user.id, { value: [...found.roomIds], at });
+    }
+    return found;
   };
 
   const forget = (change: AccessChange) => {
@@ -173,6 +201,7 @@ export function createAccessCache(
         return removed;
       },
     },
+    sessionAccess,
     changed,
     attach(server) {
       io = server;

@@ -1,4 +1,6 @@
+import type { PublicUser } from '@chat/protocol';
 import { AppError, toAppError } from '@chat/service-kit';
+import type { VerifiedToken } from '../auth/tokens';
 import { activeUser } from '../http/authenticate';
 import type { SocketCap } from '../redis/socket-cap';
 import type { ChatServer, ChatSocket, SocketServerDeps } from './types';
@@ -9,17 +11,30 @@ import type { ChatServer, ChatSocket, SocketServerDeps } from './types';
  * to the connection handler, which joins them synchronously. Joining after an await left a moment in
  * which the client was connected but not yet in its rooms.
  */
-export function installHandshake(io: ChatServer, deps: Pick<SocketServerDeps, 'tokens' | 'users' | 'sessions' | 'rooms' | 'log'> & { socketCap: SocketCap }): (socket: ChatSocket) => string[] {
+export function installHandshake(
+  io: ChatServer,
+  deps: Pick<SocketServerDeps, 'tokens' | 'users' | 'sessions' | 'rooms' | 'sessionAccess' | 'log'> & { socketCap: SocketCap },
+): (socket: ChatSocket) => string[] {
   const handshakeRooms = new WeakMap<ChatSocket, string[]>();
+  /** The user a token may act as and its rooms: for people's tokens one lookup of the session (see types.ts). */
+  const access = async (claimed: VerifiedToken): Promise<{ user: PublicUser; rooms: string[] }> => {
+    if (claimed.role === 'service' || !claimed.sessionId || !deps.sessionAccess) {
+      const user = await activeUser(claimed, deps.users, deps.sessions);
+      return { user, rooms: await deps.rooms.memberRoomIds(user.id) };
+    }
+    const found = await deps.sessionAccess(claimed.sessionId);
+    // The same refusal as activeUser's: a session that ended, or one of another user than the token's.
+    if (!found || found.user.id !== claimed.id) throw new AppError('UNAUTHORIZED', 'this session has ended: log in again');
+    return { user: found.user, rooms: found.roomIds };
+  };
   io.use(async (socket, next) => {
     try {
       const token: unknown = socket.handshake.auth?.token;
       const claimed = deps.tokens.verify(typeof token === 'string' ? token : undefined);
-      const user = await activeUser(claimed, deps.users, deps.sessions);
+      const { user, rooms } = await access(claimed);
       socket.data.user = user;
       socket.data.role = claimed.role;
       socket.data.sessionId = claimed.sessionId;
-      const rooms = await deps.rooms.memberRoomIds(user.id);
       // Last, so that a refused handshake holds no slot: 1,000 sockets on one token all connected before.
       if (claimed.role !== 'service' && !(await deps.socketCap.claim(user.id, socket.id))) {
         throw new AppError('RATE_LIMITED', 'too many open connections for this account: close some tabs or devices');

@@ -65,17 +65,38 @@ export function startPresenceExpiry(io: ChatServer, redis: Redis, log: Logger, o
   timer.unref();
   void beat().catch(warn('could not renew or sweep presence'));
 
+  // The users that came and went in one turn of the event loop, written together (a connect storm is one
+  // HSET of many fields, not a round trip per user); the last change of a user in the turn wins.
+  let changes = new Map<string, string | undefined>();
+  const write = () => {
+    const batch = changes;
+    changes = new Map();
+    const added = [...batch].filter(([, json]) => json !== undefined) as [string, string][];
+    const removed = [...batch].filter(([, json]) => json === undefined).map(([id]) => id);
+    const pipeline = redis.pipeline();
+    if (added.length > 0) pipeline.hset(usersOf(instance), Object.fromEntries(added));
+    if (removed.length > 0) pipeline.hdel(usersOf(instance), ...removed);
+    pipeline
+      .exec()
+      .then((results) => results?.forEach(([error]) => error && warn('could not record the users for presence expiry')(error)))
+      .catch(warn('could not record the users for presence expiry'));
+  };
+  const change = (userId: string, json: string | undefined) => {
+    if (changes.size === 0) setImmediate(write);
+    changes.set(userId, json);
+  };
+
   return {
     opened(user) {
       const n = (local.get(user.id) ?? 0) + 1;
       local.set(user.id, n);
-      if (n === 1) redis.hset(usersOf(instance), user.id, JSON.stringify(user)).catch(warn('could not record a user for presence expiry'));
+      if (n === 1) change(user.id, JSON.stringify(user));
     },
     closed(user) {
       const n = (local.get(user.id) ?? 1) - 1;
       if (n > 0) return void local.set(user.id, n);
       local.delete(user.id);
-      redis.hdel(usersOf(instance), user.id).catch(warn('could not forget a user for presence expiry'));
+      change(user.id, undefined);
     },
     stop() {
       clearInterval(timer);

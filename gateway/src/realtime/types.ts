@@ -7,6 +7,7 @@ import type { TokenService } from '../auth/tokens';
 import type { GatewayConfig } from '../config';
 import type { Metrics } from '../metrics';
 import type { RoomRepository } from '../store/rooms';
+import type { SessionAccess } from '../store/session-access-query';
 import type { SessionRepository } from '../store/sessions';
 import type { UserRepository } from '../store/users';
 import type { ChangeMessageDeps } from './change-message';
@@ -21,6 +22,11 @@ export interface SocketServerDeps {
   users: UserRepository;
   sessions: SessionRepository;
   rooms: RoomRepository;
+  /**
+   * A people's session and its user's rooms in one lookup (auth/access-cache.ts); without it, a handshake
+   * reads them as two (`sessions.findActive`, `rooms.memberRoomIds`).
+   */
+  sessionAccess?: (sessionId: string) => Promise<SessionAccess | undefined>;
   send: Omit<ChangeMessageDeps, 'broadcast'>;
   metrics: Metrics;
   log: Logger;
