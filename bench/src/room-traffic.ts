@@ -48,8 +48,10 @@ export interface TrafficResult {
   undeliveredToClosedSockets: number;
   /** Sends the generator answered UNAVAILABLE itself because the sender's socket closed before the ack. */
   sendsCutByClose: number;
-  /** The same message delivered twice to one socket. */
+  /** The same message delivered twice to one socket that never reconnected. */
   duplicates: number;
+  /** The same message again to a member whose (shipped) client reconnected: a replay's overlap, merged by id. */
+  redeliveredAfterReconnect: number;
   sendToDeliver: LatencySummary;
   /** Send->deliver of the deliveries to members on the shipped client (`@chat/client`): what a person's client sees. */
   shippedSendToDeliver: LatencySummary;
@@ -138,7 +140,8 @@ export class RoomTraffic {
     if (!t) return; // not ours (another bench run or a person on the same system)
     const position = this.positionOf[userIndex]!;
     if (t.seen[position]) {
-      if (!t.warmUp && this.step) this.step.duplicates++;
+      // After a reconnect the replay may overlap what came live: the shipped client merges it by id.
+      if (!t.warmUp && this.step) this.step[this.clients[userIndex]?.reconnected ? 'redelivered' : 'duplicates']++;
       return;
     }
     t.seen[position] = 1;
@@ -165,7 +168,11 @@ export class RoomTraffic {
     const deadline = Date.now() + timeoutMs;
     const pending = new Set(this.population.rooms.map((_, r) => r));
     while (pending.size > 0) {
-      if (Date.now() > deadline) throw new Error(`${pending.size} rooms never delivered a warm-up message to all members within ${timeoutMs} ms`);
+      if (Date.now() > deadline) {
+        // A member whose socket the gateway closed (the generator answered its pings too late) never gets one.
+        const closed = this.closes.size > 0 ? `; ${this.closes.size} members' sockets were closed by the gateways meanwhile (the load generator fell behind its pings)` : '';
+        throw new Error(`${pending.size} rooms never delivered a warm-up message to all members within ${timeoutMs} ms${closed}`);
+      }
       this.warmUpWaiters = new Map();
       const round = [...pending].map(
         (r) =>
@@ -254,6 +261,7 @@ export class RoomTraffic {
       undeliveredToClosedSockets: Math.max(0, deliveriesExpected - s.deliveredOfAcked() - this.owedToOpen(s)),
       sendsCutByClose: s.cutByClose,
       duplicates: s.duplicates,
+      redeliveredAfterReconnect: s.redelivered,
       sendToDeliver: s.latency.summary(),
       shippedSendToDeliver: s.shippedLatency.summary(),
       sendToAck: s.ackLatency.summary(),
@@ -350,6 +358,7 @@ class StepState {
   acked = 0;
   delivered = 0;
   duplicates = 0;
+  redelivered = 0;
   updates = 0;
   /** Sends answered UNAVAILABLE by the generator itself: the sender's socket closed first. */
   cutByClose = 0;

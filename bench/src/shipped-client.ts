@@ -8,6 +8,11 @@ export type BenchAck = { ok: true; message: ChatMessage } | { ok: false; error: 
 export interface BenchSocket {
   /** True while connected. */
   readonly isOpen: boolean;
+  /**
+   * True once the socket has connected again after a drop (the shipped client does; the raw one never):
+   * what such a socket receives may repeat what it had (a replay overlaps), which the client merges by id.
+   */
+  readonly reconnected?: boolean;
   send(input: SendMessageInput): Promise<BenchAck>;
   /** Emits any acked event (`message:edit`, `reaction:add`…) and resolves with its ack. */
   request(event: string, payload: unknown): Promise<{ ok: true } | { ok: false; error: { code: string; message: string } }>;
@@ -37,7 +42,15 @@ const SEND_ATTEMPTS = 3;
  * person's client sees; the rest stay on the raw {@link SioClient}, several times cheaper per frame.
  */
 export class ShippedClient implements BenchSocket {
-  private constructor(private readonly client: ChatClient) {}
+  private connects = 0;
+
+  private constructor(private readonly client: ChatClient) {
+    client.onConnect(() => this.connects++);
+  }
+
+  get reconnected(): boolean {
+    return this.connects > 1;
+  }
 
   /** Connects and resolves once connected; rejects (closed) on a refused handshake. */
   static async connect(o: ShippedClientOptions): Promise<ShippedClient> {

@@ -92,7 +92,9 @@ async function main(): Promise<void> {
   const concurrency = Number(values.concurrency);
   const totals = new Map<number, { cpu: number; ops: number }>();
   for (let round = 1; round <= Number(values.rounds); round++) {
-    for (const port of ports) {
+    // ABBA: the order alternates each round, so that neither gateway always runs after the other (PostgreSQL
+    // is still busy with the previous round's seed and clean-up for a while).
+    for (const port of round % 2 === 1 ? ports : [...ports].reverse()) {
       const pid = pidOn(port);
       const latency = new LatencyRecorder();
       if (work === 'first-connect') {

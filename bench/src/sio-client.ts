@@ -101,6 +101,8 @@ export class SioClient {
   /** Emits any acked event (`message:edit`, `reaction:add`...) and resolves with its ack. */
   request(event: string, payload: unknown): Promise<Ack<object>> {
     const id = this.nextAckId++;
+    // A closed socket answers at once, as it answers what was in flight when it closed.
+    if (this.ws.readyState !== WebSocket.OPEN) return Promise.resolve({ ok: false, error: { code: 'UNAVAILABLE', message: 'socket closed' } });
     return new Promise((resolve) => {
       this.pendingAcks.set(id, resolve as (answer: SendAck) => void);
       this.ws.send(`42${id}${JSON.stringify([event, payload])}`);

@@ -129,7 +129,7 @@ function figuresOf(r: TrafficResult, sockets: number, gateways: Awaited<ReturnTy
     'send->ack p99 ms': r.sendToAck.p99,
     'acked / delivered / persisted': `${fmt(r.acknowledged)} / ${fmt(r.delivered)} of ${fmt(r.deliveriesExpected)} / ${fmt(r.persisted)}`,
     'rejected sends': Object.entries(r.rejected).map(([code, n]) => `${code} ${n}`).join(', ') || '0',
-    'lost / duplicates': `${r.lost} / ${r.duplicates + r.persistedDuplicates}`,
+    'lost / duplicates': `${r.lost} / ${r.duplicates + r.persistedDuplicates}${r.redeliveredAfterReconnect > 0 ? ` (and ${r.redeliveredAfterReconnect} redelivered after a reconnect, merged by id)` : ''}`,
     'sockets the gateways closed (generator late with pongs)': r.closedSockets.count === 0
       ? '0'
       : `${fmt(r.closedSockets.count)} (codes ${Object.entries(r.closedSockets.byCode).map(([c, n]) => `${c}: ${n}`).join(', ')}); ${fmt(r.undeliveredToClosedSockets)} deliveries owed to them, ${r.sendsCutByClose} sends cut: not loss, the measurement is invalid`,
