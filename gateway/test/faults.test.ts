@@ -549,14 +549,22 @@ describe('fault injection under steady traffic', () => {
       expect((await api(system.baseUrl, 'GET', '/readyz')).status).toBe(200);
       // Recovered: the liveness probe failed its threshold, the hung process was killed and started
       // again, and the sender that was on g1 is acknowledged again.
-      await eventually(async () => supervisor.restarts.get(g1!.name) ?? 0, (n) => n === 1, 60_000, 'the supervisor restarted g1');
-      const backAt = await firstAckAfter([traffic.senders[0]!], faultAt);
+      // The sender pinned to g1 does not wait for that: its heartbeat gives up on g1 (5 s) and nginx moves
+      // its handshake to g2 once g1 has been silent for 5 s. Measured as its longest stall, since the
+      // first ack after the fault may be one g1 wrote just before it froze.
+      const [pinnedSender] = traffic.senders;
       const livenessBudgetMs = PROBES.liveness.periodSeconds * PROBES.liveness.failureThreshold * 1000;
-      console.log(`8. pinned GET answered in ${pinnedMs} ms; g1 restarted ${Math.round((Date.now() - faultAt) / 1000)} s after SIGSTOP (liveness budget ${livenessBudgetMs / 1000} s)`);
+      await pinnedSender!.ackedMore(1, livenessBudgetMs);
+      const stalledMs = longestAckGap(pinnedSender!, faultAt - 1_000);
+      expect(stalledMs).toBeLessThan(livenessBudgetMs);
+      await eventually(async () => supervisor.restarts.get(g1!.name) ?? 0, (n) => n === 1, 60_000, 'the supervisor restarted g1');
+      console.log(
+        `8. pinned GET answered in ${pinnedMs} ms; the sender on g1 stalled ${stalledMs} ms; g1 restarted ${Math.round((Date.now() - faultAt) / 1000)} s after SIGSTOP (liveness budget ${livenessBudgetMs / 1000} s)`,
+      );
       expect(g1!.pid()).not.toBe(frozen);
       await Promise.all(traffic.senders.map((s) => s.ackedMore(10)));
       await routedTo('g1');
-      await finish(traffic, '8. SIGSTOP gateway g1', backAt - faultAt);
+      await finish(traffic, '8. SIGSTOP gateway g1', stalledMs);
     } finally {
       supervisor.stop();
       try {
