@@ -526,7 +526,7 @@ describe('fault injection under steady traffic', () => {
     await finish(traffic, '7. offline > recovery window, history catch-up', Date.now() - backAt);
   }, 120_000);
 
-  it('8. SIGSTOP of a gateway: nginx answers its pinned REST calls from the other one at once, the liveness probe restarts it, its clients catch up', async () => {
+  it('8. SIGSTOP of a gateway: nginx answers its pinned REST calls from the other one at once, its senders move there before the liveness probe restarts it, its clients catch up', async () => {
     const traffic = await startTraffic('hung gateway');
     const [g1] = system.gateways;
     const frozen = g1!.pid()!;
