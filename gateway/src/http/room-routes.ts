@@ -5,6 +5,7 @@ import {
   idSchema,
   type MessagesResponse,
   type RoomResponse,
+  type MyRoomsResponse,
   type RoomsResponse,
   usernameBodySchema,
 } from '@chat/protocol';
@@ -57,8 +58,7 @@ export function roomRoutes(deps: RoomRouteDeps): Router {
   };
 
   router.get('/rooms', async (req, res) => {
-    // The rooms' JSON comes written by PostgreSQL (store/room-list-query.ts): sent as it is, a MyRoomsResponse.
-    res.type('json').send(`{"rooms":${await deps.roomList(authenticatedUser(req).id)}}`);
+    res.json({ rooms: await deps.roomList(authenticatedUser(req).id) } satisfies MyRoomsResponse);
   });
 
   router.get('/rooms/public', async (req, res) => {

@@ -1,5 +1,6 @@
 import type { PgPool } from '@chat/db';
-import { type MyRoom, UNREAD_COUNT_CAP } from '@chat/protocol';
+import { type MyRoom, type NotifyLevel, type RoomVisibility, UNREAD_COUNT_CAP } from '@chat/protocol';
+import { defaultNotify } from '../attention/attention-store';
 import type { RecentMarkers } from '../attention/recent-markers';
 import { pgStatement } from './pg-statement';
 
@@ -18,9 +19,6 @@ const unreadAfter = (floor: string) => `(SELECT count(*)::int FROM (SELECT 1 FRO
 const mentionsAfter = (floor: string) => `(SELECT count(*)::int FROM (SELECT 1 FROM message_mentions mm
    WHERE mm.user_id = $1::uuid AND mm.room_id = m.room_id AND mm.message_id > ${floor} LIMIT ${CAP}) AS n)`;
 
-/** A timestamp as JavaScript's toISOString writes it (UTC, milliseconds). */
-const iso = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
-
 /**
  * My rooms, newest first, with my read state, in one statement: the room (a direct room named after the
  * other member), its member count and owner (kept on the room's row by the triggers of the
@@ -28,39 +26,25 @@ const iso = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-
  * maintained `room_counters` row (its since_id is greatest(marker, join), kept by the triggers of the
  * room_counters migration) whenever that row counts from at least PostgreSQL's marker; otherwise the
  * index range after the marker, bounded by CAP. Never a scan of history.
- *
- * Each room comes as its JSON text (`room`), built by PostgreSQL in the contract's key order
- * (row_to_json writes no spaces, as JSON.stringify does), so the gateway joins 200 strings instead of
- * parsing 3,000 columns into objects and serialising them again; `id`, `last_read_id` and `since_id`
- * come alone too, for the rooms a fresher Redis marker changes.
  */
 const ROOM_LIST = `
-SELECT r.id::text AS id, rm.last_read_id::text AS last_read_id, c.since_id::text AS since_id, row_to_json(x)::text AS room
+SELECT r.id::text AS id,
+       CASE WHEN r.visibility = 'direct'
+            THEN coalesce((SELECT u.username FROM memberships m2 JOIN users u ON u.id = m2.user_id
+                            WHERE m2.room_id = r.id AND m2.user_id <> $1::uuid LIMIT 1), r.name)
+            ELSE r.name END AS name,
+       r.visibility::text AS visibility, r.created_at,
+       r.member_count, r.topic, r.description, r.archived_at, r.owner_id::text AS owner_id,
+       rm.last_read_id::text AS last_read_id, c.since_id::text AS since_id,
+       CASE WHEN f.fresh THEN least(c.unread, ${CAP}) ELSE ${unreadAfter('greatest(rm.last_read_id, uuidv7_floor(m.joined_at))')} END AS unread,
+       CASE WHEN f.fresh THEN least(c.mentions, ${CAP}) ELSE ${mentionsAfter('greatest(rm.last_read_id, uuidv7_floor(m.joined_at))')} END AS mentions,
+       p.notify, p.muted
   FROM memberships m
   JOIN rooms r ON r.id = m.room_id
   LEFT JOIN read_markers rm ON rm.user_id = m.user_id AND rm.room_id = m.room_id
   LEFT JOIN room_preferences p ON p.user_id = m.user_id AND p.room_id = m.room_id
   LEFT JOIN room_counters c ON c.room_id = m.room_id AND c.user_id = m.user_id
   CROSS JOIN LATERAL (SELECT c.since_id >= coalesce(rm.last_read_id, c.since_id) AS fresh) AS f
-  CROSS JOIN LATERAL (SELECT
-        r.id::text AS "id",
-        CASE WHEN r.visibility = 'direct'
-             THEN coalesce((SELECT u.username FROM memberships m2 JOIN users u ON u.id = m2.user_id
-                             WHERE m2.room_id = r.id AND m2.user_id <> $1::uuid LIMIT 1), r.name)
-             ELSE r.name END AS "name",
-        r.visibility::text AS "visibility",
-        ${iso('r.created_at')} AS "createdAt",
-        r.member_count AS "memberCount",
-        r.topic AS "topic",
-        r.description AS "description",
-        ${iso('r.archived_at')} AS "archivedAt",
-        r.owner_id::text AS "ownerId",
-        rm.last_read_id::text AS "lastReadId",
-        CASE WHEN f.fresh THEN least(c.unread, ${CAP}) ELSE ${unreadAfter('greatest(rm.last_read_id, uuidv7_floor(m.joined_at))')} END AS "unreadCount",
-        CASE WHEN f.fresh THEN least(c.mentions, ${CAP}) ELSE ${mentionsAfter('greatest(rm.last_read_id, uuidv7_floor(m.joined_at))')} END AS "mentionCount",
-        (SELECT pr FROM (SELECT coalesce(p.notify::text, CASE WHEN r.visibility = 'direct' THEN 'all' ELSE 'mentions' END) AS "notify",
-                                coalesce(p.muted, false) AS "muted") AS pr) AS "preferences"
-  ) AS x
  WHERE m.user_id = $1::uuid
  ORDER BY r.created_at DESC, r.id DESC
  LIMIT 1000`;
@@ -76,51 +60,72 @@ SELECT m.room_id::text AS room_id,
 
 interface RoomListRow {
   id: string;
+  name: string;
+  visibility: RoomVisibility;
+  created_at: Date;
+  member_count: number;
+  topic: string;
+  description: string;
+  archived_at: Date | null;
+  owner_id: string | null;
   last_read_id: string | null;
   since_id: string | null;
-  /** The room as the contract's JSON text. */
-  room: string;
+  unread: number;
+  mentions: number;
+  notify: NotifyLevel | null;
+  muted: boolean | null;
 }
 
-/** `GET /api/rooms`: my rooms with my read state, as the JSON text of the array (see {@link createRoomListQuery}). */
-export type RoomListQuery = (userId: string) => Promise<string>;
+/** `GET /api/rooms`: my rooms with my read state (see {@link createRoomListQuery}). */
+export type RoomListQuery = (userId: string) => Promise<MyRoom[]>;
 
 /**
  * The sidebar's read, through `pg` directly: one prepared statement for the rooms and their counts, one
  * Redis MGET for the markers set a moment ago (the persister may not have applied them yet; without Redis,
  * PostgreSQL's are used), and a second statement only for rooms where such a marker is past what their
- * counters row counts from. PostgreSQL writes each room's JSON; only a room whose Redis marker is fresher
- * is parsed, patched and written again here (the same key order).
+ * counters row counts from. Each room object is built once, in the contract's key order.
  */
 export function createRoomListQuery(pool: PgPool, markers: RecentMarkers): RoomListQuery {
   const roomList = pgStatement<RoomListRow>(pool, ROOM_LIST);
   const recount = pgStatement<{ room_id: string; unread: number; mentions: number }>(pool, RECOUNT);
   return async (userId) => {
     const rows = await roomList([userId]);
-    if (rows.length === 0) return '[]';
+    if (rows.length === 0) return [];
     const recent = await markers.get(userId, rows.map((r) => r.id)).catch(() => [] as (string | undefined)[]);
     // UUIDv7 in lower-case hex (both PostgreSQL's text and the markers Redis keeps): string order is id order.
-    const texts = rows.map((r) => r.room);
-    const patched: { index: number; room: MyRoom }[] = [];
     const stale: { index: number; recent: string }[] = [];
-    rows.forEach((row, index) => {
+    const rooms = rows.map((row, index): MyRoom => {
       const fresher = recent[index];
-      if (fresher === undefined || (row.last_read_id !== null && fresher <= row.last_read_id)) return;
-      const room = JSON.parse(row.room) as MyRoom;
-      room.lastReadId = fresher;
-      patched.push({ index, room });
-      if (row.since_id === null || row.since_id < fresher) stale.push({ index, recent: fresher });
+      let lastReadId = row.last_read_id;
+      if (fresher !== undefined && (lastReadId === null || fresher > lastReadId)) {
+        lastReadId = fresher;
+        if (row.since_id === null || row.since_id < fresher) stale.push({ index, recent: fresher });
+      }
+      return {
+        id: row.id,
+        name: row.name,
+        visibility: row.visibility,
+        createdAt: row.created_at.toISOString(),
+        memberCount: row.member_count,
+        topic: row.topic,
+        description: row.description,
+        archivedAt: row.archived_at?.toISOString() ?? null,
+        ownerId: row.owner_id,
+        lastReadId,
+        unreadCount: row.unread,
+        mentionCount: row.mentions,
+        preferences: { notify: row.notify ?? defaultNotify(row), muted: row.muted ?? false },
+      };
     });
     if (stale.length > 0) {
       const counts = new Map((await recount([userId, stale.map((s) => rows[s.index]!.id), stale.map((s) => s.recent)])).map((c) => [c.room_id, c]));
       for (const { index } of stale) {
-        const room = patched.find((p) => p.index === index)!.room;
+        const room = rooms[index]!;
         const count = counts.get(room.id);
         room.unreadCount = count?.unread ?? 0;
         room.mentionCount = count?.mentions ?? 0;
       }
     }
-    for (const { index, room } of patched) texts[index] = JSON.stringify(room);
-    return `[${texts.join(',')}]`;
+    return rooms;
   };
 }
