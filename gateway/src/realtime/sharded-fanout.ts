@@ -115,7 +115,9 @@ export function createShardedFanout(redis: Redis, options: ShardedFanoutOptions,
       if (!/^\d+-\d+$/.test(offset)) return null;
       const raw = await redis.getdel(`${options.sessionKeyPrefix}${pid}`);
       if (!raw) return null;
-      const session = JSON.parse(raw) as StoredSession;
+      // A session the streams mode wrote (msgpack) just before a switch of modes is not restored.
+      const session = parseSession(raw);
+      if (!session) return null;
       const entries = await roomLog.since(offset, channelsOf(session.rooms, session.sid), REPLAY_MAX_PER_ROOM);
       session.missedPackets = entries.filter((entry) => reaches(session.rooms, entry)).map((entry) => [...entry.packet.data, entry.id]);
       return session;
@@ -139,6 +141,15 @@ export function createShardedFanout(redis: Redis, options: ShardedFanoutOptions,
       await subscriber.quit().catch(() => subscriber.disconnect());
     },
   };
+}
+
+function parseSession(raw: string): StoredSession | undefined {
+  try {
+    const session = JSON.parse(raw) as Partial<StoredSession>;
+    return typeof session.sid === 'string' && typeof session.pid === 'string' && Array.isArray(session.rooms) ? (session as StoredSession) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** A broadcast to one room, without an ack, not volatile, of a {@link LOGGED_EVENTS} kind. */
