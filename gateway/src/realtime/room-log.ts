@@ -83,6 +83,13 @@ export interface RoomLog {
    * across the logs, at most `maxPerRoom` per room.
    */
   since(after: string, channels: Iterable<string>, maxPerRoom: number): Promise<LoggedBroadcast[]>;
+  /**
+   * Whether one of the logs still holds the entry `offset`: the logs go on from where the client left
+   * them. After a Redis restart (or past the window) none does, and what was published meanwhile may be
+   * missing from them too: such a client is not restored, and reloads history (as the streams adapter
+   * refuses an offset its stream no longer has).
+   */
+  has(offset: string, channels: Iterable<string>): Promise<boolean>;
 }
 
 /** The room logs on `redis`, trimmed to `windowMs` (the recovery window). */
@@ -107,6 +114,12 @@ export function createRoomLog(redis: Redis, windowMs: number): RoomLog {
       }
       // Each log is in order; a stable sort by id interleaves them and keeps each room's order.
       return found.sort((a, b) => compareOffsets(a.id, b.id));
+    },
+    async has(offset, channels) {
+      const pipeline = redis.pipeline();
+      for (const channel of channels) pipeline.xrange(roomLogKey(channel), offset, offset);
+      const results = (await pipeline.exec()) ?? [];
+      return results.some(([error, entries]) => !error && Array.isArray(entries) && entries.length > 0);
     },
   };
 }

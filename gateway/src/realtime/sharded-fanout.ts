@@ -118,7 +118,9 @@ export function createShardedFanout(redis: Redis, options: ShardedFanoutOptions,
       // A session the streams mode wrote (msgpack) just before a switch of modes is not restored.
       const session = parseSession(raw);
       if (!session) return null;
-      const entries = await roomLog.since(offset, channelsOf(session.rooms, session.sid), REPLAY_MAX_PER_ROOM);
+      const channels = channelsOf(session.rooms, session.sid);
+      if (!(await roomLog.has(offset, channels))) return null;
+      const entries = await roomLog.since(offset, channels, REPLAY_MAX_PER_ROOM);
       session.missedPackets = entries.filter((entry) => reaches(session.rooms, entry)).map((entry) => [...entry.packet.data, entry.id]);
       return session;
     };
