@@ -13,7 +13,12 @@ export type PgRow = pg.QueryResultRow;
  */
 export function createPgPool(options: DatabaseOptions): PgPool {
   // A bounded connect: a silently dropped network path fails fast (and is retried) instead of hanging for minutes.
-  const pool = new pg.Pool({ connectionString: options.url, max: options.poolMax ?? 10, connectionTimeoutMillis: options.connectionTimeoutMs ?? 5_000 });
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.poolMax ?? 10,
+    connectionTimeoutMillis: options.connectionTimeoutMs ?? 5_000,
+    idleTimeoutMillis: options.poolIdleMs ?? 10_000,
+  });
   // An idle connection that breaks (PostgreSQL restarted) is dropped by the pool; unheard, the event would end the process.
   pool.on('error', () => undefined);
   return pool;
