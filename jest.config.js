@@ -40,6 +40,13 @@ module.exports = {
     ...['protocol', 'client', 'service-kit', 'db', 'local', 'testing', 'gateway', 'persister', 'k8s', 'pulumi', 'assistant', 'bench'].map((name) => project(name)),
     // react-markdown and the unified packages under it ship ES modules only: swc compiles them too.
     project('web', { transformIgnorePatterns: ['/node_modules/(?!(react-markdown|remark-|rehype-|mdast-|micromark|unist-|unified|hast-|hastscript|vfile|property-information|space-separated-tokens|comma-separated-tokens|decode-named-character-reference|character-entities|character-reference-invalid|trim-lines|bail|is-plain-obj|trough|devlop|ccount|escape-string-regexp|markdown-table|longest-streak|zwitch|html-url-attributes|estree-util-|is-alphanumerical|is-alphabetical|is-decimal|is-hexadecimal|parse-entities|stringify-entities|web-namespaces))'] }),
+    // The realtime suites again with FANOUT_MODE=sharded (docs/scaling.md): delivery across gateways, order,
+    // recovery, and the cross-gateway requests (room:online, access:changed, revocations, kicks) on sharded pub/sub.
+    project('gateway', {
+      displayName: 'gateway-sharded',
+      testMatch: ['realtime', 'room-activity', 'members-online', 'sessions', 'access-cache', 'room-moderation'].map((name) => `<rootDir>/test/${name}.test.ts`),
+      setupFiles: ['<rootDir>/test/sharded-mode.ts'],
+    }),
     // Real Chromium against a system of the run's own (web/e2e/browser-support.ts starts it).
     project('web', { displayName: 'browser', testMatch: ['<rootDir>/e2e/**/*.e2e.test.ts'] }),
   ],

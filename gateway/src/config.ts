@@ -112,6 +112,12 @@ export const gatewayEnvironment = z
     REGISTER_RATE_LIMIT: int(1).default(30),
     REGISTER_RATE_WINDOW_MS: int(100).default(60_000),
     RECOVERY_WINDOW_MS: int(0).default(120_000),
+    /**
+     * How broadcasts travel between gateways (docs/scaling.md): `stream`, the Socket.IO Redis streams
+     * adapter (every gateway reads every room's broadcasts); `sharded`, Redis 7 sharded pub/sub with a
+     * channel per room (a gateway receives only the rooms it holds a member of) and per-room replay logs.
+     */
+    FANOUT_MODE: z.enum(['stream', 'sharded']).default('stream'),
     /** Open sockets one user may hold across every gateway; the next handshake is refused RATE_LIMITED. */
     MAX_SOCKETS_PER_USER: int(1, 10_000).default(20),
     /** A socket's slot in that count lasts this long unless its gateway renews it: a crashed gateway's stop counting. */

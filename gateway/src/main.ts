@@ -25,6 +25,7 @@ import { createRoomActivityLog } from './realtime/room-activity-log';
 import { createSessionRevocation } from './realtime/session-revocation';
 import { createSocketServer } from './realtime/socket-server';
 import { socketStreamName } from './realtime/recovery';
+import { shardChannel } from './realtime/sharded-fanout';
 import { createLiveMessages } from './redis/live-messages';
 import { createMessageClaims } from './redis/message-claims';
 import { createRateLimiter } from './redis/rate-limiter';
@@ -126,6 +127,7 @@ async function main(): Promise<void> {
     ttlMs: LIVE_MESSAGE_TTL_MS,
     loadStored: createStoredStateLoader(db),
     stream: { name: socketStreamName(config.REDIS_KEY_PREFIX), maxLen: config.REDIS_STREAM_MAXLEN },
+    ...(config.FANOUT_MODE === 'sharded' ? { roomLog: { channel: (room: string) => shardChannel(config.REDIS_KEY_PREFIX, room), windowMs: config.RECOVERY_WINDOW_MS } } : {}),
   });
   // Edits, deletions and reactions: twice the send budget (reactions are toggled), in the same window.
   const changeLimiter = createRateLimiter(redis, 'change', config.MESSAGE_RATE_LIMIT * 2, config.MESSAGE_RATE_WINDOW_MS, config.REDIS_KEY_PREFIX);
@@ -150,7 +152,7 @@ async function main(): Promise<void> {
   const handler: { app?: http.RequestListener } = {};
   const server = http.createServer((req, res) => handler.app?.(req, res));
   server.keepAliveTimeout = 65_000; // longer than the proxies' idle timeouts, so they close first
-  const { io, roomEvents: liveRoomEvents, handOverSockets } = createSocketServer(server, {
+  const { io, roomEvents: liveRoomEvents, handOverSockets, closeAdapter } = createSocketServer(server, {
     config,
     redis,
     tokens,
@@ -239,7 +241,7 @@ async function main(): Promise<void> {
       { name: 'stop the activity sweep', run: () => stopSweeping() },
       { name: 'flush kafka', run: () => bus.close() },
       { name: 'close socket.io', run: () => void io.close() },
-      { name: 'disconnect', run: () => Promise.allSettled([db.$disconnect(), redis.quit(), stopRelay(), store.close()]) },
+      { name: 'disconnect', run: () => Promise.allSettled([db.$disconnect(), redis.quit(), closeAdapter(), stopRelay(), store.close()]) },
     ],
   });
 }

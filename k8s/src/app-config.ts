@@ -74,6 +74,7 @@ export class AppConfig extends Construct {
         LOGIN_RATE_LIMIT: '10',
         LOGIN_RATE_WINDOW_MS: '60000',
         RECOVERY_WINDOW_MS: '120000',
+        FANOUT_MODE: config.gateway.fanoutMode,
         SHUTDOWN_GRACE_MS: String(GATEWAY_SHUTDOWN_GRACE_MS),
         // GET /api/features announces the assistant only where one is deployed.
         ...(config.assistant ? { ASSISTANT_NAME: config.assistant.name } : {}),

@@ -117,6 +117,12 @@ export interface PlatformConfig {
     /** Open sockets per gateway pod to scale at (KEDA, prod): the memory and event-loop budget of one pod. */
     readonly socketsPerPod: number;
     readonly resources: ContainerResources;
+    /**
+     * FANOUT_MODE (docs/scaling.md): `stream`, every gateway reads every room's broadcasts from one Redis
+     * stream; `sharded`, Redis 7 sharded pub/sub, a gateway is sent only the rooms it holds a member of.
+     * Sharded needs Redis (or Valkey) 7+; on a Redis Cluster it is not yet supported (docs/scaling.md, "Switch").
+     */
+    readonly fanoutMode: 'stream' | 'sharded';
   };
   /** `replicas`: the count (hpa mode) or the floor (keda mode, which scales on lag up to the partitions). */
   readonly persister: { readonly replicas: number; readonly lagPerReplica: number; readonly resources: ContainerResources };
@@ -213,7 +219,7 @@ export function devConfig(overrides: Partial<PlatformConfig> = {}): PlatformConf
     gatewayApi: { gatewayName: 'chat', gatewayNamespace: 'envoy-gateway-system', className: 'envoy', loadBalancer: 'cluster-default', proxyProtocol: false },
     ingressNamespace: 'ingress-nginx',
     monitoringNamespace: 'monitoring',
-    gateway: { minReplicas: 1, maxReplicas: 3, cpuTargetPercent: 70, socketsPerPod: 2000, resources: { ...small, memoryLimit: '384Mi' } },
+    gateway: { minReplicas: 1, maxReplicas: 3, cpuTargetPercent: 70, socketsPerPod: 2000, resources: { ...small, memoryLimit: '384Mi' }, fanoutMode: 'stream' },
     persister: { replicas: 1, lagPerReplica: 10_000, resources: small },
     autoscaling: 'hpa',
     web: { replicas: 1, resources: { cpuRequest: '20m', cpuLimit: '200m', memoryRequest: '32Mi', memoryLimit: '64Mi' } },
@@ -264,6 +270,7 @@ export function prodConfig(overrides: Partial<PlatformConfig> = {}): PlatformCon
       maxReplicas: 30,
       cpuTargetPercent: 65,
       socketsPerPod: 5000,
+      fanoutMode: 'stream',
       resources: { cpuRequest: '500m', cpuLimit: '2', memoryRequest: '512Mi', memoryLimit: '1Gi' },
     },
     persister: { replicas: 3, lagPerReplica: 10_000, resources: { cpuRequest: '250m', cpuLimit: '1', memoryRequest: '256Mi', memoryLimit: '512Mi' } },

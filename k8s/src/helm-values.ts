@@ -111,6 +111,13 @@ export const HELM_STRUCTURED_VALUES: readonly StructuredValue[] = [
     },
   },
   {
+    path: 'gateway.fanoutMode',
+    schema: { enum: ['stream', 'sharded'] },
+    read: (c) => c.gateway.fanoutMode,
+    apply: (c, v) => ({ gateway: { ...c.gateway, fanoutMode: v as 'stream' | 'sharded' } }),
+    mark: (ms, marker) => named(ms, 'ConfigMap', 'chat-gateway-config').forEach((m) => (m.data.FANOUT_MODE = marker)),
+  },
+  {
     path: 'persister.replicas',
     schema: { type: 'integer', minimum: 1 },
     read: (c) => c.persister.replicas,

@@ -150,6 +150,8 @@ export async function startSystem(options: TestSystemOptions = {}): Promise<Test
     JWT_SECRET: `test-secret-${name}-0123456789abcdef`,
     SERVICE_TOKEN_SECRET: `test-service-secret-${name}-0123456789abcdef`,
     SHUTDOWN_GRACE_MS: '2000',
+    // The jest project `gateway-sharded` runs the realtime suites again with room-sharded fan-out.
+    ...(process.env.TEST_FANOUT_MODE ? { FANOUT_MODE: process.env.TEST_FANOUT_MODE } : {}),
     ...options.env,
   };
 

@@ -8,6 +8,7 @@ import type { SessionRepository } from '../store/sessions';
 import { sessionChannel } from './session-revocation';
 import type { UserRepository } from '../store/users';
 import { createMissedMessages } from './missed-messages';
+import { createShardedFanout } from './sharded-fanout';
 import type { PendingAcks } from './pending-acks';
 import type { ChatServer, ChatSocket } from './types';
 
@@ -40,6 +41,8 @@ export interface Recovery {
    * connection comes back, closing their transports makes every client reconnect and catch up.
    */
   reconnectClientsWhenRedisReturns(io: ChatServer, pendingAcks: PendingAcks): void;
+  /** Closes what the adapter opened of its own (the sharded mode's subscriber connection). */
+  close(): Promise<void>;
 }
 
 export interface RecoveryDeps {
@@ -57,10 +60,18 @@ export function createRecovery(redis: Redis, config: GatewayConfig, log: Logger,
   const sessionKeyPrefix = `${prefix}sio:session:`;
   /** Per user: the private ids of its recovery sessions, so that they can be ended with the account. */
   const userSessionsKey = (userId: string) => `${prefix}sio:user-sessions:${userId}`;
-  const missed = createMissedMessages(redis, streamName, REPLAY_MAX_ENTRIES);
+  // FANOUT_MODE picks the transport between gateways (docs/scaling.md): the one stream every gateway
+  // reads, or a shard channel per room with per-room replay logs (sharded-fanout.ts). What follows, the
+  // checks of every restore and the replay after a reconnection, is the same for both.
+  const sharded =
+    config.FANOUT_MODE === 'sharded' ? createShardedFanout(redis, { prefix, windowMs: config.RECOVERY_WINDOW_MS, sessionKeyPrefix }, log) : undefined;
+  const missed = sharded?.missed ?? createMissedMessages(redis, streamName, REPLAY_MAX_ENTRIES);
   const restores = new Map<string, HeldRestore>();
   const adapter = checkedRestores(
-    createAdapter(redis, { streamName, channelPrefix: `${prefix}socket.io`, sessionKeyPrefix, maxLen: config.REDIS_STREAM_MAXLEN, onlyPlaintext: true }),
+    (sharded?.adapter ??
+      createAdapter(redis, { streamName, channelPrefix: `${prefix}socket.io`, sessionKeyPrefix, maxLen: config.REDIS_STREAM_MAXLEN, onlyPlaintext: true })) as (
+      nsp: unknown,
+    ) => RestoringAdapter,
     {
       restores,
       async stillValid(session) {
@@ -148,6 +159,7 @@ export function createRecovery(redis: Redis, config: GatewayConfig, log: Logger,
         for (const socket of sockets) void pendingAcks.closeWhenAnswered(socket, SEND_ACK_TIMEOUT_MS);
       });
     },
+    close: async () => sharded?.close(),
   };
 }
 
@@ -187,9 +199,13 @@ interface RestoreChecks {
  * restores the socket's id and data but holds its missed packets back (`replayMissed` sends them once
  * the handshake has re-authenticated the socket). Each restore records the last stream entry it read.
  */
-function checkedRestores<
-  A extends { restoreSession(pid: string, offset: string): Promise<StoredSession | null>; persistSession(session: StoredSession): void },
->(factory: (nsp: unknown) => A, checks: RestoreChecks): (nsp: unknown) => A {
+/** The two session methods of a Socket.IO adapter that connection state recovery calls. */
+interface RestoringAdapter {
+  restoreSession(pid: string, offset: string): Promise<StoredSession | null>;
+  persistSession(session: StoredSession): void;
+}
+
+function checkedRestores<A extends RestoringAdapter>(factory: (nsp: unknown) => A, checks: RestoreChecks): (nsp: unknown) => A {
   // Socket.IO calls the factory with `new`: an arrow function cannot be, a function returning an object can.
   return function (nsp: unknown) {
     const adapter = factory(nsp);

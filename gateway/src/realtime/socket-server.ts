@@ -44,7 +44,7 @@ const SERVICE_RATE_FACTOR = 100;
 export function createSocketServer(
   httpServer: http.Server,
   deps: SocketServerDeps,
-): { io: ChatServer; roomEvents: RoomEvents; handOverSockets: (deadline: number) => Promise<void> } {
+): { io: ChatServer; roomEvents: RoomEvents; handOverSockets: (deadline: number) => Promise<void>; closeAdapter: () => Promise<void> } {
   const { config, log, metrics } = deps;
   const recovery = createRecovery(deps.redis, config, log, deps);
   const io: ChatServer = new Server(httpServer, {
@@ -153,7 +153,7 @@ export function createSocketServer(
     while (io.engine.clientsCount > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
   }
 
-  return { io, roomEvents: createRoomEvents(io, recovery, log), handOverSockets };
+  return { io, roomEvents: createRoomEvents(io, recovery, log), handOverSockets, closeAdapter: () => recovery.close() };
 }
 
 /** Renews the socket-cap leases of this gateway's people sockets, so that only a crashed gateway's lapse. */

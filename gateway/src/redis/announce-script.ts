@@ -1,4 +1,5 @@
 import { REACTION_USERS_MAX } from '@chat/protocol';
+import { ROOM_LOG_LUA } from '../realtime/room-log';
 
 /**
  * Lua shared by the live-state scripts: `announce(m, replies, room)` broadcasts the whole message
@@ -15,8 +16,11 @@ import { REACTION_USERS_MAX } from '@chat/protocol';
  *
  * `messageJson` builds what `toChatMessage` (live-messages.ts) builds; live-messages.test.ts holds the
  * two equal. Needs KEYS[3] = the stream, ARGV[8] = its MAXLEN, ARGV[9] = the room's Socket.IO room.
+ * In sharded fan-out (ARGV[10] = the room's shard channel, not empty) KEYS[3] is the room's log and
+ * ARGV[8] the recovery window: the change is logged and published there (realtime/room-log.ts), as the
+ * adapter's own broadcasts are, with uid `emitter` too.
  */
-export const ANNOUNCE_LUA = `
+export const ANNOUNCE_LUA = ROOM_LOG_LUA + `
 local function js(v) if v == nil or v == cjson.null then return 'null' end return cjson.encode(v) end
 local function messageJson(m, replies)
   local groups, order = {}, {}
@@ -52,7 +56,11 @@ local function announce(m, replies)
   local message = messageJson(m, replies)
   local data = '{"packet":{"type":2,"data":["message:updated",{"message":' .. message .. '}],"nsp":"/"},'
     .. '"opts":{"rooms":[' .. cjson.encode(ARGV[9]) .. '],"except":[],"flags":{}}}'
-  redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[8], '*', 'uid', 'emitter', 'nsp', '/', 'type', '3', 'data', data)
+  if ARGV[10] ~= nil and ARGV[10] ~= '' then
+    logAndPublish(KEYS[3], ARGV[10], data, '{"uid":"emitter","nsp":"/","type":3,"data":' .. data .. '}', ARGV[8])
+  else
+    redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[8], '*', 'uid', 'emitter', 'nsp', '/', 'type', '3', 'data', data)
+  end
   return message
 end
 `;

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { type ChatMessage, REACTION_USERS_MAX, type Reaction, roomChannel } from '@chat/protocol';
 import { ANNOUNCE_LUA } from './announce-script';
+import { roomLogKey } from '../realtime/room-log';
 
 /**
  * The gateway's view of a message while it lives: what authorizing a change and broadcasting the whole
@@ -125,6 +126,11 @@ export interface LiveMessageOptions {
   loadStored(messageId: string): Promise<StoredState | undefined>;
   /** The Socket.IO adapter's stream (every gateway reads it) and its MAXLEN: where changes are announced. */
   stream: { name: string; maxLen: number };
+  /**
+   * Sharded fan-out (FANOUT_MODE=sharded): changes are logged and published per room instead
+   * (realtime/room-log.ts): the room's shard channel, and the recovery window its log keeps.
+   */
+  roomLog?: { channel(room: string): string; windowMs: number };
 }
 
 export function createLiveMessages(redis: Redis, o: LiveMessageOptions): LiveMessages {
@@ -151,8 +157,10 @@ export function createLiveMessages(redis: Redis, o: LiveMessageOptions): LiveMes
       c.op === 'react' ? [c.eventId, '', '', `${c.emoji}\n${c.userId}`, c.present ? '1' : '0'] :
       [c.replyId, '', c.at, '', c.present ? '1' : '0'];
     const room = roomChannel(roomId);
-    const keys = [stateKey(messageId), threadKey(messageId), o.stream.name];
-    return view((await redis.eval(APPLY, keys.length, ...keys, c.op, ...args, o.ttlMs, o.stream.maxLen, room)) as [string, number, number, string?] | null);
+    const shard = o.roomLog?.channel(room);
+    const target = shard ? { key: roomLogKey(shard), cap: Math.max(1_000, o.roomLog!.windowMs) } : { key: o.stream.name, cap: o.stream.maxLen };
+    const keys = [stateKey(messageId), threadKey(messageId), target.key];
+    return view((await redis.eval(APPLY, keys.length, ...keys, c.op, ...args, o.ttlMs, target.cap, room, shard ?? '')) as [string, number, number, string?] | null);
   };
 
   return {
