@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { cpuProfileDir } from './local-config';
 import { platformNode } from './node-runtime';
 import { repoRoot } from './paths';
 import { type ManagedProcess } from './processes';
@@ -36,7 +37,7 @@ export interface AppOptions {
  * `npx tsx bench/src/profile-summary.ts <dir>/*.cpuprofile`.
  */
 function cpuProfileArgs(): string[] {
-  const dir = process.env.LOCAL_CPU_PROF_DIR;
+  const dir = cpuProfileDir();
   return dir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(dir)}`] : [];
 }
 
