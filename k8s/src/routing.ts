@@ -82,7 +82,8 @@ export class Routing extends Construct {
           'nginx.ingress.kubernetes.io/session-cookie-max-age': String(AFFINITY_COOKIE_MAX_AGE_SECONDS),
           'nginx.ingress.kubernetes.io/session-cookie-samesite': 'Lax',
           'nginx.ingress.kubernetes.io/session-cookie-secure': 'true',
-          // A quiet WebSocket is not a dead one: Socket.IO pings every 25 s, the proxy waits much longer.
+          // A quiet WebSocket is not a dead one (the gateway pings every 2.5 s). A hung pod leaves the endpoints when
+          // its readiness probe fails; the client's connect watchdog (8 s) then starts its handshake again elsewhere.
           'nginx.ingress.kubernetes.io/proxy-read-timeout': String(WEBSOCKET_TIMEOUT_SECONDS),
           'nginx.ingress.kubernetes.io/proxy-send-timeout': String(WEBSOCKET_TIMEOUT_SECONDS),
           'nginx.ingress.kubernetes.io/proxy-body-size': '1m',

@@ -34,6 +34,21 @@ export function build(log: (line: string) => void): void {
 }
 
 /**
+ * The local system's nginx (its configuration written from nginx/local.conf.template): in front of the
+ * gateways, the web app and the files bucket. One place, so that a graceful reload with a fresh
+ * configuration (the connections bench) keeps everything `up` routed.
+ */
+export function localNginx(c: ReturnType<typeof localConfig>, env: Pick<ServicesEnv, 'S3_ENDPOINT'>): ManagedProcess {
+  return nginxProcess({
+    dir: path.join(c.services.dir, 'nginx'),
+    port: c.httpPort,
+    gateways: c.gateways,
+    webRoot: path.join(repoRoot, 'web', 'dist'),
+    objectStore: { url: env.S3_ENDPOINT!, bucket: LOCAL_BUCKET, maxBodyBytes: LOCAL_FILE_MAX_BYTES },
+  });
+}
+
+/**
  * Brings the whole system up: installs what is missing, builds, starts PostgreSQL, Redis, Kafka and the object store,
  * migrates the database, starts the persister, two gateways and nginx. Idempotent.
  */
@@ -60,13 +75,7 @@ export async function up(log: (line: string) => void = console.log): Promise<voi
     const result = await startProcess(p);
     log(`${p.name} ${result.started ? 'started' : 'already running'} (pid ${result.pid})`);
   }
-  const nginx = nginxProcess({
-    dir: path.join(c.services.dir, 'nginx'),
-    port: c.httpPort,
-    gateways: c.gateways,
-    webRoot: path.join(repoRoot, 'web', 'dist'),
-    objectStore: { url: env.S3_ENDPOINT!, bucket: LOCAL_BUCKET, maxBodyBytes: LOCAL_FILE_MAX_BYTES },
-  });
+  const nginx = localNginx(c, env);
   if (runningPid(nginx) === undefined) await assertPortFree(c.httpPort, 'nginx');
   await startProcess(nginx);
   if (!(await httpOk(c.httpPort))) throw new LocalStackError(`http://localhost:${c.httpPort}/readyz is not 200 after start`);

@@ -1,7 +1,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { localConfig, nginxProcess, repoRoot } from '@chat/local';
+import { localConfig, localNginx, servicesEnv } from '@chat/local';
 import type { WorkerCommand, WorkerReport } from '../connect-worker';
 import { treePssKiB } from '../proc-stats';
 import { removePopulation, seedPopulation } from '../population';
@@ -37,7 +37,7 @@ function ensureDescriptorLimits(system: SystemUnderTest, sockets: number, log: (
     const c = localConfig();
     const file = path.join(c.services.dir, 'nginx', 'nginx.conf');
     const running = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
-    nginxProcess({ dir: path.dirname(file), port: c.httpPort, gateways: c.gateways, webRoot: path.join(repoRoot, 'web', 'dist') });
+    localNginx(c, servicesEnv(c.services));
     if (fs.readFileSync(file, 'utf8') !== running) {
       log('connections: nginx runs an older configuration: reloading it gracefully with nginx/local.conf.template');
       process.kill(nginx.pid, 'SIGHUP');
