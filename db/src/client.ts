@@ -9,6 +9,8 @@ export interface DatabaseOptions {
   poolMax?: number;
   /** How long opening a connection may take before it fails, in milliseconds. Default 5 000. */
   connectionTimeoutMs?: number;
+  /** How long an unused connection of `createPgPool`'s pool stays open, in milliseconds; 0 keeps it. Default 10 000 (pg's). */
+  poolIdleMs?: number;
   /** A pool to run on (`createPgPool`), shared with reads sent through `pg` directly; else Prisma opens its own. */
   pool?: PgPool;
   /**

@@ -17,6 +17,7 @@ export function createPgPool(options: DatabaseOptions): PgPool {
     connectionString: options.durableCommits ? withStartupOption(options.url, '-c synchronous_commit=on') : options.url,
     max: options.poolMax ?? 10,
     connectionTimeoutMillis: options.connectionTimeoutMs ?? 5_000,
+    idleTimeoutMillis: options.poolIdleMs ?? 10_000,
   });
   // An idle connection that breaks (PostgreSQL restarted) is dropped by the pool; unheard, the event would end the process.
   pool.on('error', () => undefined);

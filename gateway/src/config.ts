@@ -61,6 +61,12 @@ export const gatewayEnvironment = z
     GATEWAY_ID: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, "_", "." or "-" (at most 64)').default('gateway'),
     DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }),
     DATABASE_POOL_MAX: int(1, 200).default(20),
+    /**
+     * How long an unused database connection stays open (0: until the process ends). A new connection costs a
+     * SCRAM handshake, a fresh backend, and the first executions of every prepared read planned again; with
+     * pg's 10 s, a burst after a quiet spell opened tens of them at once (the tail of search and members pages).
+     */
+    DATABASE_POOL_IDLE_MS: int(0, 86_400_000).default(300_000),
     /** How long a gateway trusts a remembered session, user or membership without an announcement (auth/access-cache.ts); 0 turns the cache off. */
     ACCESS_CACHE_TTL_MS: int(0, 300_000).default(30_000),
     REDIS_URL: z.url({ protocol: /^rediss?$/ }),

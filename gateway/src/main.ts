@@ -65,7 +65,7 @@ async function main(): Promise<void> {
   const metrics = createMetrics(config.GATEWAY_ID);
 
   // One pool for Prisma and for the hot reads sent through pg directly (store/room-list-query.ts, store/member-page-query.ts).
-  const pool = createPgPool({ url: config.DATABASE_URL, poolMax: config.DATABASE_POOL_MAX });
+  const pool = createPgPool({ url: config.DATABASE_URL, poolMax: config.DATABASE_POOL_MAX, poolIdleMs: config.DATABASE_POOL_IDLE_MS });
   const db = createPrisma({ url: config.DATABASE_URL, pool });
   // Commands fail fast while Redis is away (sends answer UNAVAILABLE) instead of queueing without bound.
   const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2, enableOfflineQueue: true, connectTimeout: 2_000 });

@@ -106,8 +106,8 @@ function toMessage(r: PageRow): ChatMessage {
  * The history page through `pg` directly: one named statement per shape of page (top-level or a thread;
  * newest, before, after, around), each returning the page with its reactions and files, oldest first.
  * `around` first finds its centre (one primary-key lookup: a reply's centre is its thread's parent unless
- * the thread itself was asked for). The answer is the one `MessageHistory.page` plus the route's files
- * gave, field for field (history-page-query.test.ts compares them).
+ * the thread itself was asked for). history-page-query.test.ts compares every shape, byte for byte, with a
+ * plain reading of the contract (the page's ids, then each message by id with its reactions and files).
  */
 export function createHistoryPage(pool: PgPool): HistoryPage {
   const shapes = (thread: boolean) => {

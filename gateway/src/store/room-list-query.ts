@@ -6,10 +6,15 @@ import { pgStatement } from './pg-statement';
 
 const CAP = Number(UNREAD_COUNT_CAP);
 
-/** Unread top-level messages after `floor` (an SQL expression), not sent by $1, at most CAP of them. */
+/**
+ * Unread top-level messages after `floor` (an SQL expression), not sent by $1, at most CAP of them. The
+ * row comparison keeps the count on the room's index range whatever the statistics say (see the
+ * room_counters_refresh_by_room migration: `msg.id > floor` alone can be planned as a walk of the
+ * primary key over every room's messages).
+ */
 const unreadAfter = (floor: string) => `(SELECT count(*)::int FROM (SELECT 1 FROM messages msg
    WHERE msg.room_id = m.room_id AND msg.parent_id IS NULL AND msg.deleted_at IS NULL
-     AND msg.id > ${floor} AND msg.sender_id <> $1::uuid LIMIT ${CAP}) AS u)`;
+     AND (msg.room_id, msg.id) > (m.room_id, ${floor}) AND msg.sender_id <> $1::uuid LIMIT ${CAP}) AS u)`;
 /** Mentions of $1 after `floor`, at most CAP of them. */
 const mentionsAfter = (floor: string) => `(SELECT count(*)::int FROM (SELECT 1 FROM message_mentions mm
    WHERE mm.user_id = $1::uuid AND mm.room_id = m.room_id AND mm.message_id > ${floor} LIMIT ${CAP}) AS n)`;
