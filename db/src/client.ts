@@ -13,6 +13,13 @@ export interface DatabaseOptions {
   poolIdleMs?: number;
   /** A pool to run on (`createPgPool`), shared with reads sent through `pg` directly; else Prisma opens its own. */
   pool?: PgPool;
+  /**
+   * Every connection runs with `synchronous_commit = on` whatever the server's default (`createPgPool` only):
+   * a commit it reports has reached the WAL on disk. Set as a startup option of each connection, so a
+   * single statement needs no transaction (and no `SET LOCAL`) to be durable, and a proxy that cannot
+   * pass the option refuses the connection instead of ignoring it. Default false.
+   */
+  durableCommits?: boolean;
 }
 
 /** A Prisma client on the pg driver adapter: pure JavaScript, no query engine binary at run time. */

@@ -22,7 +22,10 @@ async function main(): Promise<void> {
   redis.on('error', (error) => log.warn({ err: error }, 'redis connection error'));
   const store = objectStoreFromConfig(config);
   const kafka = new Kafka({ clientId: `${config.KAFKA_CLIENT_ID}-thumbnails`, brokers: config.KAFKA_BROKERS, logLevel: logLevel.WARN });
-  const consumer = kafka.consumer({ groupId: config.THUMBNAIL_GROUP_ID });
+  // Fetches wait for 16 KiB or 500 ms: at a trickle the broker answers a few fetches a second (and the worker
+  // commits a few times a second), not one of each per record (kafkajs's default minBytes is 1). A thumbnail
+  // starts at most 500 ms later for it; no reader waits on this group (history is the persister's).
+  const consumer = kafka.consumer({ groupId: config.THUMBNAIL_GROUP_ID, minBytes: 16 * 1024, maxWaitTimeInMs: 500 });
   let joined = false;
   consumer.on(consumer.events.GROUP_JOIN, () => (joined = true));
   consumer.on(consumer.events.CRASH, (event) => log.error({ err: event.payload.error }, 'consumer crashed'));

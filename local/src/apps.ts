@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { cpuProfileDir } from './local-config';
 import { platformNode } from './node-runtime';
 import { repoRoot } from './paths';
 import { type ManagedProcess } from './processes';
@@ -30,13 +31,23 @@ export interface AppOptions {
   isReady?: () => Promise<boolean>;
 }
 
+/**
+ * `LOCAL_CPU_PROF_DIR=<dir>` runs every service with `--cpu-prof` into that folder (Node.js refuses the
+ * flag in NODE_OPTIONS); a profile is written when the service exits (`npm stop`). Summaries:
+ * `npx tsx bench/src/profile-summary.ts <dir>/*.cpuprofile`.
+ */
+function cpuProfileArgs(): string[] {
+  const dir = cpuProfileDir();
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(dir)}`] : [];
+}
+
 /** One of the platform's own Node.js services, run from its build output like in a container, on the platform's Node.js. */
 export function appProcess(o: AppOptions): ManagedProcess {
   return {
     name: o.name,
     dir: o.dir,
     command: platformNode(),
-    args: ['--enable-source-maps', path.join(repoRoot, o.app, 'dist', o.script ?? 'main.js'), ...(o.args ?? [])],
+    args: ['--enable-source-maps', ...cpuProfileArgs(), path.join(repoRoot, o.app, 'dist', o.script ?? 'main.js'), ...(o.args ?? [])],
     cwd: repoRoot,
     env: { ...process.env, ...o.env },
     isReady: o.isReady ?? (() => httpOk(o.port)),

@@ -55,3 +55,11 @@ export function nodeSetting(environment: NodeJS.ProcessEnv = process.env): 'lts'
   if (value !== 'lts' && value !== 'system') throw new LocalStackError(`LOCAL_NODE must be "lts" or "system", not "${value}"`);
   return value;
 }
+
+/**
+ * `LOCAL_CPU_PROF_DIR=<dir>`: the folder the services write their `--cpu-prof` profiles to (local/src/apps.ts),
+ * or undefined (no profiling, the default).
+ */
+export function cpuProfileDir(environment: NodeJS.ProcessEnv = process.env): string | undefined {
+  return environment.LOCAL_CPU_PROF_DIR || undefined;
+}

@@ -1,6 +1,7 @@
 import type { Consumer, Kafka } from 'kafkajs';
 import { type GroupMembership, type Logger, moduleLogger, watchGroupMembership } from '@chat/service-kit';
 import type { BatchProcessor } from './batch-processor';
+import { DeferredCommits, type PartitionOffset } from './deferred-commits';
 import type { PersisterMetrics } from './metrics';
 
 /** Settings of {@link BatchConsumer}. */
@@ -26,6 +27,14 @@ export interface BatchConsumerOptions {
 const MAX_BYTES_PER_PARTITION = 2 * 1024 * 1024;
 const MAX_BYTES = 16 * 1024 * 1024;
 const PARTITIONS_CONSUMED_CONCURRENTLY = 2;
+/** Stored records' offsets are committed at most once a second, all partitions in one request (deferred-commits.ts). */
+const COMMIT_INTERVAL_MS = 1_000;
+
+const byTopic = (offsets: PartitionOffset[]) => {
+  const topics = new Map<string, { partition: number; offset: string }[]>();
+  for (const o of offsets) topics.set(o.topic, [...(topics.get(o.topic) ?? []), { partition: o.partition, offset: o.offset }]);
+  return [...topics].map(([topic, partitions]) => ({ topic, partitions }));
+};
 
 /**
  * The Kafka side of the persister: a consumer group member on the messages topic that hands each
@@ -36,9 +45,11 @@ export class BatchConsumer {
   private readonly consumer: Consumer;
   private readonly log: Logger;
   private readonly membership: GroupMembership;
+  private readonly commits: DeferredCommits;
 
   constructor(private readonly options: BatchConsumerOptions) {
     this.log = moduleLogger(options.logger, 'consumer');
+    this.commits = new DeferredCommits(COMMIT_INTERVAL_MS, (offsets) => this.consumer.commitOffsets(offsets), this.log);
     this.consumer = options.kafka.consumer({
       groupId: options.groupId,
       maxBytesPerPartition: MAX_BYTES_PER_PARTITION,
@@ -77,9 +88,9 @@ export class BatchConsumer {
           shouldStop: () => !isRunning() || isStale(),
           commit: async (offset) => {
             resolveOffset(offset);
-            // The committed offset is the next record to read.
-            const next = (BigInt(offset) + 1n).toString();
-            await commitOffsetsIfNecessary({ topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: next }] }] });
+            // The committed offset is the next record to read. A stopping consumer commits the chunk in hand at once.
+            const next = { topic: batch.topic, partition: batch.partition, offset: (BigInt(offset) + 1n).toString() };
+            await this.commits.stored(next, (offsets) => commitOffsetsIfNecessary({ topics: byTopic(offsets) }), !isRunning());
           },
         });
         if (finished) metrics.consumerLag.set({ topic: batch.topic, partition: String(batch.partition) }, Number(batch.offsetLag()));
@@ -92,6 +103,7 @@ export class BatchConsumer {
    * for Postgres, gives up without committing), then the member leaves the group.
    */
   async stop(): Promise<void> {
+    await this.commits.close();
     await this.consumer.disconnect();
   }
 }

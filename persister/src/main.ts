@@ -1,6 +1,6 @@
 // The persister process: wires configuration, clients, the consumer and the probe server, and shuts
 // them down in order on SIGTERM/SIGINT. See persister/README.md for how it is run.
-import { createPrisma } from '@chat/db';
+import { createPgPool, createPrisma } from '@chat/db';
 import { closeProbeServer, conditionCheck, createLogger, createProbeServer, createReadiness, kafkaConnectionSecurity, kafkaLogCreator, listen, moduleLogger, onShutdown, runService } from '@chat/service-kit';
 import { Kafka, logLevel as kafkaLogLevel, Partitioners } from 'kafkajs';
 import { BatchConsumer } from './batch-consumer';
@@ -21,8 +21,10 @@ async function main(): Promise<void> {
   const metrics = createMetrics();
 
   // Each concurrently consumed partition holds at most one connection; the rest serves /readyz.
-  const prisma = createPrisma({ url: config.DATABASE_URL, poolMax: 4 });
-  const store = new PostgresMessageStore(prisma);
+  // Every connection commits durably (offsets are committed once a batch is stored): see PostgresMessageStore.
+  const pool = createPgPool({ url: config.DATABASE_URL, poolMax: 4, durableCommits: true });
+  const prisma = createPrisma({ url: config.DATABASE_URL, pool });
+  const store = new PostgresMessageStore(prisma, pool);
   const kafka = new Kafka({
     clientId: config.KAFKA_CLIENT_ID,
     brokers: [...config.KAFKA_BROKERS],

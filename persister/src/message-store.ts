@@ -1,4 +1,4 @@
-import type { PrismaClient } from '@chat/db';
+import type { PgPool, PrismaClient } from '@chat/db';
 import type { MessageEvent } from '@chat/protocol';
 import { activityStatements } from './activity-statements';
 import { attentionStatements } from './attention-statements';
@@ -44,10 +44,21 @@ function newestBy<E extends MessageEvent>(events: E[], key: (e: E) => string): E
  * Statements run in that order, so within a batch a deletion wins over an edit or a reaction.
  */
 export class PostgresMessageStore implements MessageStore {
-  constructor(private readonly prisma: PrismaClient) {}
+  /**
+   * `pool` must be Prisma's own pool, opened with `durableCommits` (every commit waits for its WAL flush):
+   * a batch of plain new messages is then one prepared INSERT on it, outside any transaction.
+   */
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly pool: PgPool,
+  ) {}
 
   async apply(events: readonly MessageEvent[]): Promise<number> {
     if (events.length === 0) return 0;
+    // The common batch (at a trickle, one record): new top-level messages without mentions. One statement is
+    // atomic on its own, and the pool's connections commit durably, so it is one round trip through pg instead
+    // of BEGIN, SET LOCAL, the INSERT and COMMIT through Prisma (about 3x less CPU a record; docs/performance.md).
+    if (events.every(isPlainSend)) return insertPlainMessages(this.pool, events.map(rowOf));
     const of = <K extends MessageEvent['kind']>(...kinds: K[]) => events.filter((e): e is Of<K> => (kinds as string[]).includes(e.kind));
     const sent = of('message.sent').map(rowOf);
     const deletes = newestBy(of('message.deleted'), (e) => e.messageId);
@@ -113,6 +124,32 @@ export class PostgresMessageStore implements MessageStore {
   async ping(): Promise<void> {
     await this.prisma.$queryRaw`SELECT 1`;
   }
+}
+
+/** A new top-level message that mentions nobody: its batch needs no statement but the INSERT. */
+function isPlainSend(e: MessageEvent): e is Of<'message.sent'> {
+  return e.kind === 'message.sent' && e.parentId === null && e.mentions.length === 0;
+}
+
+/** The same INSERT as {@link insertMessages}, as a pg prepared statement (parsed and planned once per connection). */
+async function insertPlainMessages(pool: PgPool, rows: MessageRow[]): Promise<number> {
+  const result = await pool.query({
+    name: 'persister-insert-messages',
+    text: `INSERT INTO messages (id, room_id, sender_id, sender_username, body, client_msg_id, created_at, parent_id)
+           SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::uuid[])
+           ON CONFLICT DO NOTHING`,
+    values: [
+      rows.map((r) => r.id),
+      rows.map((r) => r.roomId),
+      rows.map((r) => r.senderId),
+      rows.map((r) => r.senderUsername),
+      rows.map((r) => r.body),
+      rows.map((r) => r.clientMsgId),
+      rows.map((r) => r.createdAt),
+      rows.map((r) => r.parentId),
+    ],
+  });
+  return result.rowCount ?? 0;
 }
 
 /**

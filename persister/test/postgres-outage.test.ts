@@ -3,7 +3,7 @@
 // Postgres is back every record produced before and during the outage is stored exactly once.
 import { createTestDatabase, eventually, scrapeMetric, startSystem, startTcpProxy, type TcpProxy, type TestSystem } from '@chat/testing';
 import type { Producer } from 'kafkajs';
-import { committedOffsets, connectProducer, MessagesTable, messageRecord, produce } from './support';
+import { committedOffsets, connectProducer, endOffsets, MessagesTable, messageRecord, produce } from './support';
 
 describe('persister during a Postgres outage', () => {
   let proxy: TcpProxy;
@@ -39,7 +39,14 @@ describe('persister during a Postgres outage', () => {
     const before = Array.from({ length: 200 }, () => messageRecord());
     await produce(producer, topic, before);
     await eventually(() => table.count(before.map((r) => r.id)), (n) => n === before.length, 15_000, 'records before the outage stored');
-    const committedBefore = await committedOffsets(system.env.KAFKA_GROUP_ID!, topic);
+    // Commits of stored records are deferred (at most one a second): wait for them to reach the end first.
+    const ends = await endOffsets(topic);
+    const committedBefore = await eventually(
+      () => committedOffsets(system.env.KAFKA_GROUP_ID!, topic),
+      (committed) => [...ends].every(([partition, end]) => end === 0 || committed.get(partition) === end),
+      10_000,
+      'offsets of the stored records committed',
+    );
 
     await proxy.cut();
     const during = Array.from({ length: 300 }, () => messageRecord());
