@@ -5,6 +5,7 @@
 // who joins a room with history starts from the join. After every step the rows must equal what
 // counting the messages directly gives (the fallback query of GET /api/rooms).
 import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
 import type { MessageEventInput } from '@chat/protocol';
 import { eventually } from '@chat/testing';
 import { timeOrderedIds, usePersisterSystem } from './support';
@@ -154,5 +155,30 @@ describe('room_counters', () => {
     await join(roomId, dana, new Date(clock.now() + 500));
     const late = sent(roomId, sam, { mentions: [dana] });
     await step([early, late], stored(late.messageId), roomId, { [dana]: { unread: 1, mentions: 1 }, [ann]: { unread: 3 } });
+  });
+  it('let a member leave while a message insert holds the room: the leave waits its turn, neither deadlocks', async () => {
+    const { roomId, ann } = await newRoom();
+    const [inserter, leaver] = [new Client({ connectionString: harness.system.env.DATABASE_URL }), new Client({ connectionString: harness.system.env.DATABASE_URL })];
+    await Promise.all([inserter.connect(), leaver.connect()]);
+    try {
+      const leaverPid = (await leaver.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+      // The message insert trigger's two steps, held apart: the room locked, then every member's row.
+      await inserter.query('BEGIN');
+      await inserter.query('SELECT 1 FROM rooms WHERE id = $1 FOR UPDATE', [roomId]);
+      const leaving = leaver.query('DELETE FROM memberships WHERE room_id = $1 AND user_id = $2', [roomId, ann]);
+      await eventually(
+        async () => (await harness.db.query<{ wait: string | null }>('SELECT wait_event_type AS wait FROM pg_stat_activity WHERE pid = $1', [leaverPid])).rows[0]?.wait,
+        (wait) => wait === 'Lock',
+        10_000,
+        'the leave waits for a lock',
+      );
+      // Had the leave deleted its counters row before waiting for the room, this would wait for it: a deadlock.
+      await inserter.query('UPDATE room_counters SET unread = unread + 1 WHERE room_id = $1', [roomId]);
+      await inserter.query('COMMIT');
+      expect((await leaving).rowCount).toBe(1);
+      expect((await counters(roomId))[ann]).toBeUndefined();
+    } finally {
+      await Promise.all([inserter.end(), leaver.end()]);
+    }
   });
 });
