@@ -8,7 +8,7 @@ import type { SessionRepository } from '../store/sessions';
 import { sessionChannel } from './session-revocation';
 import type { UserRepository } from '../store/users';
 import { createMissedMessages } from './missed-messages';
-import { createShardedFanout } from './sharded-fanout';
+import { createShardedFanout, type StoredSession } from './sharded-fanout';
 import type { PendingAcks } from './pending-acks';
 import type { ChatServer, ChatSocket } from './types';
 
@@ -161,15 +161,6 @@ export function createRecovery(redis: Redis, config: GatewayConfig, log: Logger,
     },
     close: async () => sharded?.close(),
   };
-}
-
-/** A session as the adapter stores it (Socket.IO's `Session`). */
-interface StoredSession {
-  sid: string;
-  pid: string;
-  rooms: string[];
-  data: unknown;
-  missedPackets: unknown[][];
 }
 
 /** The user a stored session belongs to (its socket's `data`). */

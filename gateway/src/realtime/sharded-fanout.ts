@@ -40,7 +40,8 @@ interface ClusterMessage {
   data?: { requestId?: string; packet?: { type?: number; id?: number; data?: unknown[] }; opts?: { rooms?: string[]; except?: string[]; flags?: { volatile?: boolean } } };
 }
 
-interface StoredSession {
+/** A session as the adapter stores it (Socket.IO's `Session`), in either mode. */
+export interface StoredSession {
   sid: string;
   pid: string;
   rooms: string[];
