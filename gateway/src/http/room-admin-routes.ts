@@ -82,11 +82,12 @@ export function roomAdminRoutes(deps: RoomAdminRouteDeps): Router {
     return member;
   };
 
-  // The hot read of a big room: the role is all it needs (not the room, whose member count is a count).
-  // Its role check reads through pg like the page (store/member-pages.ts), not through Prisma.
+  // The hot read of a big room. Any member may page it (a direct conversation's two included), so the
+  // check is the gateway's remembered membership (auth/access-cache.ts: every leave, kick and ban drops it
+  // on every gateway before it is answered), not a query per page.
   router.get('/rooms/:roomId/members', async (req, res) => {
     const roomId = parse(idSchema, req.params.roomId);
-    authorizeRoomAction('view-members', await deps.memberPages.roleOf(roomId, authenticatedUser(req).id));
+    if (!(await deps.rooms.isMember(roomId, authenticatedUser(req).id))) throw notAMember();
     const query = parse(membersQuerySchema, req.query);
     const online = await roomSignals.onlineIn(roomId, query.cursor === undefined);
     res.json((await deps.memberPages.page(roomId, online, query)) satisfies MembersPageResponse);

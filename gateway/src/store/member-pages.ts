@@ -2,7 +2,7 @@ import type { PgPool } from '@chat/db';
 import type { MembersPageResponse } from '@chat/protocol';
 import { AppError } from '@chat/service-kit';
 import { pgStatement, type Statement } from './pg-statement';
-import { MEMBER_COLUMNS, MEMBER_FROM, type MemberRow, type MembershipRole, toMember } from './room-admin';
+import { MEMBER_COLUMNS, MEMBER_FROM, type MemberRow, toMember } from './room-admin';
 
 export interface MembersPageQuery {
   limit: number;
@@ -42,7 +42,6 @@ const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
  * `pg` as prepared statements (one per shape of the query, at most eight), not through Prisma.
  */
 export function createMemberPages(pool: PgPool) {
-  const roleRow = pgStatement<{ role: MembershipRole }>(pool, 'SELECT role::text AS role FROM memberships WHERE room_id = $1::uuid AND user_id = $2::uuid');
   const statements = new Map<string, Statement<MemberRow>>();
   const phase = async (roomId: string, online: string[], which: 0 | 1, after: Cursor | undefined, limit: number, q: string | undefined) => {
     const params: unknown[] = [roomId, online, limit];
@@ -53,7 +52,9 @@ export function createMemberPages(pool: PgPool) {
     }
     if (q) {
       params.push(likeEscape(q));
-      where += ` AND (u.username ILIKE $${params.length} || '%' OR u.display_name ILIKE '%' || $${params.length} || '%')`;
+      // Each side answered by an index (migration member_search_trigram): the username's start by a
+      // range of lower(username), the display name by its trigrams.
+      where += ` AND (lower(u.username) LIKE lower($${params.length}) || '%' OR u.display_name ILIKE '%' || $${params.length} || '%')`;
     }
     const text = `SELECT ${MEMBER_COLUMNS} FROM ${MEMBER_FROM} WHERE ${where} ORDER BY m.joined_at, m.user_id LIMIT $3`;
     let statement = statements.get(text);
@@ -62,11 +63,6 @@ export function createMemberPages(pool: PgPool) {
   };
 
   return {
-    /** The caller's role in the room (undefined: not a member; null: a direct conversation), for the members route's check. */
-    async roleOf(roomId: string, userId: string): Promise<MembershipRole> {
-      const [row] = await roleRow([roomId, userId]);
-      return row === undefined ? undefined : row.role;
-    },
     async page(roomId: string, onlineIds: Set<string>, query: MembersPageQuery): Promise<MembersPageResponse> {
       const cursor = query.cursor ? decode(query.cursor) : undefined;
       const online = [...onlineIds];
