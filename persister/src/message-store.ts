@@ -131,39 +131,34 @@ function isPlainSend(e: MessageEvent): e is Of<'message.sent'> {
   return e.kind === 'message.sent' && e.parentId === null && e.mentions.length === 0;
 }
 
-/** The same INSERT as {@link insertMessages}, as a pg prepared statement (parsed and planned once per connection). */
-async function insertPlainMessages(pool: PgPool, rows: MessageRow[]): Promise<number> {
-  const result = await pool.query({
-    name: 'persister-insert-messages',
-    text: `INSERT INTO messages (id, room_id, sender_id, sender_username, body, client_msg_id, created_at, parent_id)
-           SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::uuid[])
-           ON CONFLICT DO NOTHING`,
-    values: [
-      rows.map((r) => r.id),
-      rows.map((r) => r.roomId),
-      rows.map((r) => r.senderId),
-      rows.map((r) => r.senderUsername),
-      rows.map((r) => r.body),
-      rows.map((r) => r.clientMsgId),
-      rows.map((r) => r.createdAt),
-      rows.map((r) => r.parentId),
-    ],
-  });
-  return result.rowCount ?? 0;
-}
-
 /**
  * One INSERT for all the new messages. Both unique keys (id; sender_id + client_msg_id) are conflicts
  * to skip: the second is a client's retry that reached Kafka twice under two ids, which the gateway's
- * dedupe normally prevents. About 16x faster than createMany here.
+ * dedupe normally prevents. About 16x faster than createMany here. Its parameters: {@link messageColumns}.
  */
+const INSERT_MESSAGES = `INSERT INTO messages (id, room_id, sender_id, sender_username, body, client_msg_id, created_at, parent_id)
+  SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::uuid[])
+  ON CONFLICT DO NOTHING`;
+
+/** The rows as INSERT_MESSAGES's eight arrays, one per column. */
+const messageColumns = (rows: MessageRow[]) => [
+  rows.map((r) => r.id),
+  rows.map((r) => r.roomId),
+  rows.map((r) => r.senderId),
+  rows.map((r) => r.senderUsername),
+  rows.map((r) => r.body),
+  rows.map((r) => r.clientMsgId),
+  rows.map((r) => r.createdAt),
+  rows.map((r) => r.parentId),
+];
+
+/** INSERT_MESSAGES as a pg prepared statement (parsed and planned once per connection), outside a transaction. */
+async function insertPlainMessages(pool: PgPool, rows: MessageRow[]): Promise<number> {
+  const result = await pool.query({ name: 'persister-insert-messages', text: INSERT_MESSAGES, values: messageColumns(rows) });
+  return result.rowCount ?? 0;
+}
+
+/** INSERT_MESSAGES in a batch's Prisma transaction. */
 function insertMessages(p: PrismaClient, rows: MessageRow[]) {
-  return p.$executeRaw`
-    INSERT INTO messages (id, room_id, sender_id, sender_username, body, client_msg_id, created_at, parent_id)
-    SELECT * FROM unnest(
-      ${rows.map((r) => r.id)}::uuid[], ${rows.map((r) => r.roomId)}::uuid[], ${rows.map((r) => r.senderId)}::uuid[],
-      ${rows.map((r) => r.senderUsername)}::text[], ${rows.map((r) => r.body)}::text[], ${rows.map((r) => r.clientMsgId)}::text[],
-      ${rows.map((r) => r.createdAt)}::timestamptz[], ${rows.map((r) => r.parentId)}::uuid[]
-    )
-    ON CONFLICT DO NOTHING`;
+  return p.$executeRawUnsafe(INSERT_MESSAGES, ...messageColumns(rows));
 }
