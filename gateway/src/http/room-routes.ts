@@ -5,7 +5,6 @@ import {
   idSchema,
   type MessagesResponse,
   type RoomResponse,
-  type MyRoomsResponse,
   type RoomsResponse,
   usernameBodySchema,
 } from '@chat/protocol';
@@ -23,6 +22,7 @@ import type { RoomListQuery } from '../store/room-list-query';
 import type { RoomRepository } from '../store/rooms';
 import type { UserRepository } from '../store/users';
 import { authenticatedUser } from './authenticate';
+import { myRoomsJson } from './my-rooms-json';
 import { parse } from './validate';
 import { notAMember } from '../rooms/permissions';
 
@@ -58,7 +58,9 @@ export function roomRoutes(deps: RoomRouteDeps): Router {
   };
 
   router.get('/rooms', async (req, res) => {
-    res.json({ rooms: await deps.roomList(authenticatedUser(req).id) } satisfies MyRoomsResponse);
+    const rooms = await deps.roomList(authenticatedUser(req).id);
+    // What res.json sends, without its escaping pass over the whole text (my-rooms-json.ts).
+    res.set('Content-Type', 'application/json; charset=utf-8').send(myRoomsJson(rooms, Boolean(req.app.get('json escape'))));
   });
 
   router.get('/rooms/public', async (req, res) => {

@@ -2,7 +2,7 @@ import type { PgPool } from '@chat/db';
 import { type MyRoom, type NotifyLevel, type RoomVisibility, UNREAD_COUNT_CAP } from '@chat/protocol';
 import { defaultNotify } from '../attention/attention-store';
 import type { RecentMarkers } from '../attention/recent-markers';
-import { pgStatement } from './pg-statement';
+import { pgRawStatement, pgStatement } from './pg-statement';
 
 const CAP = Number(UNREAD_COUNT_CAP);
 
@@ -58,22 +58,21 @@ SELECT m.room_id::text AS room_id,
   JOIN memberships m ON m.room_id = x.room_id AND m.user_id = $1::uuid
   LEFT JOIN read_markers rm ON rm.user_id = m.user_id AND rm.room_id = m.room_id`;
 
-interface RoomListRow {
-  id: string;
-  name: string;
-  visibility: RoomVisibility;
-  created_at: Date;
-  member_count: number;
-  topic: string;
-  description: string;
-  archived_at: Date | null;
-  owner_id: string | null;
-  last_read_id: string | null;
-  since_id: string | null;
-  unread: number;
-  mentions: number;
-  notify: NotifyLevel | null;
-  muted: boolean | null;
+/** ROOM_LIST's columns, in its order: rows come as arrays of PostgreSQL's texts (see {@link pgRawStatement}). */
+const Col = { Id: 0, Name: 1, Visibility: 2, CreatedAt: 3, MemberCount: 4, Topic: 5, Description: 6, ArchivedAt: 7, OwnerId: 8, LastReadId: 9, SinceId: 10, Unread: 11, Mentions: 12, Notify: 13, Muted: 14 } as const;
+
+/**
+ * A timestamptz's text as the contract's ISO string (what `Date#toISOString` gave): PostgreSQL writes
+ * `2026-12-02 13:11:56.123456+00` in a UTC session, which only needs its milliseconds cut (truncated, as
+ * the Date was); another session time zone (`+05:30`, `-08`) goes through Date, as an ISO offset.
+ * Parsing 400 timestamps into Dates to print them again was a tenth of the route's CPU.
+ */
+export function isoTimestamp(text: string): string {
+  if (text.length >= 22 && text.length <= 29 && text.endsWith('+00') && text.charCodeAt(10) === 32 && text.charCodeAt(4) === 45) {
+    const fraction = text.length === 22 ? '000' : `${text.slice(20, -3)}00`.slice(0, 3);
+    return `${text.slice(0, 10)}T${text.slice(11, 19)}.${fraction}Z`;
+  }
+  return new Date(text.replace(' ', 'T').replace(/([+-]\d\d)$/, '$1:00')).toISOString();
 }
 
 /** `GET /api/rooms`: my rooms with my read state (see {@link createRoomListQuery}). */
@@ -83,42 +82,46 @@ export type RoomListQuery = (userId: string) => Promise<MyRoom[]>;
  * The sidebar's read, through `pg` directly: one prepared statement for the rooms and their counts, one
  * Redis MGET for the markers set a moment ago (the persister may not have applied them yet; without Redis,
  * PostgreSQL's are used), and a second statement only for rooms where such a marker is past what their
- * counters row counts from. Each room object is built once, in the contract's key order.
+ * counters row counts from. Each room object is built once, in the contract's key order, straight from
+ * the row's texts.
  */
 export function createRoomListQuery(pool: PgPool, markers: RecentMarkers): RoomListQuery {
-  const roomList = pgStatement<RoomListRow>(pool, ROOM_LIST);
+  const roomList = pgRawStatement(pool, ROOM_LIST);
   const recount = pgStatement<{ room_id: string; unread: number; mentions: number }>(pool, RECOUNT);
   return async (userId) => {
     const rows = await roomList([userId]);
     if (rows.length === 0) return [];
-    const recent = await markers.get(userId, rows.map((r) => r.id)).catch(() => [] as (string | undefined)[]);
+    const recent = await markers.get(userId, rows.map((r) => r[Col.Id]!)).catch(() => [] as (string | undefined)[]);
     // UUIDv7 in lower-case hex (both PostgreSQL's text and the markers Redis keeps): string order is id order.
     const stale: { index: number; recent: string }[] = [];
     const rooms = rows.map((row, index): MyRoom => {
       const fresher = recent[index];
-      let lastReadId = row.last_read_id;
+      let lastReadId = row[Col.LastReadId]!;
       if (fresher !== undefined && (lastReadId === null || fresher > lastReadId)) {
         lastReadId = fresher;
-        if (row.since_id === null || row.since_id < fresher) stale.push({ index, recent: fresher });
+        const sinceId = row[Col.SinceId]!;
+        if (sinceId === null || sinceId < fresher) stale.push({ index, recent: fresher });
       }
+      const visibility = row[Col.Visibility] as RoomVisibility;
+      const archivedAt = row[Col.ArchivedAt]!;
       return {
-        id: row.id,
-        name: row.name,
-        visibility: row.visibility,
-        createdAt: row.created_at.toISOString(),
-        memberCount: row.member_count,
-        topic: row.topic,
-        description: row.description,
-        archivedAt: row.archived_at?.toISOString() ?? null,
-        ownerId: row.owner_id,
+        id: row[Col.Id]!,
+        name: row[Col.Name]!,
+        visibility,
+        createdAt: isoTimestamp(row[Col.CreatedAt]!),
+        memberCount: Number(row[Col.MemberCount]),
+        topic: row[Col.Topic]!,
+        description: row[Col.Description]!,
+        archivedAt: archivedAt === null ? null : isoTimestamp(archivedAt),
+        ownerId: row[Col.OwnerId]!,
         lastReadId,
-        unreadCount: row.unread,
-        mentionCount: row.mentions,
-        preferences: { notify: row.notify ?? defaultNotify(row), muted: row.muted ?? false },
+        unreadCount: Number(row[Col.Unread]),
+        mentionCount: Number(row[Col.Mentions]),
+        preferences: { notify: (row[Col.Notify] as NotifyLevel | null) ?? defaultNotify({ visibility }), muted: row[Col.Muted] === 't' },
       };
     });
     if (stale.length > 0) {
-      const counts = new Map((await recount([userId, stale.map((s) => rows[s.index]!.id), stale.map((s) => s.recent)])).map((c) => [c.room_id, c]));
+      const counts = new Map((await recount([userId, stale.map((s) => rows[s.index]![Col.Id]), stale.map((s) => s.recent)])).map((c) => [c.room_id, c]));
       for (const { index } of stale) {
         const room = rooms[index]!;
         const count = counts.get(room.id);
