@@ -38,8 +38,7 @@ import { createAvatarRepository } from './store/avatars';
 import { createProfileRepository } from './store/profiles';
 import { createRoomActivityRepository } from './store/room-activity';
 import { createRoomAdminRepository } from './store/room-admin';
-import { createMessageHistory } from './store/messages';
-import { createHistoryPage } from './store/history-page-query';
+import { createHistoryPage, createMessagesByIds } from './store/history-page-query';
 import { createRoomListQuery } from './store/room-list-query';
 import { createRoomRepository } from './store/rooms';
 import { createSessionAccessQuery } from './store/session-access-query';
@@ -100,7 +99,6 @@ async function main(): Promise<void> {
   const { users, rooms, sessions } = access;
   const roomAdmin = createRoomAdminRepository(db);
   const invitations = createInvitationRepository(db, rooms);
-  const history = createMessageHistory(db);
   const attention = {
     store: createAttentionStore(db),
     markers: createRecentMarkers(redis, { prefix: config.REDIS_KEY_PREFIX, ttlMs: RECENT_MARKER_TTL_MS }),
@@ -191,7 +189,7 @@ async function main(): Promise<void> {
     fileLifecycle,
     attention,
     roomList: createRoomListQuery(pool, attention.markers),
-    search: createMessageSearch(pool, history),
+    search: createMessageSearch(pool, { byIds: createMessagesByIds(pool) }),
     sessions,
     revocation: createSessionRevocation(io),
     refreshTtlSeconds: config.REFRESH_TOKEN_TTL_SECONDS,

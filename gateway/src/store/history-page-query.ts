@@ -149,3 +149,13 @@ export function createHistoryPage(pool: PgPool): HistoryPage {
     return rows.map(toMessage);
   };
 }
+
+/**
+ * Messages by id (any room: the caller authorized them), in no particular order, as a history page shows
+ * them (reactions and files): search's results, in one prepared `pg` statement where Prisma's byIds made
+ * two queries through its adapter (the gateway's CPU per search was 2-4 times a history page's).
+ */
+export function createMessagesByIds(pool: PgPool): (ids: readonly string[]) => Promise<ChatMessage[]> {
+  const statement = pgStatement<PageRow>(pool, withDetails(`SELECT ${ROW} FROM messages m WHERE m.id = ANY($1::uuid[])`));
+  return async (ids) => (ids.length === 0 ? [] : (await statement([ids])).map(toMessage));
+}
