@@ -9,11 +9,14 @@
 // connect storm of users the gateway has never seen (each round seeds --count new users in rooms of 20,
 // opens one socket each, --concurrency at a time, and holds them; the CPU of the opens and of the
 // closes after are reported apart): what a room filling up or a reconnect storm on a fresh gateway costs.
+// --work room-list: GET /api/rooms of the room-list scenario's reader (200 rooms, 10,000 unread; seeded for
+// the run and removed after it).
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Client } from 'pg';
 import { localConfig, servicesEnv } from '@chat/local';
+import { removeSeeded, seedUnread } from './scenarios/attention';
 import { HttpLoad } from './http-load';
 import { LatencyRecorder } from './latency';
 import { benchToken, removePopulation, seedPopulation } from './population';
@@ -83,8 +86,9 @@ async function main(): Promise<void> {
   const db = new Client({ connectionString: servicesEnv(localConfig().services).DATABASE_URL });
   await db.connect();
   const work = values.work;
+  const sidebar = work === 'room-list' ? await seedUnread(db, 200, 50, 'side') : undefined;
   const [room] = (await db.query<{ id: string; owner: string }>('SELECT id::text, created_by::text AS owner FROM rooms WHERE name = $1', [HISTORY_ROOM_NAME])).rows;
-  if (!room && work !== 'first-connect') throw new Error('no history room: run `npm run bench -- --quick --scenarios history` once first');
+  if (!room && work !== 'first-connect' && !sidebar) throw new Error('no history room: run `npm run bench -- --quick --scenarios history` once first');
   const token = room ? await benchToken(db, { id: room.owner, username: `${HISTORY_ROOM_NAME}.owner` }) : '';
   const cursors = room ? (await db.query<{ id: string }>('SELECT id::text FROM messages WHERE room_id = $1 AND random() < 0.002 LIMIT 2000', [room.id])).rows.map((r) => r.id) : [];
 
@@ -105,15 +109,17 @@ async function main(): Promise<void> {
         console.log(`round ${round} port ${port} (pid ${pid}): ${(spent.open / count).toFixed(2)} ms gateway CPU per first connect, ${(spent.close / count).toFixed(2)} ms per close; connect p50/p99 ${s.p50}/${s.p99} ms; load ${fs.readFileSync('/proc/loadavg', 'utf8').split(' ')[0]}`);
         continue;
       }
-      const load = new HttpLoad(`http://127.0.0.1:${port}`, token);
+      const load = new HttpLoad(`http://127.0.0.1:${port}`, sidebar ? await benchToken(db, sidebar.reader) : token);
       const pgPort = values['postgres-port'] ? Number(values['postgres-port']) : undefined;
       const pgBefore = pgPort === undefined ? 0 : postgresCpuMs(pgPort);
       const before = cpuMs(pid);
       if (work === 'history') {
         await closedLoop(count, concurrency, latency, (i) => load.get(`/api/rooms/${room!.id}/messages?limit=50${i % 2 === 1 ? `&before=${cursors[i % cursors.length]}` : ''}`));
+      } else if (work === 'room-list') {
+        await closedLoop(count, concurrency, latency, () => load.hit('/api/rooms'));
       } else if (work === 'connect') {
         await closedLoop(count, concurrency, latency, async () => (await SioClient.connect({ baseUrl: `http://127.0.0.1:${port}`, token })).close());
-      } else throw new Error(`--work ${work}: history, connect or first-connect`);
+      } else throw new Error(`--work ${work}: history, room-list, connect or first-connect`);
       const spent = cpuMs(pid) - before;
       const pgSpent = pgPort === undefined ? undefined : postgresCpuMs(pgPort) - pgBefore;
       load.close();
@@ -125,6 +131,7 @@ async function main(): Promise<void> {
       console.log(`round ${round} port ${port} (pid ${pid}): ${(spent / count).toFixed(2)} ms gateway CPU per ${work}${pgSpent === undefined ? '' : `, PostgreSQL ${(pgSpent / count).toFixed(2)} ms`}; latency p50/p99 ${s.p50}/${s.p99} ms; ${errors}; load ${load1}`);
     }
   }
+  if (sidebar) await removeSeeded(db, sidebar);
   await db.end();
   const [a, b] = ports.map((p) => totals.get(p)!).map((t) => t.cpu / t.ops);
   console.log(`mean gateway CPU per ${work}: port ${ports[0]} ${a!.toFixed(2)} ms, port ${ports[1]} ${b!.toFixed(2)} ms, ratio ${(a! / b!).toFixed(2)}`);

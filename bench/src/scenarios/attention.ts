@@ -20,13 +20,13 @@ export interface AttentionLoadOptions {
 }
 
 /** What a seeded scenario made, removed when it is done (the history room stays: it is reused). */
-interface Seeded {
+export interface Seeded {
   reader: { id: string; username: string };
   roomIds: string[];
   userIds: string[];
 }
 
-async function remove(db: Client, seeded: Seeded): Promise<void> {
+export async function removeSeeded(db: Client, seeded: Seeded): Promise<void> {
   await db.query('DELETE FROM message_mentions WHERE room_id = ANY($1::uuid[])', [seeded.roomIds]);
   await db.query('DELETE FROM read_markers WHERE user_id = ANY($1::uuid[])', [seeded.userIds]);
   await db.query('DELETE FROM messages WHERE room_id = ANY($1::uuid[])', [seeded.roomIds]);
@@ -41,7 +41,7 @@ async function remove(db: Client, seeded: Seeded): Promise<void> {
  * of someone back from a holiday. Rows go in with COPY; the read path under test is the gateway's. The
  * `room_counters` rows follow from the COPYs themselves (its triggers fire for them, as for the persister).
  */
-async function seedUnread(db: Client, rooms: number, messagesPerRoom: number, label: string): Promise<Seeded> {
+export async function seedUnread(db: Client, rooms: number, messagesPerRoom: number, label: string): Promise<Seeded> {
   const run = randomBytes(3).toString('hex');
   const reader = { id: randomUUID(), username: `${BENCH_PREFIX}${label}.${run}.reader` };
   const writer = { id: randomUUID(), username: `${BENCH_PREFIX}${label}.${run}.writer` };
@@ -95,7 +95,9 @@ export async function runRoomListScenario(ctx: ScenarioContext, o: AttentionLoad
   try {
     const load = new HttpLoad(system.baseUrl, await benchToken(db, seeded.reader));
     const wrong: string[] = [];
-    const request = async () => {
+    // Every tenth answer is parsed and checked whole; the others are timed and checked for their status.
+    const request = async (i: number) => {
+      if (i % 10 !== 0) return void (await load.hit('/api/rooms'));
       const body = await load.get<{ rooms: MyRoom[] }>('/api/rooms');
       if (body && (body.rooms.length !== o.rooms || body.rooms.some((r) => r.unreadCount === 0))) wrong.push(`${body.rooms.length} rooms`);
     };
@@ -132,7 +134,7 @@ export async function runRoomListScenario(ctx: ScenarioContext, o: AttentionLoad
       ],
     };
   } finally {
-    await remove(db, seeded);
+    await removeSeeded(db, seeded);
   }
 }
 
@@ -252,6 +254,6 @@ export async function runSearchScenario(ctx: ScenarioContext, o: AttentionLoadOp
       failures: Object.keys(load.errors).length > 0 ? [`search: failed requests ${load.errorText()}`] : [],
     };
   } finally {
-    await remove(db, seeded);
+    await removeSeeded(db, seeded);
   }
 }

@@ -37,13 +37,13 @@ export async function markRead(
   if (messageId[14] !== '7' || timeOfV7(messageId) > Date.now() + FUTURE_SLACK_MS) {
     throw new AppError('VALIDATION', 'messageId must be the id of a message');
   }
-  let held: (string | undefined)[];
+  let held: string | undefined;
   try {
-    held = await deps.markers.get(user.id, [roomId]);
+    held = await deps.markers.get(user.id, roomId);
   } catch (error) {
     throw new AppError('UNAVAILABLE', 'the read marker could not be read right now; retry', { cause: error });
   }
-  if (held[0] !== undefined && held[0] >= messageId) return { roomId, lastReadId: held[0], moved: false };
+  if (held !== undefined && held >= messageId) return { roomId, lastReadId: held, moved: false };
   await deps.bus.publish({ v: 2, kind: 'read.marked', eventId: newId(), roomId, actorId: user.id, at: new Date().toISOString(), messageId });
   try {
     return { roomId, ...(await deps.markers.advance(user.id, roomId, messageId)) };

@@ -1,38 +1,45 @@
 import type { Redis } from 'ioredis';
 
 /**
- * Read markers just set, in Redis (`<prefix>read:<userId>:<roomId>`), for as long as the persister
- * could lag: a `room:read` answers with the marker in force at once (forward only, across gateways),
- * and `GET /api/rooms` counts from the newest marker even before PostgreSQL has it. PostgreSQL (the
- * persister's GREATEST) stays the record; this is only the recent past.
+ * Read markers just set, in Redis (one hash per user, `<prefix>read:<userId>`, room id -> marker), for as
+ * long as the persister could lag: a `room:read` answers with the marker in force at once (forward only,
+ * across gateways), and `GET /api/rooms` counts from the newest marker even before PostgreSQL has it.
+ * PostgreSQL (the persister's GREATEST) stays the record; this is only the recent past.
  */
 export interface RecentMarkers {
-  /** The recent marker per room (undefined where Redis has none). */
-  get(userId: string, roomIds: readonly string[]): Promise<(string | undefined)[]>;
+  /** Every recent marker of the user, by room: one small read for the whole sidebar. */
+  all(userId: string): Promise<ReadonlyMap<string, string>>;
+  /** The recent marker of one room (undefined where Redis has none). */
+  get(userId: string, roomId: string): Promise<string | undefined>;
   /** Sets the marker if `messageId` is past the one held; resolves with the marker now held and whether it moved. */
   advance(userId: string, roomId: string, messageId: string): Promise<{ lastReadId: string; moved: boolean }>;
 }
 
-// UUIDv7 in lower-case hex: the string order is the time order.
+// UUIDv7 in lower-case hex: the string order is the time order. The hash lives for the TTL after the
+// user's last read; a field older than that is one PostgreSQL has too, and forward-only reads ignore it.
 const ADVANCE = `
-local cur = redis.call('GET', KEYS[1])
-if cur and cur >= ARGV[1] then
-  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+local cur = redis.call('HGET', KEYS[1], ARGV[1])
+if cur and cur >= ARGV[2] then
+  redis.call('PEXPIRE', KEYS[1], ARGV[3])
   return {cur, 0}
 end
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-return {ARGV[1], 1}`;
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return {ARGV[2], 1}`;
 
 export function createRecentMarkers(redis: Redis, options: { prefix: string; ttlMs: number }): RecentMarkers {
-  const key = (userId: string, roomId: string) => `${options.prefix}read:${userId}:${roomId}`;
+  // A user's sidebar asked for every room's key (an MGET of 200 keys, ~16 KB of command, for answers that
+  // are nearly all nil): one hash answers with only the rooms read lately.
+  const key = (userId: string) => `${options.prefix}read:${userId}`;
   return {
-    async get(userId, roomIds) {
-      if (roomIds.length === 0) return [];
-      const values = await redis.mget(...roomIds.map((roomId) => key(userId, roomId)));
-      return values.map((v) => v ?? undefined);
+    async all(userId) {
+      return new Map(Object.entries(await redis.hgetall(key(userId))));
+    },
+    async get(userId, roomId) {
+      return (await redis.hget(key(userId), roomId)) ?? undefined;
     },
     async advance(userId, roomId, messageId) {
-      const [lastReadId, moved] = (await redis.eval(ADVANCE, 1, key(userId, roomId), messageId.toLowerCase(), options.ttlMs)) as [string, number];
+      const [lastReadId, moved] = (await redis.eval(ADVANCE, 1, key(userId), roomId, messageId.toLowerCase(), options.ttlMs)) as [string, number];
       return { lastReadId, moved: moved === 1 };
     },
   };

@@ -4,14 +4,16 @@ import type { PgPool, PgRow } from '@chat/db';
 /** Runs one fixed SQL text with its parameters, as rows. */
 export type Statement<Row extends PgRow> = (values: readonly unknown[]) => Promise<Row[]>;
 
+/** A statement's name: a digest of its text, so that two texts never share one (pg refuses that). */
+const statementName = (text: string) => `reads_${createHash('sha1').update(text).digest('hex')}`;
+
 /**
  * One SQL text as a named `pg` query: each connection of the pool parses and plans it once, and its rows
  * come back as node-postgres parses them (no ORM layer in between). For the hot reads only: Prisma keeps
- * the schema and the writes. The name is a digest of the text, so two texts never share one (pg refuses
- * that), and it cannot meet the `chat_` names Prisma's adapter gives its own statements.
+ * the schema and the writes. Its name cannot meet the `chat_` names Prisma's adapter gives its own statements.
  */
 export function pgStatement<Row extends PgRow>(pool: PgPool, text: string): Statement<Row> {
-  const name = `reads_${createHash('sha1').update(text).digest('hex')}`;
+  const name = statementName(text);
   return async (values) => (await pool.query<Row>({ name, text, values: values as unknown[] })).rows;
 }
 
@@ -24,6 +26,6 @@ const RAW_TYPES = { getTypeParser: () => (text: string) => text };
  * column and its Date parsing cost more than the read's own work.
  */
 export function pgRawStatement(pool: PgPool, text: string): (values: readonly unknown[]) => Promise<(string | null)[][]> {
-  const name = `reads_${createHash('sha1').update(text).digest('hex')}`;
+  const name = statementName(text);
   return async (values) => (await pool.query<(string | null)[]>({ name, text, values: values as unknown[], rowMode: 'array', types: RAW_TYPES })).rows;
 }
