@@ -4,7 +4,7 @@ import { pipeline } from 'node:stream/promises';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { MembersPageResponse } from '@chat/protocol';
 import { HttpLoad } from '../http-load';
-import { BENCH_PREFIX, benchToken } from '../population';
+import { BENCH_PREFIX, benchToken, vacuumRemoved } from '../population';
 import { fmt, measured, type ScenarioContext, type ScenarioResult } from '../scenario';
 
 /** Issue 16's target. */
@@ -35,7 +35,8 @@ export async function runMembersScenario(ctx: ScenarioContext, o: MembersOptions
     const joined = Date.now() - o.members * 1000;
     const rows = users.map((u, i) => `${roomId}\t${u.id}\t${new Date(joined + i * 1000).toISOString()}\t${i === 0 ? 'owner' : 'member'}\n`).join('');
     await pipeline(Readable.from([rows]), db.query(copyFrom('COPY memberships (room_id, user_id, joined_at, role) FROM STDIN')));
-    await db.query('ANALYZE memberships');
+    // True statistics for what was just seeded (the previous scenario's removal left these tables empty).
+    await db.query('ANALYZE users, rooms, memberships, room_counters');
 
     const token = await benchToken(db, owner);
     // Cursors a reader would hold: follow the pages once, keeping every fifth (not timed: its own load).
@@ -89,5 +90,6 @@ export async function runMembersScenario(ctx: ScenarioContext, o: MembersOptions
   } finally {
     await db.query('DELETE FROM rooms WHERE id = $1', [roomId]);
     await db.query('DELETE FROM users WHERE id = ANY($1::uuid[])', [users.map((u) => u.id)]);
+    await vacuumRemoved(db);
   }
 }
