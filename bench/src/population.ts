@@ -77,6 +77,8 @@ export async function seedPopulation(db: Client, roomSizes: readonly number[]): 
     await db.query('ROLLBACK');
     throw error;
   }
+  // True statistics for what was just seeded (the previous scenario's removal left these tables empty).
+  await db.query('ANALYZE users, auth_sessions, rooms, memberships, room_counters');
   return { users, rooms };
 }
 
