@@ -103,20 +103,21 @@ export async function removePopulation(db: Client, population: Population): Prom
   await db.query('DELETE FROM messages WHERE room_id = ANY($1::uuid[])', [roomIds]);
   await db.query('DELETE FROM rooms WHERE id = ANY($1::uuid[])', [roomIds]);
   await db.query('DELETE FROM users WHERE id = ANY($1::uuid[])', [population.users.map((u) => u.id)]);
-  await vacuumRemoved(db);
+  await vacuumSeededTables(db);
 }
 
 /** The tables a scenario's seed fills and its removal empties again. */
 const SEEDED_TABLES = ['messages', 'message_mentions', 'read_markers', 'memberships', 'room_counters', 'rooms', 'users', 'auth_sessions'];
 
 /**
- * After a scenario's rows are deleted: VACUUM now, between scenarios, rather than autovacuum during the
- * next one's measurement, and the emptied pages cut off the tables' ends. Without it the members
+ * VACUUM ANALYZE of the seeded tables, after a seed (rows fresh from COPY are all-visible only then) and
+ * after a scenario's rows are deleted: now, between scenarios, rather than autovacuum during the next
+ * one's measurement, and the emptied pages cut off the tables' ends. Without it the members
  * scenario's 10,000 deleted memberships and counters rows left ~250 pages that the next room list read
  * on every request (those tables are small here, so the planner scans them): PostgreSQL's CPU a request
  * nearly doubled.
  */
-export async function vacuumRemoved(db: Client): Promise<void> {
+export async function vacuumSeededTables(db: Client): Promise<void> {
   for (const table of SEEDED_TABLES) await db.query(`VACUUM ANALYZE ${table}`);
 }
 

@@ -6,7 +6,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { v7 } from 'uuid';
 import type { MyRoom, SearchResponse } from '@chat/protocol';
 import { HttpLoad } from '../http-load';
-import { BENCH_PREFIX, benchToken, vacuumRemoved } from '../population';
+import { BENCH_PREFIX, benchToken, vacuumSeededTables } from '../population';
 import { fmt, measured, type ScenarioContext, type ScenarioResult } from '../scenario';
 import { HISTORY_ROOM_NAME } from './history';
 
@@ -33,7 +33,7 @@ export async function removeSeeded(db: Client, seeded: Seeded): Promise<void> {
   await db.query('DELETE FROM memberships WHERE user_id = ANY($1::uuid[])', [seeded.userIds]);
   await db.query('DELETE FROM rooms WHERE id = ANY($1::uuid[])', [seeded.roomIds]);
   await db.query('DELETE FROM users WHERE id = ANY($1::uuid[])', [seeded.userIds]);
-  await vacuumRemoved(db);
+  await vacuumSeededTables(db);
 }
 
 /**
@@ -79,7 +79,7 @@ export async function seedUnread(db: Client, rooms: number, messagesPerRoom: num
   await pipeline(Readable.from([markers]), db.query(copyFrom('COPY read_markers (user_id, room_id, last_read_id, updated_at) FROM STDIN')));
   // VACUUM, not only ANALYZE: rows fresh from COPY are not all-visible yet, so the counts' index-only
   // scans would visit the heap for each, which a table under autovacuum in production does not do.
-  for (const table of ['messages', 'message_mentions', 'read_markers', 'memberships', 'room_counters', 'rooms', 'users']) await db.query(`VACUUM ANALYZE ${table}`);
+  await vacuumSeededTables(db);
   return { reader, roomIds, userIds: [reader.id, writer.id] };
 }
 

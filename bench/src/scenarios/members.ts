@@ -4,7 +4,7 @@ import { pipeline } from 'node:stream/promises';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { MembersPageResponse } from '@chat/protocol';
 import { HttpLoad } from '../http-load';
-import { BENCH_PREFIX, benchToken, vacuumRemoved } from '../population';
+import { BENCH_PREFIX, benchToken, vacuumSeededTables } from '../population';
 import { fmt, measured, type ScenarioContext, type ScenarioResult } from '../scenario';
 
 /** Issue 16's target. */
@@ -90,6 +90,6 @@ export async function runMembersScenario(ctx: ScenarioContext, o: MembersOptions
   } finally {
     await db.query('DELETE FROM rooms WHERE id = $1', [roomId]);
     await db.query('DELETE FROM users WHERE id = ANY($1::uuid[])', [users.map((u) => u.id)]);
-    await vacuumRemoved(db);
+    await vacuumSeededTables(db);
   }
 }
