@@ -77,8 +77,7 @@ export async function seedPopulation(db: Client, roomSizes: readonly number[]): 
     await db.query('ROLLBACK');
     throw error;
   }
-  // True statistics for what was just seeded (the previous scenario's removal left these tables empty).
-  await db.query('ANALYZE users, auth_sessions, rooms, memberships, room_counters');
+  await vacuumSeededTables(db);
   return { users, rooms };
 }
 
@@ -110,8 +109,9 @@ export async function removePopulation(db: Client, population: Population): Prom
 const SEEDED_TABLES = ['messages', 'message_mentions', 'read_markers', 'memberships', 'room_counters', 'rooms', 'users', 'auth_sessions'];
 
 /**
- * VACUUM ANALYZE of the seeded tables, after a seed (rows fresh from COPY are all-visible only then) and
- * after a scenario's rows are deleted: now, between scenarios, rather than autovacuum during the next
+ * VACUUM ANALYZE of the seeded tables, after a seed (true statistics where the previous scenario's
+ * removal left the tables empty; rows fresh from COPY are all-visible only then) and after a scenario's
+ * rows are deleted: now, between scenarios, rather than autovacuum during the next
  * one's measurement, and the emptied pages cut off the tables' ends. Without it the members
  * scenario's 10,000 deleted memberships and counters rows left ~250 pages that the next room list read
  * on every request (those tables are small here, so the planner scans them): PostgreSQL's CPU a request

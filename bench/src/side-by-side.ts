@@ -89,7 +89,7 @@ async function main(): Promise<void> {
   const sidebar = work === 'room-list' ? await seedUnread(db, 200, 50, 'side') : undefined;
   const [room] = (await db.query<{ id: string; owner: string }>('SELECT id::text, created_by::text AS owner FROM rooms WHERE name = $1', [HISTORY_ROOM_NAME])).rows;
   if (!room && work !== 'first-connect' && !sidebar) throw new Error('no history room: run `npm run bench -- --quick --scenarios history` once first');
-  const token = room ? await benchToken(db, { id: room.owner, username: `${HISTORY_ROOM_NAME}.owner` }) : '';
+  const token = sidebar ? await benchToken(db, sidebar.reader) : room ? await benchToken(db, { id: room.owner, username: `${HISTORY_ROOM_NAME}.owner` }) : '';
   const cursors = room ? (await db.query<{ id: string }>('SELECT id::text FROM messages WHERE room_id = $1 AND random() < 0.002 LIMIT 2000', [room.id])).rows.map((r) => r.id) : [];
 
   const count = Number(values.count);
@@ -109,7 +109,7 @@ async function main(): Promise<void> {
         console.log(`round ${round} port ${port} (pid ${pid}): ${(spent.open / count).toFixed(2)} ms gateway CPU per first connect, ${(spent.close / count).toFixed(2)} ms per close; connect p50/p99 ${s.p50}/${s.p99} ms; load ${fs.readFileSync('/proc/loadavg', 'utf8').split(' ')[0]}`);
         continue;
       }
-      const load = new HttpLoad(`http://127.0.0.1:${port}`, sidebar ? await benchToken(db, sidebar.reader) : token);
+      const load = new HttpLoad(`http://127.0.0.1:${port}`, token);
       const pgPort = values['postgres-port'] ? Number(values['postgres-port']) : undefined;
       const pgBefore = pgPort === undefined ? 0 : postgresCpuMs(pgPort);
       const before = cpuMs(pid);

@@ -208,8 +208,7 @@ export async function runSearchScenario(ctx: ScenarioContext, o: AttentionLoadOp
     };
     await pipeline(Readable.from(chunks()), db.query(copyFrom('COPY messages (id, room_id, sender_id, sender_username, body, client_msg_id, created_at) FROM STDIN')));
     // VACUUM: the GIN index keeps fresh rows in its pending list, which every query scans until then.
-    await db.query('VACUUM ANALYZE messages');
-    await db.query('ANALYZE users, rooms, memberships');
+    await vacuumSeededTables(db);
     const corpus = o.rooms * o.messagesPerRoom + (history?.n ?? 0);
     log(`search: seeded in ${((performance.now() - started) / 1000).toFixed(1)} s; corpus ${fmt(corpus)} messages${history ? ' (the history room included)' : ' (run the history scenario first for the million-message corpus)'}`);
 

@@ -35,8 +35,7 @@ export async function runMembersScenario(ctx: ScenarioContext, o: MembersOptions
     const joined = Date.now() - o.members * 1000;
     const rows = users.map((u, i) => `${roomId}\t${u.id}\t${new Date(joined + i * 1000).toISOString()}\t${i === 0 ? 'owner' : 'member'}\n`).join('');
     await pipeline(Readable.from([rows]), db.query(copyFrom('COPY memberships (room_id, user_id, joined_at, role) FROM STDIN')));
-    // True statistics for what was just seeded (the previous scenario's removal left these tables empty).
-    await db.query('ANALYZE users, rooms, memberships, room_counters');
+    await vacuumSeededTables(db);
 
     const token = await benchToken(db, owner);
     // Cursors a reader would hold: follow the pages once, keeping every fifth (not timed: its own load).
